@@ -1,0 +1,320 @@
+"""The :class:`Matching` result: immutable, explainable, reproducible."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from mentormatch._scores import ScoreSource
+from mentormatch.exceptions import MentorMatchError, UnknownIdError
+
+__all__ = ["REASONS", "Matching"]
+
+#: Reasons a mentee can be left unmatched, by code.
+REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "forbidden": "every mentor is forbidden by a hard rule",
+        "below_min_score": "every allowed mentor scores below the minimum score",
+        "no_capacity": "no capacity left: every allowed mentor is full",
+        "not_selected": "left unmatched by the objective or side constraints",
+        "no_mentors": "there are no mentors with capacity",
+    }
+)
+
+
+def _readonly(arr: Any, dtype: Any = None) -> NDArray:
+    out = np.array(arr, dtype=dtype, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+def _ids(ids: Sequence | NDArray | None, n: int) -> NDArray:
+    if ids is None:
+        return _readonly(np.arange(n), dtype=object)
+    return _readonly(np.asarray(list(ids), dtype=object))
+
+
+@attrs.frozen(eq=False, repr=False)
+class Matching:
+    """Result of matching mentees to mentors.
+
+    A value object: arrays are read-only, and every change (for example a rematch)
+    returns a new instance. Two matchings are equal when they pair the same ids and have
+    the same capacities.
+
+    Attributes
+    ----------
+    assignment : ndarray of shape (n_mentees,)
+        Mentor index of each mentee, or -1 when unmatched.
+    capacity : ndarray of shape (n_mentors,)
+        Mentor capacities the matching was made for.
+    pair_scores : ndarray of shape (n_mentees,)
+        Score of each mentee's pair (NaN when unmatched).
+    objective : float
+        Total score of the matched pairs.
+    bound : float
+        Proven upper bound on the objective reachable for the problem solved (equal to
+        ``objective`` when the matching is proven optimal).
+    status : str
+        ``"optimal"`` when proven optimal, ``"time_limit"`` when a time limit stopped the
+        solver with a feasible matching, ``"stable"`` for a stable (not optimal) matching.
+    method : str
+        The method that produced the matching (``"hungarian"``, ``"ilp"``, ...).
+    objective_kind : str
+        ``"coverage"``, ``"total"`` or ``"fair"``.
+    reasons : ndarray of shape (n_mentees,)
+        Reason code for each unmatched mentee (see :data:`REASONS`), ``""`` when matched.
+    mentee_ids, mentor_ids : ndarray
+        Participant ids (positions when the matching came from a bare score matrix).
+    manifest : mapping
+        What is needed to reproduce and audit the run: method and why, weights, rules,
+        seed, library and solver versions, input hashes.
+    stats : mapping
+        Solver statistics (rounds, candidate pairs, times).
+    bans : frozenset of tuple
+        ``(mentee_id, mentor_id)`` pairs that may never be formed again (set by rematch).
+    events : tuple
+        Event log kept across rematches.
+    source : ScoreSource or None
+        Where the scores came from; used by :meth:`explain`.
+    """
+
+    assignment: NDArray[np.int64] = attrs.field(converter=lambda a: _readonly(a, np.int64))
+    capacity: NDArray[np.int64] = attrs.field(converter=lambda a: _readonly(a, np.int64))
+    pair_scores: NDArray[np.float64] = attrs.field(
+        converter=lambda a: _readonly(a, np.float64)
+    )
+    objective: float = attrs.field(converter=float)
+    bound: float = attrs.field(converter=float)
+    status: str
+    method: str
+    objective_kind: str
+    reasons: NDArray = attrs.field(converter=lambda a: _readonly(a, object))
+    mentee_ids: NDArray = attrs.field(converter=lambda a: _readonly(a, object))
+    mentor_ids: NDArray = attrs.field(converter=lambda a: _readonly(a, object))
+    manifest: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=lambda m: MappingProxyType(dict(m))
+    )
+    stats: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=lambda m: MappingProxyType(dict(m))
+    )
+    bans: frozenset = attrs.field(factory=frozenset, converter=frozenset)
+    events: tuple = attrs.field(factory=tuple, converter=tuple)
+    source: ScoreSource | None = attrs.field(default=None)
+
+    # ------------------------------------------------------------------ basic views
+    @property
+    def n_mentees(self) -> int:
+        """Number of mentees."""
+        return int(self.assignment.shape[0])
+
+    @property
+    def n_mentors(self) -> int:
+        """Number of mentors."""
+        return int(self.capacity.shape[0])
+
+    @property
+    def n_matched(self) -> int:
+        """Number of matched mentees."""
+        return int((self.assignment >= 0).sum())
+
+    @property
+    def gap(self) -> float:
+        """Absolute gap ``bound - objective`` (0 when proven optimal)."""
+        return max(0.0, self.bound - self.objective)
+
+    @property
+    def load(self) -> NDArray[np.int64]:
+        """Number of mentees matched to each mentor, shape ``(n_mentors,)``."""
+        matched = self.assignment[self.assignment >= 0]
+        return np.bincount(matched, minlength=self.n_mentors).astype(np.int64)
+
+    def mentee_index(self, mentee_id: Any) -> int:
+        """Return the position of ``mentee_id``; raise a clear error if unknown."""
+        return _index_of(self.mentee_ids, mentee_id, "mentee")
+
+    def mentor_index(self, mentor_id: Any) -> int:
+        """Return the position of ``mentor_id``; raise a clear error if unknown."""
+        return _index_of(self.mentor_ids, mentor_id, "mentor")
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """Matched pairs: ``mentee_id``, ``mentor_id``, ``score`` and contributions.
+
+        One column per criterion holds that criterion's weighted contribution to the score
+        (present when the scores came from a :class:`~mentormatch.Scorer`).
+        """
+        rows = np.flatnonzero(self.assignment >= 0)
+        cols = self.assignment[rows]
+        frame = pd.DataFrame(
+            {
+                "mentee_id": self.mentee_ids[rows],
+                "mentor_id": self.mentor_ids[cols],
+                "score": self.pair_scores[rows],
+            }
+        )
+        if self.source is not None and len(rows):
+            for name, values in self.source.contributions(rows, cols).items():
+                frame[name] = np.asarray(values, dtype=np.float64)
+        return frame
+
+    @property
+    def unmatched(self) -> pd.DataFrame:
+        """Unmatched mentees with a reason code and its text."""
+        rows = np.flatnonzero(self.assignment < 0)
+        codes = [str(c) for c in self.reasons[rows]]
+        return pd.DataFrame(
+            {
+                "mentee_id": self.mentee_ids[rows],
+                "reason": codes,
+                "detail": [REASONS.get(c, c) for c in codes],
+            }
+        )
+
+    def mentor_of(self, mentee_id: Any) -> Any:
+        """Return the mentor id of ``mentee_id``, or None when unmatched."""
+        j = self.assignment[self.mentee_index(mentee_id)]
+        return None if j < 0 else self.mentor_ids[j]
+
+    def summary(self) -> dict[str, Any]:
+        """Return headline numbers: counts, objective, bound, gap, method, status."""
+        reasons = self.unmatched["reason"].value_counts().to_dict()
+        matched = self.pair_scores[self.assignment >= 0]
+        return {
+            "mentees": self.n_mentees,
+            "mentors": self.n_mentors,
+            "matched": self.n_matched,
+            "unmatched": self.n_mentees - self.n_matched,
+            "unmatched_reasons": {str(k): int(v) for k, v in reasons.items()},
+            "capacity": int(self.capacity.sum()),
+            "mean_score": float(matched.mean()) if matched.size else float("nan"),
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "method": self.method,
+            "status": self.status,
+            "objective_kind": self.objective_kind,
+        }
+
+    # ----------------------------------------------------------------- explanation
+    def explain(self, mentee_id: Any, n_alternatives: int = 3) -> pd.DataFrame:
+        """Break down a mentee's pair and compare it with the next-best mentors.
+
+        Parameters
+        ----------
+        mentee_id : object
+            Id of the mentee.
+        n_alternatives : int, default=3
+            How many of the best other mentors to show.
+
+        Returns
+        -------
+        DataFrame
+            One row for the chosen mentor (if any) and one per alternative, best first:
+            ``mentor_id``, ``chosen``, ``score``, ``delta`` (score minus the chosen
+            pair's), ``status`` (``chosen``, ``full``, ``forbidden``, ``available``),
+            ``why`` (a sentence), then one column per criterion contribution.
+
+        Raises
+        ------
+        UnknownIdError
+            If the mentee id is unknown.
+        MentorMatchError
+            If the matching holds no scores.
+        """
+        if self.source is None:
+            msg = "this Matching holds no scores to explain (it was built without a source)."
+            raise MentorMatchError(msg)
+        i = self.mentee_index(mentee_id)
+        row = np.asarray(self.source.block(np.array([i])), dtype=np.float64)[0]
+        chosen = int(self.assignment[i])
+        order = np.lexsort((np.arange(row.size), -row))  # best first, ties by index
+        others = [int(j) for j in order if j != chosen][: max(0, n_alternatives)]
+        cols = ([chosen] if chosen >= 0 else []) + others
+        if not cols:
+            return pd.DataFrame(columns=["mentor_id", "chosen", "score", "delta", "status"])
+        cols_arr = np.asarray(cols, dtype=np.intp)
+        contrib = self.source.contributions(np.full(cols_arr.size, i, dtype=np.intp), cols_arr)
+        base = row[chosen] if chosen >= 0 else np.nan
+        load = self.load
+        holders = {
+            j: [self.mentee_ids[k] for k in np.flatnonzero(self.assignment == j)]
+            for j in cols
+        }
+        records = []
+        for k, j in enumerate(cols):
+            score = float(row[j])
+            if j == chosen:
+                status, why = "chosen", "matched by the optimiser"
+            elif np.isneginf(score):
+                rules = self.source.forbidding_rules(i, j)
+                status, why = "forbidden", "forbidden by " + (", ".join(rules) or "a rule")
+            elif (self.mentee_ids[i], self.mentor_ids[j]) in self.bans:
+                status, why = "forbidden", "banned after an earlier unmatch"
+            elif load[j] >= self.capacity[j]:
+                who = ", ".join(str(h) for h in holders[j][:5])
+                status, why = "full", f"capacity {self.capacity[j]} used by {who}"
+            else:
+                status = "available"
+                why = (
+                    f"scores {base - score:.3f} lower than the chosen mentor"
+                    if chosen >= 0
+                    else "free, but matching this mentee would lower the objective"
+                )
+            rec: dict[str, Any] = {
+                "mentor_id": self.mentor_ids[j],
+                "chosen": j == chosen,
+                "score": score,
+                "delta": score - base if chosen >= 0 else np.nan,
+                "status": status,
+                "why": why,
+            }
+            for name, values in contrib.items():
+                rec[name] = float(np.asarray(values)[k])
+            records.append(rec)
+        return pd.DataFrame.from_records(records)
+
+    # ------------------------------------------------------------------ comparisons
+    def _key(self) -> tuple:
+        return (
+            tuple(self.mentee_ids.tolist()),
+            tuple(self.mentor_ids.tolist()),
+            tuple(self.assignment.tolist()),
+            tuple(self.capacity.tolist()),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Matching):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Matching(matched={self.n_matched}/{self.n_mentees}, mentors={self.n_mentors}, "
+            f"objective={self.objective:.6g}, gap={self.gap:.3g}, method={self.method!r}, "
+            f"status={self.status!r})"
+        )
+
+    def evolve(self, **changes: Any) -> Matching:
+        """Return a copy with some fields changed (the original is untouched)."""
+        return attrs.evolve(self, **changes)
+
+
+def _index_of(ids: NDArray, value: Any, role: str) -> int:
+    hits = np.flatnonzero(ids == value)
+    if hits.size == 0:
+        # ids may be strings while the caller passes numbers (or the reverse)
+        hits = np.flatnonzero(np.asarray([str(x) for x in ids]) == str(value))
+    if hits.size == 0:
+        msg = f"unknown {role} id {value!r}: it is not in this matching."
+        raise UnknownIdError(msg)
+    return int(hits[0])

@@ -1,0 +1,191 @@
+"""Pieces every solver shares: problem preparation, unmatched reasons, the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import platform
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from mentormatch._scores import DenseScores, ScoreSource
+from mentormatch.exceptions import InfeasibleError
+
+__all__ = [
+    "Prepared",
+    "library_versions",
+    "objective_value",
+    "unmatched_reasons",
+]
+
+_BLOCK_ROWS = 2048
+
+
+@attrs.frozen
+class Prepared:
+    """A validated matching problem, as every method receives it.
+
+    ``banned`` pairs and pairs below ``min_score`` count as forbidden; ``forced`` pairs
+    have been checked against rules, bans and capacities.
+    """
+
+    source: ScoreSource
+    capacity: NDArray[np.int64]
+    objective: str
+    forced: NDArray[np.int64]
+    banned: NDArray[np.int64]
+    min_load: NDArray[np.int64] | None
+    min_score: float | None
+    seed: int
+    time_limit: float | None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.source.shape
+
+    def dense(self) -> NDArray[np.float64]:
+        """Return the effective dense score matrix (bans and ``min_score`` applied).
+
+        Forced pairs keep their score even when it is below ``min_score``.
+        """
+        n = self.shape[0]
+        if isinstance(self.source, DenseScores):
+            S = self.source.matrix.copy()
+        else:
+            S = np.asarray(self.source.block(np.arange(n, dtype=np.intp)), dtype=np.float64)
+            S = S.copy()
+        return self.apply_filters(S, np.arange(n))
+
+    def apply_filters(self, S: NDArray[np.float64], rows: NDArray) -> NDArray[np.float64]:
+        """Apply ``min_score`` and bans to a block of rows ``rows`` (in place; returned)."""
+        keep = None
+        if self.forced.size:
+            keep = S[
+                np.searchsorted(rows, self.forced[:, 0]).clip(0, len(rows) - 1),
+                self.forced[:, 1],
+            ].copy()
+        if self.min_score is not None:
+            S[S < self.min_score] = -np.inf
+        if self.banned.size:
+            pos = np.searchsorted(rows, self.banned[:, 0])
+            ok = (pos < len(rows)) & (rows[pos.clip(0, len(rows) - 1)] == self.banned[:, 0])
+            S[pos[ok], self.banned[ok, 1]] = -np.inf
+        if keep is not None:
+            pos = np.searchsorted(rows, self.forced[:, 0])
+            ok = (pos < len(rows)) & (rows[pos.clip(0, len(rows) - 1)] == self.forced[:, 0])
+            S[pos[ok], self.forced[ok, 1]] = keep[ok]
+        return S
+
+
+def check_forced(prep: Prepared) -> None:
+    """Raise :class:`InfeasibleError` when the forced pairs cannot all be made."""
+    forced = prep.forced
+    if not forced.size:
+        return
+    mentees, counts = np.unique(forced[:, 0], return_counts=True)
+    if (counts > 1).any():
+        i = int(mentees[np.argmax(counts > 1)])
+        msg = f"`forced` gives mentee {i} more than one mentor; a mentee has at most one."
+        raise InfeasibleError(msg, constraint="forced")
+    per_mentor = np.bincount(forced[:, 1], minlength=prep.shape[1])
+    over = per_mentor > prep.capacity
+    if over.any():
+        j = int(np.argmax(over))
+        msg = (
+            f"`forced` gives mentor {j} {per_mentor[j]} mentees but its capacity is "
+            f"{prep.capacity[j]}."
+        )
+        raise InfeasibleError(msg, constraint="forced")
+    banned = {(int(a), int(b)) for a, b in prep.banned}
+    raw = prep.source.pair_scores(forced[:, 0], forced[:, 1])
+    for (i, j), s in zip(forced.tolist(), np.asarray(raw).tolist(), strict=True):
+        if (i, j) in banned:
+            msg = f"forced pair ({i}, {j}) is also banned; a pair cannot be both."
+            raise InfeasibleError(msg, constraint="forced")
+        if s == -np.inf:
+            msg = f"forced pair ({i}, {j}) is forbidden by a hard rule (score -inf)."
+            raise InfeasibleError(msg, constraint="forced")
+
+
+def objective_value(prep: Prepared, assignment: NDArray[np.int64]) -> tuple[float, NDArray]:
+    """Return the total score of ``assignment`` and the per-mentee pair scores."""
+    pair_scores = np.full(assignment.shape[0], np.nan)
+    rows = np.flatnonzero(assignment >= 0)
+    if rows.size:
+        pair_scores[rows] = prep.source.pair_scores(rows, assignment[rows])
+    return float(np.nansum(pair_scores)), pair_scores
+
+
+def unmatched_reasons(prep: Prepared, assignment: NDArray[np.int64]) -> NDArray:
+    """Return a reason code per mentee (``""`` for the matched ones).
+
+    Codes, checked in this order: ``no_mentors`` (no mentor has capacity),
+    ``forbidden`` (hard rules or bans forbid every mentor with capacity),
+    ``below_min_score``, ``no_capacity`` (every allowed mentor is full),
+    ``not_selected`` (an allowed mentor had room; the objective or a side constraint
+    left the mentee out).
+    """
+    n, m = prep.shape
+    reasons = np.full(n, "", dtype=object)
+    rows = np.flatnonzero(assignment < 0)
+    if not rows.size:
+        return reasons
+    has_cap = prep.capacity > 0
+    if not has_cap.any():
+        reasons[rows] = "no_mentors"
+        return reasons
+    load = np.bincount(assignment[assignment >= 0], minlength=m)
+    free = load < prep.capacity
+    banned_by_row: dict[int, list[int]] = {}
+    for i, j in prep.banned.tolist():
+        banned_by_row.setdefault(i, []).append(j)
+    for start in range(0, rows.size, _BLOCK_ROWS):
+        chunk = rows[start : start + _BLOCK_ROWS]
+        S = np.array(prep.source.block(chunk), dtype=np.float64)
+        for k, i in enumerate(chunk.tolist()):
+            if i in banned_by_row:
+                S[k, banned_by_row[i]] = -np.inf
+        rule_ok = np.isfinite(S) & has_cap
+        eff_ok = rule_ok if prep.min_score is None else rule_ok & (S >= prep.min_score)
+        codes = np.where(
+            ~rule_ok.any(1),
+            "forbidden",
+            np.where(
+                ~eff_ok.any(1),
+                "below_min_score",
+                np.where(~(eff_ok & free).any(1), "no_capacity", "not_selected"),
+            ),
+        )
+        reasons[chunk] = codes.astype(object)
+    return reasons
+
+
+def library_versions() -> dict[str, str]:
+    """Return the versions of Python, mentormatch and the numerical libraries used."""
+    out = {"python": platform.python_version()}
+    for dist in ("mentormatch-opt", "numpy", "scipy", "pandas", "scikit-learn", "pulp",
+                 "highspy", "ortools"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def input_hash(*parts: Any) -> str:
+    """Return a SHA-256 over arrays and plain values (the input fingerprint)."""
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            h.update(str(part.dtype).encode())
+            h.update(str(part.shape).encode())
+            h.update(np.ascontiguousarray(part).tobytes())
+        elif isinstance(part, Iterable) and not isinstance(part, str | bytes):
+            h.update(repr(list(part)).encode())
+        else:
+            h.update(repr(part).encode())
+    return h.hexdigest()
