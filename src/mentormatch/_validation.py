@@ -57,10 +57,14 @@ def check_capacity(capacity: ArrayLike, n_mentors: int) -> NDArray[np.int64]:
         except (TypeError, ValueError) as exc:
             msg = f"`capacity` must hold integers; got dtype {arr.dtype}."
             raise SolverError(msg) from exc
-        bad = ~np.isfinite(as_float) | (as_float != np.round(as_float))
+        # 2**63 and above do not fit in int64 (they would wrap around when cast)
+        bad = ~np.isfinite(as_float) | (as_float != np.round(as_float)) | (as_float >= 2.0**63)
         if bad.any():
             j = int(np.argmax(bad))
-            msg = f"`capacity` must hold whole numbers; got {arr[j]!r} for mentor {j}."
+            msg = (
+                f"`capacity` must hold whole numbers below 2**63; got {as_float[j].item()!r} "
+                f"for mentor {j}."
+            )
             raise SolverError(msg)
         arr = as_float
     out = arr.astype(np.int64)
@@ -105,7 +109,8 @@ def check_pairs(pairs: Iterable, shape: tuple[int, int], name: str) -> NDArray[n
             )
             raise SolverError(msg)
         out.append((ii, jj))
-    return np.asarray(out, dtype=np.int64)
+    # a pair listed twice is the same constraint: keep its first occurrence only
+    return np.asarray(list(dict.fromkeys(out)), dtype=np.int64)
 
 
 def check_min_load(

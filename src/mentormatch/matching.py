@@ -219,7 +219,8 @@ class Matching:
             One row for the chosen mentor (if any) and one per alternative, best first:
             ``mentor_id``, ``chosen``, ``score``, ``delta`` (score minus the chosen
             pair's), ``status`` (``chosen``, ``full``, ``forbidden``, ``available``),
-            ``why`` (a sentence), then one column per criterion contribution.
+            ``why`` (a sentence), then one column per criterion contribution. A pair
+            is ``forbidden`` when a hard rule, a ban or the minimum score excludes it.
 
         Raises
         ------
@@ -247,6 +248,10 @@ class Matching:
             j: [self.mentee_ids[k] for k in np.flatnonzero(self.assignment == j)]
             for j in cols
         }
+        # pairs the solve options excluded (recorded by `solve` in the manifest)
+        options = self.manifest.get("options") or {}
+        banned = {(int(a), int(b)) for a, b in options.get("banned") or ()}
+        min_score = options.get("min_score")
         records = []
         for k, j in enumerate(cols):
             score = float(row[j])
@@ -257,6 +262,12 @@ class Matching:
                 status, why = "forbidden", "forbidden by " + (", ".join(rules) or "a rule")
             elif (self.mentee_ids[i], self.mentor_ids[j]) in self.bans:
                 status, why = "forbidden", "banned after an earlier unmatch"
+            elif (i, j) in banned:
+                status, why = "forbidden", "banned by the `banned` option"
+            elif min_score is not None and score < min_score:
+                status, why = "forbidden", f"scores below the minimum score {min_score:g}"
+            elif self.capacity[j] == 0:
+                status, why = "full", "takes no mentees (capacity 0)"
             elif load[j] >= self.capacity[j]:
                 who = ", ".join(str(h) for h in holders[j][:5])
                 status, why = "full", f"capacity {self.capacity[j]} used by {who}"

@@ -68,15 +68,20 @@ def hungarian_assignment(
     rows = np.flatnonzero(free)
     if rows.size == 0 or cap.sum() == 0:
         return assignment
+    # no mentor can take more than the free mentees: more seats only cost memory
+    cap = np.minimum(cap, rows.size)
     # drop mentors that cannot take anybody, then expand the rest into seats
     useful = np.flatnonzero(cap > 0)
     sub = S[np.ix_(rows, useful)]
     allowed = np.isfinite(sub)
+    peak = float(np.abs(sub[allowed]).max(initial=0.0))
+    # divide by a power of two (same optimum) so that offsets and sums cannot overflow
+    work = np.ldexp(sub, -int(np.frexp(peak)[1])) if peak > 1.0 else sub
     if objective == "coverage":
         k = int(min(rows.size, cap.sum()))
-        val = np.where(allowed, sub + coverage_offset(sub, k), 0.0)
+        val = np.where(allowed, work + coverage_offset(work, k), 0.0)
     else:
-        val = np.where(allowed, np.maximum(sub, 0.0), 0.0)
+        val = np.where(allowed, np.maximum(work, 0.0), 0.0)
     slots = np.repeat(np.arange(useful.size), cap[useful])
     cost = -val[:, slots]
     r, c = linear_sum_assignment(cost)

@@ -1,0 +1,143 @@
+"""Score families for benchmarks and tests: score sources that compute blocks on demand.
+
+Each family is a :class:`mentormatch._scores.ScoreSource` built from a seed. Nothing of
+size ``(n_mentees, n_mentors)`` is stored: a block of scores is computed when asked for,
+from small per-participant vectors, and the same block asked twice gives the same values.
+
+- ``"uniform"``: i.i.d. uniform scores on [0, 1). Each mentee and each mentor has a
+  random 32-bit key; the score of a pair is a mixing hash (the 32-bit MurmurHash3
+  finaliser) of the XOR of the two keys, scaled to [0, 1).
+- ``"popular"``: ``0.75 * pair_part + 0.25 * a_j``, where ``a_j`` in [0, 1) is mentor
+  ``j``'s attractiveness, shared by all mentees, and ``pair_part = clip(0.5 + cos, 0,
+  1)`` with ``cos`` the cosine of random 16-dimensional mentee and mentor feature
+  vectors (one matrix product per block).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["FAMILIES", "PopularScores", "UniformScores", "make_family"]
+
+
+class _FamilyBase:
+    criteria: tuple[str, ...] = ()
+    name = ""
+
+    def __init__(self, n_mentees: int, n_mentors: int, seed: int = 0) -> None:
+        self.shape: tuple[int, int] = (int(n_mentees), int(n_mentors))
+        self.seed = int(seed)
+
+    def block(self, rows: NDArray[np.intp], cols: NDArray[np.intp] | None = None) -> NDArray:
+        rows = np.asarray(rows, dtype=np.intp)
+        cols = np.arange(self.shape[1]) if cols is None else np.asarray(cols, dtype=np.intp)
+        return self._block(rows, cols)
+
+    def pair_scores(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
+        rows = np.asarray(rows, dtype=np.intp)
+        cols = np.asarray(cols, dtype=np.intp)
+        return self._pairs(rows, cols)
+
+    def contributions(
+        self, rows: NDArray[np.intp], cols: NDArray[np.intp]
+    ) -> Mapping[str, NDArray]:
+        return {}
+
+    def forbidding_rules(self, row: int, col: int) -> list[str]:
+        return []
+
+    def fingerprint(self) -> str:
+        text = f"{self.name}:{self.shape}:{self.seed}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def dense(self) -> NDArray[np.float64]:
+        """Return the full score matrix (for small sizes and oracles only)."""
+        return self.block(np.arange(self.shape[0]))
+
+    def _block(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
+        raise NotImplementedError
+
+    def _pairs(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(n_mentees={self.shape[0]}, n_mentors={self.shape[1]}, seed={self.seed})"
+
+
+def _fmix32(x: NDArray[np.uint32]) -> NDArray[np.uint32]:
+    """MurmurHash3's 32-bit finaliser (a bijection with full avalanche), in place."""
+    x ^= x >> np.uint32(16)
+    x *= np.uint32(0x85EBCA6B)
+    x ^= x >> np.uint32(13)
+    x *= np.uint32(0xC2B2AE35)
+    x ^= x >> np.uint32(16)
+    return x
+
+
+class UniformScores(_FamilyBase):
+    """I.i.d. uniform scores on [0, 1), computed per block from per-participant keys."""
+
+    name = "uniform"
+
+    def __init__(self, n_mentees: int, n_mentors: int, seed: int = 0) -> None:
+        super().__init__(n_mentees, n_mentors, seed)
+        rng = np.random.default_rng([seed, 1])
+        self.row_keys = rng.integers(0, 2**32, size=self.shape[0], dtype=np.uint64).astype(
+            np.uint32
+        )
+        self.col_keys = rng.integers(0, 2**32, size=self.shape[1], dtype=np.uint64).astype(
+            np.uint32
+        )
+
+    def _block(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
+        x = self.row_keys[rows][:, None] ^ self.col_keys[cols][None, :]
+        return _fmix32(x) * (1.0 / 2**32)
+
+    def _pairs(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
+        x = self.row_keys[rows] ^ self.col_keys[cols]
+        return _fmix32(x) * (1.0 / 2**32)
+
+
+class PopularScores(_FamilyBase):
+    """A quarter of each score is the mentor's attractiveness, shared by all mentees."""
+
+    name = "popular"
+    dim = 16
+
+    def __init__(self, n_mentees: int, n_mentors: int, seed: int = 0) -> None:
+        super().__init__(n_mentees, n_mentors, seed)
+        rng = np.random.default_rng([seed, 2])
+        f = rng.standard_normal((self.shape[0], self.dim))
+        g = rng.standard_normal((self.shape[1], self.dim))
+        self.f = f / np.linalg.norm(f, axis=1, keepdims=True)
+        self.g = g / np.linalg.norm(g, axis=1, keepdims=True)
+        self.attract = rng.random(self.shape[1])
+
+    def _block(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
+        out = self.f[rows] @ self.g[cols].T
+        out += 0.5
+        np.clip(out, 0.0, 1.0, out=out)
+        out *= 0.75
+        out += 0.25 * self.attract[cols][None, :]
+        return out
+
+    def _pairs(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
+        cos = np.einsum("kd,kd->k", self.f[rows], self.g[cols])
+        return 0.75 * np.clip(cos + 0.5, 0.0, 1.0) + 0.25 * self.attract[cols]
+
+
+FAMILIES = {"uniform": UniformScores, "popular": PopularScores}
+
+
+def make_family(name: str, n_mentees: int, n_mentors: int, seed: int = 0) -> _FamilyBase:
+    """Return the score source of family ``name`` (``"uniform"`` or ``"popular"``)."""
+    try:
+        cls = FAMILIES[name]
+    except KeyError:
+        msg = f"unknown family {name!r}; expected one of {sorted(FAMILIES)}."
+        raise ValueError(msg) from None
+    return cls(n_mentees, n_mentors, seed)

@@ -1,0 +1,62 @@
+"""Safe table output: CSV cells that spreadsheets will not run as formulas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from mentormatch.matching import Matching
+
+__all__ = ["matching_table", "neutralise_formulas", "write_csv"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would read as a formula with a quote.
+
+    Only text cells are touched: numbers keep their sign.
+
+    Examples
+    --------
+    >>> neutralise_formulas(pd.DataFrame({"a": ["=HYPERLINK(1)", "ok"], "b": [-1.5, 2]}))
+                    a    b
+    0  '=HYPERLINK(1) -1.5
+    1              ok  2.0
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as UTF-8 CSV with formulas neutralised; return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    neutralise_formulas(frame).to_csv(path, index=False, float_format="%.6g")
+    return path
+
+
+def matching_table(matching: Matching) -> pd.DataFrame:
+    """Return one row per mentee: matched (with score and contributions) or not (reason)."""
+    pairs = matching.pairs.assign(status="matched", reason="")
+    unmatched = matching.unmatched.rename(columns={"detail": "detail"})
+    rest = pd.DataFrame(
+        {
+            "mentee_id": unmatched["mentee_id"],
+            "mentor_id": "",
+            "status": "unmatched",
+            "reason": unmatched["reason"],
+        }
+    )
+    table = pd.concat([pairs, rest], ignore_index=True)
+    order = {str(v): k for k, v in enumerate(matching.mentee_ids.tolist())}
+    table["_pos"] = table["mentee_id"].map(lambda v: order[str(v)])
+    table = table.sort_values("_pos").drop(columns="_pos").reset_index(drop=True)
+    head = ["mentee_id", "mentor_id", "status", "reason", "score"]
+    return table[head + [c for c in table.columns if c not in head]]

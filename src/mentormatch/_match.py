@@ -1,0 +1,109 @@
+"""The whole path: intake tables + survey -> scored, solved, explained matching."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from mentormatch.exceptions import UnknownIdError
+from mentormatch.matching import Matching
+from mentormatch.scoring import Scorer
+from mentormatch.solvers import solve
+from mentormatch.survey import Cohort, Survey, load_cohort
+
+__all__ = ["match"]
+
+
+def match(
+    mentees: Any,
+    mentors: Any,
+    survey: Survey | str | Path,
+    *,
+    weights: Mapping[str, float] | None = None,
+    forced: Iterable[tuple[Any, Any]] = (),
+    banned: Iterable[tuple[Any, Any]] = (),
+    **options: Any,
+) -> Matching:
+    """Match mentees to mentors from intake tables, in one call.
+
+    Reads and validates both tables against the survey, scores every pair with the
+    survey's criteria and hard rules, and solves the assignment with :func:`solve`.
+
+    Parameters
+    ----------
+    mentees, mentors : str, Path, DataFrame, list of dict or Cohort
+        Intake tables (CSV or Excel paths, DataFrames or records). ``mentees`` may also be
+        a :class:`~mentormatch.survey.Cohort` already loaded (then ``mentors`` is None).
+    survey : Survey or path
+        The survey (a :class:`~mentormatch.Survey` or a TOML/JSON file).
+    weights : mapping of str to float, optional
+        Criterion weights replacing the survey's (e.g. tuned with ``WeightTuner``).
+    forced, banned : iterable of (mentee_id, mentor_id), default=()
+        Pairs that must / must not be made, by participant id.
+    **options
+        Passed to :func:`solve`: ``method``, ``objective``, ``min_load``, ``min_score``,
+        ``seed``, ``time_limit``, ``backend``.
+
+    Returns
+    -------
+    Matching
+        With participant ids, per-criterion contributions in ``pairs``, reasons in
+        ``unmatched`` and a manifest (weights, rules, input hash).
+
+    Raises
+    ------
+    IntakeError
+        If the tables do not fit the survey (every problem listed).
+    UnknownIdError
+        If a forced or banned pair names an unknown id.
+
+    Examples
+    --------
+    >>> from mentormatch.datasets import demo_paths
+    >>> paths = demo_paths()
+    >>> m = match(paths["mentees"], paths["mentors"], paths["survey"])
+    >>> m.n_mentees, m.status
+    (400, 'optimal')
+    """
+    if not isinstance(survey, Survey):
+        survey = Survey.load(survey)
+    if isinstance(mentees, Cohort):
+        cohort = mentees
+    else:
+        cohort = load_cohort(survey, mentors=mentors, mentees=mentees)
+    scorer = Scorer(cohort.survey if isinstance(mentees, Cohort) else survey, weights)
+    source = scorer.bind(cohort)
+    manifest = {
+        "survey": scorer.survey.name,
+        "weights": scorer.weights,
+        "rules": [r.label for r in scorer.survey.rules],
+        "sources": dict(cohort.sources),
+        "cohort_hash": cohort.fingerprint(),
+    }
+    return solve(
+        source,
+        cohort.capacity,
+        forced=_to_index(forced, cohort, "forced"),
+        banned=_to_index(banned, cohort, "banned"),
+        mentee_ids=cohort.mentee_ids,
+        mentor_ids=cohort.mentor_ids,
+        manifest=manifest,
+        **options,
+    )
+
+
+def _to_index(pairs: Iterable[tuple[Any, Any]], cohort: Cohort, name: str) -> list[tuple[int, int]]:
+    mentee_pos = {str(v): k for k, v in enumerate(cohort.mentee_ids.tolist())}
+    mentor_pos = {str(v): k for k, v in enumerate(cohort.mentor_ids.tolist())}
+    out = []
+    for pair in pairs:
+        mentee, mentor = pair
+        if str(mentee) not in mentee_pos:
+            msg = f"`{name}` pair ({mentee!r}, {mentor!r}): {mentee!r} is not a mentee id."
+            raise UnknownIdError(msg)
+        if str(mentor) not in mentor_pos:
+            msg = f"`{name}` pair ({mentee!r}, {mentor!r}): {mentor!r} is not a mentor id."
+            raise UnknownIdError(msg)
+        out.append((mentee_pos[str(mentee)], mentor_pos[str(mentor)]))
+    return out

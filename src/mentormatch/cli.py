@@ -1,0 +1,176 @@
+"""Command line: ``mentormatch demo | validate | match``.
+
+Exit codes: 0 success, 2 bad input (the messages say what and where), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mentormatch._io import matching_table, write_csv
+from mentormatch._match import match
+from mentormatch.exceptions import MentorMatchError
+from mentormatch.matching import Matching
+from mentormatch.survey import Survey, load_cohort
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Optimal, explainable mentor-mentee matching from intake surveys.",
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+def _guard(fn: Callable[[], Any]) -> None:
+    try:
+        fn()
+    except MentorMatchError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the contract is exit code 1 for any bug
+        err.print(f"internal error ({type(exc).__name__}): {exc}", markup=False,
+                  highlight=False)
+        err.print("Please report it with the command you ran (never attach intake data).",
+                  markup=False)
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _print_summary(m: Matching, path: Path | None) -> None:
+    s = m.summary()
+    table = Table(title="mentormatch: " + str(m.manifest.get("survey", "matching")),
+                  show_header=False)
+    table.add_row("mentees / mentors", f"{s['mentees']} / {s['mentors']}")
+    table.add_row("seats (total capacity)", str(s["capacity"]))
+    table.add_row("matched", f"{s['matched']} ({100 * s['matched'] / max(1, s['mentees']):.1f}%)")
+    reasons = ", ".join(f"{k}: {v}" for k, v in s["unmatched_reasons"].items()) or "-"
+    table.add_row("unmatched", f"{s['unmatched']} ({reasons})")
+    table.add_row("mean pair score", f"{s['mean_score']:.3f}")
+    table.add_row("objective (total score)", f"{s['objective']:.4f}")
+    table.add_row("proven gap", f"{s['gap']:.3g} ({s['status']})")
+    table.add_row("method", f"{s['method']} ({m.manifest.get('method_reason', '')})")
+    if path is not None:
+        table.add_row("written", str(path))
+    out.print(table)
+
+
+def _load_weights(path: Path | None) -> dict[str, float] | None:
+    if path is None:
+        return None
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh) if path.suffix == ".toml" else json.load(fh)
+    except (OSError, ValueError) as exc:
+        msg = f"{path.name}: cannot read weights ({exc})."
+        raise MentorMatchError(msg) from exc
+    weights = data.get("weights", data)
+    if not isinstance(weights, dict):
+        msg = f"{path.name}: expected a table of criterion = weight; got {type(weights).__name__}."
+        raise MentorMatchError(msg)
+    return {str(k): float(v) for k, v in weights.items()}
+
+
+@app.command()
+def demo(
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the matches CSV.")] = Path(
+        "matches.csv"
+    ),
+) -> None:
+    """Match the bundled demo cohort (400 mentees, 120 mentors) and write the matches."""
+
+    def run() -> None:
+        from mentormatch.datasets import demo_paths
+
+        paths = demo_paths()
+        with err.status("matching the demo cohort..."):
+            m = match(paths["mentees"], paths["mentors"], paths["survey"])
+        written = write_csv(matching_table(m), out_path)
+        _print_summary(m, written)
+
+    _guard(run)
+
+
+@app.command()
+def validate(
+    survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
+    mentors: Annotated[Path, typer.Option(help="Mentors' intake table (.csv or .xlsx).")],
+    mentees: Annotated[Path, typer.Option(help="Mentees' intake table (.csv or .xlsx).")],
+) -> None:
+    """Check the survey and both tables; list every problem found."""
+
+    def run() -> None:
+        s = Survey.load(survey)
+        cohort = load_cohort(s, mentors=mentors, mentees=mentees)
+        out.print(
+            f"ok: {cohort.n_mentors} mentors ({int(cohort.capacity.sum())} seats) and "
+            f"{cohort.n_mentees} mentees fit survey {s.name!r} "
+            f"({len(s.questions)} questions, {len(s.criteria)} criteria, {len(s.rules)} rules).",
+            highlight=False,
+        )
+
+    _guard(run)
+
+
+@app.command("match")
+def match_cmd(
+    survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
+    mentors: Annotated[Path, typer.Option(help="Mentors' intake table (.csv or .xlsx).")],
+    mentees: Annotated[Path, typer.Option(help="Mentees' intake table (.csv or .xlsx).")],
+    out_path: Annotated[Path, typer.Option("--out", help="Matches CSV to write.")] = Path(
+        "matches.csv"
+    ),
+    weights: Annotated[
+        Path | None, typer.Option(help="Weights file (TOML/JSON: criterion = weight).")
+    ] = None,
+    objective: Annotated[str, typer.Option(help="coverage or total.")] = "coverage",
+    method: Annotated[str, typer.Option(help="auto, hungarian, ilp, ...")] = "auto",
+    min_score: Annotated[float | None, typer.Option(help="Do not make pairs below this.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed recorded in the manifest.")] = 0,
+) -> None:
+    """Match mentees to mentors and write one row per mentee (matched or why not)."""
+
+    def run() -> None:
+        w = _load_weights(weights)
+        with err.status("scoring and solving..."):
+            m = match(mentees, mentors, survey, weights=w, objective=objective,
+                      method=method, min_score=min_score, seed=seed)
+        written = write_csv(matching_table(m), out_path)
+        _print_summary(m, written)
+
+    _guard(run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return its exit code."""
+    try:
+        app(args=argv if argv is not None else sys.argv[1:], standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except Exception as exc:  # click usage errors
+        code = getattr(exc, "exit_code", EXIT_INTERNAL)
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(str(exc), markup=False)
+        return int(code) if isinstance(code, int) else EXIT_INTERNAL
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,357 @@
+"""Scoring: weighted, explainable criteria plus hard rules, computed blockwise."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from mentormatch.exceptions import SurveyError
+from mentormatch.survey._intake import Cohort, Feature
+from mentormatch.survey._parsers import ChoiceVocabulary
+from mentormatch.survey._schema import Criterion, Rule, Survey
+
+__all__ = ["CohortScores", "Scorer"]
+
+
+def _dense(x: Any) -> NDArray[np.float64]:
+    return np.asarray(x.toarray() if sp.issparse(x) else x, dtype=np.float64)
+
+
+def _rows(x: Any, idx: NDArray[np.intp]) -> Any:
+    return x[idx]
+
+
+def _inner(a: Any, b: Any) -> NDArray[np.float64]:
+    """Dense ``a @ b.T`` for dense or sparse operands."""
+    out = a @ b.T
+    return _dense(out)
+
+
+class Scorer:
+    """Turns a cohort into pair scores: the weighted mean of criteria, with hard rules.
+
+    Parameters
+    ----------
+    survey : Survey
+        Declares the criteria, their weights and the hard rules.
+    weights : mapping of str to float, optional
+        Criterion name -> weight, replacing the survey's weights (e.g. tuned ones).
+
+    Notes
+    -----
+    For mentee :math:`i` and mentor :math:`j`, with criterion scores
+    :math:`s_c(i, j) \\in [0, 1]`, weights :math:`w_c`, mentee importances
+    :math:`m_c(i) \\in [0, 1]` (1 unless the criterion declares an importance column) and
+    :math:`a_c(i, j) = 1` when both answered the question,
+
+    .. math::
+
+        s(i, j) = \\frac{\\sum_c w_c m_c(i) a_c(i, j) s_c(i, j)}
+                       {\\sum_c w_c m_c(i) a_c(i, j)}
+
+    (0 when no criterion applies), and :math:`-\\infty` when a hard rule forbids the pair.
+    Each term of the numerator divided by the denominator is that criterion's
+    contribution, so contributions add up to the score.
+
+    Examples
+    --------
+    >>> from mentormatch.datasets import load_demo
+    >>> demo = load_demo(n_mentees=30, n_mentors=10)
+    >>> scores = Scorer(demo.survey).score(demo.cohort)
+    >>> scores.shape
+    (30, 10)
+    """
+
+    def __init__(self, survey: Survey, weights: Mapping[str, float] | None = None) -> None:
+        self.survey = survey if weights is None else survey.with_weights(weights)
+        if not self.survey.criteria:
+            msg = "the survey declares no criteria; add at least one [[criteria]] entry."
+            raise SurveyError(msg)
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Criterion name -> weight in use."""
+        return self.survey.weights
+
+    def bind(self, cohort: Cohort) -> CohortScores:
+        """Return a :class:`CohortScores` (a score source) for ``cohort``."""
+        return CohortScores(self.survey, cohort)
+
+    def score(self, cohort: Cohort) -> NDArray[np.float64]:
+        """Return the dense ``(n_mentees, n_mentors)`` score matrix (``-inf`` forbidden)."""
+        src = self.bind(cohort)
+        return src.block(np.arange(cohort.n_mentees, dtype=np.intp))
+
+    def criterion_scores(
+        self, cohort: Cohort, mentee_index: Any, mentor_index: Any
+    ) -> pd.DataFrame:
+        """Return raw criterion scores in [0, 1] of the listed pairs (NaN when not answered).
+
+        This is the feature matrix of a history of pairs, for weight tuning.
+        """
+        return self.bind(cohort).criterion_table(
+            np.asarray(mentee_index, dtype=np.intp), np.asarray(mentor_index, dtype=np.intp)
+        )
+
+
+class _Prepared:
+    """Per-criterion arrays ready for block products."""
+
+    def __init__(self, crit: Criterion, feat: Feature, cohort: Cohort) -> None:
+        self.crit = crit
+        self.feat = feat
+        self.kind = crit.kind
+        q = feat.question
+        self.e = feat.mentee
+        self.m = feat.mentor
+        self.e_missing = feat.mentee_missing
+        self.m_missing = feat.mentor_missing
+        n_e = cohort.n_mentees
+        self.importance = np.ones(n_e)
+        if crit.importance_column:
+            levels = crit.importance_levels
+            vocab = ChoiceVocabulary(list(levels), {})
+            col = cohort.mentees[crit.importance_column].astype(str).tolist()
+            for k, text in enumerate(col):
+                hit = vocab.lookup(text) if text else None
+                self.importance[k] = levels[hit] if hit is not None else 1.0
+        if self.kind in ("coverage", "overlap", "cosine", "any", "same", "different") and (
+            q.kind in ("multi_choice", "single_choice")
+        ):
+            self.e_size = np.asarray(self.e.sum(axis=1)).ravel() if self.e is not None else None
+            self.m_size = np.asarray(self.m.sum(axis=1)).ravel() if self.m is not None else None
+        if self.kind in ("similarity", "complement") and q.kind == "likert":
+            self.e = np.nan_to_num(self.e)
+            self.m = np.nan_to_num(self.m)
+            self.e_sq = (self.e**2).sum(1)
+            self.m_sq = (self.m**2).sum(1)
+        if self.kind in ("availability",):
+            self.e = self.e.astype(np.float32)
+            self.m = self.m.astype(np.float32)
+            self.hours_per_slot = cohort.survey.slot_minutes / 60.0
+        if self.kind in ("closeness", "similarity") and q.kind in ("numeric", "ordinal"):
+            both = np.concatenate([self.e[~np.isnan(self.e)], self.m[~np.isnan(self.m)]])
+            rng = float(both.max() - both.min()) if both.size else 1.0
+            self.scale = crit.scale or (rng if rng > 0 else 1.0)
+        if self.kind == "gap":
+            self.span = max(1.0, float(len(feat.vocabulary) - 1))
+
+    def block(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray[np.float64]:
+        k = self.kind
+        if k in ("coverage", "overlap", "cosine", "any", "same", "different") and self.feat.question.kind != "ordinal":
+            inter = _inner(self.e[rows], self.m[cols])
+            a = self.e_size[rows][:, None]
+            b = self.m_size[cols][None, :]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                if k == "coverage":
+                    out = inter / np.maximum(a, 1)
+                elif k == "overlap":
+                    out = inter / np.maximum(a + b - inter, 1)
+                elif k == "cosine":
+                    out = inter / np.maximum(np.sqrt(a * b), 1e-12)
+                elif k in ("any", "same"):
+                    out = (inter > 0).astype(np.float64)
+                else:
+                    out = (inter == 0).astype(np.float64)
+            return np.clip(out, 0.0, 1.0)
+        if k in ("same", "different"):  # ordinal
+            eq = (self.e[rows][:, None] == self.m[cols][None, :]).astype(np.float64)
+            return eq if k == "same" else 1.0 - eq
+        if k == "gap":
+            d = self.m[cols][None, :] - self.e[rows][:, None]
+            lo, hi = self.crit.min_gap, self.crit.max_gap
+            outside = np.where(d < lo, lo - d, np.where(d > hi, d - hi, 0.0))
+            return np.nan_to_num(np.clip(1.0 - outside / self.span, 0.0, 1.0))
+        if k in ("similarity", "complement") and self.feat.question.kind == "likert":
+            t = max(1, self.e.shape[1])
+            d2 = self.e_sq[rows][:, None] + self.m_sq[cols][None, :] - 2.0 * (
+                self.e[rows] @ self.m[cols].T
+            )
+            dist = np.sqrt(np.maximum(d2, 0.0) / t)
+            return np.clip(1.0 - dist if k == "similarity" else dist, 0.0, 1.0)
+        if k in ("closeness", "similarity"):
+            diff = np.abs(self.e[rows][:, None] - self.m[cols][None, :])
+            return np.nan_to_num(np.clip(1.0 - diff / self.scale, 0.0, 1.0))
+        if k == "availability":
+            shared = (self.e[rows] @ self.m[cols].T).astype(np.float64) * self.hours_per_slot
+            return np.minimum(shared / self.crit.hours_needed, 1.0)
+        if k == "text":
+            return np.clip(_inner(self.e[rows], self.m[cols]), 0.0, 1.0)
+        if k == "preference":
+            ranks = _dense(self.e[rows][:, cols])
+            return np.where(ranks > 0, self.crit.decay ** np.maximum(ranks - 1, 0), 0.0)
+        msg = f"criterion kind {k!r} is not supported for this question."
+        raise SurveyError(msg)
+
+    def present(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray[np.bool_]:
+        e = ~self.e_missing[rows]
+        if self.kind == "preference":
+            return np.repeat(e[:, None], cols.size, axis=1)
+        return e[:, None] & ~self.m_missing[cols][None, :]
+
+
+class _PreparedRule:
+    def __init__(self, rule: Rule, feat: Feature, cohort: Cohort) -> None:
+        self.rule = rule
+        self.feat = feat
+        self.label = rule.label
+        q = feat.question
+        if rule.kind in ("exclude_same", "require_shared") and q.kind != "ordinal":
+            self.e, self.m = feat.mentee, feat.mentor
+        if rule.kind == "min_shared_hours":
+            self.e = feat.mentee.astype(np.float32)
+            self.m = feat.mentor.astype(np.float32)
+            self.hours_per_slot = cohort.survey.slot_minutes / 60.0
+        if rule.kind == "require_value":
+            wanted = set()
+            vocab = ChoiceVocabulary(list(feat.vocabulary), q.synonyms)
+            for v in rule.values:
+                hit = vocab.lookup(v)
+                if hit is None or hit not in feat.vocabulary:
+                    msg = (f"rule {rule.label!r} lists value {v!r}, which is not an answer of "
+                           f"question {q.name!r} ({list(feat.vocabulary)[:8]}).")
+                    raise SurveyError(msg)
+                wanted.add(feat.vocabulary.index(hit))
+            self.ok: dict[str, NDArray[np.bool_]] = {}
+            for role, mat in (("mentee", feat.mentee), ("mentor", feat.mentor)):
+                n = cohort.n_mentees if role == "mentee" else cohort.n_mentors
+                if mat is None or rule.role not in (role, "both"):
+                    self.ok[role] = np.ones(n, dtype=bool)
+                    continue
+                if q.kind == "ordinal":
+                    self.ok[role] = np.isin(mat, list(wanted))
+                else:
+                    cols = sorted(wanted)
+                    self.ok[role] = np.asarray(mat[:, cols].sum(axis=1)).ravel() > 0
+
+    def forbids(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray[np.bool_]:
+        r, f = self.rule, self.feat
+        both = ~f.mentee_missing[rows][:, None] & ~f.mentor_missing[cols][None, :]
+        if r.kind in ("exclude_same", "require_shared"):
+            if f.question.kind == "ordinal":
+                same = f.mentee[rows][:, None] == f.mentor[cols][None, :]
+            else:
+                same = _inner(self.e[rows], self.m[cols]) > 0
+            return (same if r.kind == "exclude_same" else ~same) & both
+        if r.kind == "min_shared_hours":
+            shared = (self.e[rows] @ self.m[cols].T).astype(np.float64) * self.hours_per_slot
+            return (shared < r.hours - 1e-9) & both
+        if r.kind == "gap":
+            d = f.mentor[cols][None, :] - f.mentee[rows][:, None]
+            bad = np.zeros(d.shape, dtype=bool)
+            if r.min_gap is not None:
+                bad |= d < r.min_gap
+            if r.max_gap is not None:
+                bad |= d > r.max_gap
+            return bad & both
+        if r.kind == "avoid":
+            return _dense(f.mentee[rows][:, cols]) > 0
+        if r.kind == "require_value":
+            return ~(self.ok["mentee"][rows][:, None] & self.ok["mentor"][cols][None, :])
+        msg = f"rule kind {r.kind!r} is not supported."
+        raise SurveyError(msg)
+
+
+class CohortScores:
+    """Scores of a cohort, computed on demand in blocks (a :class:`ScoreSource`).
+
+    Parameters
+    ----------
+    survey : Survey
+        Criteria, weights and rules.
+    cohort : Cohort
+        The encoded participants.
+    """
+
+    def __init__(self, survey: Survey, cohort: Cohort) -> None:
+        self.survey = survey
+        self.cohort = cohort
+        self.shape: tuple[int, int] = (cohort.n_mentees, cohort.n_mentors)
+        self._crit = [
+            _Prepared(c, cohort.features[c.question], cohort) for c in survey.criteria
+        ]
+        self._rules = [
+            _PreparedRule(r, cohort.features[r.question], cohort) for r in survey.rules
+        ]
+        self.criteria: tuple[str, ...] = tuple(c.name for c in survey.criteria)
+
+    def fingerprint(self) -> str:
+        """Hash of the cohort and survey (weights included)."""
+        return self.cohort.fingerprint()
+
+    # -- ScoreSource protocol ------------------------------------------------------
+    def block(self, rows: NDArray[np.intp], cols: NDArray[np.intp] | None = None) -> NDArray:
+        """Return total scores for ``rows`` x ``cols`` (``-inf`` where a rule forbids)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        cols = (np.arange(self.shape[1], dtype=np.intp) if cols is None
+                else np.asarray(cols, dtype=np.intp))
+        num = np.zeros((rows.size, cols.size))
+        den = np.zeros((rows.size, cols.size))
+        for p in self._crit:
+            w = p.crit.weight * p.importance[rows][:, None]
+            if not np.any(w):
+                continue
+            present = p.present(rows, cols)
+            wp = w * present
+            num += wp * p.block(rows, cols)
+            den += wp
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+        for r in self._rules:
+            total[r.forbids(rows, cols)] = -np.inf
+        return total
+
+    def pair_scores(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
+        """Return the total scores of the pairs ``(rows[k], cols[k])``."""
+        rows = np.asarray(rows, dtype=np.intp)
+        cols = np.asarray(cols, dtype=np.intp)
+        out = np.empty(rows.size)
+        for start in range(0, rows.size, 512):
+            r = rows[start:start + 512]
+            c = cols[start:start + 512]
+            ur, ri = np.unique(r, return_inverse=True)
+            uc, ci = np.unique(c, return_inverse=True)
+            out[start:start + 512] = self.block(ur, uc)[ri, ci]
+        return out
+
+    def contributions(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> dict[str, NDArray]:
+        """Return each criterion's contribution (summing to the score) for the pairs."""
+        table = self._pairwise(np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp))
+        return table["contrib"]
+
+    def criterion_table(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> pd.DataFrame:
+        """Raw criterion scores in [0, 1] for the pairs (NaN where not answered)."""
+        return pd.DataFrame(self._pairwise(rows, cols)["raw"])
+
+    def forbidding_rules(self, row: int, col: int) -> list[str]:
+        """Return the labels of the rules that forbid the pair (empty when allowed)."""
+        r = np.array([row], dtype=np.intp)
+        c = np.array([col], dtype=np.intp)
+        return [p.label for p in self._rules if bool(p.forbids(r, c)[0, 0])]
+
+    def _pairwise(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> dict[str, Any]:
+        raw: dict[str, NDArray] = {}
+        weighted: dict[str, NDArray] = {}
+        den = np.zeros(rows.size)
+        for p in self._crit:
+            vals = np.empty(rows.size)
+            pres = np.empty(rows.size, dtype=bool)
+            for start in range(0, rows.size, 512):
+                r = rows[start:start + 512]
+                c = cols[start:start + 512]
+                ur, ri = np.unique(r, return_inverse=True)
+                uc, ci = np.unique(c, return_inverse=True)
+                vals[start:start + 512] = p.block(ur, uc)[ri, ci]
+                pres[start:start + 512] = p.present(ur, uc)[ri, ci]
+            w = p.crit.weight * p.importance[rows] * pres
+            raw[p.crit.name] = np.where(pres, vals, np.nan)
+            weighted[p.crit.name] = w * np.where(pres, vals, 0.0)
+            den += w
+        safe = np.where(den > 0, den, 1.0)
+        contrib = {k: np.where(den > 0, v / safe, 0.0) for k, v in weighted.items()}
+        return {"raw": raw, "contrib": contrib}

@@ -1,0 +1,518 @@
+"""Exact matching at scale: min-cost flow on candidate pairs, priced with dual prices.
+
+The dense ``(n_mentees, n_mentors)`` matrix is never built. Scores are read in row
+blocks whose size is bounded by ``block_cells``; the solver keeps only a sparse set of
+candidate pairs, solves the problem on them exactly, derives dual prices, and proves
+(or repairs) optimality on the whole problem by pricing every pruned pair.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+from ortools.graph.python import min_cost_flow
+
+from mentormatch.exceptions import SolverError
+from mentormatch.solvers._common import Prepared
+
+__all__ = ["FlowResult", "flow_assignment"]
+
+#: Largest integer arc cost handed to OR-Tools (scores are scaled to this range).
+_MAX_INT_COST = 10**12
+#: Relative tolerance (times the score magnitude) for dual feasibility and pricing.
+_REL_TOL = 1e-12
+
+
+@attrs.frozen
+class FlowResult:
+    """What :func:`flow_assignment` returns.
+
+    Attributes
+    ----------
+    assignment : ndarray of shape (n_mentees,)
+        Mentor index per mentee, -1 when unmatched.
+    status : str
+        ``"optimal"`` when the certificate closes the gap, ``"round_limit"`` or
+        ``"time_limit"`` when the pricing rounds stopped early.
+    bound : float
+        Proven upper bound on the total score (for ``"coverage"``: on the total score
+        of any matching with as many pairs as this one, which is the most possible when
+        the status is ``"optimal"``).
+    info : dict
+        Small entries for the run manifest.
+    stats : dict
+        Rounds, candidate pairs, pairs added per round, seconds per phase, the final
+        ``prices`` (one per mentor, ``inf`` for mentors with no residual capacity), the
+        ``coverage_offset`` and the ``gap``.
+    """
+
+    assignment: NDArray[np.int64]
+    status: str
+    bound: float
+    info: dict[str, Any]
+    stats: dict[str, Any]
+
+
+def flow_assignment(
+    prep: Prepared,
+    *,
+    k: int = 10,
+    r: int = 50,
+    block_cells: int = 1 << 22,
+    max_rounds: int = 50,
+    add_per_row: int | None = None,
+) -> FlowResult:
+    r"""Solve the capacity-constrained assignment exactly on a sparse candidate graph.
+
+    Parameters
+    ----------
+    prep : Prepared
+        The validated problem (scores as any score source, capacities, objective,
+        forced and banned pairs, minimum score). ``min_load`` is not supported.
+    k : int, default=10
+        Candidates per mentee: its ``k`` best mentors.
+    r : int, default=50
+        Candidates per mentor: its ``r`` best mentees.
+    block_cells : int, default=4194304
+        Score cells read at once (rows per block = ``block_cells // n_mentors``); this
+        bounds the working memory.
+    max_rounds : int, default=50
+        Most solve-and-price rounds.
+    add_per_row : int, optional
+        Most improving pairs added per mentee and round (default ``k``).
+
+    Returns
+    -------
+    FlowResult
+        Assignment, status, bound, manifest entries and statistics.
+
+    Raises
+    ------
+    SolverError
+        If ``min_load`` is set, or OR-Tools fails.
+
+    Notes
+    -----
+    Forced pairs are made first; their mentees leave the problem and their mentors'
+    capacities drop. On the remaining mentees :math:`I` and mentors :math:`J` with
+    residual capacities :math:`c_j`, with pair values :math:`w_{ij}` (the score, plus
+    the coverage offset :math:`M` for ``"coverage"``; ``-inf`` when forbidden), the
+    linear relaxation
+
+    .. math::
+
+        \max \sum_{ij} w_{ij} x_{ij} \;\text{s.t.}\; \sum_j x_{ij} \le 1,\;
+        \sum_i x_{ij} \le c_j,\; x \ge 0
+
+    has integral optimal vertices (the constraint matrix is that of a bipartite
+    graph), and its dual gives, for any prices :math:`p_j \ge 0`, the upper bound
+
+    .. math::
+
+        B(p) = \sum_i \max\bigl(0, \max_j (w_{ij} - p_j)\bigr) + \sum_j c_j p_j .
+
+    1. Candidates: each mentee's ``k`` best mentors and each mentor's ``r`` best
+       mentees, found in one pass over row blocks.
+    2. The problem on the candidates is solved exactly with OR-Tools' min-cost flow
+       (scores scaled to integers; for ``"coverage"`` a maximum flow of minimum cost).
+    3. Prices: the least :math:`p \ge 0` with
+       :math:`p_j \ge w_{ij} - u_i` on every candidate pair, where
+       :math:`u_i = w_{i\mu(i)} - p_{\mu(i)}` for a matched mentee and 0 otherwise.
+       This is a shortest-path problem on the residual graph, solved by vectorised
+       Bellman-Ford sweeps from the mentors whose price changed.
+    4. Pricing: a pruned pair can improve the matching only if
+       :math:`w_{ij} - p_j > u_i`. Each pruned pair's value is at most the smaller of
+       its mentee's ``k``-th and its mentor's ``r``-th best value, which rules out most
+       mentees at once; the rest are priced exactly, block by block. Improving pairs join
+       the candidates and the flow is solved again, until none is left.
+    5. Certificate: :math:`B(p)` is computed in floating point from the final prices
+       (over all pairs, using the block bound for mentees ruled out in step 4). Then
+       ``bound = forced score + B(p) - M * (pairs made)``, and ``gap = bound -
+       objective`` is 0 up to rounding when the matching is optimal.
+
+    Examples
+    --------
+    >>> from mentormatch._scores import DenseScores
+    >>> prep = Prepared(source=DenseScores([[0.9, 0.5], [0.8, 0.1], [0.7, 0.6]]),
+    ...                 capacity=np.array([1, 2]), objective="coverage",
+    ...                 forced=np.empty((0, 2), dtype=np.int64),
+    ...                 banned=np.empty((0, 2), dtype=np.int64), min_load=None,
+    ...                 min_score=None, seed=0, time_limit=None)
+    >>> res = flow_assignment(prep)
+    >>> res.assignment.tolist(), res.status
+    ([1, 0, 1], 'optimal')
+    >>> abs(res.bound - 1.9) < 1e-9
+    True
+    """
+    if prep.min_load is not None and prep.min_load.any():
+        msg = "method='flow' cannot enforce `min_load`; use method='ilp' or 'auto'."
+        raise SolverError(msg)
+    for name, value in (("k", k), ("r", r), ("block_cells", block_cells),
+                        ("max_rounds", max_rounds)):
+        if int(value) < 1:
+            msg = f"`{name}` must be a positive integer; got {value!r}."
+            raise SolverError(msg)
+    return _FlowSolver(prep, int(k), int(r), int(block_cells), int(max_rounds),
+                       int(add_per_row or k)).run()
+
+
+class _FlowSolver:
+    """State of one flow solve (candidates, prices, statistics)."""
+
+    def __init__(
+        self, prep: Prepared, k: int, r: int, block_cells: int, max_rounds: int,
+        add_per_row: int,
+    ) -> None:
+        self.prep = prep
+        self.k, self.r = k, r
+        self.block_cells = block_cells
+        self.max_rounds = max_rounds
+        self.add_per_row = max(1, add_per_row)
+        self.coverage = prep.objective == "coverage"
+        n, m = prep.shape
+        self.n, self.m = n, m
+        cap = prep.capacity.astype(np.int64).copy()
+        self.assignment = np.full(n, -1, dtype=np.int64)
+        forced = prep.forced
+        if forced.size:
+            self.assignment[forced[:, 0]] = forced[:, 1]
+            np.subtract.at(cap, forced[:, 1], 1)
+        free = np.ones(n, dtype=bool)
+        if forced.size:
+            free[forced[:, 0]] = False
+        self.rows = np.flatnonzero(free).astype(np.intp)  # free mentees (sorted)
+        self.cols = np.flatnonzero(cap > 0).astype(np.intp)  # mentors with room
+        self.cap = cap[self.cols]
+        self.nf, self.mu = int(self.rows.size), int(self.cols.size)
+        self.K = int(min(self.nf, int(self.cap.sum())))
+        self.stats: dict[str, Any] = {
+            "rounds": 0,
+            "candidate_pairs": 0,
+            "pairs_added": [],
+            "rows_priced": [],
+            "seconds": {"candidates": 0.0, "flow": 0.0, "prices": 0.0, "pricing": 0.0},
+            "k": k,
+            "r": r,
+            "block_rows": self._block_rows(),
+        }
+
+    # ------------------------------------------------------------------ helpers
+    def _block_rows(self) -> int:
+        return max(1, self.block_cells // max(1, self.m))
+
+    def _blocks(self, local_rows: NDArray[np.intp]) -> Iterator[
+        tuple[NDArray[np.intp], NDArray[np.float64]]
+    ]:
+        """Yield ``(local rows, effective scores of rows x useful mentors)`` blocks."""
+        step = self._block_rows()
+        full_cols = self.mu == self.m
+        for start in range(0, local_rows.size, step):
+            loc = local_rows[start : start + step]
+            glob = self.rows[loc]
+            S = np.array(self.prep.source.block(glob), dtype=np.float64)
+            S = self.prep.apply_filters(S, glob)
+            if not full_cols:
+                S = S[:, self.cols]
+            if not self.coverage:
+                S[S < 0] = -np.inf  # never worth making under "total"
+            yield loc, S
+
+    # --------------------------------------------------------------------- phases
+    def _scan_candidates(self) -> None:
+        """One pass over all blocks: row top-k, column top-r and the score range."""
+        t0 = time.perf_counter()
+        kk = min(self.k, self.mu)
+        rr = min(self.r, self.nf)
+        lo, hi = np.inf, -np.inf
+        pairs_i: list[NDArray] = []
+        pairs_j: list[NDArray] = []
+        pairs_v: list[NDArray] = []
+        thr_row = np.full(self.nf, -np.inf)
+        top_v = np.empty((0, self.mu))
+        top_i = np.empty((0, self.mu), dtype=np.intp)
+        for loc, S in self._blocks(np.arange(self.nf, dtype=np.intp)):
+            finite = np.isfinite(S)
+            if finite.any():
+                hi = max(hi, float(S.max()))
+                lo = min(lo, float(np.where(finite, S, np.inf).min()))
+            # each mentee's best kk mentors
+            if kk < self.mu:
+                idx = np.argpartition(S, self.mu - kk, axis=1)[:, self.mu - kk :]
+                vals = np.take_along_axis(S, idx, axis=1)
+                thr_row[loc] = vals.min(axis=1)
+            else:
+                idx = np.broadcast_to(np.arange(self.mu), S.shape)
+                vals = S
+            ok = np.isfinite(vals)
+            pairs_i.append(np.broadcast_to(loc[:, None], idx.shape)[ok])
+            pairs_j.append(idx[ok])
+            pairs_v.append(vals[ok])
+            # each mentor's best rr mentees so far
+            b = S.shape[0]
+            if b > rr:
+                idx0 = np.argpartition(S, b - rr, axis=0)[b - rr :]
+                v0 = np.take_along_axis(S, idx0, axis=0)
+                i0 = loc[idx0]
+            else:
+                v0, i0 = S, np.broadcast_to(loc[:, None], S.shape)
+            cat_v = np.vstack([top_v, v0])
+            cat_i = np.vstack([top_i, i0])
+            if cat_v.shape[0] > rr:
+                sel = np.argpartition(cat_v, cat_v.shape[0] - rr, axis=0)[-rr:]
+                cat_v = np.take_along_axis(cat_v, sel, axis=0)
+                cat_i = np.take_along_axis(cat_i, sel, axis=0)
+            top_v, top_i = cat_v, cat_i
+        ok = np.isfinite(top_v)
+        pairs_i.append(top_i[ok])
+        pairs_j.append(np.broadcast_to(np.arange(self.mu), top_v.shape)[ok])
+        pairs_v.append(top_v[ok])
+        thr_col = (
+            top_v.min(axis=0) if self.nf > rr and top_v.size else np.full(self.mu, -np.inf)
+        )
+        ci = np.concatenate(pairs_i).astype(np.int64)
+        cj = np.concatenate(pairs_j).astype(np.int64)
+        cv = np.concatenate(pairs_v)
+        keys, first = np.unique(ci * self.mu + cj, return_index=True)
+        self.keys = keys
+        self.cand_s = cv[first]
+        self.lo, self.hi = lo, hi
+        if self.coverage:
+            finite_any = np.isfinite(hi)
+            self.M = (
+                self.K * (hi - lo) + max(0.0, -lo) + 1.0 if finite_any else 1.0
+            )
+        else:
+            self.M = 0.0
+        self.thr_row = thr_row + self.M
+        self.thr_col = thr_col + self.M
+        mag = max(abs(lo) if np.isfinite(lo) else 0.0, abs(hi) if np.isfinite(hi) else 0.0)
+        self.tol = _REL_TOL * (self.M + mag + 1.0) * 64
+        self.stats["seconds"]["candidates"] += time.perf_counter() - t0
+
+    def _solve_flow(self) -> NDArray[np.int64]:
+        """Solve the problem on the candidate pairs; return each free mentee's mentor."""
+        t0 = time.perf_counter()
+        nf, mu = self.nf, self.mu
+        ci = self.keys // mu
+        cj = self.keys % mu
+        E = int(ci.size)
+        match = np.full(nf, -1, dtype=np.int64)
+        if E == 0:
+            self.stats["seconds"]["flow"] += time.perf_counter() - t0
+            return match
+        smax = float(np.abs(self.cand_s).max())
+        limit = min(_MAX_INT_COST, (2**62) // (4 * (nf + mu + 3)), (2**62) // (self.K + 1))
+        scale = limit / smax if smax > 0 else 1.0
+        cost = -np.rint(self.cand_s * scale).astype(np.int64)
+        src, snk = nf + mu, nf + mu + 1
+        tails = [np.full(nf, src), ci, nf + np.arange(mu)]
+        heads = [np.arange(nf), nf + cj, np.full(mu, snk)]
+        caps = [np.ones(nf, dtype=np.int64), np.ones(E, dtype=np.int64), self.cap]
+        costs = [np.zeros(nf, dtype=np.int64), cost, np.zeros(mu, dtype=np.int64)]
+        if not self.coverage:  # leaving seats empty costs nothing
+            tails.append(np.array([src]))
+            heads.append(np.array([snk]))
+            caps.append(np.array([self.K], dtype=np.int64))
+            costs.append(np.zeros(1, dtype=np.int64))
+        mcf = min_cost_flow.SimpleMinCostFlow()
+        mcf.add_arcs_with_capacity_and_unit_cost(
+            np.concatenate(tails).astype(np.int32),
+            np.concatenate(heads).astype(np.int32),
+            np.concatenate(caps).astype(np.int64),
+            np.concatenate(costs).astype(np.int64),
+        )
+        mcf.set_node_supply(src, self.K)
+        mcf.set_node_supply(snk, -self.K)
+        status = mcf.solve_max_flow_with_min_cost() if self.coverage else mcf.solve()
+        if status != mcf.OPTIMAL:
+            msg = f"OR-Tools min-cost flow ended with status {status!r} (expected OPTIMAL)."
+            raise SolverError(msg)
+        flows = np.asarray(mcf.flows(np.arange(nf, nf + E)))
+        used = flows > 0
+        match[ci[used]] = cj[used]
+        self.stats["seconds"]["flow"] += time.perf_counter() - t0
+        return match
+
+    def _prices(self, match: NDArray[np.int64]) -> tuple[NDArray, NDArray, bool]:
+        """Least prices ``p >= 0`` making every candidate pair dual feasible.
+
+        Returns the prices, the mentee duals ``u`` and whether the sweeps converged.
+        """
+        t0 = time.perf_counter()
+        nf, mu = self.nf, self.mu
+        ci = self.keys // mu
+        cj = self.keys % mu
+        w = self.cand_s + self.M
+        # candidate pairs are sorted by mentee (keys are mentee-major)
+        indptr = np.searchsorted(ci, np.arange(nf + 1))
+        matched = np.flatnonzero(match >= 0)
+        w_match = np.zeros(nf)
+        if matched.size:
+            pos = np.searchsorted(self.keys, matched * mu + match[matched])
+            w_match[matched] = w[pos]
+        # mentees grouped by their mentor, to find who is affected by a price change
+        order = matched[np.argsort(match[matched], kind="stable")]
+        mptr = np.searchsorted(match[order], np.arange(mu + 1))
+        p = np.zeros(mu)
+        u = np.where(match >= 0, w_match, 0.0)
+        tol = self.tol / 4
+        active = np.arange(nf)  # mentees whose dual changed
+        converged = False
+        for _ in range(mu + 2):
+            if active.size == 0:
+                converged = True
+                break
+            starts, ends = indptr[active], indptr[active + 1]
+            lens = ends - starts
+            arc = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
+            vals = w[arc] - np.repeat(u[active], lens)
+            cand = np.zeros(mu)
+            np.maximum.at(cand, cj[arc], vals)
+            changed = np.flatnonzero(cand > p + tol)
+            if changed.size == 0:
+                converged = True
+                break
+            p[changed] = cand[changed]
+            lens2 = mptr[changed + 1] - mptr[changed]
+            st2 = mptr[changed]
+            sel = np.repeat(st2 - np.cumsum(lens2) + lens2, lens2) + np.arange(lens2.sum())
+            active = order[sel]
+            u[active] = w_match[active] - p[match[active]]
+        self.stats["seconds"]["prices"] += time.perf_counter() - t0
+        return p, u, converged
+
+    def _screen(self, p: NDArray) -> NDArray[np.float64]:
+        """Per mentee, an upper bound on ``w_ij - p_j`` over its pruned pairs."""
+        order = np.argsort(self.thr_col, kind="stable")
+        tc = self.thr_col[order]
+        ps = p[order]
+        sufmin = np.full(self.mu + 1, np.inf)
+        if self.mu:
+            sufmin[:-1] = np.minimum.accumulate(ps[::-1])[::-1]
+        premax = np.full(self.mu + 1, -np.inf)
+        if self.mu:
+            with np.errstate(invalid="ignore"):
+                premax[1:] = np.maximum.accumulate(tc - ps)
+        pos = np.searchsorted(tc, self.thr_row, side="left")
+        with np.errstate(invalid="ignore"):
+            out = np.maximum(self.thr_row - sufmin[pos], premax[pos])
+        return np.nan_to_num(out, nan=-np.inf)
+
+    def _price(
+        self, p: NDArray, u: NDArray
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64], float, int]:
+        """Price pruned pairs; return new keys, their scores, the bound B and rows priced."""
+        t0 = time.perf_counter()
+        mu = self.mu
+        ci = self.keys // mu
+        cj = self.keys % mu
+        w = self.cand_s + self.M
+        candmax = np.full(self.nf, -np.inf)
+        if self.keys.size:
+            np.maximum.at(candmax, ci, w - p[cj])
+        screen = self._screen(p)
+        rowterm = np.maximum(0.0, np.maximum(candmax, screen))
+        todo = np.flatnonzero(screen > u + self.tol)
+        new_keys: list[NDArray] = []
+        new_vals: list[NDArray] = []
+        for loc, S in self._blocks(todo):
+            red = S + self.M - p[None, :]
+            rowterm[loc] = np.maximum(0.0, red.max(axis=1))
+            bi, bj = np.nonzero(red > (u[loc] + self.tol)[:, None])
+            if bi.size == 0:
+                continue
+            keys = loc[bi].astype(np.int64) * mu + bj
+            fresh = ~_isin_sorted(keys, self.keys)
+            bi, bj, keys = bi[fresh], bj[fresh], keys[fresh]
+            rv = red[bi, bj]
+            # keep the best add_per_row per mentee (keys are grouped by row already)
+            o = np.lexsort((-rv, bi))
+            bi, keys = bi[o], keys[o]
+            first = np.searchsorted(bi, bi, side="left")
+            keep = (np.arange(bi.size) - first) < self.add_per_row
+            new_keys.append(keys[keep])
+            new_vals.append(S[bi[keep], keys[keep] % mu])
+        B = math.fsum(rowterm.tolist()) + math.fsum((self.cap * p).tolist())
+        self.stats["seconds"]["pricing"] += time.perf_counter() - t0
+        if new_keys:
+            return np.concatenate(new_keys), np.concatenate(new_vals), B, int(todo.size)
+        return np.empty(0, dtype=np.int64), np.empty(0), B, int(todo.size)
+
+    # ------------------------------------------------------------------------ run
+    def run(self) -> FlowResult:
+        t_start = time.perf_counter()
+        time_limit = self.prep.time_limit
+        forced = self.prep.forced
+        forced_score = 0.0
+        if forced.size:
+            raw = self.prep.source.pair_scores(forced[:, 0], forced[:, 1])
+            forced_score = math.fsum(np.asarray(raw, dtype=np.float64).tolist())
+        prices_full = np.full(self.m, np.inf)
+        if self.nf == 0 or self.mu == 0:
+            prices_full[self.cols] = 0.0
+            self.stats.update(prices=prices_full, coverage_offset=0.0, gap=0.0,
+                              candidate_pairs=0)
+            return FlowResult(self.assignment, "optimal", forced_score,
+                              {"flow_k": self.k, "flow_r": self.r}, self.stats)
+        self._scan_candidates()
+        best_bound = np.inf
+        status = "round_limit"
+        match = np.full(self.nf, -1, dtype=np.int64)
+        p = np.zeros(self.mu)
+        obj_rest = 0.0
+        n_match = 0
+        for rnd in range(1, self.max_rounds + 1):
+            self.stats["rounds"] = rnd
+            match = self._solve_flow()
+            p, u, converged = self._prices(match)
+            new_keys, new_vals, B, n_priced = self._price(p, u)
+            matched = np.flatnonzero(match >= 0)
+            n_match = int(matched.size)
+            pos = np.searchsorted(self.keys, matched * self.mu + match[matched])
+            obj_rest = math.fsum(self.cand_s[pos].tolist())
+            bound_rest = B - self.M * n_match
+            if bound_rest < best_bound:
+                best_bound, best_p = bound_rest, p.copy()
+            self.stats["rows_priced"].append(n_priced)
+            self.stats["pairs_added"].append(int(new_keys.size))
+            if new_keys.size == 0:
+                status = "optimal" if converged else "round_limit"
+                break
+            order = np.argsort(np.concatenate([self.keys, new_keys]), kind="stable")
+            self.keys = np.concatenate([self.keys, new_keys])[order]
+            self.cand_s = np.concatenate([self.cand_s, new_vals])[order]
+            if time_limit is not None and time.perf_counter() - t_start > time_limit:
+                status = "time_limit"
+                break
+        gap = best_bound - obj_rest
+        tol_gap = self.tol * (self.nf + self.mu + 1)
+        if status == "optimal" and gap > tol_gap:
+            status = "round_limit"
+        self.assignment[self.rows[match >= 0]] = self.cols[match[match >= 0]]
+        prices_full[self.cols] = best_p
+        prices_full.setflags(write=False)
+        self.stats.update(
+            candidate_pairs=int(self.keys.size),
+            prices=prices_full,
+            coverage_offset=self.M,
+            gap=max(0.0, gap),
+            pairs_matched=n_match,
+        )
+        info = {"flow_k": self.k, "flow_r": self.r, "flow_rounds": self.stats["rounds"]}
+        # a bound below the objective can only come from rounding: clip it
+        bound = forced_score + max(best_bound, obj_rest)
+        return FlowResult(self.assignment, status, bound, info, self.stats)
+
+
+def _isin_sorted(values: NDArray[np.int64], sorted_ref: NDArray[np.int64]) -> NDArray:
+    """Boolean mask of ``values`` present in the sorted array ``sorted_ref``."""
+    if sorted_ref.size == 0:
+        return np.zeros(values.shape, dtype=bool)
+    pos = np.searchsorted(sorted_ref, values).clip(0, sorted_ref.size - 1)
+    return sorted_ref[pos] == values

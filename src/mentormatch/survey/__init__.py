@@ -1,0 +1,18 @@
+"""Survey schema and intake: declared questions, validation and encoding."""
+
+from mentormatch.survey._intake import Cohort, Feature, load_cohort
+from mentormatch.survey._schema import Criterion, LikertItem, Question, Rule, Survey
+from mentormatch.survey._tables import IntakeTable, read_table
+
+__all__ = [
+    "Cohort",
+    "Criterion",
+    "Feature",
+    "IntakeTable",
+    "LikertItem",
+    "Question",
+    "Rule",
+    "Survey",
+    "load_cohort",
+    "read_table",
+]

@@ -1,0 +1,588 @@
+"""From intake tables to a validated, encoded :class:`Cohort`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from mentormatch.exceptions import IntakeError, Problem
+from mentormatch.survey._parsers import (
+    CellError,
+    ChoiceVocabulary,
+    get_zone,
+    normalise,
+    parse_availability,
+    parse_number,
+)
+from mentormatch.survey._schema import Question, Survey
+from mentormatch.survey._tables import IntakeTable, read_table
+
+__all__ = ["Cohort", "Feature", "load_cohort"]
+
+#: At most this many problems are listed in one IntakeError.
+MAX_PROBLEMS = 50
+ROLES = ("mentor", "mentee")
+
+
+@attrs.frozen(eq=False)
+class Feature:
+    """One question encoded for both roles.
+
+    ``mentor`` and ``mentee`` hold one row per participant (None for a role that is not
+    asked). Their form depends on ``kind``: multi-hot matrices over ``vocabulary`` for
+    choices, level positions for ordinals, trait scores in [0, 1] for Likert items,
+    boolean UTC grids for availability, floats for numbers, TF-IDF rows for text, and for
+    ``preferred_ids`` / ``avoid_ids`` a sparse ``(n_mentees, n_mentors)`` matrix.
+    ``*_missing`` flag skipped answers (a missing answer never takes part in a score).
+    """
+
+    question: Question
+    mentor: Any
+    mentee: Any
+    mentor_missing: NDArray[np.bool_]
+    mentee_missing: NDArray[np.bool_]
+    vocabulary: tuple[str, ...] = ()
+
+
+@attrs.frozen(eq=False)
+class Cohort:
+    """Mentors and mentees, validated against a survey and encoded for scoring.
+
+    Attributes
+    ----------
+    survey : Survey
+    mentor_ids, mentee_ids : ndarray of str
+    capacity : ndarray of int, shape (n_mentors,)
+    mentors, mentees : DataFrame
+        The tables as read (text), in input order.
+    features : dict of str to Feature
+        One entry per question.
+    sources : dict
+        Table names (files) and their SHA-256, for the run manifest.
+    """
+
+    survey: Survey
+    mentor_ids: NDArray
+    mentee_ids: NDArray
+    capacity: NDArray[np.int64]
+    mentors: pd.DataFrame
+    mentees: pd.DataFrame
+    features: dict[str, Feature]
+    sources: dict[str, str]
+
+    @property
+    def n_mentors(self) -> int:
+        """Number of mentors."""
+        return int(self.mentor_ids.shape[0])
+
+    @property
+    def n_mentees(self) -> int:
+        """Number of mentees."""
+        return int(self.mentee_ids.shape[0])
+
+    def fingerprint(self) -> str:
+        """Return a SHA-256 over both tables and the survey (the input hash)."""
+        h = hashlib.sha256()
+        h.update(self.survey.model_dump_json().encode())
+        for frame in (self.mentors, self.mentees):
+            h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+            h.update("|".join(frame.columns).encode())
+        return h.hexdigest()
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.extra = 0
+
+    def add(self, problem: Problem) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.extra += 1
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise IntakeError(self.problems, truncated=self.extra)
+
+
+def load_cohort(
+    survey: Survey,
+    mentors: Any,
+    mentees: Any,
+    *,
+    sheet: str | int | None = None,
+) -> Cohort:
+    """Read, validate and encode the two intake tables.
+
+    Parameters
+    ----------
+    survey : Survey
+        The survey the tables answer.
+    mentors, mentees : str, Path, DataFrame or list of dict
+        The intake tables (CSV or Excel paths, DataFrames or records).
+    sheet : str or int, optional
+        Excel sheet to read.
+
+    Returns
+    -------
+    Cohort
+
+    Raises
+    ------
+    IntakeError
+        Listing every problem found (up to 50), each naming the file, the spreadsheet
+        row, the column, the value and what was expected.
+    """
+    tables = {
+        "mentor": read_table(mentors, role="mentor", sheet=sheet),
+        "mentee": read_table(mentees, role="mentee", sheet=sheet),
+    }
+    col = _Collector()
+    _check_columns(survey, tables, col)
+    col.raise_if_any()
+    ids = {role: _read_ids(survey, tables[role], col) for role in ROLES}
+    shared = sorted(set(ids["mentor"].tolist()) & set(ids["mentee"].tolist()))
+    for pid in shared[:10]:
+        col.add(Problem(
+            f"id {pid!r} is both a mentor and a mentee; ids must be unique across the two "
+            "tables.", file=tables["mentee"].name, column=survey.id_column, value=pid))
+    capacity = _read_capacity(survey, tables["mentor"], col)
+    features: dict[str, Feature] = {}
+    for q in survey.questions:
+        features[q.name] = _encode_question(survey, q, tables, ids, col)
+    col.raise_if_any()
+    return Cohort(
+        survey=survey,
+        mentor_ids=ids["mentor"],
+        mentee_ids=ids["mentee"],
+        capacity=capacity,
+        mentors=tables["mentor"].frame,
+        mentees=tables["mentee"].frame,
+        features=features,
+        sources={
+            "mentors": tables["mentor"].name,
+            "mentees": tables["mentee"].name,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- checks
+def _check_columns(survey: Survey, tables: dict[str, IntakeTable], col: _Collector) -> None:
+    for role in ROLES:
+        table = tables[role]
+        have = set(table.frame.columns)
+        needed: list[tuple[str, str]] = [(survey.id_column, "participant ids")]
+        if role == "mentor" and survey.capacity_column is not None:
+            needed.append((survey.capacity_column, "capacities"))
+        for q in survey.questions:
+            needed += [(c, f"question {q.name!r}") for c in q.columns(role)]
+        for c in survey.criteria:
+            if role == "mentee" and c.importance_column:
+                needed.append((c.importance_column, f"criterion {c.name!r}"))
+        reported: set[str] = set()
+        for name, why in needed:
+            if name not in have and name not in reported:
+                reported.add(name)
+                if role == "mentor" and name == survey.capacity_column:
+                    continue  # optional: default capacity
+                listed = ", ".join(repr(h) for h in list(table.frame.columns)[:12])
+                col.add(Problem(
+                    f"column {name!r} is missing (needed for {why}); the table has: {listed}.",
+                    file=table.name, column=name))
+
+
+def _read_ids(survey: Survey, table: IntakeTable, col: _Collector) -> NDArray:
+    values = table.frame[survey.id_column].astype(str).tolist()
+    seen: dict[str, int] = {}
+    for k, v in enumerate(values):
+        if v == "":
+            col.add(Problem("blank participant id; every row needs an id.", file=table.name,
+                            row=table.row_number(k), column=survey.id_column, value=v))
+        elif v in seen:
+            col.add(Problem(
+                f"duplicate id {v!r} (first seen in row {table.row_number(seen[v])}); ids "
+                "must be unique.", file=table.name, row=table.row_number(k),
+                column=survey.id_column, value=v))
+        else:
+            seen[v] = k
+    return np.asarray(values, dtype=object)
+
+
+def _read_capacity(survey: Survey, table: IntakeTable, col: _Collector) -> NDArray[np.int64]:
+    n = len(table)
+    cap = np.full(n, survey.default_capacity, dtype=np.int64)
+    name = survey.capacity_column
+    if name is None or name not in table.frame.columns:
+        return cap
+    options = {normalise(k): v for k, v in survey.capacity_options.items()}
+    for k, text in enumerate(table.frame[name].tolist()):
+        if text == "":
+            continue
+        if normalise(text) in options:
+            cap[k] = options[normalise(text)]
+            continue
+        try:
+            value = parse_number(text)
+        except CellError:
+            value = float("nan")
+        if not (np.isfinite(value) and value == int(value) and 0 <= value <= survey.max_capacity):
+            hint = (
+                f" or one of {sorted(survey.capacity_options)}" if survey.capacity_options else ""
+            )
+            col.add(Problem(
+                f"capacity must be a whole number from 0 to {survey.max_capacity}{hint}; "
+                f"got {text!r}.", file=table.name, row=table.row_number(k), column=name,
+                value=text))
+            continue
+        cap[k] = int(value)
+    return cap
+
+
+# ------------------------------------------------------------------------- encoding
+def _encode_question(
+    survey: Survey,
+    q: Question,
+    tables: dict[str, IntakeTable],
+    ids: dict[str, NDArray],
+    col: _Collector,
+) -> Feature:
+    encoders: dict[str, Callable[..., Feature]] = {
+        "multi_choice": _encode_choice,
+        "single_choice": _encode_choice,
+        "ordinal": _encode_ordinal,
+        "likert": _encode_likert,
+        "availability": _encode_availability,
+        "numeric": _encode_numeric,
+        "text": _encode_text,
+        "preferred_ids": _encode_ids,
+        "avoid_ids": _encode_ids,
+    }
+    return encoders[q.kind](survey, q, tables, ids, col)
+
+
+def _cells(q: Question, table: IntakeTable, role: str) -> list[str] | None:
+    name = q.side_column(role)
+    if name is None:
+        return None
+    return table.frame[name].astype(str).tolist()
+
+
+def _missing(q: Question, text: str) -> bool:
+    if text == "":
+        return True
+    return normalise(text) in {normalise(v) for v in q.missing_values}
+
+
+def _require(q: Question, table: IntakeTable, k: int, column: str, col: _Collector) -> None:
+    if q.required:
+        col.add(Problem(f"question {q.name!r} is required but was skipped.", file=table.name,
+                        row=table.row_number(k), column=column, value=""))
+
+
+def _encode_choice(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+    vocab = ChoiceVocabulary(q.options, q.synonyms)
+    parsed: dict[str, list[list[str]] | None] = {}
+    missing: dict[str, NDArray[np.bool_]] = {}
+    for role in ROLES:
+        cells = _cells(q, tables[role], role)
+        if cells is None:
+            parsed[role] = None
+            missing[role] = np.ones(len(tables[role]), dtype=bool)
+            continue
+        table, column = tables[role], q.side_column(role)
+        rows: list[list[str]] = []
+        miss = np.zeros(len(cells), dtype=bool)
+        for k, text in enumerate(cells):
+            if _missing(q, text):
+                miss[k] = True
+                rows.append([])
+                _require(q, table, k, str(column), col)
+                continue
+            answers = (
+                [a.strip() for a in text.split(q.separator)]
+                if q.kind == "multi_choice" else [text]
+            )
+            answers = [a for a in answers if a and not _missing(q, a)]
+            out = []
+            for a in answers:
+                hit = vocab.lookup(a)
+                if hit is None:
+                    if q.unknown == "error":
+                        shown = ", ".join(repr(o) for o in (q.options or [])[:8])
+                        more = "" if len(q.options or []) <= 8 else ", ..."
+                        col.add(Problem(
+                            f"unknown answer {a!r} to question {q.name!r}; expected one of "
+                            f"{shown}{more} (or add a synonym to the survey).",
+                            file=table.name, row=table.row_number(k), column=column, value=a))
+                    elif q.unknown == "keep":
+                        out.append(normalise(a))
+                    continue
+                if hit not in out:
+                    out.append(hit)
+            if not out:
+                miss[k] = True
+            rows.append(out)
+        parsed[role] = rows
+        missing[role] = miss
+    names = list(q.options or [])
+    seen = set(names)
+    for role in ROLES:
+        for row in parsed[role] or []:
+            for v in row:
+                if v not in seen:
+                    seen.add(v)
+                    names.append(v)
+    if q.options is None:
+        names = sorted(names)
+    index = {v: t for t, v in enumerate(names)}
+    mats = {}
+    for role in ROLES:
+        rows = parsed[role]
+        if rows is None:
+            mats[role] = None
+            continue
+        indptr = np.cumsum([0] + [len(r) for r in rows])
+        indices = np.fromiter((index[v] for r in rows for v in r), dtype=np.int64,
+                              count=int(indptr[-1]))
+        data = np.ones(indices.size, dtype=np.float64)
+        mats[role] = sp.csr_matrix((data, indices, indptr), shape=(len(rows), len(names)))
+    return Feature(q, mats["mentor"], mats["mentee"], missing["mentor"], missing["mentee"],
+                   tuple(names))
+
+
+def _encode_ordinal(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+    levels = list(q.levels or [])
+    vocab = ChoiceVocabulary(levels, q.synonyms)
+    position = {lv: t for t, lv in enumerate(levels)}
+    out: dict[str, Any] = {}
+    missing: dict[str, NDArray[np.bool_]] = {}
+    for role in ROLES:
+        cells = _cells(q, tables[role], role)
+        n = len(tables[role])
+        values = np.full(n, np.nan)
+        if cells is None:
+            out[role], missing[role] = None, np.ones(n, dtype=bool)
+            continue
+        table, column = tables[role], q.side_column(role)
+        for k, text in enumerate(cells):
+            if _missing(q, text):
+                _require(q, table, k, str(column), col)
+                continue
+            hit = vocab.lookup(text)
+            if hit is None:
+                col.add(Problem(
+                    f"unknown level {text!r} for question {q.name!r}; expected one of "
+                    f"{', '.join(repr(v) for v in levels)}.", file=table.name,
+                    row=table.row_number(k), column=column, value=text))
+                continue
+            values[k] = position[hit]
+        out[role], missing[role] = values, np.isnan(values)
+    return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"],
+                   tuple(levels))
+
+
+def _encode_likert(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+    lo, hi = q.scale
+    traits = list(dict.fromkeys(item.trait for item in q.items or []))
+    out: dict[str, Any] = {}
+    missing: dict[str, NDArray[np.bool_]] = {}
+    for role in ROLES:
+        table = tables[role]
+        n = len(table)
+        sums = np.zeros((n, len(traits)))
+        counts = np.zeros((n, len(traits)))
+        for item in q.items or []:
+            t = traits.index(item.trait)
+            for k, text in enumerate(table.frame[item.column].astype(str).tolist()):
+                if _missing(q, text):
+                    _require(q, table, k, item.column, col)
+                    continue
+                try:
+                    v = parse_number(text)
+                except CellError:
+                    v = float("nan")
+                if not (lo <= v <= hi):
+                    col.add(Problem(
+                        f"answer to Likert item of trait {item.trait!r} must be a number "
+                        f"from {lo:g} to {hi:g}; got {text!r}.", file=table.name,
+                        row=table.row_number(k), column=item.column, value=text))
+                    continue
+                if item.reverse:
+                    v = lo + hi - v
+                sums[k, t] += (v - lo) / (hi - lo)
+                counts[k, t] += 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scores = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        # a participant with some traits unanswered gets the neutral middle for those
+        row_missing = (counts == 0).all(axis=1)
+        scores = np.where(np.isnan(scores) & ~row_missing[:, None], 0.5, scores)
+        out[role], missing[role] = scores, row_missing
+    return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"],
+                   tuple(traits))
+
+
+def _encode_availability(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+    start = survey.start_date or dt.date.today()
+    n_slots = 7 * 24 * 60 // survey.slot_minutes
+    out: dict[str, Any] = {}
+    missing: dict[str, NDArray[np.bool_]] = {}
+    for role in ROLES:
+        table = tables[role]
+        n = len(table)
+        cells = _cells(q, table, role)
+        grid = np.zeros((n, n_slots), dtype=bool)
+        miss = np.ones(n, dtype=bool)
+        if cells is None:
+            out[role], missing[role] = None, miss
+            continue
+        column = str(q.side_column(role))
+        tz_col = q.side_timezone_column(role)
+        zones = (
+            table.frame[tz_col].astype(str).tolist() if tz_col is not None else [""] * n
+        )
+        for k, text in enumerate(cells):
+            if _missing(q, text):
+                _require(q, table, k, column, col)
+                continue
+            zone = zones[k] or (q.default_timezone or "")
+            if not zone:
+                col.add(Problem(
+                    "timezone is missing; availability needs an IANA timezone such as "
+                    "'Europe/Paris'.", file=table.name, row=table.row_number(k),
+                    column=tz_col or column, value=""))
+                continue
+            try:
+                get_zone(zone)
+            except CellError as exc:
+                col.add(Problem(f"{exc}.", file=table.name, row=table.row_number(k),
+                                column=tz_col or column, value=zone))
+                continue
+            try:
+                grid[k] = parse_availability(text, zone, start=start,
+                                             slot_minutes=survey.slot_minutes)
+            except CellError as exc:
+                col.add(Problem(f"{exc}.", file=table.name, row=table.row_number(k),
+                                column=column, value=text))
+                continue
+            miss[k] = False
+        out[role], missing[role] = grid, miss
+    return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"])
+
+
+def _encode_numeric(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+    out: dict[str, Any] = {}
+    missing: dict[str, NDArray[np.bool_]] = {}
+    for role in ROLES:
+        table = tables[role]
+        n = len(table)
+        values = np.full(n, np.nan)
+        cells = _cells(q, table, role)
+        if cells is None:
+            out[role], missing[role] = None, np.ones(n, dtype=bool)
+            continue
+        column = q.side_column(role)
+        for k, text in enumerate(cells):
+            if _missing(q, text):
+                _require(q, table, k, str(column), col)
+                continue
+            try:
+                v = parse_number(text)
+            except CellError as exc:
+                col.add(Problem(f"{exc}.", file=table.name, row=table.row_number(k),
+                                column=column, value=text))
+                continue
+            if (q.min is not None and v < q.min) or (q.max is not None and v > q.max):
+                col.add(Problem(
+                    f"value must lie in [{q.min if q.min is not None else '-inf'}, "
+                    f"{q.max if q.max is not None else 'inf'}]; got {text!r}.",
+                    file=table.name, row=table.row_number(k), column=column, value=text))
+                continue
+            values[k] = v
+        out[role], missing[role] = values, np.isnan(values)
+    return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"])
+
+
+def _encode_text(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+    texts: dict[str, list[str] | None] = {}
+    missing: dict[str, NDArray[np.bool_]] = {}
+    for role in ROLES:
+        table = tables[role]
+        cells = _cells(q, table, role)
+        if cells is None:
+            texts[role], missing[role] = None, np.ones(len(table), dtype=bool)
+            continue
+        miss = np.zeros(len(cells), dtype=bool)
+        for k, text in enumerate(cells):
+            if _missing(q, text):
+                miss[k] = True
+                _require(q, table, k, str(q.side_column(role)), col)
+        texts[role], missing[role] = cells, miss
+    corpus = [t for role in ROLES for t in (texts[role] or [])]
+    mats: dict[str, Any] = {"mentor": None, "mentee": None}
+    if any(t.strip() for t in corpus):
+        vec = TfidfVectorizer(sublinear_tf=True, strip_accents="unicode", min_df=1)
+        try:
+            vec.fit(corpus)
+        except ValueError:  # only stop words / no tokens
+            vec = None  # type: ignore[assignment]
+        for role in ROLES:
+            if texts[role] is not None and vec is not None:
+                mats[role] = vec.transform(texts[role])
+    for role in ROLES:
+        if mats[role] is None and texts[role] is not None:
+            mats[role] = sp.csr_matrix((len(texts[role] or []), 1))
+        if mats[role] is not None:
+            empty = np.asarray(mats[role].getnnz(axis=1) == 0)
+            missing[role] = missing[role] | empty
+    return Feature(q, mats["mentor"], mats["mentee"], missing["mentor"], missing["mentee"])
+
+
+def _encode_ids(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+    n_mentee, n_mentor = len(ids["mentee"]), len(ids["mentor"])
+    index = {role: {v: k for k, v in enumerate(ids[role].tolist())} for role in ROLES}
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    missing: dict[str, NDArray[np.bool_]] = {}
+    for role in ROLES:
+        table = tables[role]
+        cells = _cells(q, table, role)
+        missing[role] = np.ones(len(table), dtype=bool)
+        if cells is None:
+            continue
+        other = "mentee" if role == "mentor" else "mentor"
+        column = q.side_column(role)
+        for k, text in enumerate(cells):
+            if _missing(q, text):
+                _require(q, table, k, str(column), col)
+                continue
+            wanted = [a.strip() for a in text.split(q.separator) if a.strip()]
+            for rank, pid in enumerate(wanted):
+                if pid not in index[other]:
+                    col.add(Problem(
+                        f"{pid!r} is not the id of any {other}; question {q.name!r} lists "
+                        f"{other} ids.", file=table.name, row=table.row_number(k),
+                        column=column, value=pid))
+                    continue
+                j = index[other][pid]
+                i_mentee, j_mentor = (k, j) if role == "mentee" else (j, k)
+                rows.append(i_mentee)
+                cols.append(j_mentor)
+                vals.append(float(rank + 1))
+            missing[role][k] = not wanted
+    mat = sp.coo_matrix((vals, (rows, cols)), shape=(n_mentee, n_mentor)).tocsr()
+    if q.kind == "avoid_ids":
+        mat.data[:] = 1.0
+    else:
+        mat.sum_duplicates()
+    return Feature(q, mat, mat, missing["mentor"], missing["mentee"])

@@ -1,0 +1,163 @@
+"""Reading intake tables (CSV, Excel, DataFrame) as text, with their row numbers."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mentormatch.exceptions import IntakeError, MentorMatchWarning, Problem
+
+__all__ = ["IntakeTable", "read_table"]
+
+
+class IntakeEncodingWarning(MentorMatchWarning):
+    """A CSV file was not UTF-8 and was read as cp1252 (Windows "ANSI")."""
+
+
+class IntakeTable:
+    """An intake table read as text: ``frame`` holds strings ("" for an empty cell).
+
+    ``name`` is what error messages call the table (its file name, or ``"mentors"`` /
+    ``"mentees"`` for a DataFrame); row ``k`` of ``frame`` is spreadsheet row ``k + 2``.
+    """
+
+    def __init__(self, frame: pd.DataFrame, name: str, positions: Any = None) -> None:
+        self.frame = frame
+        self.name = name
+        self.positions = (
+            list(range(len(frame))) if positions is None else [int(p) for p in positions]
+        )
+
+    def row_number(self, position: int) -> int:
+        """Return the 1-based spreadsheet row of data row ``position`` (header is row 1)."""
+        return self.positions[position] + 2
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def read_table(source: Any, *, role: str, sheet: str | int | None = None) -> IntakeTable:
+    """Read an intake table from a path (CSV or Excel), a DataFrame, or a list of records.
+
+    Every cell is kept as text; parsing is the survey's job so that errors can name the
+    cell. Duplicated header names are an error. CSV files are read as UTF-8 (a BOM is
+    accepted); a file that is not valid UTF-8 is read as cp1252 with a warning.
+
+    Parameters
+    ----------
+    source : str, Path, DataFrame or sequence of mappings
+        The table.
+    role : {"mentor", "mentee"}
+        Used to name a table that has no file name.
+    sheet : str or int, optional
+        Excel sheet (the first by default).
+
+    Returns
+    -------
+    IntakeTable
+
+    Raises
+    ------
+    IntakeError
+        If the file is missing, unreadable, or has duplicated or blank column names.
+    """
+    default_name = f"{role}s"
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+        frame.columns = [str(c) for c in frame.columns]
+        return _finish(_as_text(frame), default_name, list(frame.columns))
+    if isinstance(source, Sequence) and not isinstance(source, str | bytes):
+        if all(isinstance(r, Mapping) for r in source):
+            frame = pd.DataFrame.from_records(list(source))
+            return _finish(_as_text(frame), default_name, [str(c) for c in frame.columns])
+    path = Path(source)
+    name = path.name
+    if not path.exists():
+        raise IntakeError([Problem(f"file {str(path)!r} does not exist.", file=name)])
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            raw = pd.read_excel(
+                path, sheet_name=0 if sheet is None else sheet, header=None, dtype=str
+            )
+        elif suffix in (".csv", ".txt", ".tsv"):
+            raw = _read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        else:
+            msg = f"unsupported file type {suffix or 'none'!r}; expected .csv, .tsv or .xlsx."
+            raise IntakeError([Problem(msg, file=name)])
+    except IntakeError:
+        raise
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        msg = f"could not read the table: {exc}"
+        raise IntakeError([Problem(msg, file=name)]) from exc
+    raw = raw.fillna("")
+    if raw.shape[0] == 0:
+        raise IntakeError([Problem("the file is empty: expected a header row.", file=name)])
+    header = [str(h).strip() for h in raw.iloc[0].tolist()]
+    frame = raw.iloc[1:].reset_index(drop=True)
+    frame.columns = range(frame.shape[1])
+    return _finish(frame.astype(str), name, header)
+
+
+def _read_csv(path: Path, sep: str) -> pd.DataFrame:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        warnings.warn(
+            f"{path.name} is not UTF-8; it was read as cp1252 (Windows). Save it as UTF-8 "
+            "to be sure accented names are read right.",
+            IntakeEncodingWarning,
+            stacklevel=4,
+        )
+    return pd.read_csv(
+        io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
+        skip_blank_lines=True,
+    )
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.astype(object).where(frame.notna(), "")
+    return out.map(lambda v: v if isinstance(v, str) else _fmt(v)).reset_index(drop=True)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, list | tuple | set):
+        return ";".join(str(x) for x in v)
+    return str(v)
+
+
+def _finish(frame: pd.DataFrame, name: str, header: list[str]) -> IntakeTable:
+    problems = []
+    seen: dict[str, int] = {}
+    for k, h in enumerate(header):
+        if h == "" or h.lower().startswith("unnamed:"):
+            if (frame.iloc[:, k] != "").any():
+                problems.append(Problem(
+                    f"column {k + 1} has no name but holds data; every column needs a "
+                    "header (merged header cells in Excel leave blanks: unmerge them).",
+                    file=name, row=1))
+            continue
+        if h in seen:
+            problems.append(Problem(
+                f"column name {h!r} appears twice (columns {seen[h] + 1} and {k + 1}); "
+                "names must be unique.", file=name, row=1))
+        seen[h] = k
+    if problems:
+        raise IntakeError(problems)
+    keep = [k for k, h in enumerate(header) if h in seen and seen[h] == k]
+    out = frame.iloc[:, keep].copy()
+    out.columns = [header[k] for k in keep]
+    out = out.map(lambda v: v.strip() if isinstance(v, str) else v)
+    # drop rows that are completely empty (trailing blank lines in spreadsheets)
+    nonblank = (out != "").any(axis=1)
+    out = out.loc[nonblank]
+    return IntakeTable(out.reset_index(drop=True), name, out.index.to_numpy())

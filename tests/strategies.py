@@ -1,0 +1,194 @@
+"""Hypothesis strategies for matching problems and :class:`~mentormatch.Matching` values.
+
+The strategies draw problems the way :func:`mentormatch.solve` receives them: a score
+matrix (ties, negative values and ``-inf`` for forbidden pairs), capacities (zero
+included), feasible forced pairs, banned pairs, an optional minimum score and an optional
+minimum load. :func:`tiny_problems` stays small enough for brute force over every
+assignment; :func:`medium_problems` is sized for comparisons with other solvers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.typing import NDArray
+
+from mentormatch import Matching
+
+__all__ = [
+    "Problem",
+    "matchings",
+    "medium_problems",
+    "problems",
+    "score_values",
+    "tiny_problems",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A drawn matching problem; :meth:`kwargs` gives the keyword arguments of ``solve``."""
+
+    scores: NDArray[np.float64]
+    capacity: NDArray[np.int64]
+    forced: tuple[tuple[int, int], ...] = ()
+    banned: tuple[tuple[int, int], ...] = ()
+    min_score: float | None = None
+    min_load: NDArray[np.int64] | None = field(default=None)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_mentees, n_mentors)``."""
+        return (int(self.scores.shape[0]), int(self.scores.shape[1]))
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`mentormatch.solve` (besides scores and capacity)."""
+        out: dict[str, Any] = {
+            "forced": list(self.forced),
+            "banned": list(self.banned),
+            "min_score": self.min_score,
+        }
+        if self.min_load is not None:
+            out["min_load"] = self.min_load
+        return out
+
+
+def score_values(*, forbid: bool = True, negative: bool = True) -> st.SearchStrategy[float]:
+    """Scores with many ties (quarter steps), arbitrary floats and, optionally, ``-inf``.
+
+    Values stay within [-10, 10] so that sums are exact enough for oracle comparisons.
+    """
+    lo = -10.0 if negative else 0.0
+    stepped = st.integers(-8 if negative else 0, 8).map(lambda v: v / 4)
+    free = st.floats(lo, 10.0, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+    parts: list[st.SearchStrategy[float]] = [stepped, stepped, free]
+    if forbid:
+        parts.append(st.just(-np.inf))
+    return st.one_of(*parts)
+
+
+@st.composite
+def problems(
+    draw: st.DrawFn,
+    *,
+    min_mentees: int = 0,
+    max_mentees: int = 5,
+    min_mentors: int = 0,
+    max_mentors: int = 3,
+    max_capacity: int = 2,
+    forbid: bool = True,
+    negative: bool = True,
+    with_forced: bool = True,
+    with_banned: bool = True,
+    with_min_score: bool = True,
+    with_min_load: bool = False,
+) -> Problem:
+    """Draw a :class:`Problem` whose forced pairs are feasible.
+
+    Forced pairs are allowed by the scores (finite), not banned, give each mentee at most
+    one mentor and fit the capacities. A forced pair may score below ``min_score`` (that
+    is allowed). The minimum load, when drawn, is at most the capacity but is not
+    guaranteed to be reachable: callers check infeasibility against their oracle.
+    """
+    n = draw(st.integers(min_mentees, max_mentees), label="n_mentees")
+    m = draw(st.integers(min_mentors, max_mentors), label="n_mentors")
+    scores = draw(
+        hnp.arrays(np.float64, (n, m), elements=score_values(forbid=forbid, negative=negative)),
+        label="scores",
+    )
+    capacity = draw(
+        hnp.arrays(np.int64, (m,), elements=st.integers(0, max_capacity)), label="capacity"
+    )
+    forced: list[tuple[int, int]] = []
+    if with_forced and n and m:
+        remaining = capacity.copy()
+        for i in range(n):
+            options = [j for j in range(m) if np.isfinite(scores[i, j]) and remaining[j] > 0]
+            # about one mentee in four is forced; shrinks towards "not forced"
+            if options and draw(st.integers(0, 3)) == 3:
+                j = draw(st.sampled_from(options))
+                forced.append((i, j))
+                remaining[j] -= 1
+    banned: list[tuple[int, int]] = []
+    if with_banned and n and m:
+        pair = st.tuples(st.integers(0, n - 1), st.integers(0, m - 1))
+        forced_set = set(forced)
+        # duplicates are kept on purpose: a banned pair may be listed twice
+        banned = [p for p in draw(st.lists(pair, max_size=n), label="banned")
+                  if p not in forced_set]
+    min_score = None
+    if with_min_score:
+        min_score = draw(st.none() | score_values(forbid=False, negative=negative),
+                         label="min_score")
+    min_load = None
+    if with_min_load:
+        min_load = np.array(
+            [draw(st.integers(0, int(min(2, c)))) for c in capacity], dtype=np.int64
+        )
+    return Problem(
+        scores=scores,
+        capacity=capacity,
+        forced=tuple(forced),
+        banned=tuple(banned),
+        min_score=min_score,
+        min_load=min_load,
+    )
+
+
+def tiny_problems(**kwargs: Any) -> st.SearchStrategy[Problem]:
+    """Problems small enough for brute force: at most 5 mentees x 3 mentors (1,024 cases)."""
+    opts: dict[str, Any] = {"max_mentees": 5, "max_mentors": 3, "max_capacity": 2}
+    opts.update(kwargs)
+    return problems(**opts)
+
+
+def medium_problems(**kwargs: Any) -> st.SearchStrategy[Problem]:
+    """Problems for oracle comparisons: up to 24 mentees x 7 mentors, capacity up to 4."""
+    opts: dict[str, Any] = {
+        "min_mentees": 1,
+        "max_mentees": 24,
+        "min_mentors": 1,
+        "max_mentors": 7,
+        "max_capacity": 4,
+    }
+    opts.update(kwargs)
+    return problems(**opts)
+
+
+@st.composite
+def matchings(draw: st.DrawFn, *, max_mentees: int = 6, max_mentors: int = 4) -> Matching:
+    """Draw a :class:`Matching` built directly (not solved) that respects capacities.
+
+    Ids are strings (``"e0"``, ``"r0"``, ...); unmatched mentees get ``"not_selected"``.
+    """
+    n = draw(st.integers(0, max_mentees))
+    m = draw(st.integers(1, max_mentors))
+    capacity = draw(hnp.arrays(np.int64, (m,), elements=st.integers(0, 3)))
+    remaining = capacity.copy()
+    assignment = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        options = [-1, *(j for j in range(m) if remaining[j] > 0)]
+        j = draw(st.sampled_from(options))
+        assignment[i] = j
+        if j >= 0:
+            remaining[j] -= 1
+    raw = draw(hnp.arrays(np.float64, (n,), elements=score_values(forbid=False)))
+    pair_scores = np.where(assignment >= 0, raw, np.nan)
+    total = float(np.nansum(pair_scores))
+    return Matching(
+        assignment=assignment,
+        capacity=capacity,
+        pair_scores=pair_scores,
+        objective=total,
+        bound=total,
+        status="optimal",
+        method="hungarian",
+        objective_kind="total",
+        reasons=np.where(assignment >= 0, "", "not_selected").astype(object),
+        mentee_ids=[f"e{i}" for i in range(n)],
+        mentor_ids=[f"r{j}" for j in range(m)],
+    )
