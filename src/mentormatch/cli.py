@@ -158,7 +158,7 @@ def match_cmd(
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return its exit code."""
     try:
-        app(args=argv if argv is not None else sys.argv[1:], standalone_mode=False)
+        code = app(args=argv if argv is not None else sys.argv[1:], standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code)
     except Exception as exc:  # click usage errors
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             err.print(str(exc), markup=False)
         return int(code) if isinstance(code, int) else EXIT_INTERNAL
-    return EXIT_OK
+    return int(code) if isinstance(code, int) else EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

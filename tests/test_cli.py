@@ -1,0 +1,102 @@
+"""CLI contract: commands on files, exit codes, messages, safe CSV output."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from mentormatch.cli import main
+from mentormatch.datasets import demo_paths, make_cohort
+
+
+@pytest.fixture()
+def cohort_files(tmp_path):
+    mentors, mentees = make_cohort(40, 12, seed=3)
+    paths = demo_paths()
+    mp, ep = tmp_path / "mentors.csv", tmp_path / "mentees.csv"
+    mentors.to_csv(mp, index=False)
+    mentees.to_csv(ep, index=False)
+    return {"survey": paths["survey"], "mentors": mp, "mentees": ep, "dir": tmp_path}
+
+
+def test_demo_writes_one_row_per_mentee(tmp_path, capsys):
+    out = tmp_path / "m.csv"
+    assert main(["demo", "--out", str(out)]) == 0
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    demo_mentees = pd.read_csv(demo_paths()["mentees"], dtype=str)
+    assert sorted(table["mentee_id"]) == sorted(demo_mentees["id"])
+    assert set(table["status"]) <= {"matched", "unmatched"}
+    assert (table.loc[table.status == "unmatched", "reason"] != "").all()
+    printed = capsys.readouterr().out
+    assert "matched" in printed and "400 / 120" in printed
+
+
+def test_match_on_files(cohort_files):
+    out = cohort_files["dir"] / "matches.csv"
+    code = main([
+        "match", "--survey", str(cohort_files["survey"]), "--mentors",
+        str(cohort_files["mentors"]), "--mentees", str(cohort_files["mentees"]),
+        "--out", str(out), "--objective", "total",
+    ])
+    assert code == 0
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(table) == 40
+    matched = table[table.status == "matched"]
+    caps = pd.read_csv(cohort_files["mentors"], dtype=str).set_index("id")["capacity"].astype(int)
+    assert (matched.mentor_id.value_counts() <= caps.reindex(matched.mentor_id.value_counts().index)).all()
+
+
+def test_validate_ok_and_bad(cohort_files, capsys):
+    args = ["validate", "--survey", str(cohort_files["survey"]), "--mentors",
+            str(cohort_files["mentors"]), "--mentees", str(cohort_files["mentees"])]
+    assert main(args) == 0
+    assert "ok: 12 mentors" in capsys.readouterr().out
+    bad = pd.read_csv(cohort_files["mentees"], dtype=str, keep_default_na=False)
+    bad.loc[4, "timezone"] = "Europe/Pariss"
+    bad.loc[6, "bf3"] = "9"
+    bad.to_csv(cohort_files["mentees"], index=False)
+    assert main(args) == 2
+    msg = capsys.readouterr().err
+    assert "mentees.csv row 6, column 'timezone'" in msg
+    assert "Europe/Pariss" in msg
+    assert "mentees.csv row 8, column 'bf3'" in msg
+
+
+def test_bad_survey_path_is_exit_2(cohort_files, capsys):
+    code = main(["validate", "--survey", str(cohort_files["dir"] / "nope.toml"),
+                 "--mentors", str(cohort_files["mentors"]), "--mentees",
+                 str(cohort_files["mentees"])])
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_usage_error_is_exit_2(capsys):
+    assert main(["match", "--survey"]) == 2
+
+
+def test_formula_like_ids_are_neutralised(cohort_files):
+    mentees = pd.read_csv(cohort_files["mentees"], dtype=str, keep_default_na=False)
+    mentees.loc[0, "id"] = '=HYPERLINK("http://x","y")'
+    mentees.to_csv(cohort_files["mentees"], index=False)
+    out = cohort_files["dir"] / "matches.csv"
+    assert main(["match", "--survey", str(cohort_files["survey"]), "--mentors",
+                 str(cohort_files["mentors"]), "--mentees", str(cohort_files["mentees"]),
+                 "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "'=HYPERLINK" in text
+    assert "\n=HYPERLINK" not in text
+
+
+def test_weights_file_changes_the_manifest(cohort_files, tmp_path):
+    w = tmp_path / "weights.toml"
+    w.write_text("[weights]\nskills = 10.0\ngoals = 0.0\n")
+    out = tmp_path / "m.csv"
+    assert main(["match", "--survey", str(cohort_files["survey"]), "--mentors",
+                 str(cohort_files["mentors"]), "--mentees", str(cohort_files["mentees"]),
+                 "--out", str(out), "--weights", str(w)]) == 0
+    table = pd.read_csv(out)
+    assert (table["goals"].fillna(0) == 0).all()
+    w.write_text("[weights]\nnot_a_criterion = 1.0\n")
+    assert main(["match", "--survey", str(cohort_files["survey"]), "--mentors",
+                 str(cohort_files["mentors"]), "--mentees", str(cohort_files["mentees"]),
+                 "--out", str(out), "--weights", str(w)]) == 2
