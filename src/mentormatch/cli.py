@@ -43,7 +43,7 @@ def _guard(fn: Callable[[], Any]) -> None:
         raise typer.Exit(EXIT_INPUT) from None
     except (typer.Exit, typer.Abort):
         raise
-    except Exception as exc:  # noqa: BLE001 - the contract is exit code 1 for any bug
+    except Exception as exc:
         err.print(f"internal error ({type(exc).__name__}): {exc}", markup=False,
                   highlight=False)
         err.print("Please report it with the command you ran (never attach intake data).",

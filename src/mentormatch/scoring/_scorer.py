@@ -33,7 +33,7 @@ def _inner(a: Any, b: Any) -> NDArray[np.float64]:
 
 
 class Scorer:
-    """Turns a cohort into pair scores: the weighted mean of criteria, with hard rules.
+    r"""Turns a cohort into pair scores: the weighted mean of criteria, with hard rules.
 
     Parameters
     ----------
@@ -45,16 +45,16 @@ class Scorer:
     Notes
     -----
     For mentee :math:`i` and mentor :math:`j`, with criterion scores
-    :math:`s_c(i, j) \\in [0, 1]`, weights :math:`w_c`, mentee importances
-    :math:`m_c(i) \\in [0, 1]` (1 unless the criterion declares an importance column) and
+    :math:`s_c(i, j) \in [0, 1]`, weights :math:`w_c`, mentee importances
+    :math:`m_c(i) \in [0, 1]` (1 unless the criterion declares an importance column) and
     :math:`a_c(i, j) = 1` when both answered the question,
 
     .. math::
 
-        s(i, j) = \\frac{\\sum_c w_c m_c(i) a_c(i, j) s_c(i, j)}
-                       {\\sum_c w_c m_c(i) a_c(i, j)}
+        s(i, j) = \frac{\sum_c w_c m_c(i) a_c(i, j) s_c(i, j)}
+                       {\sum_c w_c m_c(i) a_c(i, j)}
 
-    (0 when no criterion applies), and :math:`-\\infty` when a hard rule forbids the pair.
+    (0 when no criterion applies), and :math:`-\infty` when a hard rule forbids the pair.
     Each term of the numerator divided by the denominator is that criterion's
     contribution, so contributions add up to the score.
 
@@ -143,8 +143,10 @@ class _Prepared:
 
     def block(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray[np.float64]:
         k = self.kind
-        if k in ("coverage", "overlap", "cosine", "any", "same", "different") and self.feat.question.kind != "ordinal":
+        choice = self.feat.question.kind != "ordinal"
+        if k in ("coverage", "overlap", "cosine", "any", "same", "different") and choice:
             inter = _inner(self.e[rows], self.m[cols])
+            assert self.e_size is not None and self.m_size is not None
             a = self.e_size[rows][:, None]
             b = self.m_size[cols][None, :]
             with np.errstate(invalid="ignore", divide="ignore"):

@@ -57,7 +57,7 @@ def hungarian_assignment(
     rectangular problem maps to a feasible matching with the same value, so it is
     always feasible and exact.
     """
-    n, m = S.shape
+    n = S.shape[0]
     assignment = np.full(n, -1, dtype=np.int64)
     cap = capacity.astype(np.int64).copy()
     free = np.ones(n, dtype=bool)

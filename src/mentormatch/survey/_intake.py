@@ -289,7 +289,7 @@ def _require(q: Question, table: IntakeTable, k: int, column: str, col: _Collect
                         row=table.row_number(k), column=column, value=""))
 
 
-def _encode_choice(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+def _encode_choice(survey, q, tables, ids, col) -> Feature:
     vocab = ChoiceVocabulary(q.options, q.synonyms)
     parsed: dict[str, list[list[str]] | None] = {}
     missing: dict[str, NDArray[np.bool_]] = {}
@@ -345,12 +345,13 @@ def _encode_choice(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-u
     if q.options is None:
         names = sorted(names)
     index = {v: t for t, v in enumerate(names)}
-    mats = {}
+    mats: dict[str, Any] = {}
     for role in ROLES:
-        rows = parsed[role]
-        if rows is None:
+        role_rows = parsed[role]
+        if role_rows is None:
             mats[role] = None
             continue
+        rows = role_rows
         indptr = np.cumsum([0] + [len(r) for r in rows])
         indices = np.fromiter((index[v] for r in rows for v in r), dtype=np.int64,
                               count=int(indptr[-1]))
@@ -360,7 +361,7 @@ def _encode_choice(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-u
                    tuple(names))
 
 
-def _encode_ordinal(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+def _encode_ordinal(survey, q, tables, ids, col) -> Feature:
     levels = list(q.levels or [])
     vocab = ChoiceVocabulary(levels, q.synonyms)
     position = {lv: t for t, lv in enumerate(levels)}
@@ -391,7 +392,7 @@ def _encode_ordinal(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-
                    tuple(levels))
 
 
-def _encode_likert(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+def _encode_likert(survey, q, tables, ids, col) -> Feature:
     lo, hi = q.scale
     traits = list(dict.fromkeys(item.trait for item in q.items or []))
     out: dict[str, Any] = {}
@@ -431,7 +432,7 @@ def _encode_likert(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-u
                    tuple(traits))
 
 
-def _encode_availability(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+def _encode_availability(survey, q, tables, ids, col) -> Feature:
     start = survey.start_date or dt.date.today()
     n_slots = 7 * 24 * 60 // survey.slot_minutes
     out: dict[str, Any] = {}
@@ -479,7 +480,7 @@ def _encode_availability(survey, q, tables, ids, col) -> Feature:  # type: ignor
     return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"])
 
 
-def _encode_numeric(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+def _encode_numeric(survey, q, tables, ids, col) -> Feature:
     out: dict[str, Any] = {}
     missing: dict[str, NDArray[np.bool_]] = {}
     for role in ROLES:
@@ -512,7 +513,7 @@ def _encode_numeric(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-
     return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"])
 
 
-def _encode_text(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+def _encode_text(survey, q, tables, ids, col) -> Feature:
     texts: dict[str, list[str] | None] = {}
     missing: dict[str, NDArray[np.bool_]] = {}
     for role in ROLES:
@@ -533,10 +534,11 @@ def _encode_text(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-unt
         vec = TfidfVectorizer(sublinear_tf=True, strip_accents="unicode", min_df=1)
         try:
             vec.fit(corpus)
-        except ValueError:  # only stop words / no tokens
-            vec = None  # type: ignore[assignment]
+            fitted = True
+        except ValueError:  # no usable tokens at all
+            fitted = False
         for role in ROLES:
-            if texts[role] is not None and vec is not None:
+            if texts[role] is not None and fitted:
                 mats[role] = vec.transform(texts[role])
     for role in ROLES:
         if mats[role] is None and texts[role] is not None:
@@ -547,7 +549,7 @@ def _encode_text(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-unt
     return Feature(q, mats["mentor"], mats["mentee"], missing["mentor"], missing["mentee"])
 
 
-def _encode_ids(survey, q, tables, ids, col) -> Feature:  # type: ignore[no-untyped-def]
+def _encode_ids(survey, q, tables, ids, col) -> Feature:
     n_mentee, n_mentor = len(ids["mentee"]), len(ids["mentor"])
     index = {role: {v: k for k, v in enumerate(ids[role].tolist())} for role in ROLES}
     rows: list[int] = []

@@ -12,8 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
-    "ChoiceVocabulary",
     "CellError",
+    "ChoiceVocabulary",
     "normalise",
     "parse_availability",
     "parse_number",

@@ -71,10 +71,13 @@ def read_table(source: Any, *, role: str, sheet: str | int | None = None) -> Int
         frame = source.copy()
         frame.columns = [str(c) for c in frame.columns]
         return _finish(_as_text(frame), default_name, list(frame.columns))
-    if isinstance(source, Sequence) and not isinstance(source, str | bytes):
-        if all(isinstance(r, Mapping) for r in source):
-            frame = pd.DataFrame.from_records(list(source))
-            return _finish(_as_text(frame), default_name, [str(c) for c in frame.columns])
+    if (
+        isinstance(source, Sequence)
+        and not isinstance(source, str | bytes)
+        and all(isinstance(r, Mapping) for r in source)
+    ):
+        frame = pd.DataFrame.from_records(list(source))
+        return _finish(_as_text(frame), default_name, [str(c) for c in frame.columns])
     path = Path(source)
     name = path.name
     if not path.exists():
@@ -100,7 +103,7 @@ def read_table(source: Any, *, role: str, sheet: str | int | None = None) -> Int
         raise IntakeError([Problem("the file is empty: expected a header row.", file=name)])
     header = [str(h).strip() for h in raw.iloc[0].tolist()]
     frame = raw.iloc[1:].reset_index(drop=True)
-    frame.columns = range(frame.shape[1])
+    frame.columns = pd.RangeIndex(frame.shape[1])
     return _finish(frame.astype(str), name, header)
 
 
