@@ -8,9 +8,9 @@ from small per-participant vectors, and the same block asked twice gives the sam
   random 32-bit key; the score of a pair is a mixing hash (the 32-bit MurmurHash3
   finaliser) of the XOR of the two keys, scaled to [0, 1).
 - ``"popular"``: ``0.75 * pair_part + 0.25 * a_j``, where ``a_j`` in [0, 1) is mentor
-  ``j``'s attractiveness, shared by all mentees, and ``pair_part = clip(0.5 + cos, 0,
-  1)`` with ``cos`` the cosine of random 16-dimensional mentee and mentor feature
-  vectors (one matrix product per block).
+  ``j``'s attractiveness, shared by all mentees, and ``pair_part = (1 + cos) / 2`` in
+  [0, 1] with ``cos`` the cosine of random 16-dimensional mentee and mentor feature
+  vectors (one matrix product per block; no clipping, so no ties).
 """
 
 from __future__ import annotations
@@ -111,23 +111,25 @@ class PopularScores(_FamilyBase):
     def __init__(self, n_mentees: int, n_mentors: int, seed: int = 0) -> None:
         super().__init__(n_mentees, n_mentors, seed)
         rng = np.random.default_rng([seed, 2])
-        f = rng.standard_normal((self.shape[0], self.dim))
-        g = rng.standard_normal((self.shape[1], self.dim))
-        self.f = f / np.linalg.norm(f, axis=1, keepdims=True)
-        self.g = g / np.linalg.norm(g, axis=1, keepdims=True)
-        self.attract = rng.random(self.shape[1])
+        # integer-valued features: their dot products are exact whatever order a BLAS
+        # kernel sums them in, so a pair's score does not depend on the block it is in
+        self.f = np.rint(rng.standard_normal((self.shape[0], self.dim)) * 64)
+        self.g = np.rint(rng.standard_normal((self.shape[1], self.dim)) * 64)
+        self.row_scale = 0.375 / np.maximum(np.linalg.norm(self.f, axis=1), 1.0)
+        self.col_scale = 1.0 / np.maximum(np.linalg.norm(self.g, axis=1), 1.0)
+        self.attract = 0.25 * rng.random(self.shape[1])
 
     def _block(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
-        out = self.f[rows] @ self.g[cols].T
-        out += 0.5
-        np.clip(out, 0.0, 1.0, out=out)
-        out *= 0.75
-        out += 0.25 * self.attract[cols][None, :]
+        out = self.f[rows] @ self.g[cols].T  # 0.75 * (1 + cos) / 2 = 0.375 * cos + 0.375
+        out *= self.row_scale[rows][:, None]
+        out *= self.col_scale[cols][None, :]
+        out += 0.375
+        out += self.attract[cols][None, :]
         return out
 
     def _pairs(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
-        cos = np.einsum("kd,kd->k", self.f[rows], self.g[cols])
-        return 0.75 * np.clip(cos + 0.5, 0.0, 1.0) + 0.25 * self.attract[cols]
+        dot = np.einsum("kd,kd->k", self.f[rows], self.g[cols])
+        return dot * self.row_scale[rows] * self.col_scale[cols] + 0.375 + self.attract[cols]
 
 
 FAMILIES = {"uniform": UniformScores, "popular": PopularScores}

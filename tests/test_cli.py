@@ -100,3 +100,30 @@ def test_weights_file_changes_the_manifest(cohort_files, tmp_path):
     assert main(["match", "--survey", str(cohort_files["survey"]), "--mentors",
                  str(cohort_files["mentors"]), "--mentees", str(cohort_files["mentees"]),
                  "--out", str(out), "--weights", str(w)]) == 2
+
+
+def test_match_state_then_rematch(cohort_files):
+    d = cohort_files["dir"]
+    state, out = d / "state.json", d / "m.csv"
+    assert main(["match", "--survey", str(cohort_files["survey"]), "--mentors",
+                 str(cohort_files["mentors"]), "--mentees", str(cohort_files["mentees"]),
+                 "--out", str(out), "--state", str(state)]) == 0
+    first = pd.read_csv(out, dtype=str, keep_default_na=False)
+    pair = first[first.status == "matched"].iloc[0]
+    events = d / "events.csv"
+    events.write_text(
+        "type,participant_id,counterpart_id,note\n"
+        f"unmatch,{pair.mentee_id},{pair.mentor_id},no contact\n"
+    )
+    out2 = d / "m2.csv"
+    assert main(["rematch", "--state", str(state), "--events", str(events),
+                 "--out", str(out2)]) == 0
+    second = pd.read_csv(out2, dtype=str, keep_default_na=False)
+    again = second[(second.mentee_id == pair.mentee_id) & (second.mentor_id == pair.mentor_id)]
+    assert again.empty  # the ended pair is never re-formed
+    kept = first[(first.status == "matched") & (first.mentee_id != pair.mentee_id)]
+    merged = kept.merge(second, on="mentee_id", suffixes=("", "_new"))
+    assert (merged.mentor_id == merged.mentor_id_new).all()  # nobody else moved
+    events.write_text("type,participant_id,counterpart_id,note\nunmatch,NOPE,M0001,\n")
+    assert main(["rematch", "--state", str(state), "--events", str(events),
+                 "--out", str(out2)]) == 2

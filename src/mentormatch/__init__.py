@@ -1,6 +1,6 @@
 """mentormatch: optimal, explainable mentor-mentee matching from intake surveys."""
 
-from mentormatch import datasets
+from mentormatch import datasets, engagement
 from mentormatch._match import match
 from mentormatch._scores import DenseScores, ScoreSource
 from mentormatch.exceptions import (
@@ -16,8 +16,23 @@ from mentormatch.exceptions import (
     UnknownIdError,
 )
 from mentormatch.matching import Matching
+from mentormatch.rematch import (
+    Diff,
+    Join,
+    Leave,
+    MentorUnmatch,
+    NeedsHelp,
+    SetCapacity,
+    Unmatch,
+    WantsStaff,
+    load_state,
+    read_events,
+    rematch,
+    save_state,
+)
 from mentormatch.scoring import CohortScores, Scorer
 from mentormatch.solvers import solve
+from mentormatch.tuning import WeightTuner, compare_weights
 from mentormatch.survey import Cohort, Criterion, LikertItem, Question, Rule, Survey, load_cohort
 
 __version__ = "0.1.0"
@@ -27,25 +42,40 @@ __all__ = [
     "CohortScores",
     "Criterion",
     "DenseScores",
+    "Diff",
     "EventError",
     "HistoryError",
     "InfeasibleError",
     "IntakeError",
+    "Join",
+    "Leave",
     "LikertItem",
     "Matching",
     "MentorMatchError",
     "MentorMatchWarning",
+    "MentorUnmatch",
+    "NeedsHelp",
     "Question",
     "Rule",
     "ScoreSource",
+    "SetCapacity",
     "Scorer",
     "SolverError",
     "SolverFallbackWarning",
     "Survey",
     "SurveyError",
     "UnknownIdError",
+    "Unmatch",
+    "WantsStaff",
+    "WeightTuner",
+    "compare_weights",
     "datasets",
+    "engagement",
     "load_cohort",
+    "load_state",
     "match",
+    "read_events",
+    "rematch",
+    "save_state",
     "solve",
 ]

@@ -141,6 +141,9 @@ def match_cmd(
     method: Annotated[str, typer.Option(help="auto, hungarian, ilp, ...")] = "auto",
     min_score: Annotated[float | None, typer.Option(help="Do not make pairs below this.")] = None,
     seed: Annotated[int, typer.Option(help="Seed recorded in the manifest.")] = 0,
+    state: Annotated[
+        Path | None, typer.Option(help="Also save the state needed by `mentormatch rematch`.")
+    ] = None,
 ) -> None:
     """Match mentees to mentors and write one row per mentee (matched or why not)."""
 
@@ -150,7 +153,60 @@ def match_cmd(
             m = match(mentees, mentors, survey, weights=w, objective=objective,
                       method=method, min_score=min_score, seed=seed)
         written = write_csv(matching_table(m), out_path)
+        if state is not None:
+            from mentormatch.rematch import save_state
+
+            save_state(m, state, matches_path=state.with_suffix(".matches.csv"))
         _print_summary(m, written)
+
+    _guard(run)
+
+
+@app.command()
+def tune(
+    survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
+    participants: Annotated[Path, typer.Option(help="Intake table of past participants, "
+                                               "with a 'role' column (mentor/mentee).")],
+    history: Annotated[Path, typer.Option(help="Past pairs: mentee_id, mentor_id, outcome "
+                                          "(and optionally propensity).")],
+    out_path: Annotated[Path, typer.Option("--out", help="Weights file to write (JSON).")] = Path(
+        "weights.json"
+    ),
+) -> None:
+    """Fit criterion weights to past outcomes; print current vs tuned quality."""
+
+    def run() -> None:
+        from mentormatch.tuning import tune_files
+
+        with err.status("tuning weights..."):
+            table = tune_files(survey, participants, history, out_path)
+        out.print(table.to_string(), highlight=False, markup=False)
+        out.print(f"weights written to {out_path}", highlight=False, markup=False)
+
+    _guard(run)
+
+
+@app.command("rematch")
+def rematch_cmd(
+    state: Annotated[Path, typer.Option(help="State file saved by an earlier run.")],
+    events: Annotated[Path, typer.Option(help="Events CSV: type, participant_id, "
+                                         "counterpart_id, note.")],
+    out_path: Annotated[Path, typer.Option("--out", help="New matches CSV.")] = Path(
+        "matches.csv"
+    ),
+    new_state: Annotated[
+        Path | None, typer.Option(help="Where to save the new state (default <out>.state.json).")
+    ] = None,
+) -> None:
+    """Repair a saved matching after unmatch requests; every other pair stays."""
+
+    def run() -> None:
+        from mentormatch.rematch import rematch_files
+
+        with err.status("repairing..."):
+            m, diff = rematch_files(state, events, out_path, new_state)
+        _print_summary(m, out_path)
+        out.print(str(diff), highlight=False, markup=False)
 
     _guard(run)
 

@@ -69,7 +69,7 @@ class Prepared:
                 self.forced[:, 1],
             ].copy()
         if self.min_score is not None:
-            S[S < self.min_score] = -np.inf
+            S[self.min_score > S] = -np.inf
         if self.banned.size:
             pos = np.searchsorted(rows, self.banned[:, 0])
             ok = (pos < len(rows)) & (rows[pos.clip(0, len(rows) - 1)] == self.banned[:, 0])
@@ -150,7 +150,7 @@ def unmatched_reasons(prep: Prepared, assignment: NDArray[np.int64]) -> NDArray:
             if i in banned_by_row:
                 S[k, banned_by_row[i]] = -np.inf
         rule_ok = np.isfinite(S) & has_cap
-        eff_ok = rule_ok if prep.min_score is None else rule_ok & (S >= prep.min_score)
+        eff_ok = rule_ok if prep.min_score is None else rule_ok & (prep.min_score <= S)
         codes = np.where(
             ~rule_ok.any(1),
             "forbidden",

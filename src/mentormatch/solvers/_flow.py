@@ -167,13 +167,14 @@ class _FlowSolver:
 
     def __init__(
         self, prep: Prepared, k: int, r: int, block_cells: int, max_rounds: int,
-        add_per_row: int,
+        add_per_row: int, price_rule: str = "high",
     ) -> None:
         self.prep = prep
         self.k, self.r = k, r
         self.block_cells = block_cells
         self.max_rounds = max_rounds
         self.add_per_row = max(1, add_per_row)
+        self.price_rule = price_rule
         self.coverage = prep.objective == "coverage"
         n, m = prep.shape
         self.n, self.m = n, m
@@ -191,12 +192,14 @@ class _FlowSolver:
         self.cap = cap[self.cols]
         self.nf, self.mu = int(self.rows.size), int(self.cols.size)
         self.K = int(min(self.nf, int(self.cap.sum())))
+        # blocks are modified in place only when bans or a minimum score apply
+        self.filtered = bool(prep.banned.size) or prep.min_score is not None
         self.stats: dict[str, Any] = {
             "rounds": 0,
             "candidate_pairs": 0,
             "pairs_added": [],
             "rows_priced": [],
-            "seconds": {"candidates": 0.0, "flow": 0.0, "prices": 0.0, "pricing": 0.0},
+            "phase_seconds": {"candidates": 0.0, "flow": 0.0, "prices": 0.0, "pricing": 0.0},
             "k": k,
             "r": r,
             "block_rows": self._block_rows(),
@@ -215,12 +218,15 @@ class _FlowSolver:
         for start in range(0, local_rows.size, step):
             loc = local_rows[start : start + step]
             glob = self.rows[loc]
-            S = np.array(self.prep.source.block(glob), dtype=np.float64)
-            S = self.prep.apply_filters(S, glob)
+            S = np.asarray(self.prep.source.block(glob), dtype=np.float64)
+            if self.filtered:
+                S = self.prep.apply_filters(S.copy(), glob)
             if not full_cols:
                 S = S[:, self.cols]
             if not self.coverage:
-                S[S < 0] = -np.inf  # never worth making under "total"
+                neg = S < 0
+                if neg.any():  # never worth making under "total"
+                    S = np.where(neg, -np.inf, S)
             yield loc, S
 
     # --------------------------------------------------------------------- phases
@@ -234,13 +240,17 @@ class _FlowSolver:
         pairs_j: list[NDArray] = []
         pairs_v: list[NDArray] = []
         thr_row = np.full(self.nf, -np.inf)
-        top_v = np.empty((0, self.mu))
-        top_i = np.empty((0, self.mu), dtype=np.intp)
+        theta: NDArray | None = None
+        pool_v = np.empty(0)
+        pool_i = np.empty(0, dtype=np.intp)
+        pool_j = np.empty(0, dtype=np.intp)
         for loc, S in self._blocks(np.arange(self.nf, dtype=np.intp)):
-            finite = np.isfinite(S)
-            if finite.any():
+            if self.coverage and S.size:
                 hi = max(hi, float(S.max()))
-                lo = min(lo, float(np.where(finite, S, np.inf).min()))
+                b_lo = float(S.min())
+                if b_lo == -np.inf:
+                    b_lo = float(np.where(np.isneginf(S), np.inf, S).min())
+                lo = min(lo, b_lo)
             # each mentee's best kk mentors
             if kk < self.mu:
                 idx = np.argpartition(S, self.mu - kk, axis=1)[:, self.mu - kk :]
@@ -253,28 +263,37 @@ class _FlowSolver:
             pairs_i.append(np.broadcast_to(loc[:, None], idx.shape)[ok])
             pairs_j.append(idx[ok])
             pairs_v.append(vals[ok])
-            # each mentor's best rr mentees so far
-            b = S.shape[0]
-            if b > rr:
-                idx0 = np.argpartition(S, b - rr, axis=0)[b - rr :]
-                v0 = np.take_along_axis(S, idx0, axis=0)
-                i0 = loc[idx0]
+            # each mentor's best rr mentees so far: entries above the column's current
+            # rr-th best value join a pool, pruned back to rr per column now and then
+            if theta is None:
+                b = S.shape[0]
+                if b > rr:
+                    idx0 = np.argpartition(S, b - rr, axis=0)[b - rr :]
+                    pool_v = np.take_along_axis(S, idx0, axis=0).ravel()
+                    pool_i = loc[idx0].ravel()
+                    pool_j = np.broadcast_to(np.arange(self.mu), idx0.shape).ravel()
+                else:
+                    pool_v = S.ravel()
+                    pool_i = np.repeat(loc, self.mu)
+                    pool_j = np.tile(np.arange(self.mu), loc.size)
+                pool_v, pool_i, pool_j, theta = _prune_columns(
+                    pool_v, pool_i, pool_j, rr, self.mu)
             else:
-                v0, i0 = S, np.broadcast_to(loc[:, None], S.shape)
-            cat_v = np.vstack([top_v, v0])
-            cat_i = np.vstack([top_i, i0])
-            if cat_v.shape[0] > rr:
-                sel = np.argpartition(cat_v, cat_v.shape[0] - rr, axis=0)[-rr:]
-                cat_v = np.take_along_axis(cat_v, sel, axis=0)
-                cat_i = np.take_along_axis(cat_i, sel, axis=0)
-            top_v, top_i = cat_v, cat_i
-        ok = np.isfinite(top_v)
-        pairs_i.append(top_i[ok])
-        pairs_j.append(np.broadcast_to(np.arange(self.mu), top_v.shape)[ok])
-        pairs_v.append(top_v[ok])
-        thr_col = (
-            top_v.min(axis=0) if self.nf > rr and top_v.size else np.full(self.mu, -np.inf)
-        )
+                bi, bj = np.nonzero(S > theta[None, :])
+                if bi.size:
+                    pool_v = np.concatenate([pool_v, S[bi, bj]])
+                    pool_i = np.concatenate([pool_i, loc[bi]])
+                    pool_j = np.concatenate([pool_j, bj])
+                    if pool_v.size > 3 * rr * self.mu:
+                        pool_v, pool_i, pool_j, theta = _prune_columns(
+                            pool_v, pool_i, pool_j, rr, self.mu)
+        if theta is not None:
+            pool_v, pool_i, pool_j, theta = _prune_columns(pool_v, pool_i, pool_j, rr, self.mu)
+            ok = np.isfinite(pool_v)
+            pairs_i.append(pool_i[ok])
+            pairs_j.append(pool_j[ok])
+            pairs_v.append(pool_v[ok])
+        thr_col = theta if theta is not None else np.full(self.mu, -np.inf)
         ci = np.concatenate(pairs_i).astype(np.int64)
         cj = np.concatenate(pairs_j).astype(np.int64)
         cv = np.concatenate(pairs_v)
@@ -291,9 +310,9 @@ class _FlowSolver:
             self.M = 0.0
         self.thr_row = thr_row + self.M
         self.thr_col = thr_col + self.M
-        mag = max(abs(lo) if np.isfinite(lo) else 0.0, abs(hi) if np.isfinite(hi) else 0.0)
-        self.tol = _REL_TOL * (self.M + mag + 1.0) * 64
-        self.stats["seconds"]["candidates"] += time.perf_counter() - t0
+        mag = float(np.abs(self.cand_s).max()) if self.cand_s.size else 0.0
+        self.tol = _REL_TOL * (self.M + mag + 1.0)
+        self.stats["phase_seconds"]["candidates"] += time.perf_counter() - t0
 
     def _solve_flow(self) -> NDArray[np.int64]:
         """Solve the problem on the candidate pairs; return each free mentee's mentor."""
@@ -304,7 +323,7 @@ class _FlowSolver:
         E = int(ci.size)
         match = np.full(nf, -1, dtype=np.int64)
         if E == 0:
-            self.stats["seconds"]["flow"] += time.perf_counter() - t0
+            self.stats["phase_seconds"]["flow"] += time.perf_counter() - t0
             return match
         smax = float(np.abs(self.cand_s).max())
         limit = min(_MAX_INT_COST, (2**62) // (4 * (nf + mu + 3)), (2**62) // (self.K + 1))
@@ -336,32 +355,40 @@ class _FlowSolver:
         flows = np.asarray(mcf.flows(np.arange(nf, nf + E)))
         used = flows > 0
         match[ci[used]] = cj[used]
-        self.stats["seconds"]["flow"] += time.perf_counter() - t0
+        self.stats["phase_seconds"]["flow"] += time.perf_counter() - t0
         return match
 
     def _prices(self, match: NDArray[np.int64]) -> tuple[NDArray, NDArray, bool]:
-        """Least prices ``p >= 0`` making every candidate pair dual feasible.
+        """Optimal dual prices ``p >= 0`` of the problem on the candidate pairs.
 
-        Returns the prices, the mentee duals ``u`` and whether the sweeps converged.
+        ``price_rule`` "high" (the default) takes the greatest optimal prices, "low"
+        the least, "mid" their average. Returns the prices, the mentee duals ``u`` and
+        whether the sweeps converged.
         """
         t0 = time.perf_counter()
         nf, mu = self.nf, self.mu
-        ci = self.keys // mu
-        cj = self.keys % mu
         w = self.cand_s + self.M
-        # candidate pairs are sorted by mentee (keys are mentee-major)
-        indptr = np.searchsorted(ci, np.arange(nf + 1))
         matched = np.flatnonzero(match >= 0)
         w_match = np.zeros(nf)
         if matched.size:
             pos = np.searchsorted(self.keys, matched * mu + match[matched])
             w_match[matched] = w[pos]
+        if self.price_rule == "high":
+            p_hi, ok = self._high_prices(match, w, w_match, np.zeros(mu))
+            if ok:
+                u = np.where(match >= 0, w_match - p_hi[np.maximum(match, 0)], 0.0)
+                self.stats["phase_seconds"]["prices"] += time.perf_counter() - t0
+                return p_hi, u, True
+        ci = self.keys // mu
+        cj = self.keys % mu
+        # candidate pairs are sorted by mentee (keys are mentee-major)
+        indptr = np.searchsorted(ci, np.arange(nf + 1))
         # mentees grouped by their mentor, to find who is affected by a price change
         order = matched[np.argsort(match[matched], kind="stable")]
         mptr = np.searchsorted(match[order], np.arange(mu + 1))
         p = np.zeros(mu)
         u = np.where(match >= 0, w_match, 0.0)
-        tol = self.tol / 4
+        tol = self.tol / 8
         active = np.arange(nf)  # mentees whose dual changed
         converged = False
         for _ in range(mu + 2):
@@ -384,8 +411,57 @@ class _FlowSolver:
             sel = np.repeat(st2 - np.cumsum(lens2) + lens2, lens2) + np.arange(lens2.sum())
             active = order[sel]
             u[active] = w_match[active] - p[match[active]]
-        self.stats["seconds"]["prices"] += time.perf_counter() - t0
+        if converged and self.price_rule == "mid":
+            p_hi, ok = self._high_prices(match, w, w_match, p)
+            if ok:
+                p = 0.5 * (p + p_hi)
+                u = np.where(match >= 0, w_match - p[np.maximum(match, 0)], 0.0)
+        self.stats["phase_seconds"]["prices"] += time.perf_counter() - t0
         return p, u, converged
+
+    def _high_prices(
+        self, match: NDArray[np.int64], w: NDArray, w_match: NDArray, p_lo: NDArray
+    ) -> tuple[NDArray, bool]:
+        """Greatest optimal prices on the candidate graph (sweeps from above).
+
+        A mentor with a free seat has price 0; a full mentor ``m`` is limited by each
+        of its mentees ``i``: ``p_m <= w_im`` (``u_i >= 0``) and
+        ``p_m <= w_im - w_ik + p_k`` for every candidate mentor ``k`` of ``i``.
+        """
+        mu = self.mu
+        ci = self.keys // mu
+        cj = self.keys % mu
+        load = np.bincount(match[match >= 0], minlength=mu)
+        full = load >= self.cap
+        p = np.zeros(mu)
+        if full.any():
+            ub = np.full(mu, np.inf)
+            matched = np.flatnonzero(match >= 0)
+            np.minimum.at(ub, match[matched], w_match[matched])
+            p[full] = ub[full]
+        # arcs of matched mentees, grouped by their (candidate) mentor k
+        mi = match[ci]
+        use = (mi >= 0) & (mi != cj) & full[np.maximum(mi, 0)]
+        a_k, a_m = cj[use], mi[use]
+        a_gain = w_match[ci[use]] - w[use]
+        perm = np.argsort(a_k, kind="stable")
+        a_k, a_m, a_gain = a_k[perm], a_m[perm], a_gain[perm]
+        kptr = np.searchsorted(a_k, np.arange(mu + 1))
+        tol = self.tol / 8
+        changed = np.arange(mu)
+        for _ in range(mu + 2):
+            lens = kptr[changed + 1] - kptr[changed]
+            st = kptr[changed]
+            arc = np.repeat(st - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
+            if arc.size == 0:
+                return np.maximum(p, p_lo), True
+            ub = np.full(mu, np.inf)
+            np.minimum.at(ub, a_m[arc], a_gain[arc] + p[a_k[arc]])
+            changed = np.flatnonzero(ub < p - tol)
+            if changed.size == 0:
+                return np.maximum(p, p_lo), True
+            p[changed] = ub[changed]
+        return p_lo, False
 
     def _screen(self, p: NDArray) -> NDArray[np.float64]:
         """Per mentee, an upper bound on ``w_ij - p_j`` over its pruned pairs."""
@@ -424,22 +500,22 @@ class _FlowSolver:
         for loc, S in self._blocks(todo):
             red = S + self.M - p[None, :]
             rowterm[loc] = np.maximum(0.0, red.max(axis=1))
-            bi, bj = np.nonzero(red > (u[loc] + self.tol)[:, None])
+            # the add_per_row best pairs of each mentee; improving ones are pruned pairs
+            # (candidate pairs are dual feasible, so they never pass the test)
+            a = min(self.add_per_row, mu)
+            top = np.argpartition(red, mu - a, axis=1)[:, mu - a :] if a < mu else (
+                np.broadcast_to(np.arange(mu), red.shape))
+            top_red = np.take_along_axis(red, top, axis=1)
+            bi, bt = np.nonzero(top_red > (u[loc] + self.tol)[:, None])
             if bi.size == 0:
                 continue
+            bj = top[bi, bt]
             keys = loc[bi].astype(np.int64) * mu + bj
             fresh = ~_isin_sorted(keys, self.keys)
-            bi, bj, keys = bi[fresh], bj[fresh], keys[fresh]
-            rv = red[bi, bj]
-            # keep the best add_per_row per mentee (keys are grouped by row already)
-            o = np.lexsort((-rv, bi))
-            bi, keys = bi[o], keys[o]
-            first = np.searchsorted(bi, bi, side="left")
-            keep = (np.arange(bi.size) - first) < self.add_per_row
-            new_keys.append(keys[keep])
-            new_vals.append(S[bi[keep], keys[keep] % mu])
+            new_keys.append(keys[fresh])
+            new_vals.append(S[bi[fresh], bj[fresh]])
         B = math.fsum(rowterm.tolist()) + math.fsum((self.cap * p).tolist())
-        self.stats["seconds"]["pricing"] += time.perf_counter() - t0
+        self.stats["phase_seconds"]["pricing"] += time.perf_counter() - t0
         if new_keys:
             return np.concatenate(new_keys), np.concatenate(new_vals), B, int(todo.size)
         return np.empty(0, dtype=np.int64), np.empty(0), B, int(todo.size)
@@ -508,6 +584,27 @@ class _FlowSolver:
         # a bound below the objective can only come from rounding: clip it
         bound = forced_score + max(best_bound, obj_rest)
         return FlowResult(self.assignment, status, bound, info, self.stats)
+
+
+def _prune_columns(
+    vals: NDArray, rows: NDArray, cols: NDArray, rr: int, mu: int
+) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Keep the ``rr`` best entries per column; return them and each column's threshold.
+
+    The threshold is the ``rr``-th best value of a column that has at least ``rr``
+    entries (every entry left out, now or later, is at most this value), else ``-inf``.
+    """
+    order = np.argsort(-vals)  # best first, then a stable sort by column
+    small = np.int16 if mu <= np.iinfo(np.int16).max else np.int64  # int16: radix sort
+    order = order[np.argsort(cols[order].astype(small), kind="stable")]
+    vals, rows, cols = vals[order], rows[order], cols[order]
+    start = np.searchsorted(cols, np.arange(mu + 1))
+    rank = np.arange(cols.size) - start[cols]
+    keep = rank < rr
+    theta = np.full(mu, -np.inf)
+    full = rank == rr - 1
+    theta[cols[full]] = vals[full]
+    return vals[keep], rows[keep], cols[keep], theta
 
 
 def _isin_sorted(values: NDArray[np.int64], sorted_ref: NDArray[np.int64]) -> NDArray:

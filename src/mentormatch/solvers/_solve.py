@@ -21,16 +21,19 @@ from mentormatch.solvers._common import (
     objective_value,
     unmatched_reasons,
 )
+from mentormatch.solvers._flow import flow_assignment
 from mentormatch.solvers._hungarian import hungarian_assignment
 from mentormatch.solvers._ilp import ilp_assignment
 
 __all__ = ["METHODS", "OBJECTIVES", "solve"]
 
-METHODS = ("auto", "hungarian", "ilp")
+METHODS = ("auto", "hungarian", "ilp", "flow")
 OBJECTIVES = ("coverage", "total")
 
 #: Above this many cells of the capacity-expanded matrix, dense methods are not picked.
 DENSE_CELLS_LIMIT = 40_000_000
+#: Above this many mentee-mentor cells, a score source (not a dense matrix) goes to "flow".
+SOURCE_CELLS_LIMIT = 4_000_000
 
 
 def solve(
@@ -46,8 +49,8 @@ def solve(
     seed: int = 0,
     time_limit: float | None = None,
     backend: str = "auto",
-    mentee_ids: Sequence[Any] | None = None,
-    mentor_ids: Sequence[Any] | None = None,
+    mentee_ids: Sequence[Any] | np.ndarray | None = None,
+    mentor_ids: Sequence[Any] | np.ndarray | None = None,
     manifest: dict[str, Any] | None = None,
 ) -> Matching:
     r"""Match mentees to mentors, maximising the total score under capacities.
@@ -60,10 +63,14 @@ def solve(
         a matrix.
     capacity : array-like of shape (n_mentors,) or int
         How many mentees each mentor takes (non-negative integers).
-    method : {"auto", "hungarian", "ilp"}, default="auto"
+    method : {"auto", "hungarian", "ilp", "flow"}, default="auto"
         ``"hungarian"``: scipy's ``linear_sum_assignment`` on capacity-expanded
         columns. ``"ilp"``: an integer programme (PuLP with HiGHS, else CBC), needed for
-        ``min_load``. ``"auto"`` picks ``"ilp"`` when ``min_load`` is given, else
+        ``min_load``. ``"flow"``: exact min-cost flow on sparse candidate pairs, priced
+        against dual prices until optimality is proven; it reads scores in row blocks
+        and never builds the dense matrix (``stats`` holds the prices and rounds).
+        ``"auto"`` picks ``"ilp"`` when ``min_load`` is given, ``"flow"`` when the
+        capacity-expanded matrix or a non-dense score source is too large, else
         ``"hungarian"``, and records the choice and the reason in the manifest.
     objective : {"coverage", "total"}, default="coverage"
         ``"coverage"`` matches as many mentees as possible, then maximises the total
@@ -159,7 +166,13 @@ def solve(
 
     chosen, reason = _pick_method(method, prep)
     info: dict[str, Any] = {}
-    if chosen == "hungarian":
+    flow_stats: dict[str, Any] = {}
+    flow_bound: float | None = None
+    if chosen == "flow":
+        res = flow_assignment(prep)
+        assignment, status, info = res.assignment, res.status, dict(res.info)
+        flow_stats, flow_bound = res.stats, res.bound
+    elif chosen == "hungarian":
         cells = n * int(cap.sum())
         if cells > DENSE_CELLS_LIMIT * 4 and method == "hungarian":
             gb = cells * 8 / 1e9
@@ -204,7 +217,9 @@ def solve(
         capacity=cap,
         pair_scores=pair_scores,
         objective=total,
-        bound=total if status == "optimal" else float("inf"),
+        bound=(total if status == "optimal" else float("inf"))
+        if flow_bound is None
+        else max(flow_bound, total),
         status=status,
         method=chosen,
         objective_kind=objective,
@@ -212,7 +227,7 @@ def solve(
         mentee_ids=mentee_ids_arr,
         mentor_ids=mentor_ids_arr,
         manifest=man,
-        stats={"seconds": elapsed, **info},
+        stats={"seconds": elapsed, **info, **flow_stats},
         source=source,
     )
 
@@ -225,10 +240,22 @@ def _pick_method(method: str, prep: Prepared) -> tuple[str, str]:
         return method, "requested"
     if prep.min_load is not None and prep.min_load.any():
         return "ilp", "min_load needs the integer programme"
+    n, m = prep.shape
+    cells = n * int(prep.capacity.sum())
+    if cells > DENSE_CELLS_LIMIT:
+        return "flow", (
+            f"capacity-expanded matrix too large for dense methods ({cells} cells > "
+            f"{DENSE_CELLS_LIMIT}): sparse min-cost flow with pricing"
+        )
+    if not isinstance(prep.source, DenseScores) and n * m > SOURCE_CELLS_LIMIT:
+        return "flow", (
+            f"score source too large to densify ({n * m} cells > {SOURCE_CELLS_LIMIT}): "
+            "sparse min-cost flow with pricing"
+        )
     return "hungarian", "no side constraints: exact assignment on expanded columns"
 
 
-def _check_ids(ids: Sequence[Any] | None, n: int, name: str) -> np.ndarray:
+def _check_ids(ids: Sequence[Any] | np.ndarray | None, n: int, name: str) -> np.ndarray:
     if ids is None:
         return np.arange(n).astype(object)
     arr = np.asarray(list(ids), dtype=object)

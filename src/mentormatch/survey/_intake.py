@@ -151,11 +151,15 @@ def load_cohort(
     _check_columns(survey, tables, col)
     col.raise_if_any()
     ids = {role: _read_ids(survey, tables[role], col) for role in ROLES}
-    shared = sorted(set(ids["mentor"].tolist()) & set(ids["mentee"].tolist()))
+    shared = sorted(set(ids["mentor"].tolist()) & set(ids["mentee"].tolist()) - {""})
     for pid in shared[:10]:
+        where = {role: ids[role].tolist().index(pid) for role in ROLES}
         col.add(Problem(
-            f"id {pid!r} is both a mentor and a mentee; ids must be unique across the two "
-            "tables.", file=tables["mentee"].name, column=survey.id_column, value=pid))
+            f"id {pid!r} is both a mentor ({tables['mentor'].name} row "
+            f"{tables['mentor'].row_number(where['mentor'])}) and a mentee; ids must be unique "
+            "across the two tables.", file=tables["mentee"].name,
+            row=tables["mentee"].row_number(where["mentee"]), column=survey.id_column,
+            value=pid))
     capacity = _read_capacity(survey, tables["mentor"], col)
     features: dict[str, Feature] = {}
     for q in survey.questions:
@@ -568,7 +572,8 @@ def _encode_ids(survey, q, tables, ids, col) -> Feature:
             if _missing(q, text):
                 _require(q, table, k, str(column), col)
                 continue
-            wanted = [a.strip() for a in text.split(q.separator) if a.strip()]
+            # a repeated id keeps its first (best) rank
+            wanted = list(dict.fromkeys(a.strip() for a in text.split(q.separator) if a.strip()))
             for rank, pid in enumerate(wanted):
                 if pid not in index[other]:
                     col.add(Problem(

@@ -341,6 +341,13 @@ class Survey(_Model):
                     f"{' or '.join(allowed)}; {c.question!r} is {kinds[c.question]!r}"
                 )
                 raise ValueError(msg)
+            if c.kind != "preference" and not _asked_of_both(self.question(c.question)):
+                msg = (
+                    f"criterion {c.name!r} compares question {c.question!r} across the two "
+                    "roles, so the question needs a column for both (`column`, or "
+                    "`mentor_column` and `mentee_column`)"
+                )
+                raise ValueError(msg)
         for r in self.rules:
             if r.question not in kinds:
                 msg = f"rule {r.label!r} refers to unknown question {r.question!r}"
@@ -350,6 +357,15 @@ class Survey(_Model):
                 msg = (
                     f"rule {r.label!r} of kind {r.kind!r} needs a question of kind "
                     f"{' or '.join(allowed)}; {r.question!r} is {kinds[r.question]!r}"
+                )
+                raise ValueError(msg)
+            if r.kind not in ("avoid", "require_value") and not _asked_of_both(
+                self.question(r.question)
+            ):
+                msg = (
+                    f"rule {r.label!r} compares question {r.question!r} across the two "
+                    "roles, so the question needs a column for both (`column`, or "
+                    "`mentor_column` and `mentee_column`)"
                 )
                 raise ValueError(msg)
         return self
@@ -453,6 +469,12 @@ class Survey(_Model):
             for c in self.criteria
         ]
         return self.model_copy(update={"criteria": crit})
+
+
+def _asked_of_both(q: Question) -> bool:
+    return q.kind == "likert" or (
+        q.side_column("mentor") is not None and q.side_column("mentee") is not None
+    )
 
 
 def _norm(value: str) -> str:

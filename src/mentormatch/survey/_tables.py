@@ -119,9 +119,11 @@ def _read_csv(path: Path, sep: str) -> pd.DataFrame:
             IntakeEncodingWarning,
             stacklevel=4,
         )
+    text = text.lstrip("\r\n")  # blank lines above the header
     return pd.read_csv(
         io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
-        skip_blank_lines=True,
+        # keep blank lines so that row numbers match the file; _finish drops them
+        skip_blank_lines=False,
     )
 
 

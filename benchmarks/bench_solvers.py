@@ -1,0 +1,371 @@
+"""Benchmark mentormatch's exact solvers against peers, side by side.
+
+Each (family, size, peer) run happens in a fresh process (multiprocessing "spawn"), so
+the peak resident memory of that process (``ru_maxrss``, which counts C allocations too)
+is the run's own. Times are wall-clock medians over ``--repeats`` runs and include
+reading the scores from the score source (dense peers must first build the matrix).
+
+Peers:
+
+- ``mm-flow``: ``mentormatch.solve(source, method="flow")`` on the score source (blocks).
+- ``mm-auto``: ``mentormatch.solve(source, method="auto")``.
+- ``scipy``: ``scipy.optimize.linear_sum_assignment`` on the capacity-expanded dense matrix.
+- ``ortools``: OR-Tools min-cost flow on the dense graph (every pair an arc).
+- ``pulp-cbc``: PuLP + CBC over all pairs (smallest size only).
+- ``networkx``: ``networkx.min_cost_flow`` on the dense graph (smallest size only).
+- ``matching``: the ``matching`` package solves stable matching, not this problem (n/a).
+
+Raw results accumulate in ``benchmarks/results_solvers.json`` (one entry per family,
+size and peer; a new run replaces the old entry), and the table of everything stored is
+written to the "Solvers" section of ``benchmarks/RESULTS.md`` and printed.
+
+Usage::
+
+    python benchmarks/bench_solvers.py --sizes 1000x200,5000x1000 --repeats 3
+    python benchmarks/bench_solvers.py --sizes 20000x4000 --peers mm-flow,mm-auto,scipy
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _families import make_family  # noqa: E402
+
+PEERS = ("mm-flow", "mm-auto", "scipy", "ortools", "pulp-cbc", "networkx", "matching")
+FAMILY_NAMES = ("popular", "uniform")
+DEFAULT_SIZES = "1000x200,5000x1000,20000x4000"
+CAPACITY = 5
+SEED = 0
+# dense peers above these sizes are skipped (memory or time beyond this machine's budget)
+LIMITS = {
+    "ortools": 5_000_000,  # arcs (n * m)
+    "pulp-cbc": 200_000,  # pair variables
+    "networkx": 200_000,  # arcs
+    "scipy": 400_000_000,  # cells of the capacity-expanded matrix
+}
+
+
+# ----------------------------------------------------------------------------- peers
+def _dense(src: Any) -> np.ndarray:
+    n = src.shape[0]
+    out = np.empty(src.shape)
+    step = max(1, (1 << 22) // max(1, src.shape[1]))
+    for s in range(0, n, step):
+        rows = np.arange(s, min(n, s + step))
+        out[rows] = src.block(rows)
+    return out
+
+
+def _run_mm(src: Any, cap: np.ndarray, method: str) -> tuple[np.ndarray, dict]:
+    import mentormatch.solvers as solvers
+
+    m = solvers.solve(src, cap, method=method, objective="total")
+    extra = {
+        "method": m.method,
+        "bound": m.bound,
+        "status": m.status,
+        "rounds": m.stats.get("rounds"),
+        "candidate_pairs": m.stats.get("candidate_pairs"),
+        "pairs_added": m.stats.get("pairs_added"),
+    }
+    return np.asarray(m.assignment), extra
+
+
+def _run_scipy(src: Any, cap: np.ndarray) -> tuple[np.ndarray, dict]:
+    from scipy.optimize import linear_sum_assignment
+
+    S = _dense(src)
+    slots = np.repeat(np.arange(S.shape[1]), cap)
+    cost = np.negative(S[:, slots])
+    del S
+    r, c = linear_sum_assignment(cost)
+    a = np.full(src.shape[0], -1)
+    a[r] = slots[c]
+    return a, {}
+
+
+def _run_ortools(src: Any, cap: np.ndarray) -> tuple[np.ndarray, dict]:
+    from ortools.graph.python import min_cost_flow
+
+    S = _dense(src)
+    n, m = S.shape
+    ii, jj = np.divmod(np.arange(n * m), m)
+    cost = -np.rint(S.ravel() * 1e9).astype(np.int64)
+    del S
+    g = min_cost_flow.SimpleMinCostFlow()
+    src_node, snk = n + m, n + m + 1
+    k = int(min(n, cap.sum()))
+    tails = np.concatenate([np.full(n, src_node), ii, n + np.arange(m), [src_node]])
+    heads = np.concatenate([np.arange(n), n + jj, np.full(m, snk), [snk]])
+    caps = np.concatenate([np.ones(n + n * m, dtype=np.int64), cap, [k]])
+    costs = np.concatenate([np.zeros(n, dtype=np.int64), cost, np.zeros(m + 1, dtype=np.int64)])
+    g.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs
+    )
+    g.set_node_supply(src_node, k)
+    g.set_node_supply(snk, -k)
+    if g.solve() != g.OPTIMAL:
+        raise RuntimeError("OR-Tools did not reach OPTIMAL")
+    flows = np.asarray(g.flows(np.arange(n, n + n * m)))
+    used = flows > 0
+    a = np.full(n, -1)
+    a[ii[used]] = jj[used]
+    return a, {}
+
+
+def _run_pulp(src: Any, cap: np.ndarray) -> tuple[np.ndarray, dict]:
+    import pulp
+
+    S = _dense(src)
+    n, m = S.shape
+    prob = pulp.LpProblem("bench", pulp.LpMaximize)
+    x = {(i, j): pulp.LpVariable(f"x_{i}_{j}", cat=pulp.LpBinary)
+         for i in range(n) for j in range(m)}
+    prob += pulp.lpSum(float(S[i, j]) * v for (i, j), v in x.items())
+    for i in range(n):
+        prob += pulp.lpSum(x[i, j] for j in range(m)) <= 1
+    for j in range(m):
+        prob += pulp.lpSum(x[i, j] for i in range(n)) <= int(cap[j])
+    prob.solve(pulp.PULP_CBC_CMD(msg=False))
+    a = np.full(n, -1)
+    for (i, j), v in x.items():
+        if (v.varValue or 0) > 0.5:
+            a[i] = j
+    return a, {}
+
+
+def _run_networkx(src: Any, cap: np.ndarray) -> tuple[np.ndarray, dict]:
+    import networkx as nx
+
+    S = _dense(src)
+    n, m = S.shape
+    k = int(min(n, cap.sum()))
+    g = nx.DiGraph()
+    g.add_node("s", demand=-k)
+    g.add_node("t", demand=k)
+    g.add_edge("s", "t", capacity=k, weight=0)
+    for i in range(n):
+        g.add_edge("s", ("e", i), capacity=1, weight=0)
+    for j in range(m):
+        g.add_edge(("r", j), "t", capacity=int(cap[j]), weight=0)
+    cost = -np.rint(S * 1e6).astype(np.int64)
+    for i in range(n):
+        for j in range(m):
+            g.add_edge(("e", i), ("r", j), capacity=1, weight=int(cost[i, j]))
+    flow = nx.min_cost_flow(g)
+    a = np.full(n, -1)
+    for i in range(n):
+        for (_, j), f in flow[("e", i)].items():
+            if f > 0:
+                a[i] = j
+    return a, {}
+
+
+def _warm_imports(peer: str) -> None:
+    import importlib
+
+    module = {"mm-flow": "mentormatch.solvers", "mm-auto": "mentormatch.solvers",
+              "scipy": "scipy.optimize", "ortools": "ortools.graph.python.min_cost_flow",
+              "pulp-cbc": "pulp", "networkx": "networkx"}[peer]
+    importlib.import_module(module)
+
+
+def _child(conn: Any, peer: str, family: str, n: int, m: int) -> None:
+    try:
+        src = make_family(family, n, m, SEED)
+        cap = np.full(m, CAPACITY, dtype=np.int64)
+        _warm_imports(peer)  # import time is not solve time
+        ru0 = resource.getrusage(resource.RUSAGE_SELF)
+        t0 = time.perf_counter()
+        if peer in ("mm-flow", "mm-auto"):
+            a, extra = _run_mm(src, cap, peer[3:])
+        else:
+            a, extra = {"scipy": _run_scipy, "ortools": _run_ortools, "pulp-cbc": _run_pulp,
+                        "networkx": _run_networkx}[peer](src, cap)
+        seconds = time.perf_counter() - t0
+        ru1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+        rows = np.flatnonzero(a >= 0)
+        load = np.bincount(a[rows], minlength=m)
+        if (load > cap).any():
+            raise RuntimeError("capacity exceeded")
+        objective = float(np.sum(src.pair_scores(rows, a[rows])))
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        conn.send({"ok": True, "seconds": seconds, "cpu_seconds": cpu, "objective": objective,
+                   "matched": int(rows.size), "rss_mb": rss_mb, **extra})
+    except Exception as exc:  # reported in the table
+        conn.send({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        conn.close()
+
+
+def _baseline_child(conn: Any) -> None:
+    import networkx  # noqa: F401
+    import ortools.graph.python.min_cost_flow  # noqa: F401
+    import pulp  # noqa: F401
+    import scipy.optimize  # noqa: F401
+
+    import mentormatch.solvers  # noqa: F401
+
+    conn.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    conn.close()
+
+
+def run_one(peer: str, family: str, n: int, m: int, timeout: float) -> dict:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, peer, family, n, m))
+    proc.start()
+    child.close()
+    if parent.poll(timeout):
+        out = parent.recv()
+    else:
+        out = {"ok": False, "error": f"timeout (> {timeout:.0f} s)"}
+        proc.terminate()
+    proc.join()
+    return out
+
+
+def skip_reason(peer: str, n: int, m: int) -> str | None:
+    if peer == "matching":
+        return "n/a (stable matching only)"
+    if peer == "scipy" and n * m * CAPACITY > LIMITS["scipy"]:
+        return "skipped: expanded matrix too large"
+    if peer in ("ortools", "pulp-cbc", "networkx") and n * m > LIMITS[peer]:
+        return "skipped: dense model beyond memory/time budget"
+    return None
+
+
+# ----------------------------------------------------------------------------- table
+def _fmt_size(key: str) -> str:
+    n, m = key.split("x")
+    return f"{int(n):,} x {int(m):,}"
+
+
+def make_table(results: dict) -> str:
+    lines = [
+        "## Solvers",
+        "",
+        "Exact capacity-constrained matching, capacity 5 per mentor, objective `total` "
+        "(all scores are in [0, 1] and seats = mentees, so `coverage` gives the same "
+        "matching). Wall time is the median over repeats and includes reading the scores; "
+        "peak memory is the run's own process `ru_maxrss` (baseline of a process with "
+        f"every library imported: {results.get('_baseline_mb', float('nan')):.0f} MB). "
+        "CPU is user + system time of the run (BLAS threads included; a better guide than "
+        "wall time when the machine is shared). "
+        "Gap is to the proven optimum (the certified bound of `method='flow'`).",
+        "",
+        f"Machine: {results.get('_machine', '?')}. Command: "
+        "`python benchmarks/bench_solvers.py` (see `--help`).",
+        "",
+        "| family | size (mentees x mentors) | peer | time (s) | x scipy time | CPU (s) | "
+        "peak MB | x scipy MB | objective | gap to optimum | notes |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for family in FAMILY_NAMES:
+        sizes = sorted({k.split("|")[1] for k in results if k.startswith(family + "|")},
+                       key=lambda s: int(s.split("x")[0]))
+        for size in sizes:
+            ref = results.get(f"{family}|{size}|mm-flow", {})
+            opt = ref.get("bound") if ref.get("status") == "optimal" else None
+            sc = results.get(f"{family}|{size}|scipy", {})
+            for peer in PEERS:
+                r = results.get(f"{family}|{size}|{peer}")
+                if r is None:
+                    continue
+                if not r.get("ok"):
+                    cells = ["", "", "", "", "", "", "", r.get("error", "")]
+                else:
+                    t, mb = r["seconds"], r["rss_mb"]
+                    xt = f"{t / sc['seconds']:.3f}" if sc.get("ok") else ""
+                    xm = f"{mb / sc['rss_mb']:.3f}" if sc.get("ok") else ""
+                    gap = f"{max(0.0, opt - r['objective']):.2e}" if opt is not None else ""
+                    notes = []
+                    if peer.startswith("mm-"):
+                        notes.append(f"method={r.get('method')}")
+                        if r.get("rounds") is not None:
+                            notes.append(f"rounds={r['rounds']}, candidates="
+                                         f"{r['candidate_pairs']:,}, added={r['pairs_added']}")
+                    cpu = f"{r['cpu_seconds']:.2f}" if "cpu_seconds" in r else ""
+                    cells = [f"{t:.3f}", xt, cpu, f"{mb:.0f}", xm, f"{r['objective']:.6f}", gap,
+                             "; ".join(notes)]
+                lines.append(f"| {family} | {_fmt_size(size)} | {peer} | " + " | ".join(cells)
+                             + " |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write_results_md(table: str, path: Path) -> None:
+    text = path.read_text() if path.exists() else "# Benchmark results\n\n"
+    start = text.find("## Solvers")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + table + (text[end + 1 :] if end >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + table
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default=DEFAULT_SIZES,
+                    help=f"comma-separated NxM sizes (default {DEFAULT_SIZES})")
+    ap.add_argument("--families", default=",".join(FAMILY_NAMES))
+    ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--repeats", type=int, default=1, help="runs per cell; the median is kept")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds per run")
+    ap.add_argument("--json", type=Path, default=HERE / "results_solvers.json")
+    ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = ap.parse_args(argv)
+
+    results: dict[str, Any] = json.loads(args.json.read_text()) if args.json.exists() else {}
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_baseline_child, args=(child,))
+    proc.start()
+    results["_baseline_mb"] = parent.recv()
+    proc.join()
+    results["_machine"] = f"{platform.machine()}, Python {platform.python_version()}"
+    for size in args.sizes.split(","):
+        n, m = (int(x) for x in size.lower().split("x"))
+        for family in args.families.split(","):
+            for peer in args.peers.split(","):
+                key = f"{family}|{n}x{m}|{peer}"
+                reason = skip_reason(peer, n, m)
+                if reason:
+                    results.setdefault(key, {"ok": False, "error": reason})
+                    continue
+                runs = [run_one(peer, family, n, m, args.timeout) for _ in range(args.repeats)]
+                good = [r for r in runs if r.get("ok")]
+                if good:
+                    best = dict(good[0])
+                    best["seconds"] = statistics.median(r["seconds"] for r in good)
+                    best["rss_mb"] = statistics.median(r["rss_mb"] for r in good)
+                    best["cpu_seconds"] = statistics.median(r["cpu_seconds"] for r in good)
+                    best["repeats"] = len(good)
+                else:
+                    best = runs[0]
+                results[key] = best
+                print(key, {k: v for k, v in best.items() if k != "pairs_added"}, flush=True)
+                args.json.write_text(json.dumps(results, indent=1, sort_keys=True))
+    table = make_table(results)
+    write_results_md(table, args.out)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

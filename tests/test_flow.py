@@ -1,0 +1,285 @@
+"""Tests of ``method="flow"``: exact on candidates plus pricing, with a certificate.
+
+Oracles: scipy's ``linear_sum_assignment`` on the capacity-expanded matrix (through
+``method="hungarian"``), and the LP-duality bound recomputed here from the reported prices
+over the dense matrix.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mentormatch._scores import DenseScores
+from mentormatch.exceptions import SolverError
+from mentormatch.solvers._common import Prepared
+from mentormatch.solvers._flow import flow_assignment
+from mentormatch.solvers._solve import solve
+from strategies import Problem, medium_problems
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from _families import PopularScores, UniformScores, make_family
+
+EMPTY = np.empty((0, 2), dtype=np.int64)
+
+
+def _prep(scores, capacity, objective="coverage", forced=(), banned=(), min_score=None):
+    source = scores if hasattr(scores, "block") else DenseScores(scores)
+    return Prepared(
+        source=source,
+        capacity=np.asarray(capacity, dtype=np.int64),
+        objective=objective,
+        forced=np.asarray(forced, dtype=np.int64).reshape(-1, 2),
+        banned=np.asarray(banned, dtype=np.int64).reshape(-1, 2),
+        min_load=None,
+        min_score=min_score,
+        seed=0,
+        time_limit=None,
+    )
+
+
+def recomputed_bound(S, capacity, objective, assignment, prices, offset, forced=(),
+                     banned=(), min_score=None):
+    """LP-duality bound B(p) over every pair of the dense matrix, converted back.
+
+    Forced mentees leave the problem and their mentors lose a seat; the bound on the rest
+    is ``sum_i max(0, max_j (w_ij - p_j)) + sum_j c_j p_j`` over mentors with a seat
+    left, minus ``offset`` per pair made (coverage), plus the forced pairs' scores.
+    """
+    S = np.array(S, dtype=np.float64)
+    n = S.shape[0]
+    cap = np.asarray(capacity, dtype=np.int64).copy()
+    forced = np.asarray(forced, dtype=np.int64).reshape(-1, 2)
+    forced_score = float(S[forced[:, 0], forced[:, 1]].sum()) if forced.size else 0.0
+    np.subtract.at(cap, forced[:, 1], 1)
+    free = np.ones(n, dtype=bool)
+    free[forced[:, 0]] = False
+    for i, j in banned:
+        S[i, j] = -np.inf
+    if min_score is not None:
+        S[min_score > S] = -np.inf
+    useful = cap > 0
+    W = S[np.ix_(free, useful)]
+    p = np.asarray(prices, dtype=np.float64)[useful]
+    assert (p >= 0).all()
+    W = W + offset if objective == "coverage" else np.where(W >= 0, W, -np.inf)
+    rows = np.zeros(int(free.sum()))
+    if W.size:
+        rows = np.maximum(0.0, (W - p[None, :]).max(axis=1))
+    B = rows.sum() + (cap[useful] * p).sum()
+    pairs_rest = int((np.asarray(assignment)[free] >= 0).sum())
+    return forced_score + B - (offset * pairs_rest if objective == "coverage" else 0.0)
+
+
+def check_against_hungarian(problem: Problem, objective: str, **flow_kw) -> None:
+    S, cap = problem.scores, problem.capacity
+    kw = problem.kwargs()
+    ref = solve(S, cap, method="hungarian", objective=objective, **kw)
+    if flow_kw:
+        res = flow_assignment(
+            _prep(S, cap, objective, problem.forced, problem.banned, problem.min_score),
+            **flow_kw,
+        )
+        assignment, status, bound, stats = res.assignment, res.status, res.bound, res.stats
+        objective_value = float(
+            sum(S[i, j] for i, j in enumerate(assignment.tolist()) if j >= 0)
+        )
+    else:
+        got = solve(S, cap, method="flow", objective=objective, **kw)
+        assert got.method == "flow"
+        assignment, status, bound, stats = got.assignment, got.status, got.bound, got.stats
+        objective_value = got.objective
+    tol = 1e-8 * (1 + np.abs(S[np.isfinite(S)]).sum())
+    assert status == "optimal"
+    assert objective_value == pytest.approx(ref.objective, abs=tol)
+    matched = assignment >= 0
+    if objective == "coverage":
+        assert matched.sum() == ref.n_matched
+    # feasibility: capacities, forced, banned, forbidden, min_score
+    assert (np.bincount(assignment[matched], minlength=S.shape[1]) <= cap).all()
+    for i, j in problem.forced:
+        assert assignment[i] == j
+    forced_set = set(problem.forced)
+    for i, j in problem.banned:
+        assert assignment[i] != j or (i, j) in forced_set
+    for i in np.flatnonzero(matched):
+        s = S[i, assignment[i]]
+        assert np.isfinite(s)
+        if problem.min_score is not None and (i, assignment[i]) not in forced_set:
+            assert s >= problem.min_score
+        if objective == "total" and (i, assignment[i]) not in forced_set:
+            assert s >= 0
+    # the certificate, recomputed independently over all pairs from the reported prices
+    B = recomputed_bound(S, cap, objective, assignment, stats["prices"],
+                         stats["coverage_offset"], problem.forced, problem.banned,
+                         problem.min_score)
+    assert ref.objective - tol <= B  # a true upper bound
+    assert B - objective_value <= tol  # that closes the gap
+    assert bound == pytest.approx(B, abs=tol)
+
+
+@settings(max_examples=60, deadline=None)
+@given(problem=medium_problems(), objective=st.sampled_from(["coverage", "total"]))
+def test_flow_matches_hungarian_via_solve(problem: Problem, objective: str) -> None:
+    check_against_hungarian(problem, objective)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    problem=medium_problems(),
+    objective=st.sampled_from(["coverage", "total"]),
+    k=st.integers(1, 3),
+    r=st.integers(1, 3),
+)
+def test_flow_with_heavy_pruning_matches_hungarian(
+    problem: Problem, objective: str, k: int, r: int
+) -> None:
+    # tiny candidate sets force the pricing rounds to do the work
+    check_against_hungarian(problem, objective, k=k, r=r, block_cells=7)
+
+
+@pytest.mark.parametrize("objective", ["coverage", "total"])
+def test_pricing_rounds_repair_pruning_on_popular_family(objective: str) -> None:
+    src = PopularScores(300, 60, seed=3)
+    cap = np.full(60, 5)
+    S = src.dense()
+    res = flow_assignment(_prep(src, cap, objective), k=2, r=3)
+    ref = solve(S, cap, method="hungarian", objective=objective)
+    got = float(S[np.arange(300), res.assignment].sum())
+    assert res.stats["rounds"] >= 2
+    assert res.stats["pairs_added"][0] > 0  # the candidates alone were not optimal
+    assert res.status == "optimal"
+    assert got == pytest.approx(ref.objective, abs=1e-9)
+    B = recomputed_bound(S, cap, objective, res.assignment, res.stats["prices"],
+                         res.stats["coverage_offset"])
+    assert B - got <= 1e-9
+    assert res.bound == pytest.approx(B, abs=1e-9)
+
+
+class CountingSource:
+    """A score source that records the blocks it is asked for."""
+
+    criteria: tuple[str, ...] = ()
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.shape = inner.shape
+        self.cells: list[int] = []
+
+    def block(self, rows, cols=None):
+        out = self.inner.block(rows, cols)
+        self.cells.append(out.size)
+        return out
+
+    def pair_scores(self, rows, cols):
+        return self.inner.pair_scores(rows, cols)
+
+    def contributions(self, rows, cols):
+        return {}
+
+    def forbidding_rules(self, row, col):
+        return []
+
+
+def test_flow_reads_scores_in_bounded_blocks() -> None:
+    src = CountingSource(UniformScores(500, 40, seed=1))
+    res = flow_assignment(_prep(src, np.full(40, 3), "total"), block_cells=40 * 64)
+    assert res.status == "optimal"
+    assert max(src.cells) <= 40 * 64
+    ref = solve(src.inner.dense(), np.full(40, 3), method="hungarian", objective="total")
+    got = float(src.inner.pair_scores(np.flatnonzero(res.assignment >= 0),
+                                      res.assignment[res.assignment >= 0]).sum())
+    assert got == pytest.approx(ref.objective, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("scores", "capacity", "expected"),
+    [
+        (np.zeros((0, 3)), [1, 1, 1], []),  # no mentees
+        (np.zeros((3, 0)), [], [-1, -1, -1]),  # no mentors
+        ([[1.0, 2.0], [3.0, 4.0]], [0, 0], [-1, -1]),  # no capacity
+        ([[-np.inf, -np.inf], [1.0, -np.inf]], [1, 1], [-1, 0]),  # a row all forbidden
+        ([[0.5, 0.9], [0.4, 0.8], [0.1, 0.7]], [0, 2], [1, 1, -1]),  # zero-capacity mentor
+        ([[0.3], [0.9], [0.5]], [2], [-1, 0, 0]),  # fewer mentors than k
+    ],
+)
+def test_flow_edge_cases(scores, capacity, expected) -> None:
+    for objective in ("coverage", "total"):
+        m = solve(scores, capacity, method="flow", objective=objective)
+        assert m.assignment.tolist() == expected
+        assert m.status == "optimal"
+        assert m.gap == pytest.approx(0.0, abs=1e-12)
+        assert len(m.stats["prices"]) == len(capacity)
+
+
+def test_total_never_makes_negative_pairs_and_coverage_does() -> None:
+    S = [[-0.5, -np.inf], [0.2, 0.1]]
+    total = solve(S, [1, 1], method="flow", objective="total")
+    coverage = solve(S, [1, 1], method="flow", objective="coverage")
+    assert total.assignment.tolist() == [-1, 0]
+    assert coverage.assignment.tolist() == [0, 1]
+    assert coverage.objective == pytest.approx(-0.4)
+
+
+def test_flow_rejects_min_load() -> None:
+    with pytest.raises(SolverError, match="method='flow' cannot enforce `min_load`"):
+        solve([[1.0]], [1], method="flow", min_load=[1])
+
+
+def test_flow_is_deterministic() -> None:
+    src = PopularScores(200, 30, seed=5)
+    a = solve(src, np.full(30, 4), method="flow")
+    b = solve(src, np.full(30, 4), method="flow")
+    assert a.assignment.tolist() == b.assignment.tolist()
+    assert np.array_equal(a.stats["prices"], b.stats["prices"])
+
+
+def test_auto_picks_flow_for_large_sources_and_says_why() -> None:
+    src = UniformScores(2100, 2000, seed=2)  # 4.2M cells: too many to densify
+    m = solve(src, np.ones(2000, dtype=int), objective="total")
+    assert m.method == "flow"
+    assert "score source too large" in m.manifest["method_reason"]
+    assert m.status == "optimal"
+    assert m.n_matched == 2000
+
+
+def test_auto_picks_flow_when_expanded_matrix_is_too_big() -> None:
+    rng = np.random.default_rng(0)
+    S = rng.random((2000, 100))
+    m = solve(S, np.full(100, 250))  # 2000 x 25000 expanded cells
+    assert m.method == "flow"
+    assert "capacity-expanded" in m.manifest["method_reason"]
+    assert m.n_matched == 2000
+    assert m.objective == pytest.approx(S.max(axis=1).sum())  # room for everyone
+
+
+def test_auto_keeps_hungarian_for_small_dense_input() -> None:
+    m = solve([[0.9, 0.5], [0.8, 0.1]], [1, 1])
+    assert m.method == "hungarian"
+
+
+@pytest.mark.parametrize("name", ["uniform", "popular"])
+def test_families_are_reproducible_and_consistent(name: str) -> None:
+    a = make_family(name, 50, 20, seed=7)
+    b = make_family(name, 50, 20, seed=7)
+    rows = np.array([3, 1, 49])
+    assert np.array_equal(a.block(rows), b.block(rows))
+    assert np.array_equal(a.block(rows), a.block(rows))
+    dense = a.dense()
+    assert dense.shape == (50, 20)
+    assert ((dense >= 0) & (dense <= 1)).all()
+    assert np.array_equal(dense[rows], a.block(rows))
+    cols = np.array([0, 19, 5])
+    assert np.array_equal(a.pair_scores(rows, cols), dense[rows, cols])
+    assert np.array_equal(a.block(rows, cols), dense[np.ix_(rows, cols)])
+    assert not np.array_equal(dense, make_family(name, 50, 20, seed=8).dense())
+
+
+def test_unknown_family_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown family 'nope'"):
+        make_family("nope", 2, 2)

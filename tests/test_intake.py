@@ -1,0 +1,402 @@
+"""Tests of intake: reading tables, validating every cell and encoding the cohort."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mentormatch.exceptions import IntakeError, MentorMatchWarning
+from mentormatch.survey import Survey, load_cohort
+
+
+def make_survey(**extra: Any) -> Survey:
+    data: dict[str, Any] = {
+        "name": "t",
+        "start_date": dt.date(2026, 1, 12),
+        "slot_minutes": 60,
+        "questions": [
+            {"name": "skills", "kind": "multi_choice", "mentor_column": "offers",
+             "mentee_column": "wants", "options": ["nodejs", "python", "data science"],
+             "synonyms": {"node": "nodejs"}},
+            {"name": "level", "kind": "ordinal", "column": "level",
+             "levels": ["junior", "mid", "senior"], "missing_values": ["prefer not to say"]},
+            {"name": "big5", "kind": "likert", "scale": [1, 5], "items": [
+                {"column": "e1", "trait": "extraversion"},
+                {"column": "e2", "trait": "extraversion", "reverse": True}]},
+            {"name": "when", "kind": "availability", "column": "when",
+             "timezone_column": "tz"},
+        ],
+        "criteria": [{"name": "skills", "kind": "coverage", "question": "skills"}],
+    }
+    data.update(extra)
+    return Survey.model_validate(data)
+
+
+def mentors_df(**cols: list[str]) -> pd.DataFrame:
+    base = {
+        "id": ["m1", "m2"],
+        "capacity": ["1", "2"],
+        "offers": ["Node.js;python", "data science"],
+        "level": ["senior", "mid"],
+        "e1": ["5", "1"],
+        "e2": ["1", "5"],
+        "when": ["Mon 18:00-20:00", "Tue 09:00-10:00"],
+        "tz": ["Europe/Berlin", "UTC"],
+    }
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def mentees_df(**cols: list[str]) -> pd.DataFrame:
+    base = {
+        "id": ["e1", "e2", "e3"],
+        "wants": ["node", "NODE; Python", "Data  Science"],
+        "level": ["junior", "", "Prefer not to say"],
+        "e1": ["3", "4", ""],
+        "e2": ["3", "2", ""],
+        "when": ["Mon 17:00-19:00", "", "Wed 10:00-11:00"],
+        "tz": ["Europe/London", "", "America/New_York"],
+    }
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def problems(exc: pytest.ExceptionInfo[IntakeError]) -> list[str]:
+    return [str(p) for p in exc.value.problems]
+
+
+# ------------------------------------------------------------------------ happy path
+def test_valid_cohort_is_encoded() -> None:
+    c = load_cohort(make_survey(), mentors_df(), mentees_df())
+    assert c.n_mentors == 2 and c.n_mentees == 3
+    assert c.capacity.tolist() == [1, 2]
+    f = c.features["skills"]
+    assert f.vocabulary[:3] == ("nodejs", "python", "data science")
+    # node / NODE / Node.js all become nodejs
+    assert f.mentor.toarray().tolist() == [[1, 1, 0], [0, 0, 1]]
+    assert f.mentee.toarray().tolist() == [[1, 0, 0], [1, 1, 0], [0, 0, 1]]
+    lv = c.features["level"]
+    assert lv.mentor.tolist() == [2.0, 1.0]
+    assert lv.mentee_missing.tolist() == [False, True, True]
+    # reverse keyed item: (5, 1) -> both 1.0 ; (1, 5) -> both 0.0
+    lk = c.features["big5"]
+    assert lk.mentor[:, 0].tolist() == [1.0, 0.0]
+    # mentee e1: 3 and reversed 3 -> 0.5; e2: 4 -> .75 and reversed 2 -> 4 -> .75
+    assert lk.mentee[:2, 0].tolist() == [0.5, 0.75]
+    assert lk.mentee_missing.tolist() == [False, False, True]
+    av = c.features["when"]
+    assert av.mentor.shape == (2, 7 * 24)
+    # Berlin in January is UTC+1: Mon 18-20 local -> 17, 18 UTC
+    assert np.flatnonzero(av.mentor[0]).tolist() == [17, 18]
+    assert np.flatnonzero(av.mentor[1]).tolist() == [24 + 9]
+    assert np.flatnonzero(av.mentee[0]).tolist() == [17, 18]  # London = UTC in winter
+    assert np.flatnonzero(av.mentee[2]).tolist() == [2 * 24 + 15]  # New York UTC-5
+    assert av.mentee_missing.tolist() == [False, True, False]
+
+
+def test_dst_shift_between_january_and_july() -> None:
+    jan = load_cohort(make_survey(start_date=dt.date(2026, 1, 12)), mentors_df(), mentees_df())
+    jul = load_cohort(make_survey(start_date=dt.date(2026, 7, 13)), mentors_df(), mentees_df())
+    a = np.flatnonzero(jan.features["when"].mentor[0]).tolist()
+    b = np.flatnonzero(jul.features["when"].mentor[0]).tolist()
+    assert a == [17, 18]
+    assert b == [16, 17]
+    # UTC participant does not move
+    assert (jan.features["when"].mentor[1] == jul.features["when"].mentor[1]).all()
+
+
+def test_intake_error_is_value_error() -> None:
+    with pytest.raises(ValueError, match=r"column 'offers' is missing"):
+        load_cohort(make_survey(), mentors_df().drop(columns="offers"), mentees_df())
+
+
+# ---------------------------------------------------------------------- table checks
+def test_missing_columns_all_listed() -> None:
+    with pytest.raises(IntakeError) as info:
+        load_cohort(make_survey(), mentors_df().drop(columns=["offers", "tz"]),
+                    mentees_df().drop(columns=["e2"]))
+    msgs = problems(info)
+    assert len(msgs) == 3
+    assert any("mentors, column 'offers'" in m and "question 'skills'" in m for m in msgs)
+    assert any("mentors, column 'tz'" in m for m in msgs)
+    assert any("mentees, column 'e2'" in m and "question 'big5'" in m for m in msgs)
+
+
+def test_capacity_column_is_optional() -> None:
+    c = load_cohort(make_survey(default_capacity=3), mentors_df().drop(columns="capacity"),
+                    mentees_df())
+    assert c.capacity.tolist() == [3, 3]
+
+
+def test_duplicated_header_csv(tmp_path: Path) -> None:
+    p = tmp_path / "mentors.csv"
+    df = mentors_df()
+    df.to_csv(p, index=False)
+    text = p.read_text(encoding="utf-8").splitlines()
+    text[0] = text[0].replace("tz", "level")
+    p.write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(IntakeError, match=r"mentors.csv row 1: column name 'level' appears "
+                       r"twice \(columns 4 and 8\)"):
+        load_cohort(make_survey(), p, mentees_df())
+
+
+def test_missing_file_and_bad_suffix(tmp_path: Path) -> None:
+    with pytest.raises(IntakeError, match=r"does not exist"):
+        load_cohort(make_survey(), tmp_path / "nope.csv", mentees_df())
+    bad = tmp_path / "m.pdf"
+    bad.write_text("x")
+    with pytest.raises(IntakeError, match=r"unsupported file type"):
+        load_cohort(make_survey(), bad, mentees_df())
+
+
+def test_blank_duplicate_and_shared_ids() -> None:
+    m = mentors_df(id=["m1", "e1"])
+    e = mentees_df(id=["e1", "", "e1"])
+    with pytest.raises(IntakeError) as info:
+        load_cohort(make_survey(), m, e)
+    msgs = problems(info)
+    assert "mentees row 3, column 'id': blank participant id; every row needs an id." in msgs
+    assert any(s.startswith("mentees row 4, column 'id': duplicate id 'e1' (first seen in "
+                            "row 2)") for s in msgs)
+    assert "mentees row 2, column 'id': id 'e1' is both a mentor (mentors row 3) and a " \
+        "mentee; ids must be unique across the two tables." in msgs
+    assert len(msgs) == 3
+    # a blank id in both tables is reported as blank, not as shared
+    with pytest.raises(IntakeError) as info:
+        load_cohort(make_survey(), mentors_df(id=["m1", ""]), mentees_df(id=["e1", "", "e3"]))
+    assert [p.message for p in info.value.problems] == [
+        "blank participant id; every row needs an id."] * 2
+
+
+def test_unknown_choice_and_level() -> None:
+    m = mentors_df(offers=["cobol;python", "data science"])
+    e = mentees_df(level=["junior", "guru", ""])
+    with pytest.raises(IntakeError) as info:
+        load_cohort(make_survey(), m, e)
+    msgs = problems(info)
+    assert len(msgs) == 2
+    assert msgs[0].startswith("mentors row 2, column 'offers': unknown answer 'cobol' to "
+                              "question 'skills'; expected one of 'nodejs'")
+    assert msgs[1].startswith("mentees row 3, column 'level': unknown level 'guru'")
+
+
+def test_unknown_choice_ignore_and_keep() -> None:
+    for mode, expect_col in (("ignore", False), ("keep", True)):
+        s = make_survey()
+        q = s.questions[0].model_copy(update={"unknown": mode})
+        s = s.model_copy(update={"questions": [q, *s.questions[1:]]})
+        c = load_cohort(s, mentors_df(offers=["cobol;python", "data science"]), mentees_df())
+        f = c.features["skills"]
+        assert ("cobol" in f.vocabulary) is expect_col
+        assert f.mentor[0].sum() == (2 if expect_col else 1)
+
+
+def test_likert_out_of_range_and_non_numeric() -> None:
+    e = mentees_df(e1=["6", "three", "0"], e2=["3", "3", "2,5"])
+    with pytest.raises(IntakeError) as info:
+        load_cohort(make_survey(), mentors_df(), e)
+    msgs = problems(info)
+    assert len(msgs) == 3
+    assert msgs[0] == ("mentees row 2, column 'e1': answer to Likert item of trait "
+                       "'extraversion' must be a number from 1 to 5; got '6'.")
+    assert "got 'three'" in msgs[1] and "row 3" in msgs[1]
+    assert "got '0'" in msgs[2] and "row 4" in msgs[2]
+
+
+def test_likert_decimal_comma_is_accepted() -> None:
+    c = load_cohort(make_survey(), mentors_df(), mentees_df(e1=["2,5", "4", ""],
+                                                            e2=["", "2", ""]))
+    # only e1 answered: (2.5 - 1) / 4
+    assert c.features["big5"].mentee[0, 0] == pytest.approx(0.375)
+
+
+@pytest.mark.parametrize(
+    ("cell", "fragment"),
+    [
+        ("Mon 25:00-26:00", "invalid time"),
+        ("Mon 20:00-18:00", "ends before it starts"),
+        ("Mon 18:15-19:00", "off the 60-minute grid"),
+        ("Funday 18:00-19:00", "unknown day 'funday'"),
+        ("Monday evenings", "expected slots like"),
+    ],
+)
+def test_malformed_availability(cell: str, fragment: str) -> None:
+    e = mentees_df(when=["Mon 17:00-19:00", cell, "Wed 10:00-11:00"],
+                   tz=["Europe/London", "UTC", "UTC"])
+    with pytest.raises(IntakeError) as info:
+        load_cohort(make_survey(), mentors_df(), e)
+    msgs = problems(info)
+    assert len(msgs) == 1
+    assert msgs[0].startswith("mentees row 3, column 'when': ")
+    assert fragment in msgs[0]
+    assert info.value.problems[0].value == cell
+
+
+def test_day_range_wraps_over_week_end() -> None:
+    e = mentees_df(when=["Sat-Mon 10:00-11:00", "", "Wed 10:00-11:00"],
+                   tz=["UTC", "", "UTC"])
+    c = load_cohort(make_survey(), mentors_df(), e)
+    assert np.flatnonzero(c.features["when"].mentee[0]).tolist() == [10, 5 * 24 + 10,
+                                                                     6 * 24 + 10]
+
+
+def test_unknown_and_missing_timezone() -> None:
+    e = mentees_df(tz=["Europe/Pariss", "", ""], when=["Mon 17:00-19:00", "", "Wed 10:00-11:00"])
+    with pytest.raises(IntakeError) as info:
+        load_cohort(make_survey(), mentors_df(), e)
+    msgs = problems(info)
+    assert len(msgs) == 2
+    assert msgs[0].startswith("mentees row 2, column 'tz': unknown timezone 'Europe/Pariss'")
+    assert msgs[1].startswith("mentees row 4, column 'tz': timezone is missing")
+
+
+def test_default_timezone_fills_blank() -> None:
+    s = make_survey()
+    q = s.questions[3].model_copy(update={"default_timezone": "UTC"})
+    s = s.model_copy(update={"questions": [*s.questions[:3], q]})
+    e = mentees_df(tz=["", "", ""])
+    c = load_cohort(s, mentors_df(), e)
+    assert np.flatnonzero(c.features["when"].mentee[0]).tolist() == [17, 18]
+
+
+@pytest.mark.parametrize(
+    ("cell", "ok"),
+    [("-1", False), ("1.5", False), ("lots", False), ("51", False), ("0", True), ("3", True),
+     ("2.0", True)],
+)
+def test_capacity_values(cell: str, ok: bool) -> None:
+    m = mentors_df(capacity=["1", cell])
+    if ok:
+        c = load_cohort(make_survey(), m, mentees_df())
+        assert c.capacity[1] == int(float(cell))
+    else:
+        with pytest.raises(IntakeError) as info:
+            load_cohort(make_survey(), m, mentees_df())
+        msgs = problems(info)
+        assert msgs == [f"mentors row 3, column 'capacity': capacity must be a whole number "
+                        f"from 0 to 50; got {cell!r}."]
+
+
+def test_capacity_in_words() -> None:
+    s = make_survey(capacity_options={"One mentee only, please!": 1, "Two is fine": 2})
+    m = mentors_df(capacity=["one mentee only,  PLEASE!", "Two is fine"])
+    assert load_cohort(s, m, mentees_df()).capacity.tolist() == [1, 2]
+    m = mentors_df(capacity=["as many as you like", ""])
+    with pytest.raises(IntakeError, match=r"or one of \['One mentee only, please!', 'Two is "):
+        load_cohort(s, m, mentees_df())
+    # blank falls back to the default
+    assert load_cohort(s, mentors_df(capacity=["", "2"]), mentees_df()).capacity[0] == 1
+
+
+def test_required_vs_optional() -> None:
+    s = make_survey()
+    qs = [q.model_copy(update={"required": q.name == "skills"}) for q in s.questions]
+    s = s.model_copy(update={"questions": qs})
+    e = mentees_df(wants=["node", "", "python"])
+    with pytest.raises(IntakeError) as info:
+        load_cohort(s, mentors_df(), e)
+    assert problems(info) == [
+        "mentees row 3, column 'wants': question 'skills' is required but was skipped."]
+    # optional: the skipped answer is flagged missing
+    c = load_cohort(make_survey(), mentors_df(), e)
+    assert c.features["skills"].mentee_missing.tolist() == [False, True, False]
+
+
+def test_many_problems_reported_together() -> None:
+    m = mentors_df(capacity=["-1", "x"], offers=["cobol", "python"])
+    e = mentees_df(e1=["9", "3", ""], tz=["Mars/Olympus", "", "UTC"])
+    with pytest.raises(IntakeError) as info:
+        load_cohort(make_survey(), m, e)
+    msg = str(info.value)
+    assert msg.startswith("5 problems in the intake data:")
+    for frag in ("mentors row 2, column 'capacity'", "mentors row 3, column 'capacity'",
+                 "mentors row 2, column 'offers'", "'cobol'",
+                 "mentees row 2, column 'e1'", "'9'", "mentees row 2, column 'tz'",
+                 "'Mars/Olympus'"):
+        assert frag in msg
+
+
+# -------------------------------------------------------------------------- files
+def test_csv_utf8_bom_and_cp1252(tmp_path: Path) -> None:
+    e = mentees_df(id=["José", "Zoë", "Ana"])
+    bom = tmp_path / "mentees_bom.csv"
+    bom.write_bytes(e.to_csv(index=False).encode("utf-8-sig"))
+    c = load_cohort(make_survey(), mentors_df(), bom)
+    assert c.mentee_ids.tolist() == ["José", "Zoë", "Ana"]
+    assert c.sources["mentees"] == "mentees_bom.csv"
+    win = tmp_path / "mentees_win.csv"
+    win.write_bytes(e.to_csv(index=False).encode("cp1252"))
+    with pytest.warns(MentorMatchWarning, match=r"mentees_win.csv is not UTF-8"):
+        c2 = load_cohort(make_survey(), mentors_df(), win)
+    assert c2.mentee_ids.tolist() == ["José", "Zoë", "Ana"]
+
+
+def test_csv_rows_numbered_as_in_spreadsheet(tmp_path: Path) -> None:
+    p = tmp_path / "mentees.csv"
+    e = mentees_df(level=["junior", "", "wizard"])
+    text = e.to_csv(index=False).splitlines()
+    p.write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(IntakeError, match=r"^mentees.csv row 4, column 'level': unknown level "
+                       r"'wizard'"):
+        load_cohort(make_survey(), mentors_df(), p)
+    # a blank line in the middle is dropped, but still counts as a row of the file
+    text.insert(2, "")
+    p.write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(IntakeError, match=r"^mentees.csv row 5, column 'level': unknown level "
+                       r"'wizard'"):
+        load_cohort(make_survey(), mentors_df(), p)
+    text[2] = ",,,,,,"  # a row of empty cells, as spreadsheets export it
+    p.write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(IntakeError, match=r"^mentees.csv row 5, column 'level'"):
+        load_cohort(make_survey(), mentors_df(), p)
+    ok = tmp_path / "ok.csv"
+    ok.write_text("\n\n" + mentees_df().to_csv(index=False), encoding="utf-8")
+    assert load_cohort(make_survey(), mentors_df(), ok).n_mentees == 3  # header found
+
+
+def test_xlsx_reading_and_row_numbers(tmp_path: Path) -> None:
+    p = tmp_path / "mentors.xlsx"
+    m = mentors_df(capacity=["1", "many"])
+    m.to_excel(p, index=False)
+    with pytest.raises(IntakeError) as info:
+        load_cohort(make_survey(), p, mentees_df())
+    assert problems(info) == ["mentors.xlsx row 3, column 'capacity': capacity must be a "
+                              "whole number from 0 to 50; got 'many'."]
+    m.to_excel(p, index=False)
+    ok = tmp_path / "ok.xlsx"
+    mentors_df().to_excel(ok, index=False)
+    c = load_cohort(make_survey(), ok, mentees_df())
+    assert c.mentor_ids.tolist() == ["m1", "m2"]
+    assert c.capacity.tolist() == [1, 2]
+
+
+def test_dataframe_numbers_and_records() -> None:
+    m = mentors_df()
+    m["capacity"] = [1.0, 2.0]
+    m["e1"] = [5, 1]
+    c = load_cohort(make_survey(), m, mentees_df().to_dict("records"))
+    assert c.capacity.tolist() == [1, 2]
+    assert c.features["big5"].mentor[:, 0].tolist() == [1.0, 0.0]
+
+
+def test_preferred_and_avoid_ids() -> None:
+    s = make_survey(questions=[
+        *make_survey().questions,
+        {"name": "wish", "kind": "preferred_ids", "mentee_column": "wish"},
+        {"name": "never", "kind": "avoid_ids", "mentor_column": "never"},
+    ])
+    m = mentors_df(never=["e2", ""])
+    e = mentees_df(wish=["m2;m1", "", "m1"])
+    c = load_cohort(s, m, e)
+    assert c.features["wish"].mentee.toarray().tolist() == [[2, 1], [0, 0], [1, 0]]
+    assert c.features["never"].mentee.toarray().tolist() == [[0, 0], [1, 0], [0, 0]]
+    with pytest.raises(IntakeError, match=r"mentees row 2, column 'wish': 'm9' is not the id"):
+        load_cohort(s, m, mentees_df(wish=["m9", "", ""]))
+    # a repeated id keeps its first rank
+    c = load_cohort(s, m, mentees_df(wish=["m1; m1; m2", "", ""]))
+    assert c.features["wish"].mentee.toarray()[0].tolist() == [1, 2]

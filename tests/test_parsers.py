@@ -1,0 +1,129 @@
+"""Tests of the cell parsers: choices with synonyms, numbers and availability slots."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mentormatch.survey._parsers import (
+    CellError,
+    ChoiceVocabulary,
+    get_zone,
+    normalise,
+    parse_availability,
+    parse_number,
+)
+
+WINTER = dt.date(2026, 1, 12)  # a Monday
+SUMMER = dt.date(2026, 7, 13)  # a Monday
+
+
+def test_normalise() -> None:
+    assert normalise("  Data\tScience  ") == "data science"
+    assert normalise("STRASSE") == normalise("straße")
+
+
+@pytest.mark.parametrize("answer", ["nodejs", "Node.js", "node", "NODE", " node.JS ", "Node JS",
+                                    "node-js"])
+def test_node_variants_map_to_nodejs(answer: str) -> None:
+    v = ChoiceVocabulary(["nodejs", "react"], {"node": "nodejs", "reactjs": "react"})
+    assert v.lookup(answer) == "nodejs"
+
+
+def test_vocabulary_closed_and_open() -> None:
+    v = ChoiceVocabulary(["React", "Data Science"], {"reactjs": "react"})
+    assert v.lookup("ReactJS") == "React"  # synonym target matched case-insensitively
+    assert v.lookup("data-science") == "Data Science"
+    assert v.lookup("vue") is None
+    assert v.lookup("") is None
+    o = ChoiceVocabulary(None, {"golang": "go"})
+    assert o.lookup("  Rust  ") == "rust"
+    assert o.lookup("GoLang") == "go"
+    assert o.lookup("  ") is None
+
+
+@pytest.mark.parametrize(("text", "value"), [("3", 3.0), (" 3,5 ", 3.5), ("-2.25", -2.25),
+                                             ("1e2", 100.0), ("1 000", 1000.0)])
+def test_parse_number(text: str, value: float) -> None:
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "three", "nan", "inf", "1,2,3", "1.2.3"])
+def test_parse_number_rejects(text: str) -> None:
+    with pytest.raises(CellError, match="expected a"):
+        parse_number(text)
+
+
+def test_get_zone() -> None:
+    assert str(get_zone("Europe/Berlin")) == "Europe/Berlin"
+    for bad in ("Europe/Pariss", "", "../etc"):
+        with pytest.raises(CellError, match="unknown timezone"):
+            get_zone(bad)
+
+
+def _slots(text: str, zone: str = "UTC", start: dt.date = WINTER, minutes: int = 60) -> list[int]:
+    return np.flatnonzero(parse_availability(text, zone, start=start,
+                                             slot_minutes=minutes)).tolist()
+
+
+def test_availability_basic_and_merge() -> None:
+    assert _slots("Mon 18:00-20:00") == [18, 19]
+    assert _slots("monday 18:00-20:00; Mon 19:00-21:00") == [18, 19, 20]
+    assert _slots("Tue 23:00-24:00") == [24 + 23]
+    assert _slots("Mon-Wed 08:00-09:00") == [8, 32, 56]
+    assert _slots("Mon 18:00-19:00", minutes=30) == [36, 37]
+    assert len(parse_availability("Mon 00:00-01:00", "UTC", start=WINTER, slot_minutes=15)) \
+        == 7 * 24 * 4
+
+
+def test_availability_dst_and_wrap() -> None:
+    assert _slots("Mon 18:00-20:00", "Europe/Berlin", WINTER) == [17, 18]
+    assert _slots("Mon 18:00-20:00", "Europe/Berlin", SUMMER) == [16, 17]
+    # Monday 00:30 in Berlin is Sunday 23:30 UTC: wraps to the end of the week
+    assert _slots("Mon 00:00-01:00", "Europe/Berlin", WINTER) == [167]
+    # Sunday late in New York is Monday early UTC
+    assert _slots("Sun 22:00-23:00", "America/New_York", WINTER) == [3]
+    # a zone with a half-hour offset on a 30-minute grid
+    assert _slots("Mon 10:00-11:00", "Asia/Kolkata", WINTER, 30) == [9, 10]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("", "empty answer"), ("Mon 25:00-26:00", "invalid time"),
+     ("Mon 10:60-11:00", "invalid time"), ("Mon 24:30-24:45", "invalid time"),
+     ("Mon 20:00-18:00", "ends before it starts"), ("Mon 18:00-18:00", "ends before"),
+     ("Mon 18:10-19:00", "off the 60-minute grid"), ("Xyz 18:00-19:00", "unknown day 'xyz'"),
+     ("Mon-Xyz 18:00-19:00", "unknown day 'xyz'"), ("evenings", "expected slots like")],
+)
+def test_availability_errors(text: str, fragment: str) -> None:
+    with pytest.raises(CellError, match=fragment):
+        parse_availability(text, "UTC", start=WINTER, slot_minutes=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    day=st.integers(0, 6),
+    h1=st.integers(0, 23),
+    length=st.integers(1, 24),
+    zone=st.sampled_from(["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo",
+                          "Australia/Sydney"]),
+    start=st.sampled_from([WINTER, SUMMER]),
+)
+def test_availability_length_is_preserved(day: int, h1: int, length: int, zone: str,
+                                          start: dt.date) -> None:
+    h2 = min(24, h1 + length)
+    names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    got = _slots(f"{names[day]} {h1:02d}:00-{h2:02d}:00", zone, start)
+    assert len(got) == h2 - h1
+    # contiguous modulo the week, shifted by the zone's offset on that day
+    first = (day * 24 + h1) % 168
+    local = dt.datetime.combine(start + dt.timedelta(days=day), dt.time(12),
+                                tzinfo=get_zone(zone))
+    off = local.utcoffset()
+    assert off is not None
+    shift = int(off.total_seconds() // 3600)
+    assert sorted(got) == sorted((first - shift + k) % 168 for k in range(h2 - h1))

@@ -1,0 +1,299 @@
+"""WeightTuner, compare_weights, tune_files and make_history."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LinearRegression, LogisticRegression, PoissonRegressor
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from mentormatch import Scorer, match
+from mentormatch.datasets import make_cohort
+from mentormatch.datasets._history import make_history
+from mentormatch.exceptions import HistoryError
+from mentormatch.solvers import solve
+from mentormatch.survey import load_cohort
+from mentormatch.tuning import (
+    WeightTuner,
+    check_outcome,
+    compare_weights,
+    ipw_weights,
+    tune_files,
+)
+
+
+@parametrize_with_checks(
+    [WeightTuner(), WeightTuner(outcome="rating"), WeightTuner(outcome="count")]
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def history():
+    return make_history(5000, seed=0)
+
+
+def _true(h):
+    return np.array([h.true_weights[c] for c in h.X.columns])
+
+
+# --------------------------------------------------------------------------- oracles
+def _positive_problem(seed, n=3000, p=4):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, p))
+    beta = rng.uniform(0.5, 3.0, p)
+    return rng, X, beta
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_binary_matches_unpenalised_logistic_regression_when_coefs_positive(seed):
+    rng, X, beta = _positive_problem(seed)
+    y = (rng.random(X.shape[0]) < 1 / (1 + np.exp(-(X @ beta - beta.sum() / 2)))).astype(int)
+    ref = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(X, y)
+    assert np.all(ref.coef_ > 0)  # the constraint is inactive, so the optima coincide
+    ours = WeightTuner(alpha=0.0).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_.ravel(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_[0], rtol=1e-4, atol=1e-5)
+
+
+def test_rating_matches_sklearn_positive_least_squares():
+    rng = np.random.default_rng(3)
+    X = rng.random((500, 5))
+    y = X @ np.array([2.0, -1.0, 0.0, 1.0, -0.5]) + rng.normal(0, 0.1, 500)
+    ref = LinearRegression(positive=True).fit(X, y)
+    ours = WeightTuner(outcome="rating", alpha=0.0).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-5)
+    assert ours.coef_[1] == 0.0 and ours.coef_[4] == 0.0
+
+
+def test_count_matches_poisson_regressor_when_coefs_positive():
+    rng, X, beta = _positive_problem(4, p=3)
+    y = rng.poisson(np.exp(X @ beta - 1.0))
+    ref = PoissonRegressor(alpha=0.0, tol=1e-10, max_iter=10_000).fit(X, y)
+    ours = WeightTuner(outcome="count", alpha=0.0).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-4)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["binary", "count", "rating"]))
+def test_weights_non_negative_and_sum_to_one(seed, outcome):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, 3))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    y = {"binary": rng.integers(0, 2, 60), "count": rng.poisson(2.0, 60),
+         "rating": rng.normal(size=60)}[outcome]
+    if outcome == "binary" and np.unique(y).size < 2:
+        y[0] = 1 - y[0]
+    t = WeightTuner(outcome=outcome).fit(X, y)
+    assert np.all(t.coef_ >= 0) and np.all(t.weights_ >= 0)
+    assert t.weights_.sum() == pytest.approx(1.0)
+
+
+def test_nan_imputed_with_column_mean():
+    X = np.array([[0.0, np.nan], [1.0, 0.2], [0.0, 0.4], [1.0, np.nan]] * 10)
+    y = np.array([0, 1, 0, 1] * 10)
+    t = WeightTuner().fit(X, y)
+    np.testing.assert_allclose(t.fill_values_, [0.5, 0.3])
+    filled = np.where(np.isnan(X), [0.5, 0.3], X)
+    np.testing.assert_allclose(t.decision_function(X), t.decision_function(filled))
+
+
+def test_propensity_is_inverse_weighting():
+    rng = np.random.default_rng(5)
+    X = rng.random((300, 3))
+    y = rng.integers(0, 2, 300)
+    prop = rng.uniform(0.05, 1.0, 300)
+    a = WeightTuner().fit(X, y, propensity=prop)
+    b = WeightTuner().fit(X, y, sample_weight=1 / prop)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8)
+
+
+def test_pipeline_cross_val_score_and_grid_search(history):
+    X, y = history.X.iloc[:1500], history.y[:1500]
+    scores = cross_val_score(WeightTuner(), X, y, cv=3, scoring="roc_auc")
+    assert scores.shape == (3,) and np.all(scores > 0.6)
+    grid = GridSearchCV(WeightTuner(), {"alpha": [1e-4, 1.0]}, cv=3, scoring="roc_auc")
+    grid.fit(X, y)
+    assert grid.best_params_["alpha"] == 1e-4  # a strong penalty shrinks a real signal
+    pipe = make_pipeline(WeightTuner()).fit(X, y)
+    assert pipe.predict_proba(X).shape == (1500, 2)
+
+
+# --------------------------------------------------------------------------- recovery
+def test_recovers_true_weights_from_5000_pairs(history):
+    tuner = WeightTuner().fit(history.X, history.y)
+    assert np.corrcoef(_true(history), tuner.weights_)[0, 1] >= 0.95
+    ipw = WeightTuner().fit(history.X, history.y, propensity=history.pairs["propensity"])
+    assert np.corrcoef(_true(history), ipw.weights_)[0, 1] >= 0.95
+
+
+def test_logging_weights_are_far_from_the_truth(history):
+    # the metric can fail: the logging weights (survey's) are far from the truth
+    logging = np.array([history.logging_weights[c] for c in history.X.columns])
+    assert np.corrcoef(_true(history), logging)[0, 1] < 0.95
+
+
+def test_tuned_weights_match_new_cohort_nearly_as_well_as_true(history):
+    tuner = WeightTuner().fit(history.X, history.y)
+    mentors, mentees = make_cohort(300, 120, seed=12345)
+    cohort = load_cohort(history.survey, mentors, mentees)
+
+    def expected(weights):
+        scorer = Scorer(history.survey, weights)
+        m = solve(scorer.score(cohort), cohort.capacity, method="hungarian",
+                  objective="total")
+        rows = np.flatnonzero(m.assignment >= 0)
+        X = scorer.criterion_scores(cohort, rows, m.assignment[rows])
+        return history.outcome_probability(X).sum()
+
+    tuned = expected(tuner.weights_dict())
+    true = expected(history.true_weights)
+    assert tuned >= 0.95 * true
+    # the 95% bar alone is weak (the survey's weights come close); tuning must also help
+    assert tuned > expected(history.logging_weights)
+
+
+def test_weights_dict_feeds_scorer_and_match(history):
+    tuner = WeightTuner().fit(history.X, history.y)
+    weights = tuner.weights_dict()
+    assert list(weights) == list(history.X.columns)
+    assert Scorer(history.survey, weights=weights).weights == pytest.approx(weights)
+    mentors, mentees = make_cohort(40, 15, seed=2)
+    m = match(mentees, mentors, history.survey, weights=weights)
+    assert dict(m.manifest["weights"]) == pytest.approx(weights)
+    assert sum(tuner.weights_dict(scale=10).values()) == pytest.approx(10)
+
+
+def test_compare_weights_prefers_tuned_on_history(history):
+    table = compare_weights(history.X, history.y, history.logging_weights, cv=3)
+    assert list(table.index) == ["current", "tuned", "difference"]
+    assert set(table["metric"]) == {"auc"}
+    assert table.loc["difference", "ci_low"] > 0
+    assert (table["ci_low"] <= table["mean"]).all() and (table["mean"] <= table["ci_high"]).all()
+
+
+def test_compare_weights_rating():
+    rng = np.random.default_rng(8)
+    X = pd.DataFrame(rng.random((400, 2)), columns=["a", "b"])
+    y = 3 + 2 * X["a"].to_numpy() + rng.normal(0, 0.3, 400)
+    table = compare_weights(X, y, {"a": 0.0, "b": 1.0}, WeightTuner(outcome="rating"))
+    assert table.loc["tuned", "metric"] == "r2"
+    assert table.loc["tuned", "mean"] > 0.5 > table.loc["current", "mean"]
+
+
+# ----------------------------------------------------------------------------- errors
+def test_single_class_error():
+    with pytest.raises(HistoryError, match=r"exactly two classes for outcome='binary'; got 1"):
+        WeightTuner().fit(np.ones((5, 2)), np.ones(5))
+
+
+def test_multiclass_error():
+    with pytest.raises(HistoryError, match="Only binary classification is supported"):
+        WeightTuner().fit(np.ones((6, 2)), [0, 1, 2, 0, 1, 2])
+
+
+def test_negative_counts_error():
+    with pytest.raises(HistoryError, match=r"counts must be >= 0 for outcome='count'; got -1"):
+        WeightTuner(outcome="count").fit(np.ones((3, 1)), [1, -1, 2])
+
+
+def test_unknown_outcome_error():
+    with pytest.raises(HistoryError, match=r"`outcome` must be one of \['binary'"):
+        WeightTuner(outcome="ordinal").fit(np.ones((3, 1)), [1, 0, 1])
+
+
+def test_weights_dict_needs_names():
+    t = WeightTuner().fit(np.random.default_rng(0).random((20, 2)), [0, 1] * 10)
+    with pytest.raises(HistoryError, match="without column names; pass `names`"):
+        t.weights_dict()
+    with pytest.raises(HistoryError, match=r"one entry per criterion \(2\); got 1"):
+        t.weights_dict(["a"])
+
+
+def test_bad_propensity():
+    with pytest.raises(HistoryError, match=r"propensities must be in \(0, 1\]; got 1.5"):
+        ipw_weights([0.5, 1.5])
+
+
+@pytest.mark.parametrize(
+    ("values", "outcome", "pattern"),
+    [
+        (["1", "0", "maybe"], "binary", r"history row 4, column 'outcome': expected a binary"),
+        (["1", "1", "1"], "binary", "must include both classes"),
+        (["2", "-1"], "count", r"row 3, column 'outcome': expected a whole number >= 0"),
+        (["4", "x"], "rating", r"row 3, column 'outcome': expected a finite number"),
+    ],
+)
+def test_check_outcome_errors(values, outcome, pattern):
+    with pytest.raises(HistoryError, match=pattern):
+        check_outcome(values, outcome)
+
+
+def test_check_outcome_reads_yes_no():
+    assert check_outcome(["Yes", "no", "TRUE", "0"], "binary").tolist() == [1, 0, 1, 0]
+
+
+def test_make_history_errors():
+    with pytest.raises(HistoryError, match=r"unknown criteria in `true_weights`: \['nope'\]"):
+        make_history(10, {"nope": 1.0})
+    with pytest.raises(HistoryError, match=r"`n_pairs` must be >= 1; got 0"):
+        make_history(0)
+
+
+def test_make_history_deterministic():
+    a, b = make_history(200, seed=3), make_history(200, seed=3)
+    pd.testing.assert_frame_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert ((a.pairs["propensity"] > 0) & (a.pairs["propensity"] <= 1)).all()
+
+
+# ------------------------------------------------------------------------- tune_files
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, history):
+    tmp = tmp_path_factory.mktemp("tune")
+    h = make_history(600, seed=1)
+    first = int(h.pairs["cohort"].iloc[0])
+    keep = (h.pairs["cohort"] == first).to_numpy()
+    mentors, mentees = make_cohort(300, 120, seed=first)
+    people = pd.concat([mentors.assign(role="mentor"), mentees.assign(role="mentee")])
+    people.to_csv(tmp / "people.csv", index=False)
+    hist = h.pairs.loc[keep, ["mentee_id", "mentor_id", "propensity"]].assign(
+        outcome=h.y[keep])
+    hist.to_csv(tmp / "history.csv", index=False)
+    from mentormatch.datasets import demo_paths
+
+    return tmp, demo_paths()["survey"], hist
+
+
+def test_tune_files(files):
+    tmp, survey, _ = files
+    table = tune_files(survey, tmp / "people.csv", tmp / "history.csv", tmp / "w.json")
+    assert {"current", "tuned", "difference", "weight:skills"} <= set(table.index)
+    weights = json.loads((tmp / "w.json").read_text())["weights"]
+    assert sum(weights.values()) == pytest.approx(1.0)
+
+
+def test_tune_files_unknown_participant(files):
+    tmp, survey, hist = files
+    hist.assign(mentee_id=["E9999", *hist["mentee_id"].tolist()[1:]]).to_csv(
+        tmp / "bad.csv", index=False)
+    with pytest.raises(HistoryError, match=r"bad\.csv row 2, column 'mentee_id': unknown mentee"):
+        tune_files(survey, tmp / "people.csv", tmp / "bad.csv")
+
+
+def test_tune_files_outcome_out_of_range(files):
+    tmp, survey, hist = files
+    hist.assign(outcome=["7", *hist["outcome"].astype(str).tolist()[1:]]).to_csv(
+        tmp / "bad2.csv", index=False)
+    with pytest.raises(HistoryError, match=r"bad2\.csv row 2, column 'outcome': expected a bin"):
+        tune_files(survey, tmp / "people.csv", tmp / "bad2.csv")
