@@ -297,3 +297,21 @@ def test_tune_files_outcome_out_of_range(files):
         tmp / "bad2.csv", index=False)
     with pytest.raises(HistoryError, match=r"bad2\.csv row 2, column 'outcome': expected a bin"):
         tune_files(survey, tmp / "people.csv", tmp / "bad2.csv")
+
+
+def test_tune_cli_writes_weights_that_match_accepts(files, capsys):
+    from mentormatch.cli import main
+
+    tmp, survey, _ = files
+    out = tmp / "cli_weights.json"
+    assert main(["tune", "--survey", str(survey), "--participants", str(tmp / "people.csv"),
+                 "--history", str(tmp / "history.csv"), "--out", str(out)]) == 0
+    assert "tuned" in capsys.readouterr().out
+    weights = json.loads(out.read_text())["weights"]
+    mentors, mentees = make_cohort(30, 10, seed=5)
+    mentors.to_csv(tmp / "m.csv", index=False)
+    mentees.to_csv(tmp / "e.csv", index=False)
+    assert main(["match", "--survey", str(survey), "--mentors", str(tmp / "m.csv"),
+                 "--mentees", str(tmp / "e.csv"), "--weights", str(out),
+                 "--out", str(tmp / "matches.csv")]) == 0
+    assert set(weights) <= set(pd.read_csv(tmp / "matches.csv").columns)

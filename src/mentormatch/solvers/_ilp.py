@@ -396,9 +396,15 @@ class _HighsBackend:
             self.h.changeColsIntegrality(cols.size, cols, flag)
         self.mip = mip
 
-    def run(self, time_limit: float | None, start: NDArray | None = None) -> _RunResult:
+    def run(self, time_limit: float | None, start: NDArray | None = None, *,
+            cold: bool = False) -> _RunResult:
         h = self.h
         assert _highspy is not None
+        # a cold LP (new objective) is solved fastest by the interior point method with
+        # crossover (the pure count is very degenerate for the simplex); re-solves after
+        # adding columns warm-start the simplex from the last basis
+        if "solver" not in _HIGHS_OPTIONS:
+            h.setOptionValue("solver", "ipm" if cold and not self.mip else "choose")
         # HiGHS compares its limit with the time accumulated over every run
         limit = _INF if time_limit is None else h.getRunTime() + max(time_limit, 1e-3)
         h.setOptionValue("time_limit", float(limit))
@@ -480,7 +486,8 @@ class _PulpBackend:
     def set_mip(self, mip: bool) -> None:
         self.mip = True  # CBC always solves the integer programme
 
-    def run(self, time_limit: float | None, start: NDArray | None = None) -> _RunResult:
+    def run(self, time_limit: float | None, start: NDArray | None = None, *,
+            cold: bool = False) -> _RunResult:
         prob = pulp.LpProblem("mentormatch", pulp.LpMaximize)
         for var, integer in zip(self.vars, self.integer, strict=True):
             var.cat = pulp.LpInteger if integer else pulp.LpContinuous
@@ -749,8 +756,10 @@ class _Model:
         res: _RunResult | None = None
         if be.pricing:
             be.set_mip(False)
+            cold = True
             while True:
-                res = be.run(_remaining(deadline))
+                res = be.run(_remaining(deadline), cold=cold)
+                cold = False
                 if res.status == "infeasible":
                     return _Phase("infeasible", None, -_INF, -_INF)
                 if res.status != "optimal" or res.row_dual is None:
