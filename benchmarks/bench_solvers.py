@@ -90,8 +90,9 @@ def _run_scipy(src: Any, cap: np.ndarray) -> tuple[np.ndarray, dict]:
 
     S = _dense(src)
     slots = np.repeat(np.arange(S.shape[1]), cap)
-    cost = np.negative(S[:, slots])
+    cost = S[:, slots]
     del S
+    np.negative(cost, out=cost)  # in place: the expanded matrix is the big allocation
     r, c = linear_sum_assignment(cost)
     a = np.full(src.shape[0], -1)
     a[r] = slots[c]
@@ -198,13 +199,16 @@ def _child(conn: Any, peer: str, family: str, n: int, m: int) -> None:
                         "networkx": _run_networkx}[peer](src, cap)
         seconds = time.perf_counter() - t0
         ru1 = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # CBC runs as a subprocess
         cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+        cpu += kids.ru_utime + kids.ru_stime
         rows = np.flatnonzero(a >= 0)
         load = np.bincount(a[rows], minlength=m)
         if (load > cap).any():
             raise RuntimeError("capacity exceeded")
         objective = float(np.sum(src.pair_scores(rows, a[rows])))
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
         conn.send({"ok": True, "seconds": seconds, "cpu_seconds": cpu, "objective": objective,
                    "matched": int(rows.size), "rss_mb": rss_mb, **extra})
     except Exception as exc:  # reported in the table
@@ -232,7 +236,11 @@ def run_one(peer: str, family: str, n: int, m: int, timeout: float) -> dict:
     proc.start()
     child.close()
     if parent.poll(timeout):
-        out = parent.recv()
+        try:
+            out = parent.recv()
+        except EOFError:  # the child died (for example killed for lack of memory)
+            proc.join()
+            out = {"ok": False, "error": f"process died (exit code {proc.exitcode})"}
     else:
         out = {"ok": False, "error": f"timeout (> {timeout:.0f} s)"}
         proc.terminate()

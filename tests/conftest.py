@@ -18,7 +18,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-settings.register_profile("dev", deadline=None)
+settings.register_profile("dev", settings.get_profile("default"), deadline=None)
 settings.register_profile(
     "ci",
     deadline=None,

@@ -283,3 +283,38 @@ def test_families_are_reproducible_and_consistent(name: str) -> None:
 def test_unknown_family_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown family 'nope'"):
         make_family("nope", 2, 2)
+
+
+def test_flow_rejects_nan_from_a_score_source() -> None:
+    class NanSource(CountingSource):
+        def block(self, rows, cols=None):
+            out = np.array(self.inner.block(rows, cols))
+            out[0, 0] = np.nan
+            return out
+
+    src = NanSource(UniformScores(5, 3, seed=0))
+    with pytest.raises(SolverError, match=r"finite scores or -inf.*got NaN or \+inf"):
+        flow_assignment(_prep(src, [2, 2, 2]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    problem=medium_problems(),
+    objective=st.sampled_from(["coverage", "total"]),
+    rule=st.sampled_from(["low", "mid", "high"]),
+)
+def test_every_price_rule_certifies(problem: Problem, objective: str, rule: str) -> None:
+    from mentormatch.solvers._flow import _FlowSolver
+
+    S, cap = problem.scores, problem.capacity
+    prep = _prep(S, cap, objective, problem.forced, problem.banned, problem.min_score)
+    res = _FlowSolver(prep, 1, 1, 64, 50, 1, rule).run()
+    ref = solve(S, cap, method="hungarian", objective=objective, **problem.kwargs())
+    got = float(sum(S[i, j] for i, j in enumerate(res.assignment.tolist()) if j >= 0))
+    tol = 1e-8 * (1 + np.abs(S[np.isfinite(S)]).sum())
+    assert res.status == "optimal"
+    assert got == pytest.approx(ref.objective, abs=tol)
+    B = recomputed_bound(S, cap, objective, res.assignment, res.stats["prices"],
+                         res.stats["coverage_offset"], problem.forced, problem.banned,
+                         problem.min_score)
+    assert B - got <= tol

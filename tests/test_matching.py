@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from numpy.typing import NDArray
-from strategies import Problem, matchings, medium_problems
 
 from mentormatch import Matching, MentorMatchError, UnknownIdError, solve
 from mentormatch.matching import REASONS
+from strategies import Problem, matchings, medium_problems
 
 INF = np.inf
 
@@ -144,7 +144,7 @@ def test_equality_sees_different_pairs_ids_or_capacity(changes: dict) -> None:
     a = built([0, 1, -1], [1, 1])
     b = a.evolve(**changes)
     assert a != b
-    assert not (a == b)
+    assert (a == b) is False
 
 
 def test_comparison_with_other_types() -> None:

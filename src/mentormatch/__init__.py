@@ -32,8 +32,8 @@ from mentormatch.rematch import (
 )
 from mentormatch.scoring import CohortScores, Scorer
 from mentormatch.solvers import solve
-from mentormatch.tuning import WeightTuner, compare_weights
 from mentormatch.survey import Cohort, Criterion, LikertItem, Question, Rule, Survey, load_cohort
+from mentormatch.tuning import WeightTuner, compare_weights
 
 __version__ = "0.1.0"
 
@@ -58,8 +58,8 @@ __all__ = [
     "Question",
     "Rule",
     "ScoreSource",
-    "SetCapacity",
     "Scorer",
+    "SetCapacity",
     "SolverError",
     "SolverFallbackWarning",
     "Survey",

@@ -121,11 +121,15 @@ def flow_assignment(
        mentees, found in one pass over row blocks.
     2. The problem on the candidates is solved exactly with OR-Tools' min-cost flow
        (scores scaled to integers; for ``"coverage"`` a maximum flow of minimum cost).
-    3. Prices: the least :math:`p \ge 0` with
-       :math:`p_j \ge w_{ij} - u_i` on every candidate pair, where
-       :math:`u_i = w_{i\mu(i)} - p_{\mu(i)}` for a matched mentee and 0 otherwise.
-       This is a shortest-path problem on the residual graph, solved by vectorised
-       Bellman-Ford sweeps from the mentors whose price changed.
+    3. Prices: optimal duals of the candidate problem, with
+       :math:`u_i = w_{i\mu(i)} - p_{\mu(i)}` for a matched mentee and 0 otherwise,
+       :math:`p_j = 0` for a mentor with a free seat and :math:`p_j \ge w_{ij} - u_i`
+       on every candidate pair. These are shortest-path distances on the residual
+       graph, found by vectorised Bellman-Ford sweeps that only revisit the mentors
+       whose price changed. The greatest such prices are used (sweeps from above: a
+       full mentor's price is capped by each of its mentees' alternatives,
+       :math:`p_m \le w_{im} - w_{ik} + p_k`); they leave fewer pruned pairs looking
+       profitable than the least ones, which are the fallback.
     4. Pricing: a pruned pair can improve the matching only if
        :math:`w_{ij} - p_j > u_i`. Each pruned pair's value is at most the smaller of
        its mentee's ``k``-th and its mentor's ``r``-th best value, which rules out most
@@ -245,8 +249,18 @@ class _FlowSolver:
         pool_i = np.empty(0, dtype=np.intp)
         pool_j = np.empty(0, dtype=np.intp)
         for loc, S in self._blocks(np.arange(self.nf, dtype=np.intp)):
-            if self.coverage and S.size:
-                hi = max(hi, float(S.max()))
+            if not S.size:
+                continue
+            b_hi = float(S.max())
+            if np.isnan(b_hi) or b_hi == np.inf:
+                msg = (
+                    "the score source must return finite scores or -inf (forbidden); "
+                    f"got NaN or +inf among mentees {int(self.rows[loc[0]])} to "
+                    f"{int(self.rows[loc[-1]])}."
+                )
+                raise SolverError(msg)
+            if self.coverage:
+                hi = max(hi, b_hi)
                 b_lo = float(S.min())
                 if b_lo == -np.inf:
                     b_lo = float(np.where(np.isneginf(S), np.inf, S).min())
@@ -279,7 +293,7 @@ class _FlowSolver:
                 pool_v, pool_i, pool_j, theta = _prune_columns(
                     pool_v, pool_i, pool_j, rr, self.mu)
             else:
-                bi, bj = np.nonzero(S > theta[None, :])
+                bi, bj = np.nonzero(np.greater(S, theta[None, :]))
                 if bi.size:
                     pool_v = np.concatenate([pool_v, S[bi, bj]])
                     pool_i = np.concatenate([pool_i, loc[bi]])
@@ -537,10 +551,10 @@ class _FlowSolver:
             return FlowResult(self.assignment, "optimal", forced_score,
                               {"flow_k": self.k, "flow_r": self.r}, self.stats)
         self._scan_candidates()
-        best_bound = np.inf
+        best_B = np.inf  # least B(p) over the rounds, in units of w (score + offset)
+        best_p = np.zeros(self.mu)
         status = "round_limit"
         match = np.full(self.nf, -1, dtype=np.int64)
-        p = np.zeros(self.mu)
         obj_rest = 0.0
         n_match = 0
         for rnd in range(1, self.max_rounds + 1):
@@ -552,9 +566,8 @@ class _FlowSolver:
             n_match = int(matched.size)
             pos = np.searchsorted(self.keys, matched * self.mu + match[matched])
             obj_rest = math.fsum(self.cand_s[pos].tolist())
-            bound_rest = B - self.M * n_match
-            if bound_rest < best_bound:
-                best_bound, best_p = bound_rest, p.copy()
+            if best_B > B:
+                best_B, best_p = B, p.copy()
             self.stats["rows_priced"].append(n_priced)
             self.stats["pairs_added"].append(int(new_keys.size))
             if new_keys.size == 0:
@@ -566,6 +579,9 @@ class _FlowSolver:
             if time_limit is not None and time.perf_counter() - t_start > time_limit:
                 status = "time_limit"
                 break
+        # B bounds sum(score + M) over all matchings, so sum(score) over matchings with
+        # as many pairs as this one is at most B - M * pairs (the offset is 0 for "total")
+        best_bound = best_B - self.M * n_match
         gap = best_bound - obj_rest
         tol_gap = self.tol * (self.nf + self.mu + 1)
         if status == "optimal" and gap > tol_gap:

@@ -47,7 +47,7 @@ import attrs
 import numpy as np
 import pandas as pd
 import pulp
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from mentormatch.exceptions import InfeasibleError, SolverError, SolverFallbackWarning
 
@@ -947,7 +947,7 @@ def ilp_assignment(
         return ph
 
     F = int(forced.shape[0])
-    if F or model.n_slack and any(s[3] > 0 for s in model.soft):
+    if F or (model.n_slack and any(s[3] > 0 for s in model.soft)):
         model.set_phase(0.0, slack_cost=-1.0, slack_open=True, forced_soft=True)
         ph = run_phase("feasibility", model.mip, feasible=False)
         if ph.x is None:
@@ -966,16 +966,16 @@ def ilp_assignment(
         ph = run_phase("coverage", model.mip)
         _check_phase(ph, model, time_limit)
         assert ph.x is not None
-        k = int(round(float(model.pair_solution(ph.x).sum())))
+        k = round(float(model.pair_solution(ph.x).sum()))
         model.add_count_row(k)
         info_extra["coverage"] = k
         if objective == "fair":
-            theta, x_theta, stopped = _bisect_fair(model, k, run_phase, deadline)
+            theta, x_theta, stopped = _bisect_fair(model, k, ph.x, run_phase, deadline)
             if x_theta is not None:
                 best_x = x_theta
             limited = limited or stopped
             info_extra["min_pair_score"] = theta
-            model.set_phase(S, eligible=model.allowed & (S >= theta))
+            model.set_phase(S, eligible=model.allowed & (theta <= S))
         else:
             model.set_phase(S)
     else:
@@ -1067,7 +1067,8 @@ def _trivial_bound(model: _Model) -> float:
     return float(best.sum())
 
 
-def _bisect_fair(model: _Model, k: int, run_phase: Any, deadline: float | None) -> tuple[
+def _bisect_fair(model: _Model, k: int, x0: NDArray, run_phase: Any,
+                 deadline: float | None) -> tuple[
     float, NDArray | None, bool
 ]:
     """Return the largest score threshold that still lets ``k`` pairs be made.
@@ -1081,8 +1082,12 @@ def _bisect_fair(model: _Model, k: int, run_phase: Any, deadline: float | None) 
         vals = vals[vals <= S[model.forced[:, 0], model.forced[:, 1]].min()]
     if vals.size == 0:
         return -_INF, None, False
-    # k pairs are reachable with threshold vals[lo]; not with vals[hi]
-    lo, hi = 0, vals.size
+    # k pairs are reachable with threshold vals[lo] (the coverage solution's lowest
+    # score); not with vals[hi]
+    made = model.pair_solution(x0)
+    low = S[model.pi[made], model.pj[made]].min(initial=vals[0])
+    lo, hi = int(np.searchsorted(vals, low, side="right")) - 1, vals.size
+    lo = max(lo, 0)
     model.set_count_floor(0)
     penalty = -(model.n + 2.0)
     best: NDArray | None = None
@@ -1094,7 +1099,7 @@ def _bisect_fair(model: _Model, k: int, run_phase: Any, deadline: float | None) 
         mid = (lo + hi) // 2
         theta = float(vals[mid])
         model.set_phase(_count_cost(model), slack_cost=penalty, slack_open=True,
-                        eligible=model.allowed & (S >= theta))
+                        eligible=model.allowed & (theta <= S))
         ph = run_phase(f"fair >= {theta:.6g}", model.mip, feasible=False)
         ok = False
         if ph.x is not None:
@@ -1135,7 +1140,8 @@ def _precheck(model: _Model) -> None:
     for g in model.groups:
         if g.family != "quota" or g.lo == 0:
             continue
-        reach = int((can_match if g.side == "mentee" else mentor_ok)[g.members].sum())
+        side_ok = np.asarray(can_match if g.side == "mentee" else mentor_ok, dtype=bool)
+        reach = int(side_ok[g.members].sum())
         if reach < g.lo:
             msg = (
                 f"quota {g.name!r} asks for at least {g.lo} matched {g.side}s but only "
@@ -1160,7 +1166,7 @@ def _raise_infeasible(model: _Model, x: NDArray) -> None:
     for (family, key, _row, sign), s in zip(model.soft, slack.tolist(), strict=True):
         if s <= 1e-6:
             continue
-        amount = int(round(s))
+        amount = round(s)
         if family == "min_load":
             loads.append(f"mentor {key} short by {amount}")
         else:

@@ -143,10 +143,10 @@ def solve(
     source = as_score_source(scores)
     n, m = source.shape
     cap = check_capacity(capacity, m)
-    if min_score is not None and not np.isfinite(float(min_score)):
+    if min_score is not None and not np.isfinite(_as_float(min_score, "min_score")):
         msg = f"`min_score` must be a finite number; got {min_score!r}."
         raise SolverError(msg)
-    if time_limit is not None and not float(time_limit) > 0:
+    if time_limit is not None and not _as_float(time_limit, "time_limit") > 0:
         msg = f"`time_limit` must be a positive number of seconds; got {time_limit!r}."
         raise SolverError(msg)
     prep = Prepared(
@@ -230,6 +230,14 @@ def solve(
         stats={"seconds": elapsed, **info, **flow_stats},
         source=source,
     )
+
+
+def _as_float(value: Any, name: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        msg = f"`{name}` must be a number; got {value!r}."
+        raise SolverError(msg) from None
 
 
 def _pick_method(method: str, prep: Prepared) -> tuple[str, str]:
