@@ -309,6 +309,8 @@ def make_table(results: dict) -> str:
                             notes.append(f"rounds={r['rounds']}, candidates="
                                          f"{r['candidate_pairs']:,}, added={r['pairs_added']}")
                     cpu = f"{r['cpu_seconds']:.2f}" if "cpu_seconds" in r else ""
+                    if r.get("note"):
+                        notes.append(r["note"])
                     cells = [f"{t:.3f}", xt, cpu, f"{mb:.0f}", xm, f"{r['objective']:.6f}", gap,
                              "; ".join(notes)]
                 lines.append(f"| {family} | {_fmt_size(size)} | {peer} | " + " | ".join(cells)
