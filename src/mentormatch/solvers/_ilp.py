@@ -58,7 +58,7 @@ try:  # pragma: no cover - exercised by whichever environment runs the tests
 except ImportError:  # pragma: no cover
     _highspy = None
 
-__all__ = ["Quota", "ilp_assignment", "pick_backend"]
+__all__ = ["Quota", "ilp_assignment", "pick_backend", "route_method"]
 
 _INF = math.inf
 _TOL = 1e-7
@@ -964,12 +964,16 @@ def ilp_assignment(
     if objective in ("coverage", "fair"):
         model.set_phase(_count_cost(model))
         ph = run_phase("coverage", model.mip)
-        _check_phase(ph, model, time_limit)
-        assert ph.x is not None
-        k = round(float(model.pair_solution(ph.x).sum()))
-        model.add_count_row(k)
-        info_extra["coverage"] = k
-        if objective == "fair":
+        _check_phase(ph)
+        if ph.x is not None:
+            k = round(float(model.pair_solution(ph.x).sum()))
+            model.add_count_row(k)
+            info_extra["coverage"] = k
+        if ph.x is None:
+            # out of time before any count was found: the total phase (if time is left)
+            # is a relaxation of the lexicographic problem, so its bound stays valid
+            model.set_phase(S)
+        elif objective == "fair":
             theta, x_theta, stopped = _bisect_fair(model, k, ph.x, run_phase, deadline)
             if x_theta is not None:
                 best_x = x_theta
@@ -985,7 +989,7 @@ def ilp_assignment(
         bound = _trivial_bound(model)
     else:
         ph = run_phase("total", model.mip)
-        _check_phase(ph, model, time_limit)
+        _check_phase(ph)
         bound = ph.bound if math.isfinite(ph.bound) else _trivial_bound(model)
     if best_x is None:
         msg = _no_solution_msg(time_limit)
@@ -1048,14 +1052,11 @@ def _no_solution_msg(time_limit: float | None) -> str:
     )
 
 
-def _check_phase(ph: _Phase, model: _Model, time_limit: float | None) -> None:
+def _check_phase(ph: _Phase) -> None:
     if ph.status == "infeasible":
         # cannot happen after the feasibility phase; keep a clear message anyway
         msg = "the constraints cannot all be met (the solver proved the model infeasible)."
         raise InfeasibleError(msg, constraint="constraints")
-    if ph.x is None:
-        msg = _no_solution_msg(time_limit)
-        raise SolverError(msg)
 
 
 def _trivial_bound(model: _Model) -> float:
@@ -1184,3 +1185,46 @@ def _raise_infeasible(model: _Model, x: NDArray) -> None:
         f"{text}."
     )
     raise InfeasibleError(msg, constraint=parts[0][0])
+
+
+def route_method(
+    method: str,
+    chosen: str,
+    reason: str,
+    *,
+    objective: str,
+    quotas: Sequence[Quota],
+    group_caps: Any,
+    min_load: NDArray[np.int64] | None,
+) -> tuple[str, str]:
+    """Send problems with quotas, group caps or ``objective="fair"`` to the ILP.
+
+    ``method="auto"`` switches to ``"ilp"`` (saying why); an explicit method that cannot
+    honour them is an error.
+    """
+    needs = [
+        name
+        for name, present in (
+            ("`quotas`", bool(quotas)),
+            ("`group_caps`", group_caps is not None),
+            ("objective='fair'", objective == "fair"),
+        )
+        if present
+    ]
+    if method == "stable":
+        extra = needs + (["`min_load`"] if min_load is not None and min_load.any() else [])
+        if extra:
+            msg = (
+                f"method='stable' cannot enforce {', '.join(extra)}; "
+                "use method='ilp' or 'auto'."
+            )
+            raise SolverError(msg)
+        return chosen, reason
+    if not needs:
+        return chosen, reason
+    if method == "auto":
+        return "ilp", f"{', '.join(needs)} need(s) the integer programme"
+    if method != "ilp":
+        msg = f"method={method!r} cannot enforce {', '.join(needs)}; use method='ilp' or 'auto'."
+        raise SolverError(msg)
+    return chosen, reason

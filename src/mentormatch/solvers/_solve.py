@@ -23,12 +23,13 @@ from mentormatch.solvers._common import (
 )
 from mentormatch.solvers._flow import flow_assignment
 from mentormatch.solvers._hungarian import hungarian_assignment
-from mentormatch.solvers._ilp import ilp_assignment
+from mentormatch.solvers._ilp import Quota, ilp_assignment, route_method
+from mentormatch.solvers._stable import stable_assignment
 
 __all__ = ["METHODS", "OBJECTIVES", "solve"]
 
-METHODS = ("auto", "hungarian", "ilp", "flow")
-OBJECTIVES = ("coverage", "total")
+METHODS = ("auto", "hungarian", "ilp", "flow", "stable")
+OBJECTIVES = ("coverage", "total", "fair")
 
 #: Above this many cells of the capacity-expanded matrix, dense methods are not picked.
 DENSE_CELLS_LIMIT = 40_000_000
@@ -49,6 +50,11 @@ def solve(
     seed: int = 0,
     time_limit: float | None = None,
     backend: str = "auto",
+    quotas: Sequence[Quota] = (),
+    group_caps: tuple[Any, Any] | None = None,
+    proposing: str = "mentee",
+    mentee_prefs: Sequence[Sequence[int]] | None = None,
+    mentor_prefs: Sequence[Sequence[int]] | None = None,
     mentee_ids: Sequence[Any] | np.ndarray | None = None,
     mentor_ids: Sequence[Any] | np.ndarray | None = None,
     manifest: dict[str, Any] | None = None,
@@ -63,7 +69,7 @@ def solve(
         a matrix.
     capacity : array-like of shape (n_mentors,) or int
         How many mentees each mentor takes (non-negative integers).
-    method : {"auto", "hungarian", "ilp", "flow"}, default="auto"
+    method : {"auto", "hungarian", "ilp", "flow", "stable"}, default="auto"
         ``"hungarian"``: scipy's ``linear_sum_assignment`` on capacity-expanded
         columns. ``"ilp"``: an integer programme (PuLP with HiGHS, else CBC), needed for
         ``min_load``. ``"flow"``: exact min-cost flow on sparse candidate pairs, priced
@@ -72,10 +78,15 @@ def solve(
         ``"auto"`` picks ``"ilp"`` when ``min_load`` is given, ``"flow"`` when the
         capacity-expanded matrix or a non-dense score source is too large, else
         ``"hungarian"``, and records the choice and the reason in the manifest.
-    objective : {"coverage", "total"}, default="coverage"
+        ``"stable"``: deferred acceptance (no blocking pairs, not optimal); ``stats``
+        holds the price of stability.
+    objective : {"coverage", "total", "fair"}, default="coverage"
         ``"coverage"`` matches as many mentees as possible, then maximises the total
         score among those matchings; ``"total"`` maximises the total score alone (a pair
-        with a negative score is then never made).
+        with a negative score is then never made). ``"fair"`` (egalitarian, ILP only)
+        matches as many mentees as possible, then maximises the lowest pair score among
+        those matchings, then the total score (``stats["min_pair_score"]``).
+        ``method="stable"`` ignores the objective.
     forced : iterable of (int, int), default=()
         ``(mentee, mentor)`` index pairs that must be made. A forced pair may score below
         ``min_score`` but not be forbidden or banned.
@@ -92,7 +103,20 @@ def solve(
         Seconds the ILP solver may use; the best matching found is returned with
         ``status="time_limit"``.
     backend : {"auto", "highs", "cbc"}, default="auto"
-        ILP solver backend.
+        ILP solver backend: HiGHS (highspy) when installed, else PuLP with CBC.
+    quotas : sequence of Quota, default=()
+        Bounds on how many members of a group of mentees (or mentors) get matched,
+        absolute or as a share (ILP only; ``"auto"`` switches to ``"ilp"``).
+    group_caps : (labels, caps), optional
+        At most ``caps`` pairs per mentor group: ``labels`` holds one group label per
+        mentor (missing: no group), ``caps`` an int for every group or a mapping
+        label -> int (ILP only).
+    proposing : {"mentee", "mentor"}, default="mentee"
+        ``method="stable"``: the side whose best stable matching is returned.
+    mentee_prefs, mentor_prefs : sequence of sequences of int, optional
+        ``method="stable"``: explicit ranked lists (indices, best first; left out means
+        unacceptable). A side without a list ranks the other by score, ties towards the
+        lower index.
     mentee_ids, mentor_ids : sequence, optional
         Ids to report in the result (positions by default).
     manifest : dict, optional
@@ -102,7 +126,9 @@ def solve(
     -------
     Matching
         The matching, with objective, bound, method, reasons for unmatched mentees and a
-        manifest.
+        manifest. ``status`` is ``"optimal"`` (proven optimal), ``"time_limit"`` (the
+        best matching found in time; ``bound`` is a proven upper bound on the optimal
+        total) or ``"stable"`` (``method="stable"``; ``bound`` is the optimal total).
 
     Raises
     ------
@@ -165,6 +191,10 @@ def solve(
     check_forced(prep)
 
     chosen, reason = _pick_method(method, prep)
+    chosen, reason = route_method(
+        method, chosen, reason, objective=objective, quotas=quotas,
+        group_caps=group_caps, min_load=prep.min_load,
+    )
     info: dict[str, Any] = {}
     flow_stats: dict[str, Any] = {}
     flow_bound: float | None = None
@@ -184,13 +214,20 @@ def solve(
         S = prep.dense()
         assignment = hungarian_assignment(S, cap, objective, prep.forced)
         status = "optimal"
+    elif chosen == "stable":
+        assignment, info = stable_assignment(
+            prep.dense(), cap, prep.forced, proposing=proposing,
+            mentee_prefs=mentee_prefs, mentor_prefs=mentor_prefs,
+        )
+        status, flow_bound = info.pop("status"), info.pop("bound")
     else:
         S = prep.dense()
         assignment, info = ilp_assignment(
             S, cap, objective, prep.forced, prep.min_load,
+            quotas=quotas, group_caps=group_caps,
             time_limit=prep.time_limit, backend=backend,
         )
-        status = info.pop("status")
+        status, flow_bound = info.pop("status"), info.pop("bound")
     total, pair_scores = objective_value(prep, assignment)
     reasons = unmatched_reasons(prep, assignment)
     elapsed = time.perf_counter() - t0
