@@ -464,7 +464,7 @@ class _PulpBackend:
         base = len(self.vars)
         for k in range(cost.size):
             up = None if math.isinf(hi[k]) else float(hi[k])
-            var = pulp.LpVariable(f"c{base + k}", lowBound=float(lo[k]), upBound=up)
+            var = self.prob.add_variable(f"c{base + k}", lowBound=float(lo[k]), upBound=up)
             self.vars.append(var)
             for r, v in zip(index[starts[k]:starts[k + 1]].tolist(),
                             value[starts[k]:starts[k + 1]].tolist(), strict=True):
@@ -504,7 +504,10 @@ class _PulpBackend:
                 prob.addConstraint(expr >= lo, f"r{r}_lo")
             if not math.isinf(hi):
                 prob.addConstraint(expr <= hi, f"r{r}_hi")
-        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+        with warnings.catch_warnings():
+            # PuLP 3 announces that the bundled CBC moves to an extra in PuLP 4
+            warnings.simplefilter("ignore", DeprecationWarning)
+            solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
         try:
             prob.solve(solver)
         except pulp.PulpSolverError as exc:
