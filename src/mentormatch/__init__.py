@@ -1,6 +1,13 @@
 """mentormatch: optimal, explainable mentor-mentee matching from intake surveys."""
 
 from mentormatch import datasets, engagement
+from mentormatch._explain import (
+    capacity_what_if,
+    suggest,
+    suggestions,
+    weight_sensitivity,
+    what_if,
+)
 from mentormatch._match import match
 from mentormatch._scores import DenseScores, ScoreSource
 from mentormatch.exceptions import (
@@ -30,6 +37,7 @@ from mentormatch.rematch import (
     rematch,
     save_state,
 )
+from mentormatch.report import render_report, write_report
 from mentormatch.scoring import CohortScores, Scorer
 from mentormatch.solvers import solve
 from mentormatch.survey import Cohort, Criterion, LikertItem, Question, Rule, Survey, load_cohort
@@ -68,6 +76,7 @@ __all__ = [
     "Unmatch",
     "WantsStaff",
     "WeightTuner",
+    "capacity_what_if",
     "compare_weights",
     "datasets",
     "engagement",
@@ -76,6 +85,12 @@ __all__ = [
     "match",
     "read_events",
     "rematch",
+    "render_report",
     "save_state",
     "solve",
+    "suggest",
+    "suggestions",
+    "weight_sensitivity",
+    "what_if",
+    "write_report",
 ]

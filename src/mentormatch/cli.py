@@ -1,4 +1,4 @@
-"""Command line: ``mentormatch demo | validate | match``.
+"""Command line: ``mentormatch demo | validate | match | tune | rematch | report``.
 
 Exit codes: 0 success, 2 bad input (the messages say what and where), 1 internal error.
 """
@@ -207,6 +207,27 @@ def rematch_cmd(
             m, diff = rematch_files(state, events, out_path, new_state)
         _print_summary(m, out_path)
         out.print(str(diff), highlight=False, markup=False)
+
+    _guard(run)
+
+
+@app.command("report")
+def report_cmd(
+    state: Annotated[Path, typer.Option(help="State file saved by `match --state`.")],
+    out_path: Annotated[Path, typer.Option("--out", help="HTML report to write.")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """Write a self-contained HTML report (numbers, plots, every pair explained)."""
+
+    def run() -> None:
+        from mentormatch.rematch import load_state
+        from mentormatch.report import write_report
+
+        m = load_state(state)
+        with err.status("writing the report..."):
+            written = write_report(m, out_path)
+        _print_summary(m, written)
 
     _guard(run)
 

@@ -219,8 +219,13 @@ class Matching:
             One row for the chosen mentor (if any) and one per alternative, best first:
             ``mentor_id``, ``chosen``, ``score``, ``delta`` (score minus the chosen
             pair's), ``status`` (``chosen``, ``full``, ``forbidden``, ``available``),
-            ``why`` (a sentence), then one column per criterion contribution. A pair
-            is ``forbidden`` when a hard rule, a ban or the minimum score excludes it.
+            ``why`` (a sentence), ``rules`` (names of the hard rules forbidding the
+            pair, ``"; "``-separated), ``held_by`` (ids of the mentees using a full
+            mentor's capacity), ``lost_on`` (the criteria on which the alternative loses
+            most against the chosen pair, with the contribution difference, e.g.
+            ``"skills -0.120, goals -0.050"``), then one column per criterion
+            contribution. A pair is ``forbidden`` when a hard rule, a ban or the minimum
+            score excludes it.
 
         Raises
         ------
@@ -239,7 +244,8 @@ class Matching:
         others = [int(j) for j in order if j != chosen][: max(0, n_alternatives)]
         cols = ([chosen] if chosen >= 0 else []) + others
         if not cols:
-            return pd.DataFrame(columns=["mentor_id", "chosen", "score", "delta", "status"])
+            return pd.DataFrame(columns=["mentor_id", "chosen", "score", "delta", "status",
+                                         "why", "rules", "held_by", "lost_on"])
         cols_arr = np.asarray(cols, dtype=np.intp)
         contrib = self.source.contributions(np.full(cols_arr.size, i, dtype=np.intp), cols_arr)
         base = row[chosen] if chosen >= 0 else np.nan
@@ -252,14 +258,20 @@ class Matching:
         options = self.manifest.get("options") or {}
         banned = {(int(a), int(b)) for a, b in options.get("banned") or ()}
         min_score = options.get("min_score")
+        from mentormatch._explain import losing_criteria
+
         records = []
         for k, j in enumerate(cols):
             score = float(row[j])
+            rules: list[str] = []
+            held = ""
+            lost = losing_criteria(contrib, k, 0) if chosen >= 0 and k > 0 else ""
             if j == chosen:
                 status, why = "chosen", "matched by the optimiser"
             elif np.isneginf(score):
-                rules = self.source.forbidding_rules(i, j)
+                rules = list(self.source.forbidding_rules(i, j))
                 status, why = "forbidden", "forbidden by " + (", ".join(rules) or "a rule")
+                lost = ""
             elif (self.mentee_ids[i], self.mentor_ids[j]) in self.bans:
                 status, why = "forbidden", "banned after an earlier unmatch"
             elif (i, j) in banned:
@@ -269,8 +281,10 @@ class Matching:
             elif self.capacity[j] == 0:
                 status, why = "full", "takes no mentees (capacity 0)"
             elif load[j] >= self.capacity[j]:
+                held = ", ".join(str(h) for h in holders[j])
                 who = ", ".join(str(h) for h in holders[j][:5])
-                status, why = "full", f"capacity {self.capacity[j]} used by {who}"
+                more = f" and {len(holders[j]) - 5} more" if len(holders[j]) > 5 else ""
+                status, why = "full", f"capacity {self.capacity[j]} used by {who}{more}"
             else:
                 status = "available"
                 why = (
@@ -278,6 +292,8 @@ class Matching:
                     if chosen >= 0
                     else "free, but matching this mentee would lower the objective"
                 )
+                if lost:
+                    why += f", mostly on {lost}"
             rec: dict[str, Any] = {
                 "mentor_id": self.mentor_ids[j],
                 "chosen": j == chosen,
@@ -285,11 +301,32 @@ class Matching:
                 "delta": score - base if chosen >= 0 else np.nan,
                 "status": status,
                 "why": why,
+                "rules": "; ".join(rules),
+                "held_by": held,
+                "lost_on": lost,
             }
             for name, values in contrib.items():
                 rec[name] = float(np.asarray(values)[k])
             records.append(rec)
         return pd.DataFrame.from_records(records)
+
+    # ----------------------------------------------------------------------- report
+    def to_html(self, path: Any = None, **options: Any) -> str:
+        """Return the self-contained HTML report; also write it when ``path`` is given.
+
+        See :func:`mentormatch.report.render_report` for the content and ``options``
+        (``title``, ``max_pairs``).
+        """
+        from mentormatch.report import render_report
+
+        page = render_report(self, **options)
+        if path is not None:
+            from pathlib import Path
+
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(page, encoding="utf-8")
+        return page
 
     # ------------------------------------------------------------------ comparisons
     def _key(self) -> tuple:
