@@ -40,6 +40,8 @@ from mentormatch.rematch import (
 from mentormatch.report import render_report, write_report
 from mentormatch.scoring import CohortScores, Scorer
 from mentormatch.solvers import solve
+from mentormatch.solvers._ilp import Quota
+from mentormatch.solvers._stable import blocking_pairs
 from mentormatch.survey import Cohort, Criterion, LikertItem, Question, Rule, Survey, load_cohort
 from mentormatch.tuning import WeightTuner, compare_weights
 
@@ -64,6 +66,7 @@ __all__ = [
     "MentorUnmatch",
     "NeedsHelp",
     "Question",
+    "Quota",
     "Rule",
     "ScoreSource",
     "Scorer",
@@ -76,6 +79,7 @@ __all__ = [
     "Unmatch",
     "WantsStaff",
     "WeightTuner",
+    "blocking_pairs",
     "capacity_what_if",
     "compare_weights",
     "datasets",

@@ -98,7 +98,9 @@ def solve(
         Pairs scoring below this are not made.
     seed : int, default=0
         Recorded in the manifest and passed to randomised parts; every built-in method is
-        deterministic for a given input, with ties broken towards lower indices.
+        deterministic for a given input. Among equally good matchings, ``"hungarian"``
+        and ``"stable"`` break ties towards lower indices; ``"ilp"`` and ``"flow"``
+        return one optimal matching, always the same one for the same input.
     time_limit : float, optional
         Seconds the ILP solver may use; the best matching found is returned with
         ``status="time_limit"``.

@@ -218,7 +218,7 @@ def stable_assignment(
     ([0, 1], 'stable', 0.0)
     """
     check_choice(proposing, ("mentee", "mentor"), "proposing")
-    n, m = S.shape
+    n = S.shape[0]
     cap = capacity.astype(np.int64).copy()
     forced = np.empty((0, 2), dtype=np.int64) if forced is None else forced
     mentee_rank, mentor_rank, acceptable = preference_ranks(S, mentee_prefs, mentor_prefs)
@@ -341,6 +341,8 @@ def blocking_pairs(
     >>> len(blocking_pairs([0, 1], S, capacity=[1, 1]))
     0
     """
+    mentee_ids: NDArray | None = None
+    mentor_ids: NDArray | None = None
     if isinstance(matching, Matching):
         assignment = np.asarray(matching.assignment, dtype=np.int64)
         cap_arr = matching.capacity if capacity is None else capacity
@@ -356,7 +358,6 @@ def blocking_pairs(
             msg = "`scores` and `capacity` are required when `matching` is a bare array."
             raise SolverError(msg)
         cap_arr = capacity
-        mentee_ids = mentor_ids = None
     S = check_score_matrix(scores)
     n, m = S.shape
     if assignment.shape != (n,):
