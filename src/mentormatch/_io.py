@@ -35,10 +35,22 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as UTF-8 CSV with formulas neutralised; return the path."""
+    """Write ``frame`` as UTF-8 CSV with formulas neutralised; return the path.
+
+    A carriage return inside a text cell becomes a newline: the CSV writer quotes cells
+    with newlines but not cells with a lone carriage return, which a spreadsheet would
+    read as a row break (and the rest of the cell as a new, unneutralised cell).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    neutralise_formulas(frame).to_csv(path, index=False, float_format="%.6g")
+    safe = neutralise_formulas(frame)
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(
+                lambda v: v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str)
+                else v
+            )
+    safe.to_csv(path, index=False, float_format="%.6g")
     return path
 
 

@@ -16,7 +16,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from mentormatch.exceptions import SolverError
 
-__all__ = ["DenseScores", "ScoreSource", "as_score_source"]
+__all__ = ["MAX_ABS_SCORE", "DenseScores", "ScoreSource", "as_score_source"]
+
+#: Largest score magnitude accepted: sums over any cohort then stay finite.
+MAX_ABS_SCORE = 1e250
 
 
 @runtime_checkable
@@ -130,7 +133,8 @@ def check_score_matrix(scores: ArrayLike, *, name: str = "scores") -> NDArray[np
     try:
         arr = np.asarray(scores, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        msg = f"`{name}` must be a numeric array of shape (n_mentees, n_mentors); {exc}."
+        reason = str(exc).rstrip(".")
+        msg = f"`{name}` must be a numeric array of shape (n_mentees, n_mentors); {reason}."
         raise SolverError(msg) from exc
     if arr.ndim != 2:
         msg = (
@@ -147,6 +151,14 @@ def check_score_matrix(scores: ArrayLike, *, name: str = "scores") -> NDArray[np
     if pos.any():
         i, j = np.argwhere(pos)[0]
         msg = f"`{name}` must be finite or -inf (forbidden); got +inf at ({i}, {j})."
+        raise SolverError(msg)
+    big = np.abs(np.where(np.isfinite(arr), arr, 0.0)) > MAX_ABS_SCORE
+    if big.any():
+        i, j = np.argwhere(big)[0]
+        msg = (
+            f"`{name}` must lie within +/-{MAX_ABS_SCORE:g} (rescale them); got "
+            f"{arr[i, j]:g} at ({i}, {j})."
+        )
         raise SolverError(msg)
     return arr
 

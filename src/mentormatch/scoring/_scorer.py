@@ -32,6 +32,88 @@ def _inner(a: Any, b: Any) -> NDArray[np.float64]:
     return _dense(out)
 
 
+def _small_dense(x: Any) -> NDArray[np.float32] | None:
+    """Return a float32 dense copy of a narrow sparse matrix of small whole numbers.
+
+    Then ``a @ b.T`` by BLAS is exact and much faster than a sparse product; None when
+    the matrix is wide or holds other values.
+    """
+    if not sp.issparse(x) or x.shape[1] > 512:
+        return None
+    data = np.asarray(x.data)
+    if data.size and (np.any(data != np.round(data)) or np.abs(data).max() > 1024):
+        return None
+    return np.asarray(x.toarray(), dtype=np.float32)
+
+
+def _fast_inner(a: Any, a_dense: Any, b: Any, b_dense: Any,
+                rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
+    """``a[rows] @ b[cols].T`` (dense), through the float32 copies when available.
+
+    The float32 product holds whole numbers exactly; callers convert while computing.
+    """
+    if a_dense is not None and b_dense is not None:
+        return a_dense[rows] @ b_dense[cols].T
+    return _inner(a[rows], b[cols])
+
+
+def _codes(mat: Any) -> NDArray[np.int64] | None:
+    """Column index of each row's single entry of a one-hot matrix, or None.
+
+    Rows without an entry get ``-1``; None when some row has several entries.
+    """
+    if not sp.issparse(mat):
+        return None
+    csr = sp.csr_matrix(mat)
+    counts = np.diff(csr.indptr)
+    if counts.size and counts.max() > 1:
+        return None
+    out = np.full(csr.shape[0], -1, dtype=np.int64)
+    has = counts > 0
+    out[has] = csr.indices[csr.indptr[:-1][has]]
+    ok = np.ones(out.size, dtype=bool)
+    ok[has] = csr.data[csr.indptr[:-1][has]] > 0
+    return out if ok.all() else None
+
+
+def _bits(mat: Any) -> NDArray[np.unsignedinteger] | None:
+    """Each row's set of answers as a bit mask (at most 64 options, positive entries)."""
+    if not sp.issparse(mat) or mat.shape[1] > 64:
+        return None
+    csr = sp.csr_matrix(mat)
+    if csr.data.size and csr.data.min() <= 0:
+        return None
+    width = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
+                 if np.dtype(t).itemsize * 8 >= mat.shape[1])
+    out = np.zeros(csr.shape[0], dtype=np.uint64)
+    rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+    np.bitwise_or.at(out, rows, np.left_shift(np.uint64(1), csr.indices.astype(np.uint64)))
+    return out.astype(width)
+
+
+def _level_codes(values: NDArray, n_levels: int) -> NDArray[np.intp] | None:
+    """Integer levels (``n_levels`` for NaN) of an ordinal answer vector, or None."""
+    v = np.asarray(values, dtype=np.float64)
+    nan = np.isnan(v)
+    fin = v[~nan]
+    if fin.size and (np.any(fin != np.round(fin)) or fin.min() < 0 or fin.max() >= n_levels):
+        return None
+    out = np.full(v.size, n_levels, dtype=np.intp)
+    out[~nan] = fin.astype(np.intp)
+    return out
+
+
+def _shared_slots(e: NDArray, m: NDArray, rows: NDArray[np.intp], cols: NDArray[np.intp],
+                  memo: dict | None, key: Any) -> NDArray[np.float32]:
+    """Shared availability slots ``e[rows] @ m[cols].T``, reused within one block call."""
+    if memo is not None and key in memo:
+        return memo[key]
+    out = e[rows] @ m[cols].T
+    if memo is not None:
+        memo[key] = out
+    return out
+
+
 class Scorer:
     r"""Turns a cohort into pair scores: the weighted mean of criteria, with hard rules.
 
@@ -85,7 +167,14 @@ class Scorer:
     def score(self, cohort: Cohort) -> NDArray[np.float64]:
         """Return the dense ``(n_mentees, n_mentors)`` score matrix (``-inf`` forbidden)."""
         src = self.bind(cohort)
-        return src.block(np.arange(cohort.n_mentees, dtype=np.intp))
+        n, m = cohort.n_mentees, cohort.n_mentors
+        out = np.empty((n, m))
+        # row blocks of about 4M cells: the temporaries stay small (fewer page faults)
+        step = max(1, 4_000_000 // max(1, m))
+        for start in range(0, n, step):
+            out[start:start + step] = src.block(np.arange(start, min(n, start + step),
+                                                          dtype=np.intp))
+        return out
 
     def criterion_scores(
         self, cohort: Cohort, mentee_index: Any, mentor_index: Any
@@ -125,6 +214,8 @@ class _Prepared:
         ):
             self.e_size = np.asarray(self.e.sum(axis=1)).ravel() if self.e is not None else None
             self.m_size = np.asarray(self.m.sum(axis=1)).ravel() if self.m is not None else None
+            self.e_dense = _small_dense(self.e) if self.e is not None else None
+            self.m_dense = _small_dense(self.m) if self.m is not None else None
         if self.kind in ("similarity", "complement") and q.kind == "likert":
             self.e = np.nan_to_num(self.e)
             self.m = np.nan_to_num(self.m)
@@ -140,52 +231,84 @@ class _Prepared:
             self.scale = crit.scale or (rng if rng > 0 else 1.0)
         if self.kind == "gap":
             self.span = max(1.0, float(len(feat.vocabulary) - 1))
+            # answers are level indices: tabulate the score of every (mentee, mentor)
+            # level pair (last index = missing) and gather instead of computing per cell
+            n_lv = len(feat.vocabulary)
+            self.e_code = _level_codes(self.e, n_lv) if self.e is not None else None
+            self.m_code = _level_codes(self.m, n_lv) if self.m is not None else None
+            if self.e_code is not None and self.m_code is not None:
+                lv = np.append(np.arange(n_lv, dtype=np.float64), np.nan)
+                self.table = self._gap(lv, lv)
 
-    def block(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray[np.float64]:
+    def _gap(self, e: NDArray, m: NDArray) -> NDArray[np.float64]:
+        d = m[None, :] - e[:, None]
+        lo, hi = self.crit.min_gap, self.crit.max_gap
+        outside = np.where(d < lo, lo - d, np.where(d > hi, d - hi, 0.0))
+        return np.nan_to_num(np.clip(1.0 - outside / self.span, 0.0, 1.0))
+
+    def block(self, rows: NDArray[np.intp], cols: NDArray[np.intp],
+              memo: dict | None = None) -> NDArray[np.float64]:
         k = self.kind
         choice = self.feat.question.kind != "ordinal"
         if k in ("coverage", "overlap", "cosine", "any", "same", "different") and choice:
-            inter = _inner(self.e[rows], self.m[cols])
+            inter = _fast_inner(self.e, self.e_dense, self.m, self.m_dense, rows, cols)
             assert self.e_size is not None and self.m_size is not None
             a = self.e_size[rows][:, None]
             b = self.m_size[cols][None, :]
+            # in place where possible: blocks are large, fresh temporaries cost page faults
             with np.errstate(invalid="ignore", divide="ignore"):
                 if k == "coverage":
-                    out = inter / np.maximum(a, 1)
+                    out = np.divide(inter, np.maximum(a, 1), dtype=np.float64,
+                                    out=inter if inter.dtype == np.float64 else None)
                 elif k == "overlap":
-                    out = inter / np.maximum(a + b - inter, 1)
+                    union = np.add(a, b)
+                    union -= inter
+                    out = np.divide(inter, np.maximum(union, 1, out=union), out=union,
+                                    dtype=np.float64)
                 elif k == "cosine":
                     out = inter / np.maximum(np.sqrt(a * b), 1e-12)
                 elif k in ("any", "same"):
                     out = (inter > 0).astype(np.float64)
                 else:
                     out = (inter == 0).astype(np.float64)
-            return np.clip(out, 0.0, 1.0)
+            return np.clip(out, 0.0, 1.0, out=out)
         if k in ("same", "different"):  # ordinal
             eq = (self.e[rows][:, None] == self.m[cols][None, :]).astype(np.float64)
             return eq if k == "same" else 1.0 - eq
         if k == "gap":
-            d = self.m[cols][None, :] - self.e[rows][:, None]
-            lo, hi = self.crit.min_gap, self.crit.max_gap
-            outside = np.where(d < lo, lo - d, np.where(d > hi, d - hi, 0.0))
-            return np.nan_to_num(np.clip(1.0 - outside / self.span, 0.0, 1.0))
+            if self.e_code is not None and self.m_code is not None:
+                return self.table[self.e_code[rows]][:, self.m_code[cols]]
+            return self._gap(self.e[rows], self.m[cols])
         if k in ("similarity", "complement") and self.feat.question.kind == "likert":
             t = max(1, self.e.shape[1])
-            d2 = self.e_sq[rows][:, None] + self.m_sq[cols][None, :] - 2.0 * (
-                self.e[rows] @ self.m[cols].T
-            )
-            dist = np.sqrt(np.maximum(d2, 0.0) / t)
-            return np.clip(1.0 - dist if k == "similarity" else dist, 0.0, 1.0)
+            g = self.e[rows] @ self.m[cols].T
+            g *= 2.0
+            d2 = self.e_sq[rows][:, None] + self.m_sq[cols][None, :]
+            d2 -= g  # (e + m) - 2 g, as written, without more temporaries
+            del g
+            dist = np.sqrt(np.divide(np.maximum(d2, 0.0, out=d2), t, out=d2), out=d2)
+            if k == "similarity":
+                dist = np.subtract(1.0, dist, out=dist)
+            return np.clip(dist, 0.0, 1.0, out=dist)
         if k in ("closeness", "similarity"):
             diff = np.abs(self.e[rows][:, None] - self.m[cols][None, :])
             return np.nan_to_num(np.clip(1.0 - diff / self.scale, 0.0, 1.0))
         if k == "availability":
-            shared = (self.e[rows] @ self.m[cols].T).astype(np.float64) * self.hours_per_slot
-            return np.minimum(shared / self.crit.hours_needed, 1.0)
+            slots = _shared_slots(self.e, self.m, rows, cols, memo, ("avail", id(self.feat)))
+            shared = np.multiply(slots, self.hours_per_slot, dtype=np.float64)
+            shared /= self.crit.hours_needed
+            return np.minimum(shared, 1.0, out=shared)
         if k == "text":
-            return np.clip(_inner(self.e[rows], self.m[cols]), 0.0, 1.0)
+            sim = _inner(self.e[rows], self.m[cols])
+            return np.clip(sim, 0.0, 1.0, out=sim)
         if k == "preference":
-            ranks = _dense(self.e[rows][:, cols])
+            sub = self.e[rows][:, cols]
+            if sp.issparse(sub):  # only the stored ranks need the power
+                sub = sp.csr_matrix(sub, dtype=np.float64, copy=True)
+                r = sub.data
+                sub.data = np.where(r > 0, self.crit.decay ** np.maximum(r - 1, 0), 0.0)
+                return _dense(sub)
+            ranks = _dense(sub)
             return np.where(ranks > 0, self.crit.decay ** np.maximum(ranks - 1, 0), 0.0)
         msg = f"criterion kind {k!r} is not supported for this question."
         raise SurveyError(msg)
@@ -205,10 +328,43 @@ class _PreparedRule:
         q = feat.question
         if rule.kind in ("exclude_same", "require_shared") and q.kind != "ordinal":
             self.e, self.m = feat.mentee, feat.mentor
+            # single answers: equal codes instead of a product; few options: BLAS
+            self.e_code = _codes(self.e) if q.kind == "single_choice" else None
+            self.m_code = _codes(self.m) if q.kind == "single_choice" else None
+            if self.m_code is not None:
+                self.m_code = np.where(self.m_code < 0, -2, self.m_code)
+            self.e_dense = _small_dense(self.e)
+            self.m_dense = _small_dense(self.m)
+            self.e_bits = _bits(self.e)
+            self.m_bits = _bits(self.m)
         if rule.kind == "min_shared_hours":
             self.e = feat.mentee.astype(np.float32)
             self.m = feat.mentor.astype(np.float32)
             self.hours_per_slot = cohort.survey.slot_minutes / 60.0
+            # shared slot counts are whole numbers up to the number of slots: the first
+            # count meeting the rule, by the same float test as per cell
+            counts = np.arange(self.e.shape[1] + 2, dtype=np.float64)
+            short = counts * self.hours_per_slot < rule.hours - 1e-9
+            self.min_slots = float(np.argmin(short)) if not short.all() else np.inf
+            self.whole = bool(np.all(self.e == np.round(self.e)) and
+                              np.all(self.m == np.round(self.m)) and
+                              self.e.min(initial=0) >= 0 and self.m.min(initial=0) >= 0)
+        self.table: NDArray[np.bool_] | None = None
+        if rule.kind == "gap":
+            n_lv = len(feat.vocabulary)
+            self.e_code = _level_codes(feat.mentee, n_lv) if feat.mentee is not None else None
+            self.m_code = _level_codes(feat.mentor, n_lv) if feat.mentor is not None else None
+            if self.e_code is not None and self.m_code is not None:
+                lv = np.arange(n_lv + 1, dtype=np.float64)
+                d = lv[None, :] - lv[:, None]
+                bad = np.zeros(d.shape, dtype=bool)
+                if rule.min_gap is not None:
+                    bad |= d < rule.min_gap
+                if rule.max_gap is not None:
+                    bad |= d > rule.max_gap
+                bad[n_lv, :] = False  # a missing answer never forbids
+                bad[:, n_lv] = False
+                self.table = bad
         if rule.kind == "require_value":
             wanted = set()
             vocab = ChoiceVocabulary(list(feat.vocabulary), q.synonyms)
@@ -231,18 +387,34 @@ class _PreparedRule:
                     cols = sorted(wanted)
                     self.ok[role] = np.asarray(mat[:, cols].sum(axis=1)).ravel() > 0
 
-    def forbids(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray[np.bool_]:
+    def forbids(self, rows: NDArray[np.intp], cols: NDArray[np.intp],
+                memo: dict | None = None) -> NDArray[np.bool_]:
         r, f = self.rule, self.feat
-        both = ~f.mentee_missing[rows][:, None] & ~f.mentor_missing[cols][None, :]
+        em, mm = f.mentee_missing[rows], f.mentor_missing[cols]
+        if em.any() or mm.any():
+            both: Any = ~em[:, None] & ~mm[None, :]
+        else:
+            both = True  # every answer present: nothing to mask
         if r.kind in ("exclude_same", "require_shared"):
             if f.question.kind == "ordinal":
                 same = f.mentee[rows][:, None] == f.mentor[cols][None, :]
+            elif self.e_code is not None and self.m_code is not None:
+                same = self.e_code[rows][:, None] == self.m_code[cols][None, :]
+            elif self.e_bits is not None and self.m_bits is not None:
+                same = np.bitwise_and(self.e_bits[rows][:, None], self.m_bits[cols][None, :])
+                same = same != 0
             else:
-                same = _inner(self.e[rows], self.m[cols]) > 0
+                same = _fast_inner(self.e, self.e_dense, self.m, self.m_dense, rows, cols) > 0
             return (same if r.kind == "exclude_same" else ~same) & both
         if r.kind == "min_shared_hours":
-            shared = (self.e[rows] @ self.m[cols].T).astype(np.float64) * self.hours_per_slot
+            slots = _shared_slots(self.e, self.m, rows, cols, memo, ("avail", id(self.feat)))
+            if self.whole:  # whole slot counts (exact in float32): compare the count
+                return (slots < self.min_slots) & both
+            shared = slots.astype(np.float64) * self.hours_per_slot
             return (shared < r.hours - 1e-9) & both
+        if r.kind == "gap" and self.table is not None:
+            assert self.e_code is not None and self.m_code is not None
+            return self.table[self.e_code[rows]][:, self.m_code[cols]] & both
         if r.kind == "gap":
             d = f.mentor[cols][None, :] - f.mentee[rows][:, None]
             bad = np.zeros(d.shape, dtype=bool)
@@ -292,20 +464,47 @@ class CohortScores:
         rows = np.asarray(rows, dtype=np.intp)
         cols = (np.arange(self.shape[1], dtype=np.intp) if cols is None
                 else np.asarray(cols, dtype=np.intp))
-        num = np.zeros((rows.size, cols.size))
-        den = np.zeros((rows.size, cols.size))
+        memo: dict = {}  # products shared by criteria and rules within this call
+        shape = (rows.size, cols.size)
+        num: NDArray | None = None
+        # each criterion's weight on a pair is u[i] * v[j] (weight times "mentee answered"
+        # times "mentor answered"), so the denominator is one small product U @ V.T
+        us: list[NDArray] = []
+        vs: list[NDArray] = []
+        full_rows = np.zeros(rows.size)  # weights of criteria every mentor here answered
         for p in self._crit:
-            w = p.crit.weight * p.importance[rows][:, None]
+            w = p.crit.weight * p.importance[rows]
             if not np.any(w):
                 continue
-            present = p.present(rows, cols)
-            wp = w * present
-            num += wp * p.block(rows, cols)
-            den += wp
-        with np.errstate(invalid="ignore", divide="ignore"):
-            total = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+            vals = p.block(rows, cols, memo)  # a fresh array: weighted in place
+            e_miss = p.e_missing[rows]
+            u = w * ~e_miss if e_miss.any() else w
+            np.multiply(vals, u[:, None], out=vals)
+            if p.kind != "preference" and p.m_missing[cols].any():
+                v = (~p.m_missing[cols]).astype(np.float64)
+                np.multiply(vals, v[None, :], out=vals)
+            else:
+                v = np.ones(cols.size)
+                full_rows += u
+            us.append(u)
+            vs.append(v)
+            num = vals if num is None else np.add(num, vals, out=num)
+        if num is None:
+            num = np.zeros(shape)
+            den = np.zeros(shape)
+        else:
+            den = np.stack(us, axis=1) @ np.stack(vs, axis=1).T
+        if full_rows.size and full_rows.min() > 0:  # every denominator is positive
+            total = np.divide(num, den, out=num)
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                total = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+        forbidden: NDArray[np.bool_] | None = None
         for r in self._rules:
-            total[r.forbids(rows, cols)] = -np.inf
+            f = r.forbids(rows, cols, memo)
+            forbidden = f if forbidden is None else np.logical_or(forbidden, f, out=forbidden)
+        if forbidden is not None:
+            np.copyto(total, -np.inf, where=forbidden)
         return total
 
     def pair_scores(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
@@ -313,12 +512,12 @@ class CohortScores:
         rows = np.asarray(rows, dtype=np.intp)
         cols = np.asarray(cols, dtype=np.intp)
         out = np.empty(rows.size)
-        for start in range(0, rows.size, 512):
-            r = rows[start:start + 512]
-            c = cols[start:start + 512]
+        for start in range(0, rows.size, 256):
+            r = rows[start:start + 256]
+            c = cols[start:start + 256]
             ur, ri = np.unique(r, return_inverse=True)
             uc, ci = np.unique(c, return_inverse=True)
-            out[start:start + 512] = self.block(ur, uc)[ri, ci]
+            out[start:start + 256] = self.block(ur, uc)[ri, ci]
         return out
 
     def contributions(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> dict[str, NDArray]:

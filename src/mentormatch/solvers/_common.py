@@ -23,6 +23,7 @@ __all__ = [
 ]
 
 _BLOCK_ROWS = 2048
+_BLOCK_CELLS = 4_000_000  # cells per block in unmatched_reasons
 
 
 @attrs.frozen
@@ -140,24 +141,46 @@ def unmatched_reasons(prep: Prepared, assignment: NDArray[np.int64]) -> NDArray:
         return reasons
     load = np.bincount(assignment[assignment >= 0], minlength=m)
     free = load < prep.capacity
-    banned_by_row: dict[int, list[int]] = {}
-    for i, j in prep.banned.tolist():
-        banned_by_row.setdefault(i, []).append(j)
+    # mentors with room first: most rows are settled by the first column chunks, and a
+    # row leaves the scan as soon as its reason is certain (bounded work per row)
+    order = np.flatnonzero(has_cap)
+    order = np.concatenate([order[free[order]], order[~free[order]]]).astype(np.intp)
+    any_free = bool(free[order].any())
+    col_pos = np.full(m, -1, dtype=np.int64)
     for start in range(0, rows.size, _BLOCK_ROWS):
         chunk = rows[start : start + _BLOCK_ROWS]
-        S = np.array(prep.source.block(chunk), dtype=np.float64)
-        for k, i in enumerate(chunk.tolist()):
-            if i in banned_by_row:
-                S[k, banned_by_row[i]] = -np.inf
-        rule_ok = np.isfinite(S) & has_cap
-        eff_ok = rule_ok if prep.min_score is None else rule_ok & (prep.min_score <= S)
+        n_c = chunk.size
+        rule_any = np.zeros(n_c, dtype=bool)
+        eff_any = np.zeros(n_c, dtype=bool)
+        free_any = np.zeros(n_c, dtype=bool)
+        todo = np.arange(n_c)
+        c0, step = 0, 256  # small first chunks (most rows settle early), then larger
+        while todo.size and c0 < order.size:
+            cols = order[c0 : c0 + step]
+            c0 += cols.size
+            step = max(256, min(2 * step, _BLOCK_CELLS // max(1, todo.size)))
+            S = np.array(prep.source.block(chunk[todo], cols), dtype=np.float64)
+            if prep.banned.size:
+                col_pos[cols] = np.arange(cols.size)
+                b_row = np.searchsorted(chunk[todo], prep.banned[:, 0]).clip(0, todo.size - 1)
+                hit = (chunk[todo][b_row] == prep.banned[:, 0]) & (col_pos[prep.banned[:, 1]] >= 0)
+                S[b_row[hit], col_pos[prep.banned[hit, 1]]] = -np.inf
+                col_pos[cols] = -1
+            rule_ok = np.isfinite(S)
+            eff_ok = rule_ok if prep.min_score is None else rule_ok & (prep.min_score <= S)
+            rule_any[todo] |= rule_ok.any(1)
+            eff_any[todo] |= eff_ok.any(1)
+            free_any[todo] |= (eff_ok & free[cols]).any(1)
+            # settled: an allowed mentor with room, or (no mentor has room) any allowed
+            settled = free_any[todo] if any_free else eff_any[todo]
+            todo = todo[~settled]
         codes = np.where(
-            ~rule_ok.any(1),
+            ~rule_any,
             "forbidden",
             np.where(
-                ~eff_ok.any(1),
+                ~eff_any,
                 "below_min_score",
-                np.where(~(eff_ok & free).any(1), "no_capacity", "not_selected"),
+                np.where(~free_any, "no_capacity", "not_selected"),
             ),
         )
         reasons[chunk] = codes.astype(object)

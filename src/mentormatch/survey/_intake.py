@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import re
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -91,12 +94,29 @@ class Cohort:
 
     def fingerprint(self) -> str:
         """Return a SHA-256 over both tables and the survey (the input hash)."""
+        known = _FINGERPRINTS.get(self)
+        if known is not None:  # a run asks more than once; hashing big tables takes time
+            return known
         h = hashlib.sha256()
         h.update(self.survey.model_dump_json().encode())
         for frame in (self.mentors, self.mentees):
             h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
             h.update("|".join(frame.columns).encode())
-        return h.hexdigest()
+        _FINGERPRINTS[self] = h.hexdigest()
+        return _FINGERPRINTS[self]
+
+
+# fingerprints of live cohorts (a Cohort is immutable; the entry goes with the cohort)
+_FINGERPRINTS: weakref.WeakKeyDictionary[Cohort, str] = weakref.WeakKeyDictionary()
+
+
+#: A quoted value longer than 100 characters inside a problem message.
+_LONG_QUOTE = re.compile(r"(['\"])([^'\"\n]{100,})\1")
+
+
+def _shorten(m: re.Match[str]) -> str:
+    text = m[2]
+    return f"{m[1]}{text[:60]}...{m[1]} ({len(text)} characters)"
 
 
 class _Collector:
@@ -106,6 +126,8 @@ class _Collector:
 
     def add(self, problem: Problem) -> None:
         if len(self.problems) < MAX_PROBLEMS:
+            if len(problem.message) > 1000:  # a huge cell is quoted in part, not whole
+                problem.message = _LONG_QUOTE.sub(_shorten, problem.message)
             self.problems.append(problem)
         else:
             self.extra += 1
@@ -284,7 +306,14 @@ def _cells(q: Question, table: IntakeTable, role: str) -> list[str] | None:
 def _missing(q: Question, text: str) -> bool:
     if text == "":
         return True
-    return normalise(text) in {normalise(v) for v in q.missing_values}
+    if not q.missing_values:
+        return False
+    return normalise(text) in _missing_set(tuple(q.missing_values))
+
+
+@functools.lru_cache(maxsize=256)
+def _missing_set(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalise(v) for v in values)
 
 
 def _require(q: Question, table: IntakeTable, k: int, column: str, col: _Collector) -> None:
@@ -542,8 +571,9 @@ def _encode_text(survey, q, tables, ids, col) -> Feature:
         except ValueError:  # no usable tokens at all
             fitted = False
         for role in ROLES:
-            if texts[role] is not None and fitted:
-                mats[role] = vec.transform(texts[role])
+            if texts[role] is not None and fitted:  # an empty side keeps the width
+                mats[role] = (vec.transform(texts[role]) if texts[role]
+                              else sp.csr_matrix((0, len(vec.vocabulary_))))
     for role in ROLES:
         if mats[role] is None and texts[role] is not None:
             mats[role] = sp.csr_matrix((len(texts[role] or []), 1))

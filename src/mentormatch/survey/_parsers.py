@@ -32,6 +32,12 @@ def normalise(value: str) -> str:
     >>> normalise("  Data   Science ")
     'data science'
     """
+    return _normalise(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalise(value: str) -> str:
+    # intake tables repeat the same few answers over and over: remember them
     return " ".join(value.casefold().split())
 
 
@@ -65,6 +71,7 @@ class ChoiceVocabulary:
         self.options: list[str] = list(options or [])
         self._exact: dict[str, str] = {}
         self._compact: dict[str, str] = {}
+        self._memo: dict[str, str | None] = {}  # answer -> lookup result
         for opt in self.options:
             self._exact[normalise(opt)] = opt
             self._compact.setdefault(_compact(opt), opt)
@@ -75,6 +82,16 @@ class ChoiceVocabulary:
 
     def lookup(self, answer: str) -> str | None:
         """Return the canonical option for ``answer``, or None when unknown."""
+        try:
+            return self._memo[answer]
+        except KeyError:
+            pass
+        hit = self._lookup(answer)
+        if len(self._memo) < 1 << 16:
+            self._memo[answer] = hit
+        return hit
+
+    def _lookup(self, answer: str) -> str | None:
         key = normalise(answer)
         hit = self._exact.get(key)
         if hit is None:
@@ -96,6 +113,11 @@ def parse_number(text: str) -> float:
     ...
     mentormatch.survey._parsers.CellError: expected a number; got 'lots'
     """
+    return _parse_number(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _parse_number(text: str) -> float:
     t = text.strip().replace(" ", "")
     if re.fullmatch(r"[-+]?\d+,\d+", t):
         t = t.replace(",", ".")
@@ -172,6 +194,14 @@ def parse_availability(
     >>> np.flatnonzero(g).tolist()   # 17:00-19:00 UTC in winter
     [17, 18]
     """
+    return _parse_availability(text, zone, start, slot_minutes).copy()
+
+
+@lru_cache(maxsize=1 << 14)
+def _parse_availability(
+    text: str, zone: str, start: dt.date, slot_minutes: int
+) -> NDArray[np.bool_]:
+    # cached by (text, zone, start, grid): many participants write the same slots
     per_day = 24 * 60 // slot_minutes
     n_slots = 7 * per_day
     grid = np.zeros(n_slots, dtype=bool)
@@ -208,4 +238,5 @@ def parse_availability(
             b = (day * 24 * 60 + t2 - offset) // slot_minutes
             idx = np.arange(a, b) % n_slots
             grid[idx] = True
+    grid.setflags(write=False)
     return grid

@@ -120,6 +120,8 @@ def _read_csv(path: Path, sep: str) -> pd.DataFrame:
             stacklevel=4,
         )
     text = text.lstrip("\r\n")  # blank lines above the header
+    if not text.strip():
+        return pd.DataFrame()  # reported as an empty file by the caller
     return pd.read_csv(
         io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
         # keep blank lines so that row numbers match the file; _finish drops them

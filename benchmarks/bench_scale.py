@@ -1,0 +1,290 @@
+"""Benchmark the whole pipeline at scale: intake tables to matches.
+
+Each (size, peer) run happens in a fresh process (multiprocessing "spawn"), so its peak
+resident memory (``ru_maxrss``) is its own. Phases, each with wall and CPU time:
+
+- ``generate``: :func:`mentormatch.datasets.make_cohort` builds the intake tables (not
+  part of the target; reported for reference).
+- ``load``: :func:`mentormatch.survey.load_cohort` (read, validate, encode).
+- ``match``: scoring and solving, ``mentormatch.match(cohort, None, survey,
+  method="auto")``.
+- ``total``: load + match (intake to matches).
+
+Peers:
+
+- ``mm``: the pipeline above.
+- ``scipy``: dense ``Scorer.score`` then ``scipy.optimize.linear_sum_assignment`` on the
+  capacity-expanded matrix (forbidden pairs get a large negative score and are dropped);
+  its objective is compared with ``mm``'s.
+- ``score``: dense ``Scorer.score`` alone (the scoring target: 2,000 x 500 well under 1 s).
+
+Medians over ``--repeats``. Raw results go to ``benchmarks/results_scale.json`` and the
+table to the "Scale" section of ``benchmarks/RESULTS.md``.
+
+Usage::
+
+    python benchmarks/bench_scale.py --sizes 2000x500,20000x4000,100000x20000 --repeats 1
+    python benchmarks/bench_scale.py --sizes 2000x500 --peers mm,scipy,score --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SEED = 0
+PEERS = ("mm", "scipy", "score")
+SCIPY_MAX_CELLS = 400_000_000  # capacity-expanded cells (about 3.2 GB of float64)
+
+
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _since(t: tuple[float, float]) -> tuple[float, float]:
+    return time.perf_counter() - t[0], time.process_time() - t[1]
+
+
+def _child(conn: Any, peer: str, n: int, m: int) -> None:
+    try:
+        import mentormatch as mm
+        from mentormatch.datasets import demo_paths, make_cohort
+        from mentormatch.scoring import Scorer
+        from mentormatch.survey import Survey, load_cohort
+
+        out: dict[str, Any] = {}
+        survey = Survey.load(demo_paths()["survey"])
+        t = _clock()
+        mentors, mentees = make_cohort(n, m, seed=SEED)
+        out["generate"] = _since(t)
+        out["rss_generate_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        t = _clock()
+        cohort = load_cohort(survey, mentors, mentees)
+        out["load"] = _since(t)
+        if peer == "mm":
+            t = _clock()
+            res = mm.match(cohort, None, survey, method="auto")
+            out["match"] = _since(t)
+            out["objective"] = float(res.objective)
+            out["pairs"] = int((res.assignment >= 0).sum())
+            out["status"] = res.status
+            out["method"] = res.method
+        else:
+            t = _clock()
+            S = Scorer(survey).score(cohort)
+            out["score"] = _since(t)
+            if peer == "scipy":
+                from scipy.optimize import linear_sum_assignment
+
+                t = _clock()
+                cap = cohort.capacity
+                owner = np.repeat(np.arange(m), cap)
+                big = np.repeat(S, cap, axis=1)
+                del S
+                forbidden = ~np.isfinite(big)
+                big[forbidden] = -1e6
+                np.negative(big, out=big)
+                r, c = linear_sum_assignment(big)
+                vals = -big[r, c]
+                keep = vals > -1e5
+                out["match"] = _since(t)
+                out["objective"] = float(vals[keep].sum())
+                out["pairs"] = int(keep.sum())
+                del owner
+        out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        conn.send(out)
+    except Exception as exc:  # report any failure to the parent
+        conn.send({"error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        conn.close()
+
+
+def run_one(peer: str, n: int, m: int, timeout: float) -> dict:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, peer, n, m))
+    proc.start()
+    child.close()
+    if not parent.poll(timeout):
+        proc.kill()
+        proc.join()
+        return {"error": f"timeout after {timeout:.0f} s"}
+    out = parent.recv()
+    proc.join()
+    return out
+
+
+def _median(runs: list[dict]) -> dict:
+    ok = [r for r in runs if "error" not in r]
+    if not ok:
+        return runs[-1]
+    med: dict[str, Any] = dict(ok[0])
+    for key in ("generate", "load", "match", "score"):
+        if key in ok[0]:
+            med[key] = [statistics.median(r[key][0] for r in ok),
+                        statistics.median(r[key][1] for r in ok)]
+    med["rss_mb"] = max(r["rss_mb"] for r in ok)
+    med["repeats"] = len(ok)
+    return med
+
+
+def _f(x: float | None, nd: int = 2) -> str:
+    return "" if x is None else f"{x:.{nd}f}"
+
+
+def make_table(results: dict) -> str:
+    lines = [
+        "| size (mentees x mentors) | peer | generate (s) | load (s) | score (s) | "
+        "solve / match (s) | total intake-to-matches (s) | total CPU (s) | peak MB | "
+        "x mm time | objective | pairs | notes |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    def key(k: str) -> tuple[int, int, str]:
+        size, peer = k.split("/")
+        return int(size.split("x")[0]), PEERS.index(peer), peer
+    for k in sorted(results, key=key):
+        r = results[k]
+        size, peer = k.split("/")
+        a, b = (int(v) for v in size.split("x"))
+        label = f"{a:,} x {b:,}"
+        if "error" in r:
+            lines.append(f"| {label} | {peer} |  |  |  |  |  |  |  |  |  |  | {r['error']} |")
+            continue
+        load = r["load"]
+        score = r.get("score")
+        match = r.get("match")
+        total_w = load[0] + (score[0] if score else 0.0) + (match[0] if match else 0.0)
+        total_c = load[1] + (score[1] if score else 0.0) + (match[1] if match else 0.0)
+        mm_r = results.get(f"{size}/mm")
+        ratio = ""
+        if peer != "mm" and mm_r and "error" not in mm_r and match:
+            mm_total = mm_r["load"][0] + mm_r["match"][0]
+            ratio = f"{total_w / mm_total:.2f}"
+        notes = []
+        if peer == "mm":
+            notes.append(f"method={r.get('method', '')}, status={r.get('status', '')}")
+        if peer == "score":
+            notes.append("dense Scorer.score only")
+        notes.append(f"repeats={r.get('repeats', 1)}")
+        notes.append(r.get("note", ""))
+        obj = r.get("objective")
+        lines.append(
+            f"| {label} | {peer} | {_f(r['generate'][0])} | {_f(load[0])} | "
+            f"{_f(score[0], 3) if score else ''} | {_f(match[0]) if match else ''} | "
+            f"{_f(total_w) if (match or peer == 'mm') else ''} | "
+            f"{_f(total_c) if (match or peer == 'mm') else ''} | {r['rss_mb']:.0f} | {ratio} | "
+            f"{'' if obj is None else f'{obj:.4f}'} | {r.get('pairs', '')} | "
+            f"{'; '.join(x for x in notes if x)} |"
+        )
+    return "\n".join(lines)
+
+
+NOTES = """\
+Where the time goes (cProfile at 20,000 x 4,000): `method="auto"` picks `flow`, which
+evaluates score blocks (all mentors per block of mentees) once to find candidates and
+again for the mentees it prices in each round, so scoring is about 80% of `match`. The
+demo survey has 8 criteria and 4 hard rules: each block costs about 25 full-matrix numpy
+passes plus three BLAS products (availability: 336 slots; skills; personality). The
+intake (`load_cohort`) is per-cell Python (about 10 us per row), the text model
+(TF-IDF) included.
+
+Targets: (b) dense `Scorer.score` at 2,000 x 500 takes about 0.1 s (met). (a) 100,000 x
+20,000 intake-to-matches in < 60 s and < 6 GB: memory is met (1.4 GB peak), time is
+not (about 760 s wall, 1,050 s CPU, of which `load_cohort` 8 s). The flow solver scored
+2e9 pairs several times (the candidate scan, then the mentees it prices in each round),
+at roughly 40-60 ns per pair per pass after the changes below. Reaching 60 s needs
+fewer pair evaluations rather than faster ones: in this cohort the hard rules forbid
+about 92% of pairs (the one-shared-hour rule alone 88%), so rule-first candidate
+generation (score only allowed pairs, e.g. by availability/language buckets) and a
+flow that re-prices from stored candidates instead of re-scoring full rows are the
+next steps.
+
+Before these changes (same machine, cProfile on, 20,000 x 4,000): `load_cohort` 5.4 s,
+`match` 51 s (`unmatched_reasons` alone 8.2 s); a 2,048 x 4,000 score block took 1.7 s
+(now about 0.5-0.7 s CPU; `unmatched_reasons` 2.6 s before its chunked early exit).
+
+Changes made for this benchmark (scores bit-identical to before on the demo cohorts):
+criteria computed in place (no fresh 8-byte-per-cell temporaries), the weight
+denominator as one rank-k product `U @ V.T`, the availability product shared by the
+criterion and the rule, ordinal gaps by table lookup, choice products by float32 BLAS
+(exact for counts) or bit masks and codes in the rules, wish-list decay on stored ranks
+only; unmatched reasons settle each mentee as soon as its reason is certain (column
+chunks, mentors with room first) instead of scoring it against every mentor; intake
+caches normalised answers, choice lookups, numbers and availability grids by text (and
+timezone), and the cohort fingerprint once per cohort.
+"""
+
+
+def write_results_md(table: str, path: Path, command: str) -> None:
+    head = (
+        "## Scale\n\n"
+        "Intake tables (`make_cohort`, seed 0, demo survey: 8 criteria, 4 hard rules) to "
+        "matches, one fresh process per run. `load` = `load_cohort` (read, validate, "
+        "encode); `solve / match` = `mentormatch.match(cohort, method=\"auto\")` (scoring "
+        "+ solve + unmatched reasons) for `mm`, `linear_sum_assignment` on the "
+        "capacity-expanded dense matrix for `scipy`; `score` = dense `Scorer.score`. "
+        "Total = load + score + solve (generation excluded). Peak MB = the process's "
+        "`ru_maxrss` (generation and the tables included). Wall times are medians; the "
+        "machine (2 cores) was shared with other jobs, so CPU time is the steadier guide.\n\n"
+        f"Machine: {platform.machine()}, Python {platform.python_version()}. Commands "
+        "(results accumulate in `benchmarks/results_scale.json`): "
+        "`python benchmarks/bench_scale.py --sizes 2000x500 --peers mm,scipy,score "
+        "--repeats 3`, `... --sizes 20000x4000 --peers mm` and `--peers scipy`, "
+        f"`... --sizes 100000x20000 --peers mm`; last run: `{command}`.\n\n"
+    )
+    section = head + table + "\n\n" + NOTES
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    start = text.find("## Scale")
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + ("" if end < 0 else text[end:])
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="2000x500,20000x4000,100000x20000")
+    ap.add_argument("--peers", default="mm,score")
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=1800.0)
+    ap.add_argument("--json", default=str(HERE / "results_scale.json"))
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args(argv)
+    path = Path(args.json)
+    results = json.loads(path.read_text()) if path.exists() else {}
+    for size in args.sizes.split(","):
+        n, m = (int(v) for v in size.lower().split("x"))
+        for peer in args.peers.split(","):
+            if peer not in PEERS:
+                ap.error(f"unknown peer {peer!r}; expected one of {PEERS}.")
+            if peer == "scipy" and n * m * 2.5 > SCIPY_MAX_CELLS:
+                results[f"{n}x{m}/{peer}"] = {"error": "skipped: dense expanded matrix "
+                                              "beyond this machine's time budget"}
+                continue
+            runs = [run_one(peer, n, m, args.timeout) for _ in range(args.repeats)]
+            res = _median(runs)
+            results[f"{n}x{m}/{peer}"] = res
+            print(f"{n}x{m} {peer}: {json.dumps(res)}", flush=True)
+    if not args.no_write:
+        path.write_text(json.dumps(results, indent=1, sort_keys=True))
+        command = "python benchmarks/bench_scale.py " + " ".join(sys.argv[1:] if argv is None
+                                                                 else argv)
+        write_results_md(make_table(results), HERE / "RESULTS.md", command.strip())
+    print(make_table(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,388 @@
+"""Build the bad-input corpus: ``python tests/bad_inputs/build_corpus.py [--pin]``.
+
+Each case is a folder with ``survey.toml``, ``mentors.csv`` (or ``.xlsx``),
+``mentees.csv``, an optional ``options.json`` and the expected handling:
+``expected.txt`` (first line the exception class, then the exact message, or lines
+``re: <pattern>`` searched in the message) or ``expected.json`` (``{"handling": "ok" |
+"warns", "warning": <substring>, "matched": N}``).
+
+The inputs are written from the small base cohort below with one defect each. With
+``--pin`` the current messages are written to ``expected.txt`` for cases that have none
+yet (review every pinned message by hand before committing it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+BASE_SURVEY = """\
+[survey]
+name = "Bad-input corpus"
+id_column = "id"
+capacity_column = "capacity"
+default_capacity = 1
+start_date = 2026-01-12
+slot_minutes = 30
+
+[[questions]]
+name = "skills"
+kind = "multi_choice"
+mentor_column = "skills_offered"
+mentee_column = "skills_wanted"
+separator = ";"
+required = true
+options = ["python", "nodejs", "sql", "statistics", "leadership"]
+[questions.synonyms]
+"node" = "nodejs"
+"stats" = "statistics"
+
+[[questions]]
+name = "department"
+kind = "single_choice"
+column = "department"
+options = ["engineering", "data", "sales"]
+
+[[questions]]
+name = "seniority"
+kind = "ordinal"
+column = "seniority"
+required = true
+levels = ["junior", "mid", "senior"]
+
+[[questions]]
+name = "personality"
+kind = "likert"
+scale = [1, 5]
+items = [
+  { column = "bf1", trait = "extraversion" },
+  { column = "bf2", trait = "extraversion", reverse = true },
+]
+
+[[questions]]
+name = "availability"
+kind = "availability"
+column = "availability"
+timezone_column = "timezone"
+required = true
+
+[[questions]]
+name = "about"
+kind = "text"
+mentor_column = "bio"
+mentee_column = "hopes"
+
+[[criteria]]
+name = "skills"
+kind = "coverage"
+question = "skills"
+weight = 3.0
+
+[[criteria]]
+name = "seniority_gap"
+kind = "gap"
+question = "seniority"
+min_gap = 0
+max_gap = 2
+weight = 1.0
+
+[[criteria]]
+name = "personality"
+kind = "similarity"
+question = "personality"
+weight = 1.0
+
+[[criteria]]
+name = "availability"
+kind = "availability"
+question = "availability"
+hours_needed = 1.0
+weight = 2.0
+
+[[criteria]]
+name = "about"
+kind = "text"
+question = "about"
+weight = 1.0
+"""
+
+MENTOR_COLS = ["id", "name", "department", "seniority", "skills_offered", "bf1", "bf2",
+               "timezone", "availability", "bio", "capacity"]
+MENTEE_COLS = ["id", "name", "department", "seniority", "skills_wanted", "bf1", "bf2",
+               "timezone", "availability", "hopes"]
+MENTORS = [
+    ["M1", "Ada Mentor", "engineering", "senior", "python;sql", "4", "2", "Europe/Berlin",
+     "Mon 18:00-20:00; Wed 08:00-09:00", "I build data pipelines", "2"],
+    ["M2", "Bo Mentor", "data", "senior", "statistics;sql", "3", "3", "America/New_York",
+     "Tue 12:00-14:00", "Statistics and careers", "1"],
+    ["M3", "Cy Mentor", "sales", "mid", "leadership;nodejs", "5", "1", "Europe/London",
+     "Mon 17:00-19:00; Thu 09:00-10:00", "Leading teams", "1"],
+]
+MENTEES = [
+    ["E1", "Dee Mentee", "engineering", "junior", "python", "3", "3", "Europe/Berlin",
+     "Mon 18:00-19:00", "Learn pipelines"],
+    ["E2", "Eve Mentee", "data", "junior", "stats;sql", "2", "4", "America/New_York",
+     "Tue 12:00-13:00", "Grow in statistics"],
+    ["E3", "Fay Mentee", "sales", "mid", "leadership", "4", "2", "Europe/London",
+     "Thu 09:00-10:00", "Lead a team"],
+    ["E4", "Gus Mentee", "engineering", "junior", "node", "3", "2", "Europe/Berlin",
+     "Mon 19:00-20:00", "Backend skills"],
+]
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def _set(rows: list[list[str]], header: list[str], row: int, col: str, value: str) -> None:
+    rows[row][header.index(col)] = value
+
+
+def _copy() -> tuple[list[str], list[list[str]], list[str], list[list[str]]]:
+    return (list(MENTOR_COLS), [list(r) for r in MENTORS], list(MENTEE_COLS),
+            [list(r) for r in MENTEES])
+
+
+CASES: dict[str, dict] = {}
+
+
+def case(name: str, *, survey: str = BASE_SURVEY, mentors: str | bytes | None = None,
+         mentees: str | bytes | None = None, options: dict | None = None,
+         expected_json: dict | None = None, xlsx: object = None) -> None:
+    mh, mr, eh, er = _copy()
+    CASES[name] = {
+        "survey.toml": survey,
+        "mentors.csv": mentors if mentors is not None else _csv(mh, mr),
+        "mentees.csv": mentees if mentees is not None else _csv(eh, er),
+        "options.json": options,
+        "expected.json": expected_json,
+        "xlsx": xlsx,
+    }
+
+
+def mutate(name: str, role: str, row: int, col: str, value: str, **kw: object) -> None:
+    mh, mr, eh, er = _copy()
+    if role == "mentor":
+        _set(mr, mh, row, col, value)
+    else:
+        _set(er, eh, row, col, value)
+    case(name, mentors=_csv(mh, mr), mentees=_csv(eh, er), **kw)  # type: ignore[arg-type]
+
+
+def define() -> None:
+    mh, mr, eh, er = _copy()
+    # ------------------------------------------------------------------ columns
+    case("missing_column_mentees",
+         mentees=_csv([c for c in eh if c != "skills_wanted"],
+                      [[v for c, v in zip(eh, r, strict=False) if c != "skills_wanted"] for r in er]))
+    case("missing_id_column",
+         mentors=_csv([c for c in mh if c != "id"], [r[1:] for r in mr]))
+    case("duplicated_column", mentors=_csv([*mh, "bio"], [[*r, "again"] for r in mr]))
+    case("blank_header_with_data", mentees=_csv([*eh, ""], [[*r, "x"] for r in er]))
+    case("missing_capacity_column_uses_default",
+         mentors=_csv(mh[:-1], [r[:-1] for r in mr]),
+         expected_json={"handling": "ok", "matched": 3})
+    # ---------------------------------------------------------------------- ids
+    mutate("duplicate_mentee_id", "mentee", 2, "id", "E1")
+    mutate("blank_mentor_id", "mentor", 1, "id", "")
+    mutate("id_shared_between_roles", "mentee", 3, "id", "M2")
+    # ---------------------------------------------------------------- choices
+    mutate("unknown_choice_value", "mentee", 0, "skills_wanted", "python;cobol")
+    mutate("synonym_and_case_accepted", "mentee", 0, "skills_wanted", " Node.JS ; STATS ",
+           expected_json={"handling": "ok", "matched": 4})
+    mutate("unknown_single_choice", "mentor", 2, "department", "Marketing")
+    mutate("unknown_ordinal_level", "mentee", 1, "seniority", "expert")
+    mutate("required_answer_skipped", "mentee", 2, "seniority", "")
+    # ----------------------------------------------------------------- likert
+    mutate("likert_out_of_range", "mentee", 0, "bf1", "7")
+    mutate("likert_non_numeric", "mentor", 0, "bf2", "agree")
+    mutate("likert_infinite", "mentor", 1, "bf1", "inf")
+    mutate("likert_decimal_comma_ok", "mentee", 3, "bf1", "3,5",
+           expected_json={"handling": "ok", "matched": 4})
+    # ----------------------------------------------------------- availability
+    mutate("availability_hour_25", "mentee", 0, "availability", "Mon 25:00-26:00")
+    mutate("availability_reversed", "mentee", 1, "availability", "Tue 14:00-12:00")
+    mutate("availability_overlapping_merged", "mentor", 0, "availability",
+           "Mon 18:00-20:00; Mon 19:00-21:00", expected_json={"handling": "ok", "matched": 4})
+    mutate("availability_unknown_day", "mentor", 1, "availability", "Funday 12:00-14:00")
+    mutate("availability_off_grid", "mentee", 2, "availability", "Thu 09:10-10:00")
+    mutate("availability_garbage", "mentee", 3, "availability", "evenings mostly")
+    mutate("timezone_unknown", "mentee", 0, "timezone", "Europe/Pariss")
+    mutate("timezone_missing", "mentor", 2, "timezone", "")
+    mutate("timezone_path_like", "mentee", 1, "timezone", "../../etc/passwd")
+    case("dst_switch_day_berlin", survey=BASE_SURVEY.replace("2026-01-12", "2026-03-29"),
+         expected_json={"handling": "ok", "matched": 4})
+    case("dst_switch_day_new_york", survey=BASE_SURVEY.replace("2026-01-12", "2026-03-08"),
+         expected_json={"handling": "ok", "matched": 4})
+    case("dst_fall_back_new_york", survey=BASE_SURVEY.replace("2026-01-12", "2026-11-01"),
+         expected_json={"handling": "ok", "matched": 4})
+    # --------------------------------------------------------------- capacity
+    mutate("capacity_negative", "mentor", 0, "capacity", "-1")
+    mutate("capacity_non_integer", "mentor", 1, "capacity", "1.5")
+    mutate("capacity_text", "mentor", 2, "capacity", "a few")
+    mutate("capacity_huge", "mentor", 2, "capacity", "1e9")
+    mh2, mr2, _, _ = _copy()
+    for r in mr2:
+        r[-1] = "0"
+    case("capacity_all_zero", mentors=_csv(mh2, mr2),
+         expected_json={"handling": "ok", "matched": 0, "reason": "no_mentors"})
+    # ------------------------------------------------------------ empty sides
+    case("mentees_header_only", mentees=_csv(eh, []),
+         expected_json={"handling": "ok", "matched": 0})
+    case("mentors_header_only", mentors=_csv(mh, []),
+         expected_json={"handling": "ok", "matched": 0})
+    case("mentees_file_empty", mentees="")
+    case("both_sides_empty", mentors=_csv(mh, []), mentees=_csv(eh, []),
+         expected_json={"handling": "ok", "matched": 0})
+    # ---------------------------------------------------------- forced/banned
+    every = [[e, m] for e in ("E1", "E2", "E3", "E4") for m in ("M1", "M2", "M3")]
+    case("every_pair_banned", options={"banned": every},
+         expected_json={"handling": "ok", "matched": 0})
+    case("forced_and_banned_same_pair", options={"forced": [["E1", "M1"]],
+                                                  "banned": [["E1", "M1"]]})
+    case("forced_over_capacity", options={"forced": [["E1", "M2"], ["E2", "M2"]]})
+    case("forced_unknown_id", options={"forced": [["E9", "M1"]]})
+    case("forced_mentee_twice", options={"forced": [["E1", "M1"], ["E1", "M2"]]})
+    case("min_load_infeasible", options={
+        "min_load": 1, "method": "ilp",
+        "banned": [["E1", "M2"], ["E2", "M2"], ["E3", "M2"], ["E4", "M2"]]})
+    case("quota_cannot_be_met", options={
+        "quotas": [{"side": "mentee", "members": [0, 1, 2, 3], "min_matched": 4,
+                    "name": "everyone"}],
+        "banned": [["E4", "M1"], ["E4", "M2"], ["E4", "M3"]]})
+    case("hungarian_with_min_load", options={"min_load": 1, "method": "hungarian"})
+    case("unknown_method", options={"method": "magic"})
+    case("min_score_nan", options={"min_score": "nan"})
+    # ------------------------------------------------------------ raw scores
+    case("scores_nan", options={"entry": "solve", "scores": [[0.5, "nan"], [0.1, 0.2]],
+                                "capacity": [1, 1]})
+    case("scores_plus_inf", options={"entry": "solve", "scores": [[0.5, "inf"], [0.1, 0.2]],
+                                     "capacity": [1, 1]})
+    case("scores_ragged", options={"entry": "solve", "scores": [[0.5, 0.1], [0.1]],
+                                   "capacity": [1, 1]})
+    case("scores_capacity_wrong_length", options={"entry": "solve",
+                                                  "scores": [[0.5, 0.1], [0.1, 0.3]],
+                                                  "capacity": [1, 1, 1]})
+    case("scores_capacity_negative", options={"entry": "solve",
+                                              "scores": [[0.5, 0.1], [0.1, 0.3]],
+                                              "capacity": [1, -2]})
+    case("scores_all_forbidden", options={"entry": "solve",
+                                          "scores": [["-inf", "-inf"], ["-inf", "-inf"]],
+                                          "capacity": [1, 1]},
+         expected_json={"handling": "ok", "matched": 0, "reason": "forbidden"})
+    # -------------------------------------------------------------- encodings
+    cp = _csv(eh, er).replace("Dee Mentee", "Dé Mentée").encode("cp1252")
+    case("mentees_cp1252", mentees=cp,
+         expected_json={"handling": "warns", "warning": "is not UTF-8", "matched": 4})
+    case("mentees_utf8_bom", mentees=b"\xef\xbb\xbf" + _csv(eh, er).encode(),
+         expected_json={"handling": "ok", "matched": 4})
+    case("mentors_blank_lines_above_header", mentors="\n\n" + _csv(mh, mr),
+         expected_json={"handling": "ok", "matched": 4})
+    case("mentors_binary_garbage", mentors=bytes(range(256)) * 4)
+    # ------------------------------------------------------------------- excel
+    case("excel_merged_header_rows", xlsx="merged")
+    case("excel_good_sheet", xlsx="good", expected_json={"handling": "ok", "matched": 4})
+    # ------------------------------------------------------------- long text
+    mutate("text_answer_100k_chars", "mentee", 0, "hopes", ("pipelines data " * 7000)[:100_000],
+           expected_json={"handling": "ok", "matched": 4})
+    mutate("name_100k_chars", "mentor", 0, "name", "A" * 100_000,
+           expected_json={"handling": "ok", "matched": 4})
+    mutate("bad_cell_100k_chars", "mentee", 0, "skills_wanted", "x" * 100_000)
+    mutate("likert_100k_digits", "mentor", 2, "bf1", "7" * 100_000)
+    # ---------------------------------------------------------------- formulas
+    mh3, mr3, eh3, er3 = _copy()
+    _set(mr3, mh3, 0, "id", '=HYPERLINK("http://evil.example","x")')
+    _set(er3, eh3, 0, "id", "@SUM(1+1)")
+    _set(er3, eh3, 1, "id", "+E2")
+    case("formula_like_ids", mentors=_csv(mh3, mr3), mentees=_csv(eh3, er3),
+         options={"entry": "cli"}, expected_json={"handling": "ok", "matched": 4,
+                                                  "no_formula_cells": True})
+    # ------------------------------------------------------------------ survey
+    case("survey_unknown_key", survey=BASE_SURVEY.replace(
+        'default_capacity = 1', 'default_capacity = 1\ncolour = "blue"'))
+    case("survey_wrong_type", survey=BASE_SURVEY.replace("slot_minutes = 30",
+                                                        'slot_minutes = "thirty"'))
+    case("survey_bad_toml", survey=BASE_SURVEY.replace("[survey]", "[survey"))
+    case("survey_unknown_question_kind", survey=BASE_SURVEY.replace('kind = "ordinal"',
+                                                                    'kind = "ordnial"'))
+    case("survey_criterion_unknown_question", survey=BASE_SURVEY.replace(
+        'question = "seniority"', 'question = "seniorty"'))
+    # --------------------------------------------------------------- cli path
+    case("cli_missing_file", options={"entry": "cli", "mentees": "nope.csv"})
+    case("cli_bad_capacity", mentors=_csv(mh, [[*r[:-1], "-3"] for r in mr]),
+         options={"entry": "cli"})
+
+
+def _write_xlsx(path: Path, kind: str) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    if kind == "merged":
+        ws.append(["Mentor intake 2026"] + [""] * (len(MENTOR_COLS) - 1))
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(MENTOR_COLS))
+        ws.append(MENTOR_COLS)
+    else:
+        ws.append(MENTOR_COLS)
+    for r in MENTORS:
+        ws.append(r)
+    wb.save(path)
+
+
+def build() -> None:
+    define()
+    for name, files in CASES.items():
+        folder = HERE / name
+        if folder.exists():
+            for f in folder.iterdir():
+                if f.name != "expected.txt":
+                    f.unlink()
+        folder.mkdir(exist_ok=True)
+        (folder / "survey.toml").write_text(files["survey.toml"], encoding="utf-8")
+        if files["xlsx"]:
+            _write_xlsx(folder / "mentors.xlsx", files["xlsx"])
+        else:
+            data = files["mentors.csv"]
+            (folder / "mentors.csv").write_bytes(data if isinstance(data, bytes)
+                                                 else data.encode())
+        data = files["mentees.csv"]
+        (folder / "mentees.csv").write_bytes(data if isinstance(data, bytes) else data.encode())
+        if files["options.json"] is not None:
+            (folder / "options.json").write_text(json.dumps(files["options.json"], indent=1))
+        if files["expected.json"] is not None:
+            (folder / "expected.json").write_text(json.dumps(files["expected.json"], indent=1))
+            if (folder / "expected.txt").exists():
+                (folder / "expected.txt").unlink()
+
+
+def pin() -> None:
+    sys.path.insert(0, str(HERE.parent))
+    from test_bad_inputs import run_case
+
+    for folder in sorted(p for p in HERE.iterdir() if p.is_dir() and p.name != "__pycache__"):
+        if (folder / "expected.json").exists() or (folder / "expected.txt").exists():
+            continue
+        outcome = run_case(folder)
+        if outcome.error is None:
+            print(f"{folder.name}: NO ERROR")
+            continue
+        text = f"{type(outcome.error).__name__}\n{outcome.error}\n"
+        (folder / "expected.txt").write_text(text, encoding="utf-8")
+        print(f"--- {folder.name}\n{text}")
+
+
+if __name__ == "__main__":
+    build()
+    if "--pin" in sys.argv:
+        pin()
+    _ = shutil  # kept for manual clean-ups
