@@ -43,10 +43,20 @@ class Prepared:
     min_score: float | None
     seed: int
     time_limit: float | None
+    mentee_ids: Any = None
+    mentor_ids: Any = None
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.source.shape
+
+    def mentee_label(self, i: int) -> str:
+        """Name mentee ``i`` in messages: its id when ids were given, else its index."""
+        return participant_label(self.mentee_ids, i)
+
+    def mentor_label(self, j: int) -> str:
+        """Name mentor ``j`` in messages: its id when ids were given, else its index."""
+        return participant_label(self.mentor_ids, j)
 
     def dense(self) -> NDArray[np.float64]:
         """Return the effective dense score matrix (bans and ``min_score`` applied).
@@ -82,6 +92,21 @@ class Prepared:
         return S
 
 
+def participant_label(ids: Any, k: int) -> str:
+    """Return ``repr(ids[k])`` when ``ids`` is given, else ``str(k)`` (a position).
+
+    Messages name participants by id only, never by any intake answer.
+
+    Examples
+    --------
+    >>> participant_label(None, 3), participant_label(["E1", "E2"], 1)
+    ('3', "'E2'")
+    """
+    if ids is None:
+        return str(k)
+    return repr(ids[k])
+
+
 def check_forced(prep: Prepared) -> None:
     """Raise :class:`InfeasibleError` when the forced pairs cannot all be made."""
     forced = prep.forced
@@ -90,14 +115,18 @@ def check_forced(prep: Prepared) -> None:
     mentees, counts = np.unique(forced[:, 0], return_counts=True)
     if (counts > 1).any():
         i = int(mentees[np.argmax(counts > 1)])
-        msg = f"`forced` gives mentee {i} more than one mentor; a mentee has at most one."
+        msg = (
+            f"`forced` gives mentee {prep.mentee_label(i)} more than one mentor; a mentee "
+            "has at most one."
+        )
         raise InfeasibleError(msg, constraint="forced")
     per_mentor = np.bincount(forced[:, 1], minlength=prep.shape[1])
     over = per_mentor > prep.capacity
     if over.any():
         j = int(np.argmax(over))
         msg = (
-            f"`forced` gives mentor {j} {per_mentor[j]} mentees but its capacity is "
+            f"`forced` gives mentor {prep.mentor_label(j)} {per_mentor[j]} mentees but its "
+            "capacity is "
             f"{prep.capacity[j]}."
         )
         raise InfeasibleError(msg, constraint="forced")
@@ -105,10 +134,12 @@ def check_forced(prep: Prepared) -> None:
     raw = prep.source.pair_scores(forced[:, 0], forced[:, 1])
     for (i, j), s in zip(forced.tolist(), np.asarray(raw).tolist(), strict=True):
         if (i, j) in banned:
-            msg = f"forced pair ({i}, {j}) is also banned; a pair cannot be both."
+            pair = f"({prep.mentee_label(i)}, {prep.mentor_label(j)})"
+            msg = f"forced pair {pair} is also banned; a pair cannot be both."
             raise InfeasibleError(msg, constraint="forced")
         if s == -np.inf:
-            msg = f"forced pair ({i}, {j}) is forbidden by a hard rule (score -inf)."
+            pair = f"({prep.mentee_label(i)}, {prep.mentor_label(j)})"
+            msg = f"forced pair {pair} is forbidden by a hard rule (score -inf)."
             raise InfeasibleError(msg, constraint="forced")
 
 
@@ -190,8 +221,16 @@ def unmatched_reasons(prep: Prepared, assignment: NDArray[np.int64]) -> NDArray:
 def library_versions() -> dict[str, str]:
     """Return the versions of Python, mentormatch and the numerical libraries used."""
     out = {"python": platform.python_version()}
-    for dist in ("mentormatch-opt", "numpy", "scipy", "pandas", "scikit-learn", "pulp",
-                 "highspy", "ortools"):
+    for dist in (
+        "mentormatch-opt",
+        "numpy",
+        "scipy",
+        "pandas",
+        "scikit-learn",
+        "pulp",
+        "highspy",
+        "ortools",
+    ):
         try:
             out[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:

@@ -55,6 +55,7 @@ import pulp
 from numpy.typing import NDArray
 
 from mentormatch.exceptions import InfeasibleError, SolverError, SolverFallbackWarning
+from mentormatch.solvers._common import participant_label
 
 try:  # pragma: no cover - exercised by whichever environment runs the tests
     import highspy as _highspy_mod
@@ -917,6 +918,7 @@ def ilp_assignment(
     group_caps: Any = None,
     time_limit: float | None = None,
     backend: str = "auto",
+    mentor_ids: Any = None,
 ) -> tuple[NDArray[np.int64], dict[str, Any]]:
     r"""Solve the matching as an integer programme over the allowed pairs.
 
@@ -976,7 +978,7 @@ def ilp_assignment(
     groups = resolve_quotas(quotas, n, m) + resolve_group_caps(group_caps, m)
     name = pick_backend(backend)
     model = _Model(S, capacity, forced, min_load, groups, name)
-    _precheck(model)
+    _precheck(model, mentor_ids)
     model.initial_candidates()
     t_build = time.perf_counter() - t0
     phases: list[dict[str, Any]] = []
@@ -1178,7 +1180,7 @@ def _bisect_fair(model: _Model, k: int, x0: NDArray, run_phase: Any,
     return float(vals[lo]), best, stopped
 
 
-def _precheck(model: _Model) -> None:
+def _precheck(model: _Model, mentor_ids: Any = None) -> None:
     """Cheap, precise messages for the most common infeasibilities."""
     allowed = model.allowed
     per_mentor = allowed.sum(axis=0)
@@ -1186,7 +1188,8 @@ def _precheck(model: _Model) -> None:
     if short.size:
         j = int(short[0])
         msg = (
-            f"`min_load` asks mentor {j} for {model.min_load[j]} mentees but only "
+            f"`min_load` asks mentor {participant_label(mentor_ids, j)} for "
+            f"{model.min_load[j]} mentees but only "
             f"{per_mentor[j]} mentees may be paired with it."
         )
         raise InfeasibleError(msg, constraint="min_load")

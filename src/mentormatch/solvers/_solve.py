@@ -31,8 +31,13 @@ __all__ = ["METHODS", "OBJECTIVES", "solve"]
 METHODS = ("auto", "hungarian", "ilp", "flow", "stable")
 OBJECTIVES = ("coverage", "total", "fair")
 
-#: Above this many cells of the capacity-expanded matrix, dense methods are not picked.
-DENSE_CELLS_LIMIT = 40_000_000
+#: Above this many cells of the capacity-expanded matrix, ``auto`` picks "flow" rather
+#: than "hungarian" (measured: flow is faster from about 1,000 x 200 with capacity 5 on;
+#: see benchmarks/RESULTS.md).
+DENSE_CELLS_LIMIT = 250_000
+#: An explicit ``method="hungarian"`` is refused above this many expanded cells (8 bytes
+#: each): the request would not fit in memory on an ordinary machine.
+HUNGARIAN_MAX_CELLS = 160_000_000
 #: Above this many mentee-mentor cells, a score source (not a dense matrix) goes to "flow".
 SOURCE_CELLS_LIMIT = 4_000_000
 
@@ -177,6 +182,8 @@ def solve(
     if time_limit is not None and not _as_float(time_limit, "time_limit") > 0:
         msg = f"`time_limit` must be a positive number of seconds; got {time_limit!r}."
         raise SolverError(msg)
+    mentee_ids_arr = _check_ids(mentee_ids, n, "mentee_ids")
+    mentor_ids_arr = _check_ids(mentor_ids, m, "mentor_ids")
     prep = Prepared(
         source=source,
         capacity=cap,
@@ -187,9 +194,9 @@ def solve(
         min_score=None if min_score is None else float(min_score),
         seed=int(seed),
         time_limit=None if time_limit is None else float(time_limit),
+        mentee_ids=None if mentee_ids is None else mentee_ids_arr,
+        mentor_ids=None if mentor_ids is None else mentor_ids_arr,
     )
-    mentee_ids_arr = _check_ids(mentee_ids, n, "mentee_ids")
-    mentor_ids_arr = _check_ids(mentor_ids, m, "mentor_ids")
     check_forced(prep)
 
     chosen, reason = _pick_method(method, prep)
@@ -205,11 +212,11 @@ def solve(
         assignment, status, info = res.assignment, res.status, dict(res.info)
         flow_stats, flow_bound = res.stats, res.bound
     elif chosen == "hungarian":
-        cells = n * int(cap.sum())
-        if cells > DENSE_CELLS_LIMIT * 4 and method == "hungarian":
+        cells = expanded_cells(n, cap)
+        if cells > HUNGARIAN_MAX_CELLS and method == "hungarian":
             gb = cells * 8 / 1e9
             msg = (
-                f"method='hungarian' would build a {n} x {int(cap.sum())} expanded matrix "
+                f"method='hungarian' would build a {n} x {cells // max(n, 1)} expanded matrix "
                 f"(about {gb:.1f} GB); use method='auto' or a sparse method instead."
             )
             raise SolverError(msg)
@@ -227,9 +234,12 @@ def solve(
         assignment, info = ilp_assignment(
             S, cap, objective, prep.forced, prep.min_load,
             quotas=quotas, group_caps=group_caps,
-            time_limit=prep.time_limit, backend=backend,
+            time_limit=prep.time_limit, backend=backend, mentor_ids=prep.mentor_ids,
         )
         status, flow_bound = info.pop("status"), info.pop("bound")
+        if status == "optimal":  # proven optimal by HiGHS: report the bound as reached
+            info["solver_bound"] = flow_bound
+            flow_bound = None
     total, pair_scores = objective_value(prep, assignment)
     reasons = unmatched_reasons(prep, assignment)
     elapsed = time.perf_counter() - t0
@@ -271,6 +281,11 @@ def solve(
     )
 
 
+def expanded_cells(n_mentees: int, capacity: np.ndarray) -> int:
+    """Cells of the capacity-expanded matrix (no mentor needs more seats than mentees)."""
+    return n_mentees * int(np.minimum(capacity, n_mentees).sum())
+
+
 def _as_float(value: Any, name: str) -> float:
     try:
         return float(value)
@@ -288,16 +303,16 @@ def _pick_method(method: str, prep: Prepared) -> tuple[str, str]:
     if prep.min_load is not None and prep.min_load.any():
         return "ilp", "min_load needs the integer programme"
     n, m = prep.shape
-    cells = n * int(prep.capacity.sum())
-    if cells > DENSE_CELLS_LIMIT:
-        return "flow", (
-            f"capacity-expanded matrix too large for dense methods ({cells} cells > "
-            f"{DENSE_CELLS_LIMIT}): sparse min-cost flow with pricing"
-        )
     if not isinstance(prep.source, DenseScores) and n * m > SOURCE_CELLS_LIMIT:
         return "flow", (
             f"score source too large to densify ({n * m} cells > {SOURCE_CELLS_LIMIT}): "
             "sparse min-cost flow with pricing"
+        )
+    cells = expanded_cells(n, prep.capacity)
+    if cells > DENSE_CELLS_LIMIT:
+        return "flow", (
+            f"capacity-expanded matrix of {cells} cells (> {DENSE_CELLS_LIMIT}): sparse "
+            "min-cost flow with pricing is faster there, and exact"
         )
     return "hungarian", "no side constraints: exact assignment on expanded columns"
 
