@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
 import sys
 import time
 import warnings
@@ -31,6 +30,7 @@ import pulp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _families import make_family
+from _results import replace_section
 
 from mentormatch import solve
 from mentormatch.solvers._ilp import Quota
@@ -288,14 +288,7 @@ def write_section(ilp_rows, peer_rows, peer_size, stable_rows, command: str) -> 
                   else f"{r['matching_s']:.2f}")
         lines.append(f"| {r['size']} | {r['matched']} | {same} | {r['ours_s']:.2f} | "
                      f"{theirs} | {r['price']:.3f} | {r['ratio']:.4f} |")
-    section = "\n".join(lines) + "\n\n"
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^## {re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    replace_section("\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
 import statistics
 import sys
 import time
@@ -27,6 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _families import make_family
+from _results import replace_section
 
 from mentormatch import solve
 from mentormatch.rematch import Unmatch, rematch
@@ -91,14 +91,7 @@ def write_section(rows: list[dict], command: str) -> None:
             f"{r['ended']} | {r['added']} | {r['full']:.3f} ({r['method']}) | "
             f"{r['rematch']:.3f} | {r['ratio']:.1f}x |"
         )
-    section = "\n".join(lines) + "\n"
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^## {SECTION}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    replace_section("\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> None:

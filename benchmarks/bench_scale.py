@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _results import replace_section
 
 HERE = Path(__file__).resolve().parent
 SEED = 0
@@ -243,15 +244,7 @@ def write_results_md(table: str, path: Path, command: str) -> None:
         "--repeats 3`, `... --sizes 20000x4000 --peers mm` and `--peers scipy`, "
         f"`... --sizes 100000x20000 --peers mm`; last run: `{command}`.\n\n"
     )
-    section = head + table + "\n\n" + NOTES
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    start = text.find("## Scale")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end < 0 else text[end:])
-    path.write_text(text)
+    replace_section(head + table + "\n\n" + NOTES, path)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _families import make_family  # noqa: E402
+from _results import replace_section  # noqa: E402
 
 PEERS = ("mm-flow", "mm-auto", "scipy", "ortools", "pulp-cbc", "networkx", "matching")
 FAMILY_NAMES = ("popular", "uniform")
@@ -320,14 +321,7 @@ def make_table(results: dict) -> str:
 
 
 def write_results_md(table: str, path: Path) -> None:
-    text = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    start = text.find("## Solvers")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + table + (text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + table
-    path.write_text(text)
+    replace_section(table, path)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from _results import replace_section
 
 from mentormatch.datasets import make_cohort
 from mentormatch.datasets._history import make_history
@@ -103,14 +103,7 @@ def write_section(rows: list[dict], command: str, n_new: int) -> None:
             f"{r['e_tuned'] / r['e_true']:.1%} | {r['e_ipw'] / r['e_true']:.1%} | "
             f"{r['t_hist']:.1f} | {r['t_fit']:.2f} |"
         )
-    section = "\n".join(lines) + "\n"
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^## {SECTION}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    replace_section("\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> None:
