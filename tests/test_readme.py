@@ -1,0 +1,27 @@
+"""Every Python example in the README runs, and its stated results hold."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_python_examples_run():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    assert blocks, "the README should show Python usage"
+    for code in blocks:
+        namespace: dict = {}
+        exec(compile(code, str(README), "exec"), namespace)
+        m = namespace["m"]
+        assert repr(m).startswith("Matching(matched=319/400")  # as the comment says
+        assert "gap=0" in repr(m) and "method='hungarian'" in repr(m)
+
+
+def test_readme_starts_with_the_two_commands():
+    lines = README.read_text(encoding="utf-8").splitlines()
+    commands = [ln for ln in lines[:8] if ln.startswith("python3 -m venv")]
+    assert len(commands) == 2
+    assert commands[0].endswith("mentormatch demo")
+    assert "pytest" in commands[1]
