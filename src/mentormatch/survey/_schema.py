@@ -331,44 +331,45 @@ class Survey(_Model):
             raise ValueError(msg)
         kinds = {q.name: q.kind for q in self.questions}
         for c in self.criteria:
-            if c.question not in kinds:
-                msg = f"criterion {c.name!r} refers to unknown question {c.question!r}"
-                raise ValueError(msg)
-            allowed = CRITERION_QUESTION_KINDS[c.kind]
-            if kinds[c.question] not in allowed:
-                msg = (
-                    f"criterion {c.name!r} of kind {c.kind!r} needs a question of kind "
-                    f"{' or '.join(allowed)}; {c.question!r} is {kinds[c.question]!r}"
-                )
-                raise ValueError(msg)
-            if c.kind != "preference" and not _asked_of_both(self.question(c.question)):
-                msg = (
-                    f"criterion {c.name!r} compares question {c.question!r} across the two "
-                    "roles, so the question needs a column for both (`column`, or "
-                    "`mentor_column` and `mentee_column`)"
-                )
-                raise ValueError(msg)
+            self._check_reference(
+                f"criterion {c.name!r}", c.kind, c.question, kinds,
+                CRITERION_QUESTION_KINDS, one_sided_ok=c.kind == "preference",
+            )
         for r in self.rules:
-            if r.question not in kinds:
-                msg = f"rule {r.label!r} refers to unknown question {r.question!r}"
-                raise ValueError(msg)
-            allowed = RULE_QUESTION_KINDS[r.kind]
-            if kinds[r.question] not in allowed:
-                msg = (
-                    f"rule {r.label!r} of kind {r.kind!r} needs a question of kind "
-                    f"{' or '.join(allowed)}; {r.question!r} is {kinds[r.question]!r}"
-                )
-                raise ValueError(msg)
-            if r.kind not in ("avoid", "require_value") and not _asked_of_both(
-                self.question(r.question)
-            ):
-                msg = (
-                    f"rule {r.label!r} compares question {r.question!r} across the two "
-                    "roles, so the question needs a column for both (`column`, or "
-                    "`mentor_column` and `mentee_column`)"
-                )
-                raise ValueError(msg)
+            self._check_reference(
+                f"rule {r.label!r}", r.kind, r.question, kinds, RULE_QUESTION_KINDS,
+                one_sided_ok=r.kind in ("avoid", "require_value"),
+            )
         return self
+
+    def _check_reference(
+        self,
+        what: str,
+        kind: str,
+        question: str,
+        kinds: Mapping[str, str],
+        accepted: Mapping[str, tuple[str, ...]],
+        *,
+        one_sided_ok: bool,
+    ) -> None:
+        """Check that a criterion or rule names a known question it can use."""
+        if question not in kinds:
+            msg = f"{what} refers to unknown question {question!r}"
+            raise ValueError(msg)
+        allowed = accepted[kind]
+        if kinds[question] not in allowed:
+            msg = (
+                f"{what} of kind {kind!r} needs a question of kind "
+                f"{' or '.join(allowed)}; {question!r} is {kinds[question]!r}"
+            )
+            raise ValueError(msg)
+        if not one_sided_ok and not _asked_of_both(self.question(question)):
+            msg = (
+                f"{what} compares question {question!r} across the two "
+                "roles, so the question needs a column for both (`column`, or "
+                "`mentor_column` and `mentee_column`)"
+            )
+            raise ValueError(msg)
 
     # ---------------------------------------------------------------- accessors
     def question(self, name: str) -> Question:
