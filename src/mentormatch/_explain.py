@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from mentormatch._scores import ScoreSource
+from mentormatch._validation import positions_by_id
 from mentormatch.exceptions import InfeasibleError, MentorMatchError
 from mentormatch.matching import Matching
 
@@ -85,8 +86,8 @@ def _check_reproducible(matching: Matching, what: str) -> ScoreSource:
 
 def _banned_indices(matching: Matching) -> list[tuple[int, int]]:
     out = [(int(a), int(b)) for a, b in _options(matching).get("banned") or ()]
-    mentees = {str(v): k for k, v in enumerate(matching.mentee_ids.tolist())}
-    mentors = {str(v): k for k, v in enumerate(matching.mentor_ids.tolist())}
+    mentees = positions_by_id(matching.mentee_ids.tolist())
+    mentors = positions_by_id(matching.mentor_ids.tolist())
     for a, b in sorted(matching.bans, key=str):
         if str(a) in mentees and str(b) in mentors:
             out.append((mentees[str(a)], mentors[str(b)]))

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from mentormatch._validation import positions_by_id
 from mentormatch.exceptions import UnknownIdError
 from mentormatch.matching import Matching
 from mentormatch.scoring import Scorer
@@ -94,8 +95,8 @@ def match(
 
 
 def _to_index(pairs: Iterable[tuple[Any, Any]], cohort: Cohort, name: str) -> list[tuple[int, int]]:
-    mentee_pos = {str(v): k for k, v in enumerate(cohort.mentee_ids.tolist())}
-    mentor_pos = {str(v): k for k, v in enumerate(cohort.mentor_ids.tolist())}
+    mentee_pos = positions_by_id(cohort.mentee_ids.tolist())
+    mentor_pos = positions_by_id(cohort.mentor_ids.tolist())
     out = []
     for pair in pairs:
         mentee, mentor = pair

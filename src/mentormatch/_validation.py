@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from mentormatch.exceptions import SolverError
 
-__all__ = ["check_capacity", "check_choice", "check_min_load", "check_pairs"]
+__all__ = [
+    "check_capacity",
+    "check_choice",
+    "check_min_load",
+    "check_pairs",
+    "positions_by_id",
+]
 
 
 def check_choice(value: str, options: Iterable[str], name: str) -> str:
@@ -140,3 +147,17 @@ def check_min_load(
         msg = f"`min_load` must hold non-negative integers; got {arr.tolist()[:5]}."
         raise SolverError(msg)
     return np.minimum(arr.astype(np.int64), capacity)
+
+
+def positions_by_id(ids: Iterable[Any]) -> dict[str, int]:
+    """Map each participant id (as text) to its position.
+
+    Ids are compared as text so that ``7`` and ``"7"`` name the same participant, the way
+    they do after a round trip through CSV.
+
+    Examples
+    --------
+    >>> positions_by_id(["E1", "E2"])
+    {'E1': 0, 'E2': 1}
+    """
+    return {str(v): k for k, v in enumerate(ids)}

@@ -26,6 +26,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from mentormatch._io import matching_table, write_csv
 from mentormatch._scores import DenseScores, ScoreSource, check_score_matrix
+from mentormatch._validation import positions_by_id
 from mentormatch.exceptions import EventError, IntakeError, MentorMatchError, SolverError
 from mentormatch.matching import Matching
 from mentormatch.solvers._common import Prepared, unmatched_reasons
@@ -268,8 +269,8 @@ class _State:
             "mentor": {v: k for k, v in enumerate(self.mentor_ids)},
         }
         self.pos_str = {
-            "mentee": {str(v): k for k, v in enumerate(self.mentee_ids)},
-            "mentor": {str(v): k for k, v in enumerate(self.mentor_ids)},
+            "mentee": positions_by_id(self.mentee_ids),
+            "mentor": positions_by_id(self.mentor_ids),
         }
 
     def find(self, pid: Any, role: str) -> int | None:

@@ -18,6 +18,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from mentormatch._validation import positions_by_id
 from mentormatch.exceptions import HistoryError
 
 __all__ = ["WeightTuner", "check_outcome", "compare_weights", "ipw_weights", "tune_files"]
@@ -601,8 +602,8 @@ def tune_files(
         if col not in hist.columns:
             msg = f"{name}: missing column {col!r}; got {list(hist.columns)}."
             raise HistoryError(msg)
-    e_pos = {str(v): k for k, v in enumerate(cohort.mentee_ids.tolist())}
-    m_pos = {str(v): k for k, v in enumerate(cohort.mentor_ids.tolist())}
+    e_pos = positions_by_id(cohort.mentee_ids.tolist())
+    m_pos = positions_by_id(cohort.mentor_ids.tolist())
     rows, cols = [], []
     for k, (e, m) in enumerate(zip(hist["mentee_id"], hist["mentor_id"], strict=True)):
         if str(e) not in e_pos:
