@@ -8,6 +8,7 @@ over the dense matrix.
 from __future__ import annotations
 
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mentormatch._scores import DenseScores
+from mentormatch.datasets import demo_paths, make_cohort
 from mentormatch.exceptions import SolverError
+from mentormatch.scoring import CohortScores
 from mentormatch.solvers._common import Prepared
 from mentormatch.solvers._flow import flow_assignment
 from mentormatch.solvers._solve import solve
+from mentormatch.survey import Survey, load_cohort
 from strategies import Problem, medium_problems
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -318,3 +322,55 @@ def test_every_price_rule_certifies(problem: Problem, objective: str, rule: str)
                          res.stats["coverage_offset"], problem.forced, problem.banned,
                          problem.min_score)
     assert B - got <= tol
+
+
+# ------------------------------------------------- compiled score sources (sparse scan)
+@lru_cache(maxsize=8)
+def _compiled_source(seed: int) -> CohortScores:
+    survey = Survey.load(demo_paths()["survey"])
+    mentors, mentees = make_cohort(90, 24, seed=seed)
+    return CohortScores(survey, load_cohort(survey, mentors, mentees), engine="compiled")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 3),
+    objective=st.sampled_from(["coverage", "total"]),
+    data=st.data(),
+)
+def test_flow_on_compiled_source_matches_hungarian(seed: int, objective: str,
+                                                   data: st.DataObject) -> None:
+    # the source keeps each row's best pairs itself; bans, min_score, forced pairs and a
+    # small store (truncated rows, read again when they could improve) are applied on top
+    src = _compiled_source(seed)
+    assert src.sparse_scan
+    n, m = src.shape
+    S = src.block(np.arange(n))
+    cap = np.asarray(data.draw(st.lists(st.integers(0, 3), min_size=m, max_size=m)))
+    fin = np.argwhere(np.isfinite(S))
+    picks = data.draw(st.lists(st.integers(0, len(fin) - 1), max_size=12, unique=True))
+    banned = [tuple(fin[t]) for t in picks[1:]]
+    forced = []
+    if picks and data.draw(st.booleans()) and cap[fin[picks[0]][1]] > 0:
+        forced = [tuple(fin[picks[0]])]
+    min_score = data.draw(st.sampled_from([None, 0.2, 0.35]))
+    problem = Problem(S, cap, forced=tuple(forced), banned=tuple(banned), min_score=min_score)
+    ref = solve(S, cap, method="hungarian", objective=objective, **problem.kwargs())
+    stored = data.draw(st.sampled_from([n * m, 3 * n, n]))
+    res = flow_assignment(_prep(src, cap, objective, forced, banned, min_score),
+                          k=data.draw(st.integers(1, 4)), r=data.draw(st.integers(1, 4)),
+                          max_stored=stored)
+    value = float(sum(S[i, j] for i, j in enumerate(res.assignment.tolist()) if j >= 0))
+    tol = 1e-8 * (1 + np.abs(S[np.isfinite(S)]).sum())
+    assert res.status == "optimal"
+    assert value == pytest.approx(ref.objective, abs=tol)
+    got = res.assignment
+    assert (np.bincount(got[got >= 0], minlength=m) <= cap).all()
+    for i, j in forced:
+        assert got[i] == j
+    for i, j in banned:
+        assert got[i] != j or (i, j) in set(forced)
+    B = recomputed_bound(S, cap, objective, got, res.stats["prices"],
+                         res.stats["coverage_offset"], forced, banned, min_score)
+    assert ref.objective - tol <= B
+    assert B - value <= tol

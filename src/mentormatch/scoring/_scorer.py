@@ -11,11 +11,25 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from mentormatch.exceptions import SurveyError
+from mentormatch.scoring._compiled import (
+    Masks,
+    Program,
+    best_rows,
+    column_masks,
+    compile_program,
+    level_codes,
+    score_rows,
+)
 from mentormatch.survey._intake import Cohort, Feature
 from mentormatch.survey._parsers import ChoiceVocabulary
 from mentormatch.survey._schema import Criterion, Rule, Survey
 
-__all__ = ["CohortScores", "Scorer"]
+__all__ = ["COMPILED_MIN_PAIRS", "ENGINES", "CohortScores", "Scorer"]
+
+ENGINES = ("auto", "numpy", "compiled")
+#: cohorts with at least this many pairs are scored by the compiled kernel under
+#: ``engine="auto"`` (smaller ones do not repay its one-off compilation)
+COMPILED_MIN_PAIRS = 20_000_000
 
 
 def _dense(x: Any) -> NDArray[np.float64]:
@@ -89,18 +103,6 @@ def _bits(mat: Any) -> NDArray[np.unsignedinteger] | None:
     rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
     np.bitwise_or.at(out, rows, np.left_shift(np.uint64(1), csr.indices.astype(np.uint64)))
     return out.astype(width)
-
-
-def _level_codes(values: NDArray, n_levels: int) -> NDArray[np.intp] | None:
-    """Integer levels (``n_levels`` for NaN) of an ordinal answer vector, or None."""
-    v = np.asarray(values, dtype=np.float64)
-    nan = np.isnan(v)
-    fin = v[~nan]
-    if fin.size and (np.any(fin != np.round(fin)) or fin.min() < 0 or fin.max() >= n_levels):
-        return None
-    out = np.full(v.size, n_levels, dtype=np.intp)
-    out[~nan] = fin.astype(np.intp)
-    return out
 
 
 def _shared_slots(e: NDArray, m: NDArray, rows: NDArray[np.intp], cols: NDArray[np.intp],
@@ -234,8 +236,8 @@ class _Prepared:
             # answers are level indices: tabulate the score of every (mentee, mentor)
             # level pair (last index = missing) and gather instead of computing per cell
             n_lv = len(feat.vocabulary)
-            self.e_code = _level_codes(self.e, n_lv) if self.e is not None else None
-            self.m_code = _level_codes(self.m, n_lv) if self.m is not None else None
+            self.e_code = level_codes(self.e, n_lv) if self.e is not None else None
+            self.m_code = level_codes(self.m, n_lv) if self.m is not None else None
             if self.e_code is not None and self.m_code is not None:
                 lv = np.append(np.arange(n_lv, dtype=np.float64), np.nan)
                 self.table = self._gap(lv, lv)
@@ -352,8 +354,8 @@ class _PreparedRule:
         self.table: NDArray[np.bool_] | None = None
         if rule.kind == "gap":
             n_lv = len(feat.vocabulary)
-            self.e_code = _level_codes(feat.mentee, n_lv) if feat.mentee is not None else None
-            self.m_code = _level_codes(feat.mentor, n_lv) if feat.mentor is not None else None
+            self.e_code = level_codes(feat.mentee, n_lv) if feat.mentee is not None else None
+            self.m_code = level_codes(feat.mentor, n_lv) if feat.mentor is not None else None
             if self.e_code is not None and self.m_code is not None:
                 lv = np.arange(n_lv + 1, dtype=np.float64)
                 d = lv[None, :] - lv[:, None]
@@ -442,7 +444,10 @@ class CohortScores:
         The encoded participants.
     """
 
-    def __init__(self, survey: Survey, cohort: Cohort) -> None:
+    def __init__(self, survey: Survey, cohort: Cohort, engine: str = "auto") -> None:
+        if engine not in ENGINES:
+            msg = f"`engine` must be one of {ENGINES}; got {engine!r}."
+            raise SurveyError(msg)
         self.survey = survey
         self.cohort = cohort
         self.shape: tuple[int, int] = (cohort.n_mentees, cohort.n_mentors)
@@ -453,6 +458,18 @@ class CohortScores:
             _PreparedRule(r, cohort.features[r.question], cohort) for r in survey.rules
         ]
         self.criteria: tuple[str, ...] = tuple(c.name for c in survey.criteria)
+        self._program: Program | None = None
+        self._masks: Masks | None = None
+        if engine == "compiled" or (
+            engine == "auto" and self.shape[0] * self.shape[1] >= COMPILED_MIN_PAIRS
+        ):
+            self._program = compile_program(self._crit, self._rules, *self.shape)
+            if self._program is None and engine == "compiled":
+                msg = ("this survey holds a criterion or rule the compiled engine cannot "
+                       "express (non-integer levels, or weighted answers); use "
+                       "engine='numpy'.")
+                raise SurveyError(msg)
+        self.engine = "compiled" if self._program is not None else "numpy"
 
     def fingerprint(self) -> str:
         """Hash of the cohort and survey (weights included)."""
@@ -464,6 +481,15 @@ class CohortScores:
         rows = np.asarray(rows, dtype=np.intp)
         cols = (np.arange(self.shape[1], dtype=np.intp) if cols is None
                 else np.asarray(cols, dtype=np.intp))
+        if self._program is not None and (
+            cols.size < 2 or np.unique(cols).size == cols.size
+        ):
+            everyone = cols.size == self.shape[1] and bool(
+                np.array_equal(cols, np.arange(cols.size)))
+            if everyone and self._masks is None:  # reused by every full-width block
+                self._masks = column_masks(self._program, cols.astype(np.int64))
+            return score_rows(self._program, self.shape[1], rows, cols,
+                              self._masks if everyone else None)
         memo: dict = {}  # products shared by criteria and rules within this call
         shape = (rows.size, cols.size)
         num: NDArray | None = None
@@ -506,6 +532,30 @@ class CohortScores:
         if forbidden is not None:
             np.copyto(total, -np.inf, where=forbidden)
         return total
+
+    @property
+    def sparse_scan(self) -> bool:
+        """Whether :meth:`best_pairs` is available (the compiled engine)."""
+        return self._program is not None
+
+    def best_pairs(self, rows: NDArray[np.intp], cols: NDArray[np.intp], per_row: int
+                   ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]:
+        """Each row's best ``per_row`` allowed pairs among ``cols``, never dense.
+
+        Returns ``(counts, positions, scores, trunc, lo, hi)`` as
+        :func:`mentormatch.scoring._compiled.best_rows` does. Only with the compiled
+        engine (see :attr:`sparse_scan`).
+        """
+        if self._program is None:
+            msg = "best_pairs needs the compiled engine (engine='compiled' or 'auto')."
+            raise SurveyError(msg)
+        cols = np.asarray(cols, dtype=np.int64)
+        everyone = cols.size == self.shape[1] and bool(
+            np.array_equal(cols, np.arange(cols.size)))
+        if everyone and self._masks is None:
+            self._masks = column_masks(self._program, cols)
+        return best_rows(self._program, self.shape[1], rows, cols, per_row,
+                         self._masks if everyone else None)
 
     def pair_scores(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
         """Return the total scores of the pairs ``(rows[k], cols[k])``."""

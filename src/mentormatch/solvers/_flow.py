@@ -20,6 +20,7 @@ from ortools.graph.python import min_cost_flow
 
 from mentormatch.exceptions import SolverError
 from mentormatch.solvers._common import Prepared
+from mentormatch.solvers._store import StoreBuilder, col_top, lookup, price_rows, row_top
 
 __all__ = ["FlowResult", "flow_assignment"]
 
@@ -67,6 +68,7 @@ def flow_assignment(
     block_cells: int = 1 << 22,
     max_rounds: int = 50,
     add_per_row: int | None = None,
+    max_stored: int = 200_000_000,
 ) -> FlowResult:
     r"""Solve the capacity-constrained assignment exactly on a sparse candidate graph.
 
@@ -86,6 +88,11 @@ def flow_assignment(
         Most solve-and-price rounds.
     add_per_row : int, optional
         Most improving pairs added per mentee and round (default ``k``).
+    max_stored : int, default=200_000_000
+        Most allowed pairs kept in memory (12 bytes each) after the one pass over the
+        scores, so that pricing rounds do not score them again. Each mentee keeps at
+        most ``max(k, max_stored // n_mentees)`` of its best ones; a mentee whose
+        left-out pairs could still improve the matching is scored again.
 
     Returns
     -------
@@ -117,8 +124,9 @@ def flow_assignment(
 
         B(p) = \sum_i \max\bigl(0, \max_j (w_{ij} - p_j)\bigr) + \sum_j c_j p_j .
 
-    1. Candidates: each mentee's ``k`` best mentors and each mentor's ``r`` best
-       mentees, found in one pass over row blocks.
+    1. One pass over row blocks of scores keeps every allowed pair (finite score),
+       at most ``max_stored`` in all, in a sparse store. Candidates: each mentee's
+       ``k`` best mentors and each mentor's ``r`` best mentees in the store.
     2. The problem on the candidates is solved exactly with OR-Tools' min-cost flow
        (scores scaled to integers; for ``"coverage"`` a maximum flow of minimum cost).
     3. Prices: optimal duals of the candidate problem, with
@@ -131,12 +139,12 @@ def flow_assignment(
        :math:`p_m \le w_{im} - w_{ik} + p_k`); they leave fewer pruned pairs looking
        profitable than the least ones, which are the fallback.
     4. Pricing: a pruned pair can improve the matching only if
-       :math:`w_{ij} - p_j > u_i`. Each pruned pair's value is at most the smaller of
-       its mentee's ``k``-th and its mentor's ``r``-th best value, which rules out most
-       mentees at once; the rest are priced exactly, block by block. Improving pairs join
-       the candidates and the flow is solved again, until none is left.
+       :math:`w_{ij} - p_j > u_i`. Every stored pair is tested; a mentee whose store
+       was truncated at value :math:`t_i` is read from the scores again only when
+       :math:`t_i - \min_j p_j > u_i`. Improving pairs join the candidates and the
+       flow is solved again, until none is left.
     5. Certificate: :math:`B(p)` is computed in floating point from the final prices
-       (over all pairs, using the block bound for mentees ruled out in step 4). Then
+       (over all pairs, with the truncation bound for mentees not read again). Then
        ``bound = forced score + B(p) - M * (pairs made)``, and ``gap = bound -
        objective`` is 0 up to rounding when the matching is optimal.
 
@@ -158,12 +166,12 @@ def flow_assignment(
         msg = "method='flow' cannot enforce `min_load`; use method='ilp' or 'auto'."
         raise SolverError(msg)
     for name, value in (("k", k), ("r", r), ("block_cells", block_cells),
-                        ("max_rounds", max_rounds)):
+                        ("max_rounds", max_rounds), ("max_stored", max_stored)):
         if int(value) < 1:
             msg = f"`{name}` must be a positive integer; got {value!r}."
             raise SolverError(msg)
     return _FlowSolver(prep, int(k), int(r), int(block_cells), int(max_rounds),
-                       int(add_per_row or k)).run()
+                       int(add_per_row or k), max_stored=int(max_stored)).run()
 
 
 class _FlowSolver:
@@ -171,7 +179,7 @@ class _FlowSolver:
 
     def __init__(
         self, prep: Prepared, k: int, r: int, block_cells: int, max_rounds: int,
-        add_per_row: int, price_rule: str = "high",
+        add_per_row: int, price_rule: str = "high", max_stored: int = 200_000_000,
     ) -> None:
         self.prep = prep
         self.k, self.r = k, r
@@ -179,6 +187,7 @@ class _FlowSolver:
         self.max_rounds = max_rounds
         self.add_per_row = max(1, add_per_row)
         self.price_rule = price_rule
+        self.max_stored = max_stored
         self.coverage = prep.objective == "coverage"
         n, m = prep.shape
         self.n, self.m = n, m
@@ -235,85 +244,50 @@ class _FlowSolver:
 
     # --------------------------------------------------------------------- phases
     def _scan_candidates(self) -> None:
-        """One pass over all blocks: row top-k, column top-r and the score range."""
+        """One pass over all blocks: the pair store, then row top-k and column top-r."""
         t0 = time.perf_counter()
         kk = min(self.k, self.mu)
         rr = min(self.r, self.nf)
-        lo, hi = np.inf, -np.inf
-        pairs_i: list[NDArray] = []
-        pairs_j: list[NDArray] = []
-        pairs_v: list[NDArray] = []
-        thr_row = np.full(self.nf, -np.inf)
-        theta: NDArray | None = None
-        pool_v = np.empty(0)
-        pool_i = np.empty(0, dtype=np.intp)
-        pool_j = np.empty(0, dtype=np.intp)
-        for loc, S in self._blocks(np.arange(self.nf, dtype=np.intp)):
-            if not S.size:
-                continue
-            b_hi = float(S.max())
-            if np.isnan(b_hi) or b_hi == np.inf:
-                msg = (
-                    "the score source must return finite scores or -inf (forbidden); "
-                    f"got NaN or +inf among mentees {int(self.rows[loc[0]])} to "
-                    f"{int(self.rows[loc[-1]])}."
-                )
-                raise SolverError(msg)
-            if self.coverage:
-                hi = max(hi, b_hi)
-                b_lo = float(S.min())
-                if b_lo == -np.inf:
-                    b_lo = float(np.where(np.isneginf(S), np.inf, S).min())
-                lo = min(lo, b_lo)
-            # each mentee's best kk mentors
-            if kk < self.mu:
-                idx = np.argpartition(S, self.mu - kk, axis=1)[:, self.mu - kk :]
-                vals = np.take_along_axis(S, idx, axis=1)
-                thr_row[loc] = vals.min(axis=1)
-            else:
-                idx = np.broadcast_to(np.arange(self.mu), S.shape)
-                vals = S
-            ok = np.isfinite(vals)
-            pairs_i.append(np.broadcast_to(loc[:, None], idx.shape)[ok])
-            pairs_j.append(idx[ok])
-            pairs_v.append(vals[ok])
-            # each mentor's best rr mentees so far: entries above the column's current
-            # rr-th best value join a pool, pruned back to rr per column now and then
-            if theta is None:
-                b = S.shape[0]
-                if b > rr:
-                    idx0 = np.argpartition(S, b - rr, axis=0)[b - rr :]
-                    pool_v = np.take_along_axis(S, idx0, axis=0).ravel()
-                    pool_i = loc[idx0].ravel()
-                    pool_j = np.broadcast_to(np.arange(self.mu), idx0.shape).ravel()
-                else:
-                    pool_v = S.ravel()
-                    pool_i = np.repeat(loc, self.mu)
-                    pool_j = np.tile(np.arange(self.mu), loc.size)
-                pool_v, pool_i, pool_j, theta = _prune_columns(
-                    pool_v, pool_i, pool_j, rr, self.mu)
-            else:
-                bi, bj = np.nonzero(np.greater(S, theta[None, :]))
-                if bi.size:
-                    pool_v = np.concatenate([pool_v, S[bi, bj]])
-                    pool_i = np.concatenate([pool_i, loc[bi]])
-                    pool_j = np.concatenate([pool_j, bj])
-                    if pool_v.size > 3 * rr * self.mu:
-                        pool_v, pool_i, pool_j, theta = _prune_columns(
-                            pool_v, pool_i, pool_j, rr, self.mu)
-        if theta is not None:
-            pool_v, pool_i, pool_j, theta = _prune_columns(pool_v, pool_i, pool_j, rr, self.mu)
-            ok = np.isfinite(pool_v)
-            pairs_i.append(pool_i[ok])
-            pairs_j.append(pool_j[ok])
-            pairs_v.append(pool_v[ok])
-        thr_col = theta if theta is not None else np.full(self.mu, -np.inf)
-        ci = np.concatenate(pairs_i).astype(np.int64)
-        cj = np.concatenate(pairs_j).astype(np.int64)
-        cv = np.concatenate(pairs_v)
-        keys, first = np.unique(ci * self.mu + cj, return_index=True)
-        self.keys = keys
-        self.cand_s = cv[first]
+        per_row = max(kk, self.add_per_row, self.max_stored // max(1, self.nf))
+        builder = StoreBuilder(self.nf, self.mu, per_row)
+        src = self.prep.source
+        if getattr(src, "sparse_scan", False):  # the source keeps the best pairs itself
+            step = max(1, self.block_cells // builder.per_row)  # kept cells per block
+            for start in range(0, self.nf, step):
+                loc = np.arange(start, min(self.nf, start + step), dtype=np.intp)
+                counts, pc, pv, trunc, lo, hi = src.best_pairs(  # type: ignore[attr-defined]
+                    self.rows[loc], self.cols, builder.per_row)
+                if self.filtered or not self.coverage:
+                    counts, pc, pv = self._filter_kept(loc, counts, pc, pv)
+                builder.add_kept(loc, counts, pc, pv, trunc, lo, hi)
+        else:
+            for loc, S in self._blocks(np.arange(self.nf, dtype=np.intp)):
+                bad = builder.add(loc, S)
+                if bad.any():
+                    first = loc[np.flatnonzero(bad)]
+                    msg = (
+                        "the score source must return finite scores or -inf (forbidden); "
+                        f"got NaN or +inf among mentees {int(self.rows[first[0]])} to "
+                        f"{int(self.rows[first[-1]])}."
+                    )
+                    raise SolverError(msg)
+        store = self.store = builder.finish()
+        self.stats["stored_pairs"] = store.nnz
+        self.stats["stored_per_row"] = builder.per_row
+        self.stats["truncated_rows"] = int(np.isfinite(store.trunc).sum())
+        top_j = np.empty((self.nf, kk), dtype=np.int64)
+        top_i = np.empty((self.mu, rr), dtype=np.int64)
+        if kk and rr:
+            row_top(store.indptr, store.cols, store.vals, kk, top_j)
+            col_top(store.indptr, store.cols, store.vals, self.mu, rr, top_i)
+        ok_j = top_j >= 0
+        ok_i = top_i >= 0
+        ci = np.concatenate([np.nonzero(ok_j)[0], top_i[ok_i]]).astype(np.int64)
+        cj = np.concatenate([top_j[ok_j], np.nonzero(ok_i)[0]]).astype(np.int64)
+        self.keys = np.unique(ci * self.mu + cj)
+        self.cand_s = lookup(store.indptr, store.cols, store.vals,
+                             self.keys // self.mu, self.keys % self.mu)
+        lo, hi = store.lo, store.hi
         self.lo, self.hi = lo, hi
         if self.coverage:
             finite_any = np.isfinite(hi)
@@ -322,11 +296,33 @@ class _FlowSolver:
             )
         else:
             self.M = 0.0
-        self.thr_row = thr_row + self.M
-        self.thr_col = thr_col + self.M
         mag = float(np.abs(self.cand_s).max()) if self.cand_s.size else 0.0
         self.tol = _REL_TOL * (self.M + mag + 1.0)
         self.stats["phase_seconds"]["candidates"] += time.perf_counter() - t0
+
+    def _filter_kept(self, loc: NDArray[np.intp], counts: NDArray, pc: NDArray,
+                     pv: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+        """Drop kept pairs that bans, ``min_score`` or the "total" objective exclude."""
+        valid = np.arange(pc.shape[1])[None, :] < counts[:, None]
+        if self.prep.min_score is not None:
+            valid &= pv >= self.prep.min_score
+        if not self.coverage:
+            valid &= pv >= 0  # never worth making under "total"
+        banned = self.prep.banned
+        if banned.size:
+            glob = self.rows[loc]
+            pos = np.searchsorted(glob, banned[:, 0]).clip(0, max(0, glob.size - 1))
+            colmap = np.full(self.m, -1, dtype=np.int64)
+            colmap[self.cols] = np.arange(self.mu)
+            hit = (glob.size > 0) & (glob[pos] == banned[:, 0])
+            for r, j in zip(pos[hit].tolist(), colmap[banned[hit, 1]].tolist(), strict=True):
+                row = pc[r, : counts[r]]
+                t = int(np.searchsorted(row, j))
+                if j >= 0 and t < row.size and row[t] == j:
+                    valid[r, t] = False
+        order = np.argsort(~valid, axis=1, kind="stable")
+        return (valid.sum(axis=1), np.take_along_axis(pc, order, axis=1),
+                np.take_along_axis(pv, order, axis=1))
 
     def _solve_flow(self) -> NDArray[np.int64]:
         """Solve the problem on the candidate pairs; return each free mentee's mentor."""
@@ -341,7 +337,8 @@ class _FlowSolver:
             return match
         smax = float(np.abs(self.cand_s).max())
         limit = min(_MAX_INT_COST, (2**62) // (4 * (nf + mu + 3)), (2**62) // (self.K + 1))
-        scale = limit / smax if smax > 0 else 1.0
+        # (scores below about 1e-288 would overflow the scale: they round to cost 0)
+        scale = min(limit / smax, 1e300) if smax > 1e-300 else 1.0
         cost = -np.rint(self.cand_s * scale).astype(np.int64)
         src, snk = nf + mu, nf + mu + 1
         tails = [np.full(nf, src), ci, nf + np.arange(mu)]
@@ -477,46 +474,33 @@ class _FlowSolver:
             p[changed] = ub[changed]
         return p_lo, False
 
-    def _screen(self, p: NDArray) -> NDArray[np.float64]:
-        """Per mentee, an upper bound on ``w_ij - p_j`` over its pruned pairs."""
-        order = np.argsort(self.thr_col, kind="stable")
-        tc = self.thr_col[order]
-        ps = p[order]
-        sufmin = np.full(self.mu + 1, np.inf)
-        if self.mu:
-            sufmin[:-1] = np.minimum.accumulate(ps[::-1])[::-1]
-        premax = np.full(self.mu + 1, -np.inf)
-        if self.mu:
-            with np.errstate(invalid="ignore"):
-                premax[1:] = np.maximum.accumulate(tc - ps)
-        pos = np.searchsorted(tc, self.thr_row, side="left")
-        with np.errstate(invalid="ignore"):
-            out = np.maximum(self.thr_row - sufmin[pos], premax[pos])
-        return np.nan_to_num(out, nan=-np.inf)
-
     def _price(
         self, p: NDArray, u: NDArray
     ) -> tuple[NDArray[np.int64], NDArray[np.float64], float, int]:
-        """Price pruned pairs; return new keys, their scores, the bound B and rows priced."""
+        """Price pruned pairs; return new keys, their scores, the bound B and rows read.
+
+        Every stored pair is priced (candidate pairs are dual feasible, so they never
+        pass the test); a truncated row whose left-out pairs could pass is read from
+        the score source again and priced exactly.
+        """
         t0 = time.perf_counter()
-        mu = self.mu
-        ci = self.keys // mu
-        cj = self.keys % mu
-        w = self.cand_s + self.M
-        candmax = np.full(self.nf, -np.inf)
-        if self.keys.size:
-            np.maximum.at(candmax, ci, w - p[cj])
-        screen = self._screen(p)
-        rowterm = np.maximum(0.0, np.maximum(candmax, screen))
-        todo = np.flatnonzero(screen > u + self.tol)
-        new_keys: list[NDArray] = []
-        new_vals: list[NDArray] = []
+        mu, nf = self.mu, self.nf
+        st = self.store
+        a = min(self.add_per_row, mu)
+        rowterm = np.empty(nf)
+        out_j = np.empty((nf, a), dtype=np.int64)
+        out_v = np.empty((nf, a))
+        rescore = np.zeros(nf, dtype=np.bool_)
+        p_min = float(p.min()) if mu else 0.0
+        price_rows(st.indptr, st.cols, st.vals, st.trunc, p, u, self.M, self.tol, p_min,
+                   self.keys, mu, a, rowterm, out_j, out_v, rescore)
+        ok = out_j >= 0
+        new_keys = [np.nonzero(ok)[0].astype(np.int64) * mu + out_j[ok]]
+        new_vals = [out_v[ok]]
+        todo = np.flatnonzero(rescore)
         for loc, S in self._blocks(todo):
             red = S + self.M - p[None, :]
             rowterm[loc] = np.maximum(0.0, red.max(axis=1))
-            # the add_per_row best pairs of each mentee; improving ones are pruned pairs
-            # (candidate pairs are dual feasible, so they never pass the test)
-            a = min(self.add_per_row, mu)
             top = np.argpartition(red, mu - a, axis=1)[:, mu - a :] if a < mu else (
                 np.broadcast_to(np.arange(mu), red.shape))
             top_red = np.take_along_axis(red, top, axis=1)
@@ -530,9 +514,10 @@ class _FlowSolver:
             new_vals.append(S[bi[fresh], bj[fresh]])
         B = math.fsum(rowterm.tolist()) + math.fsum((self.cap * p).tolist())
         self.stats["phase_seconds"]["pricing"] += time.perf_counter() - t0
-        if new_keys:
-            return np.concatenate(new_keys), np.concatenate(new_vals), B, int(todo.size)
-        return np.empty(0, dtype=np.int64), np.empty(0), B, int(todo.size)
+        keys_all = np.concatenate(new_keys)
+        vals_all = np.concatenate(new_vals)
+        keys_all, first = np.unique(keys_all, return_index=True)
+        return keys_all, vals_all[first], B, int(todo.size)
 
     # ------------------------------------------------------------------------ run
     def run(self) -> FlowResult:
@@ -600,27 +585,6 @@ class _FlowSolver:
         # a bound below the objective can only come from rounding: clip it
         bound = forced_score + max(best_bound, obj_rest)
         return FlowResult(self.assignment, status, bound, info, self.stats)
-
-
-def _prune_columns(
-    vals: NDArray, rows: NDArray, cols: NDArray, rr: int, mu: int
-) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    """Keep the ``rr`` best entries per column; return them and each column's threshold.
-
-    The threshold is the ``rr``-th best value of a column that has at least ``rr``
-    entries (every entry left out, now or later, is at most this value), else ``-inf``.
-    """
-    order = np.argsort(-vals)  # best first, then a stable sort by column
-    small = np.int16 if mu <= np.iinfo(np.int16).max else np.int64  # int16: radix sort
-    order = order[np.argsort(cols[order].astype(small), kind="stable")]
-    vals, rows, cols = vals[order], rows[order], cols[order]
-    start = np.searchsorted(cols, np.arange(mu + 1))
-    rank = np.arange(cols.size) - start[cols]
-    keep = rank < rr
-    theta = np.full(mu, -np.inf)
-    full = rank == rr - 1
-    theta[cols[full]] = vals[full]
-    return vals[keep], rows[keep], cols[keep], theta
 
 
 def _isin_sorted(values: NDArray[np.int64], sorted_ref: NDArray[np.int64]) -> NDArray:

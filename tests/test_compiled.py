@@ -1,0 +1,239 @@
+"""The compiled scoring engine against the numpy one (the oracle), and its sparse scan.
+
+Every criterion and rule kind is drawn at random over random answer tables (blanks
+included); both engines must give the same forbidden pairs and the same scores to
+rounding. ``best_pairs`` must keep exactly each row's best allowed pairs.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mentormatch.datasets import demo_paths, make_cohort
+from mentormatch.exceptions import SurveyError
+from mentormatch.scoring import CohortScores
+from mentormatch.survey import Survey, load_cohort
+from test_scoring import EXPECTED, RULES, survey_with
+
+WORDS = ["python", "data", "garden", "cooking", "music", "cloud", "design", "writing"]
+DAYS = ["Mon", "Tue", "Wed"]
+
+
+def _subset(draw: st.DrawFn, pool: list[str], sep: str = ";") -> str:
+    return sep.join(draw(st.lists(st.sampled_from(pool), max_size=3, unique=True)))
+
+
+def _slots(draw: st.DrawFn) -> str:
+    out = []
+    for _ in range(draw(st.integers(0, 2))):
+        start = draw(st.integers(0, 20))
+        end = start + draw(st.integers(1, 3))
+        out.append(f"{draw(st.sampled_from(DAYS))} {start:02d}:00-{end:02d}:00")
+    return "; ".join(out)
+
+
+def _maybe(draw: st.DrawFn, value: str) -> str:
+    return "" if draw(st.integers(0, 5)) == 0 else value
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
+    n_m = draw(st.integers(1, 7))
+    n_e = draw(st.integers(1, 9))
+    m_ids = [f"m{k}" for k in range(n_m)]
+    e_ids = [f"e{k}" for k in range(n_e)]
+
+    def common(draw: st.DrawFn) -> dict[str, str]:
+        return {
+            "dept": _maybe(draw, draw(st.sampled_from(["x", "y"]))),
+            "level": _maybe(draw, draw(st.sampled_from(["L0", "L1", "L2", "L3", "L4"]))),
+            "t1": _maybe(draw, str(draw(st.integers(1, 5)))),
+            "t2": _maybe(draw, str(draw(st.integers(1, 5)))),
+            "age": _maybe(draw, str(draw(st.integers(20, 60)))),
+            "when": _slots(draw),
+        }
+
+    mentors = pd.DataFrame([{
+        "id": i, "offers": _subset(draw, ["a", "b", "c", "d"]), **common(draw),
+        "bio": " ".join(draw(st.lists(st.sampled_from(WORDS), max_size=4))),
+        "never": _subset(draw, e_ids),
+    } for i in m_ids])
+    mentees = pd.DataFrame([{
+        "id": i, "wants": _subset(draw, ["a", "b", "c", "d"]), **common(draw),
+        "hopes": " ".join(draw(st.lists(st.sampled_from(WORDS), max_size=4))),
+        "wish": _subset(draw, m_ids),
+        "importance": draw(st.sampled_from(["No", "Yes, but not my first choice",
+                                            "Definitely yes", ""])),
+    } for i in e_ids])
+    return mentors, mentees
+
+
+@st.composite
+def criteria(draw: st.DrawFn) -> list[dict]:
+    names = draw(st.lists(st.sampled_from(list(EXPECTED)), min_size=1, max_size=6,
+                          unique=True))
+    out = []
+    for name in names:
+        spec, _ = EXPECTED[name]
+        crit = {"name": name, "kind": spec.get("kind", name),
+                "weight": draw(st.sampled_from([0.5, 1.0, 2.5])),
+                **{k: v for k, v in spec.items() if k != "kind"}}
+        if draw(st.booleans()) and crit["kind"] != "preference":
+            crit["importance_column"] = "importance"
+            crit["importance_levels"] = {"No": 0.0, "Yes, but not my first choice": 0.5,
+                                         "Definitely yes": 1.0}
+        out.append(crit)
+    return out
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> list[dict]:
+    kinds = draw(st.lists(st.sampled_from(list(RULES)), max_size=4, unique=True))
+    out = [{"kind": k, **RULES[k][0]} for k in kinds]
+    if draw(st.booleans()):
+        out.append({"kind": "exclude_same", "question": "level"})  # ordinal codes
+    if draw(st.booleans()):
+        out.append({"kind": "require_shared", "question": "dept"})
+    return out
+
+
+def _engines(survey: Survey, mentors: pd.DataFrame, mentees: pd.DataFrame
+             ) -> tuple[CohortScores, CohortScores]:
+    cohort = load_cohort(survey, mentors, mentees)
+    return (CohortScores(survey, cohort, engine="numpy"),
+            CohortScores(survey, cohort, engine="compiled"))
+
+
+def assert_same_scores(got: np.ndarray, want: np.ndarray) -> None:
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
+    fin = np.isfinite(want)
+    np.testing.assert_allclose(got[fin], want[fin], rtol=0, atol=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data(), frames=tables())
+def test_compiled_equals_numpy(data: st.DataObject, frames: tuple) -> None:
+    mentors, mentees = frames
+    survey = survey_with(data.draw(criteria()), data.draw(rules()))
+    ref, fast = _engines(survey, mentors, mentees)
+    assert fast.engine == "compiled" and ref.engine == "numpy"
+    n, m = ref.shape
+    assert_same_scores(fast.block(np.arange(n)), ref.block(np.arange(n)))
+    rows = np.asarray(data.draw(st.lists(st.integers(0, n - 1), max_size=2 * n)),
+                      dtype=np.intp)
+    cols = np.asarray(data.draw(st.lists(st.integers(0, m - 1), min_size=1, max_size=m,
+                                         unique=True)), dtype=np.intp)
+    assert_same_scores(fast.block(rows, cols), ref.block(rows, cols))
+
+
+def test_demo_cohort_engines_agree() -> None:
+    survey = Survey.load(demo_paths()["survey"])
+    mentors, mentees = make_cohort(300, 60, seed=5)
+    ref, fast = _engines(survey, mentors, mentees)
+    rows = np.arange(300)
+    assert_same_scores(fast.block(rows), ref.block(rows))
+    assert np.isneginf(ref.block(rows)).mean() > 0.5  # the rules do bite here
+
+
+def test_wide_vocabularies_use_codes_and_multiword_sets() -> None:
+    # a single choice with 600 answers (codes) and a multi choice with 100 (2 words)
+    rng = np.random.default_rng(0)
+    big = [f"team{k}" for k in range(600)]
+    many = [f"s{k}" for k in range(100)]
+    questions = [
+        {"name": "team", "kind": "single_choice", "column": "team", "options": big},
+        {"name": "skills", "kind": "multi_choice", "column": "skills", "options": many},
+    ]
+
+    def table(prefix: str, n: int) -> pd.DataFrame:
+        return pd.DataFrame({
+            "id": [f"{prefix}{k}" for k in range(n)],
+            "team": [str(rng.choice(big[:40])) for _ in range(n)],
+            "skills": [";".join(rng.choice(many, size=3, replace=False)) for _ in range(n)],
+        })
+
+    survey = Survey.model_validate({
+        "name": "wide", "capacity_column": None, "questions": questions,
+        "criteria": [{"name": "same_team", "kind": "same", "question": "team"},
+                     {"name": "skills", "kind": "overlap", "question": "skills"}],
+        "rules": [{"kind": "exclude_same", "question": "team"},
+                  {"kind": "require_shared", "question": "skills"}],
+    })
+    ref, fast = _engines(survey, table("m", 50), table("e", 200))
+    rows = np.arange(200)
+    want = ref.block(rows)
+    assert_same_scores(fast.block(rows), want)
+    assert np.isneginf(want).any() and np.isfinite(want).any()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 50), per_row=st.integers(1, 30), data=st.data())
+def test_best_pairs_keeps_each_rows_best(seed: int, per_row: int,
+                                         data: st.DataObject) -> None:
+    survey = Survey.load(demo_paths()["survey"])
+    mentors, mentees = make_cohort(40, 30, seed=seed)
+    cohort = load_cohort(survey, mentors, mentees)
+    src = CohortScores(survey, cohort, engine="compiled")
+    cols = np.asarray(sorted(data.draw(st.sets(st.integers(0, 29), min_size=1))),
+                      dtype=np.intp)
+    rows = np.arange(40)
+    dense = src.block(rows, cols)
+    counts, pos, vals, trunc, lo, hi = src.best_pairs(rows, cols, per_row)
+    for r in range(40):
+        row = dense[r]
+        fin = np.flatnonzero(np.isfinite(row))
+        c = int(counts[r])
+        assert c == min(fin.size, per_row, cols.size)
+        kept = pos[r, :c]
+        assert (np.diff(kept) > 0).all()  # increasing positions
+        np.testing.assert_array_equal(vals[r, :c], row[kept])
+        left = np.setdiff1d(fin, kept)
+        if left.size:
+            assert row[left].max() <= trunc[r] <= row[kept].min()
+        else:
+            assert trunc[r] == -np.inf
+        if fin.size:
+            assert lo[r] == row[fin].min() and hi[r] == row[fin].max()
+
+
+def test_results_do_not_depend_on_thread_count() -> None:
+    survey = Survey.load(demo_paths()["survey"])
+    mentors, mentees = make_cohort(200, 50, seed=2)
+    src = CohortScores(survey, load_cohort(survey, mentors, mentees), engine="compiled")
+    rows = np.arange(200)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = src.block(rows)
+        kept_one = src.best_pairs(rows, np.arange(50), 7)
+        numba.set_num_threads(before)
+        many = src.block(rows)
+        kept_many = src.best_pairs(rows, np.arange(50), 7)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, many)
+    counts = kept_one[0]
+    np.testing.assert_array_equal(counts, kept_many[0])
+    valid = np.arange(7)[None, :] < counts[:, None]  # slots past a row's count are unset
+    for a, b in zip(kept_one[1:3], kept_many[1:3], strict=True):
+        np.testing.assert_array_equal(a[valid], b[valid])
+    for a, b in zip(kept_one[3:], kept_many[3:], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_engine_choice_and_errors() -> None:
+    survey = Survey.load(demo_paths()["survey"])
+    mentors, mentees = make_cohort(20, 5, seed=1)
+    cohort = load_cohort(survey, mentors, mentees)
+    assert CohortScores(survey, cohort).engine == "numpy"  # small: no compilation
+    with pytest.raises(SurveyError, match=r"`engine` must be one of"):
+        CohortScores(survey, cohort, engine="gpu")
+    with pytest.raises(SurveyError, match=r"best_pairs needs the compiled engine"):
+        CohortScores(survey, cohort, engine="numpy").best_pairs(np.arange(2),
+                                                               np.arange(5), 3)
