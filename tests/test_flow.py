@@ -20,9 +20,11 @@ from mentormatch._scores import DenseScores
 from mentormatch.datasets import demo_paths, make_cohort
 from mentormatch.exceptions import SolverError
 from mentormatch.scoring import CohortScores
+from mentormatch.solvers import _store
 from mentormatch.solvers._common import Prepared
 from mentormatch.solvers._flow import flow_assignment
 from mentormatch.solvers._solve import solve
+from mentormatch.solvers._store import StoreBuilder
 from mentormatch.survey import Survey, load_cohort
 from strategies import Problem, medium_problems
 
@@ -374,3 +376,68 @@ def test_flow_on_compiled_source_matches_hungarian(seed: int, objective: str,
                          res.stats["coverage_offset"], forced, banned, min_score)
     assert ref.objective - tol <= B
     assert B - value <= tol
+
+
+# ------------------------------------------------------------- the pair store, both ways
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=st.tuples(st.integers(1, 12), st.integers(1, 9)),
+    per_row=st.integers(1, 10),
+    data=st.data(),
+)
+def test_store_numpy_and_compiled_agree(shape: tuple[int, int], per_row: int,
+                                        data: st.DataObject) -> None:
+    n, m = shape
+    values = st.one_of(st.just(-np.inf), st.sampled_from([0.0, 0.25, 0.5]),
+                       st.floats(-2, 2, allow_nan=False))
+    S = np.array(data.draw(st.lists(values, min_size=n * m, max_size=n * m))).reshape(n, m)
+    split = data.draw(st.integers(0, n))
+    stores = []
+    for compiled in (False, True):
+        b = StoreBuilder(n, m, per_row, compiled=compiled)
+        for rows in (np.arange(split), np.arange(split, n)):
+            assert not b.add(rows, S[rows]).any()
+        stores.append(b.finish())
+    a, c = stores
+    for name in ("indptr", "cols", "vals", "trunc"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(c, name))
+    assert (a.lo, a.hi) == (c.lo, c.hi)
+    # the store keeps each row's best per_row finite entries; trunc bounds the rest
+    for i in range(n):
+        fin = np.flatnonzero(np.isfinite(S[i]))
+        kept = a.cols[a.indptr[i]:a.indptr[i + 1]]
+        assert kept.size == min(fin.size, per_row)
+        left = np.setdiff1d(fin, kept)
+        assert (S[i, left] <= a.trunc[i]).all() if left.size else a.trunc[i] == -np.inf
+    k, r = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4))
+    np.testing.assert_array_equal(np.sort(a.row_top(k), axis=1), np.sort(c.row_top(k), axis=1))
+    np.testing.assert_array_equal(np.sort(a.col_top(r), axis=1), np.sort(c.col_top(r), axis=1))
+    p = np.array(data.draw(st.lists(st.floats(0, 1), min_size=m, max_size=m)))
+    u = np.array(data.draw(st.lists(st.floats(0, 1), min_size=n, max_size=n)))
+    stored = a._rows().astype(np.int64) * m + a.cols
+    keys = np.unique(data.draw(st.lists(st.sampled_from(stored.tolist()), max_size=5))
+                     if stored.size else np.empty(0, dtype=np.int64)).astype(np.int64)
+    got_a, got_c = a.price(p, u, 0.5, 1e-9, keys, 2), c.price(p, u, 0.5, 1e-9, keys, 2)
+    np.testing.assert_array_equal(got_a[0], got_c[0])
+    np.testing.assert_array_equal(got_a[3], got_c[3])
+    for x, y in ((got_a[1], got_c[1]), (got_a[2], got_c[2])):
+        np.testing.assert_array_equal(np.sort(x, axis=1), np.sort(y, axis=1))
+    assert not np.isin(np.flatnonzero(got_a[1] >= 0) // 2 * m + got_a[1][got_a[1] >= 0],
+                       keys).any()
+    if stored.size:
+        pick = np.asarray(data.draw(st.lists(st.integers(0, stored.size - 1), min_size=1)))
+        rows, cols = stored[pick] // m, stored[pick] % m
+        np.testing.assert_array_equal(a.lookup(rows, cols), c.lookup(rows, cols))
+        np.testing.assert_array_equal(a.lookup(rows, cols), S[rows, cols])
+
+
+@settings(max_examples=30, deadline=None)
+@given(problem=medium_problems(), objective=st.sampled_from(["coverage", "total"]),
+       k=st.integers(1, 3), r=st.integers(1, 3))
+def test_flow_with_compiled_store_matches_hungarian(problem: Problem, objective: str,
+                                                    k: int, r: int) -> None:
+    # small problems use the numpy store; force the numba kernels (and truncation)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_store, "NUMPY_MAX_CELLS", 0)
+        check_against_hungarian(problem, objective, k=k, r=r, block_cells=7,
+                                max_stored=2 * problem.shape[0])

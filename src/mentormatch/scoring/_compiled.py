@@ -26,7 +26,8 @@ from numba import njit, prange, types
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
-__all__ = ["best_rows", "column_masks", "compile_program", "level_codes", "score_rows"]
+__all__ = ["best_rows", "column_masks", "compile_program", "level_codes", "one_hot_codes",
+           "score_rows"]
 
 # criterion forms
 _C_CHOICE, _C_TABLE, _C_VEC, _C_SCALAR, _C_AVAIL, _C_TEXT, _C_PREF = range(7)
@@ -119,7 +120,7 @@ class _Builder:
                 if mat.data.size and not np.all(mat.data == 1.0):
                     return None
             if width > 64 * _MAX_WORDS:
-                e_code, m_code = _one_hot_codes(ec), _one_hot_codes(mc)
+                e_code, m_code = one_hot_codes(ec), one_hot_codes(mc)
                 if e_code is None or m_code is None:
                     return None
                 slot = self._add_choice(True, None, None, e_code, np.where(m_code < 0, -2,
@@ -273,9 +274,19 @@ def level_codes(values: NDArray, n_levels: int) -> NDArray[np.intp] | None:
     return out
 
 
-def _one_hot_codes(csr: sp.csr_matrix) -> NDArray[np.int64] | None:
+def one_hot_codes(mat: Any) -> NDArray[np.int64] | None:
+    """Column index of each row's single entry of a one-hot matrix, or None.
+
+    Rows without an entry get ``-1``; None when ``mat`` is not sparse, some row has
+    several entries or an entry is not positive.
+    """
+    if not sp.issparse(mat):
+        return None
+    csr = sp.csr_matrix(mat)
     counts = np.diff(csr.indptr)
     if counts.size and counts.max() > 1:
+        return None
+    if csr.data.size and csr.data.min() <= 0:
         return None
     out = np.full(csr.shape[0], -1, dtype=np.int64)
     has = counts > 0

@@ -18,6 +18,7 @@ from mentormatch.scoring._compiled import (
     column_masks,
     compile_program,
     level_codes,
+    one_hot_codes,
     score_rows,
 )
 from mentormatch.survey._intake import Cohort, Feature
@@ -69,25 +70,6 @@ def _fast_inner(a: Any, a_dense: Any, b: Any, b_dense: Any,
     if a_dense is not None and b_dense is not None:
         return a_dense[rows] @ b_dense[cols].T
     return _inner(a[rows], b[cols])
-
-
-def _codes(mat: Any) -> NDArray[np.int64] | None:
-    """Column index of each row's single entry of a one-hot matrix, or None.
-
-    Rows without an entry get ``-1``; None when some row has several entries.
-    """
-    if not sp.issparse(mat):
-        return None
-    csr = sp.csr_matrix(mat)
-    counts = np.diff(csr.indptr)
-    if counts.size and counts.max() > 1:
-        return None
-    out = np.full(csr.shape[0], -1, dtype=np.int64)
-    has = counts > 0
-    out[has] = csr.indices[csr.indptr[:-1][has]]
-    ok = np.ones(out.size, dtype=bool)
-    ok[has] = csr.data[csr.indptr[:-1][has]] > 0
-    return out if ok.all() else None
 
 
 def _bits(mat: Any) -> NDArray[np.unsignedinteger] | None:
@@ -331,8 +313,8 @@ class _PreparedRule:
         if rule.kind in ("exclude_same", "require_shared") and q.kind != "ordinal":
             self.e, self.m = feat.mentee, feat.mentor
             # single answers: equal codes instead of a product; few options: BLAS
-            self.e_code = _codes(self.e) if q.kind == "single_choice" else None
-            self.m_code = _codes(self.m) if q.kind == "single_choice" else None
+            self.e_code = one_hot_codes(self.e) if q.kind == "single_choice" else None
+            self.m_code = one_hot_codes(self.m) if q.kind == "single_choice" else None
             if self.m_code is not None:
                 self.m_code = np.where(self.m_code < 0, -2, self.m_code)
             self.e_dense = _small_dense(self.e)
@@ -442,6 +424,20 @@ class CohortScores:
         Criteria, weights and rules.
     cohort : Cohort
         The encoded participants.
+    engine : {"auto", "numpy", "compiled"}, default="auto"
+        ``"numpy"`` evaluates one criterion at a time over a whole block;
+        ``"compiled"`` evaluates each pair in one numba kernel, hard rules first (as
+        bit masks over 64 mentors at a time) and the criteria only where the rules
+        allow, and can hand the flow solver each mentee's best pairs without a dense
+        block (:meth:`best_pairs`). Both give the same scores up to rounding (about
+        1e-16). ``"auto"`` compiles for cohorts of at least
+        20 million pairs (``COMPILED_MIN_PAIRS``), where the one-off compilation (a few
+        seconds, cached on disk afterwards) pays off.
+
+    Attributes
+    ----------
+    engine : str
+        The engine in use (``"compiled"`` or ``"numpy"``).
     """
 
     def __init__(self, survey: Survey, cohort: Cohort, engine: str = "auto") -> None:
@@ -542,9 +538,40 @@ class CohortScores:
                    ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]:
         """Each row's best ``per_row`` allowed pairs among ``cols``, never dense.
 
-        Returns ``(counts, positions, scores, trunc, lo, hi)`` as
-        :func:`mentormatch.scoring._compiled.best_rows` does. Only with the compiled
-        engine (see :attr:`sparse_scan`).
+        Only with the compiled engine (see :attr:`sparse_scan`).
+
+        Parameters
+        ----------
+        rows : array of int
+            Mentee positions.
+        cols : array of int
+            Mentor positions (distinct), the columns to consider.
+        per_row : int
+            Most pairs kept per mentee.
+
+        Returns
+        -------
+        counts : ndarray of shape (len(rows),)
+            Pairs kept per mentee.
+        positions : ndarray of shape (len(rows), per_row)
+            Positions into ``cols`` of the kept pairs, increasing (``positions[r,
+            :counts[r]]``; later slots are unset).
+        scores : ndarray of shape (len(rows), per_row)
+            Their scores.
+        trunc : ndarray of shape (len(rows),)
+            An upper bound on the scores left out (``-inf`` when none was).
+        lo, hi : ndarray of shape (len(rows),)
+            Least and greatest allowed score per mentee (``inf`` / ``-inf`` if none).
+
+        Examples
+        --------
+        >>> from mentormatch.datasets import load_demo
+        >>> demo = load_demo(n_mentees=30, n_mentors=10)
+        >>> src = CohortScores(demo.survey, demo.cohort, engine="compiled")
+        >>> counts, pos, scores, trunc, lo, hi = src.best_pairs(np.arange(3),
+        ...                                                     np.arange(10), 2)
+        >>> bool((counts <= 2).all() and (scores[0, :counts[0]] >= trunc[0]).all())
+        True
         """
         if self._program is None:
             msg = "best_pairs needs the compiled engine (engine='compiled' or 'auto')."

@@ -20,7 +20,7 @@ from ortools.graph.python import min_cost_flow
 
 from mentormatch.exceptions import SolverError
 from mentormatch.solvers._common import Prepared
-from mentormatch.solvers._store import StoreBuilder, col_top, lookup, price_rows, row_top
+from mentormatch.solvers._store import StoreBuilder
 
 __all__ = ["FlowResult", "flow_assignment"]
 
@@ -275,18 +275,14 @@ class _FlowSolver:
         self.stats["stored_pairs"] = store.nnz
         self.stats["stored_per_row"] = builder.per_row
         self.stats["truncated_rows"] = int(np.isfinite(store.trunc).sum())
-        top_j = np.empty((self.nf, kk), dtype=np.int64)
-        top_i = np.empty((self.mu, rr), dtype=np.int64)
-        if kk and rr:
-            row_top(store.indptr, store.cols, store.vals, kk, top_j)
-            col_top(store.indptr, store.cols, store.vals, self.mu, rr, top_i)
+        top_j = store.row_top(kk)
+        top_i = store.col_top(rr)
         ok_j = top_j >= 0
         ok_i = top_i >= 0
         ci = np.concatenate([np.nonzero(ok_j)[0], top_i[ok_i]]).astype(np.int64)
         cj = np.concatenate([top_j[ok_j], np.nonzero(ok_i)[0]]).astype(np.int64)
         self.keys = np.unique(ci * self.mu + cj)
-        self.cand_s = lookup(store.indptr, store.cols, store.vals,
-                             self.keys // self.mu, self.keys % self.mu)
+        self.cand_s = store.lookup(self.keys // self.mu, self.keys % self.mu)
         lo, hi = store.lo, store.hi
         self.lo, self.hi = lo, hi
         if self.coverage:
@@ -484,16 +480,10 @@ class _FlowSolver:
         the score source again and priced exactly.
         """
         t0 = time.perf_counter()
-        mu, nf = self.mu, self.nf
+        mu = self.mu
         st = self.store
         a = min(self.add_per_row, mu)
-        rowterm = np.empty(nf)
-        out_j = np.empty((nf, a), dtype=np.int64)
-        out_v = np.empty((nf, a))
-        rescore = np.zeros(nf, dtype=np.bool_)
-        p_min = float(p.min()) if mu else 0.0
-        price_rows(st.indptr, st.cols, st.vals, st.trunc, p, u, self.M, self.tol, p_min,
-                   self.keys, mu, a, rowterm, out_j, out_v, rescore)
+        rowterm, out_j, out_v, rescore = st.price(p, u, self.M, self.tol, self.keys, a)
         ok = out_j >= 0
         new_keys = [np.nonzero(ok)[0].astype(np.int64) * mu + out_j[ok]]
         new_vals = [out_v[ok]]

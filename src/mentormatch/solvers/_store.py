@@ -8,8 +8,10 @@ mentees) and every pricing round then read the store instead of the score source
 only a truncated row whose left-out pairs could still improve the matching is read
 from the source again.
 
-The kernels are numba-compiled; those over rows run in parallel and every result is
-independent of the number of threads.
+Large stores use numba kernels (those over rows run in parallel; no result depends on
+the number of threads). Problems of at most ``NUMPY_MAX_CELLS`` pairs use numpy
+versions that return the same results: numba's first call in a process costs about a
+third of a second, more than such a whole solve.
 """
 
 from __future__ import annotations
@@ -19,12 +21,18 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-__all__ = ["PairStore", "StoreBuilder"]
+__all__ = ["NUMPY_MAX_CELLS", "PairStore", "StoreBuilder"]
+
+#: problems with at most this many (mentee, mentor) pairs are handled with numpy only
+NUMPY_MAX_CELLS = 4_000_000
 
 
 @attrs.define
 class PairStore:
-    """Stored finite scores, row-major (local mentee index, local mentor index)."""
+    """Stored finite scores, row-major (local mentee index, local mentor index).
+
+    Within a row the columns increase. ``compiled`` selects the numba kernels.
+    """
 
     indptr: NDArray[np.int64]
     cols: NDArray[np.int32]
@@ -32,10 +40,101 @@ class PairStore:
     trunc: NDArray[np.float64]  # per row: upper bound on pairs left out, -inf if none
     lo: float  # least finite score seen (stored or not), +inf if none
     hi: float  # greatest score seen, -inf if none
+    n_cols: int
+    compiled: bool
 
     @property
     def nnz(self) -> int:
         return int(self.indptr[-1])
+
+    def _rows(self) -> NDArray[np.int64]:
+        return np.repeat(np.arange(self.indptr.size - 1), np.diff(self.indptr))
+
+    def row_top(self, k: int) -> NDArray[np.int64]:
+        """Each row's ``k`` best columns, ``(n_rows, k)``, ``-1`` padding.
+
+        Ties go to the smaller column.
+        """
+        n = self.indptr.size - 1
+        out = np.full((n, k), -1, dtype=np.int64)
+        if k == 0:
+            return out
+        if self.compiled:
+            _row_top(self.indptr, self.cols, self.vals, k, out)
+            return out
+        rows = self._rows()
+        order = np.lexsort((self.cols, -self.vals, rows))
+        rank = np.arange(order.size) - self.indptr[rows[order]]
+        keep = order[rank < k]
+        out[rows[keep], rank[rank < k]] = self.cols[keep]
+        return out
+
+    def col_top(self, r: int) -> NDArray[np.int64]:
+        """Each column's ``r`` best rows, ``(n_cols, r)``, ``-1`` padding.
+
+        Ties go to the smaller row.
+        """
+        out = np.full((self.n_cols, r), -1, dtype=np.int64)
+        if r == 0:
+            return out
+        if self.compiled:
+            _col_top(self.indptr, self.cols, self.vals, self.n_cols, r, out)
+            return out
+        rows = self._rows()
+        order = np.lexsort((rows, -self.vals, self.cols))
+        c = self.cols[order]
+        rank = np.arange(order.size) - np.searchsorted(c, c)
+        keep = rank < r
+        out[c[keep], rank[keep]] = rows[order[keep]]
+        return out
+
+    def price(self, p: NDArray, u: NDArray, offset: float, tol: float,
+              keys: NDArray[np.int64], a: int
+              ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """Price every stored pair against prices ``p`` and mentee duals ``u``.
+
+        Returns ``rowterm`` (``max(0, max_j (w_ij - p_j))`` over the stored pairs and
+        the truncation bound, with ``w = score + offset``), ``out_j`` / ``out_v`` (each
+        row's ``a`` best pairs with ``w_ij - p_j > u_i + tol`` that are not in the
+        sorted candidate ``keys`` (``i * n_cols + j``); ``-1`` padding; ties to the
+        smaller column) and ``rescore`` (rows whose left-out pairs could pass).
+        """
+        n = self.indptr.size - 1
+        p_min = float(p.min()) if p.size else 0.0
+        rowterm = np.zeros(n)
+        out_j = np.full((n, a), -1, dtype=np.int64)
+        out_v = np.zeros((n, a))
+        rescore = np.zeros(n, dtype=np.bool_)
+        if self.compiled:
+            _price_rows(self.indptr, self.cols, self.vals, self.trunc, p, u, offset, tol,
+                        p_min, keys, self.n_cols, a, rowterm, out_j, out_v, rescore)
+            return rowterm, out_j, out_v, rescore
+        rows = self._rows()
+        red = self.vals + offset - p[self.cols]
+        np.maximum.at(rowterm, rows, red)
+        tb = self.trunc + offset - p_min
+        limit = u + tol
+        rescore = tb > limit
+        np.maximum(rowterm, tb, out=rowterm)
+        good = np.flatnonzero(red > limit[rows])
+        key = rows[good].astype(np.int64) * self.n_cols + self.cols[good]
+        if keys.size:
+            pos = np.searchsorted(keys, key).clip(0, keys.size - 1)
+            good = good[keys[pos] != key]
+        order = good[np.lexsort((good, -red[good], rows[good]))]
+        rk = rows[order]
+        rank = np.arange(order.size) - np.searchsorted(rk, rk)
+        keep = rank < a
+        out_j[rk[keep], rank[keep]] = self.cols[order[keep]]
+        out_v[rk[keep], rank[keep]] = self.vals[order[keep]]
+        return rowterm, out_j, out_v, rescore
+
+    def lookup(self, rows: NDArray[np.int64], js: NDArray[np.int64]) -> NDArray:
+        """Return the stored scores of the pairs ``(rows[t], js[t])`` (all stored)."""
+        if self.compiled:
+            return _lookup(self.indptr, self.cols, self.vals, rows, js)
+        keys = self._rows().astype(np.int64) * self.n_cols + self.cols
+        return self.vals[np.searchsorted(keys, rows * self.n_cols + js)]
 
 
 # ------------------------------------------------------------------------ building
@@ -123,9 +222,15 @@ class StoreBuilder:
         Free mentees and mentors with room.
     per_row : int
         Most pairs kept per mentee.
+    compiled : bool, optional
+        Use the numba kernels (default: above ``NUMPY_MAX_CELLS`` pairs).
     """
 
-    def __init__(self, n_rows: int, n_cols: int, per_row: int) -> None:
+    def __init__(self, n_rows: int, n_cols: int, per_row: int,
+                 compiled: bool | None = None) -> None:
+        self.n_cols = n_cols
+        self.compiled = (n_rows * n_cols > NUMPY_MAX_CELLS if compiled is None
+                         else compiled)
         self.per_row = max(1, min(per_row, n_cols))
         capacity = n_rows * self.per_row  # never exceeded; untouched pages cost nothing
         self.cols = np.empty(capacity, dtype=np.int32)
@@ -145,7 +250,29 @@ class StoreBuilder:
         trunc = np.full(b, -np.inf)
         lo, hi = np.full(b, np.inf), np.full(b, -np.inf)
         bad = np.zeros(b, dtype=np.bool_)
-        if S.shape[1] and b:
+        if S.shape[1] and b and not self.compiled:
+            bad = np.isnan(S).any(axis=1) | (np.inf == S).any(axis=1)
+            if bad.any():
+                return bad
+            fin = -np.inf < S
+            rr, cc = np.nonzero(fin)  # row-major: columns increase within a row
+            vv = S[rr, cc]
+            np.minimum.at(lo, rr, vv)
+            np.maximum.at(hi, rr, vv)
+            order = np.lexsort((cc, -vv, rr))  # each row's best first, ties by column
+            rank = np.arange(order.size) - np.searchsorted(rr[order], rr[order])
+            last = order[rank == self.per_row - 1]  # each row's per_row-th best entry
+            cut = np.bincount(rr, minlength=b)[rr[last]] > self.per_row
+            trunc[rr[last[cut]]] = vv[last[cut]]  # rows that leave entries out
+            kept = np.sort(order[rank < self.per_row])  # back to row-major order
+            counts = np.bincount(rr[kept], minlength=b).astype(np.int64)
+            if self._buf_c.shape[0] < b:
+                self._buf_c = np.empty((b, self.per_row), dtype=np.int32)
+                self._buf_v = np.empty((b, self.per_row))
+            slot = np.arange(kept.size) - np.searchsorted(rr[kept], rr[kept])
+            self._buf_c[rr[kept], slot] = cc[kept]
+            self._buf_v[rr[kept], slot] = vv[kept]
+        elif S.shape[1] and b:
             if self._buf_c.shape[0] < b:
                 self._buf_c = np.empty((b, self.per_row), dtype=np.int32)
                 self._buf_v = np.empty((b, self.per_row))
@@ -164,8 +291,13 @@ class StoreBuilder:
         if counts.size and counts.max() > self.per_row:
             msg = f"a row keeps {int(counts.max())} pairs; at most {self.per_row} fit."
             raise ValueError(msg)
-        if counts.size:
+        if counts.size and self.compiled:
             _append(cols, vals, counts, self.filled, self.cols, self.vals)
+        elif counts.size:
+            valid = np.arange(cols.shape[1])[None, :] < counts[:, None]
+            total = int(counts.sum())
+            self.cols[self.filled : self.filled + total] = cols[: counts.size][valid]
+            self.vals[self.filled : self.filled + total] = vals[: counts.size][valid]
         self.indptr[rows + 1] = self.filled + np.cumsum(counts)
         self.trunc[rows] = trunc
         self.filled += int(counts.sum())
@@ -175,7 +307,7 @@ class StoreBuilder:
 
     def finish(self) -> PairStore:
         return PairStore(self.indptr, self.cols[: self.filled], self.vals[: self.filled],
-                         self.trunc, self.lo, self.hi)
+                         self.trunc, self.lo, self.hi, self.n_cols, self.compiled)
 
 
 # ----------------------------------------------------------------------- candidates
@@ -226,7 +358,7 @@ def _heap_push(hv: NDArray, hi_: NDArray, size: int, cap: int, v: float, idx: in
 
 
 @njit(parallel=True, cache=True)
-def row_top(indptr: NDArray, cols: NDArray, vals: NDArray, k: int,
+def _row_top(indptr: NDArray, cols: NDArray, vals: NDArray, k: int,
             out_j: NDArray) -> None:
     """Each row's ``k`` best stored columns (``-1`` pads rows with fewer)."""
     n = indptr.size - 1
@@ -260,7 +392,7 @@ def _col_heaps(indptr: NDArray, cols: NDArray, vals: NDArray, row_lo: int, row_h
 
 
 @njit(cache=True)
-def col_top(indptr: NDArray, cols: NDArray, vals: NDArray, n_cols: int, r: int,
+def _col_top(indptr: NDArray, cols: NDArray, vals: NDArray, n_cols: int, r: int,
             out_i: NDArray) -> None:
     """Each column's ``r`` best stored rows (``-1`` pads), in one sequential pass."""
     hv = np.empty((n_cols, r))
@@ -274,7 +406,7 @@ def col_top(indptr: NDArray, cols: NDArray, vals: NDArray, n_cols: int, r: int,
 
 # -------------------------------------------------------------------------- pricing
 @njit(parallel=True, cache=True)
-def price_rows(indptr: NDArray, cols: NDArray, vals: NDArray, trunc: NDArray,
+def _price_rows(indptr: NDArray, cols: NDArray, vals: NDArray, trunc: NDArray,
                p: NDArray, u: NDArray, offset: float, tol: float, p_min: float,
                keys: NDArray, n_cols: int, a: int, rowterm: NDArray,
                out_j: NDArray, out_v: NDArray, rescore: NDArray) -> None:
@@ -318,7 +450,7 @@ def price_rows(indptr: NDArray, cols: NDArray, vals: NDArray, trunc: NDArray,
 
 
 @njit(cache=True)
-def lookup(indptr: NDArray, cols: NDArray, vals: NDArray, rows: NDArray,
+def _lookup(indptr: NDArray, cols: NDArray, vals: NDArray, rows: NDArray,
            js: NDArray) -> NDArray:
     """Return the stored scores of the pairs ``(rows[t], js[t])``."""
     out = np.empty(rows.size)
