@@ -27,6 +27,28 @@ __all__ = ["NUMPY_MAX_CELLS", "PairStore", "StoreBuilder"]
 NUMPY_MAX_CELLS = 4_000_000
 
 
+def _top_mask(X: NDArray[np.float64], k: int, axis: int) -> NDArray[np.bool_]:
+    """Mark each row's (``axis=1``) or column's (``axis=0``) ``k`` largest finite entries.
+
+    Ties at the ``k``-th value go to the lower index, as in the heap kernels.
+    """
+    finite = -np.inf < X
+    if k >= X.shape[axis]:
+        return finite
+    thr = np.take(-np.partition(-X, k - 1, axis=axis), [k - 1], axis=axis)
+    above = thr < X
+    need = k - above.sum(axis=axis, keepdims=True)
+    ties = (thr == X) & finite
+    return above | (ties & (np.cumsum(ties, axis=axis) <= need))
+
+
+def _ranked(mask: NDArray[np.bool_]) -> tuple[NDArray, NDArray, NDArray]:
+    """Rows, columns and rank within the row of a mask's entries (row-major)."""
+    rows, cols = np.nonzero(mask)
+    rank = np.arange(rows.size) - np.searchsorted(rows, rows)
+    return rows, cols, rank
+
+
 @attrs.define
 class PairStore:
     """Stored finite scores, row-major (local mentee index, local mentor index).
@@ -42,6 +64,7 @@ class PairStore:
     hi: float  # greatest score seen, -inf if none
     n_cols: int
     compiled: bool
+    _dense: NDArray[np.float64] | None = attrs.field(default=None, init=False)
 
     @property
     def nnz(self) -> int:
@@ -49,6 +72,13 @@ class PairStore:
 
     def _rows(self) -> NDArray[np.int64]:
         return np.repeat(np.arange(self.indptr.size - 1), np.diff(self.indptr))
+
+    def dense(self) -> NDArray[np.float64]:
+        """Return the stored scores as a dense matrix (``-inf`` elsewhere)."""
+        if self._dense is None:
+            self._dense = np.full((self.indptr.size - 1, self.n_cols), -np.inf)
+            self._dense[self._rows(), self.cols] = self.vals
+        return self._dense
 
     def row_top(self, k: int) -> NDArray[np.int64]:
         """Each row's ``k`` best columns, ``(n_rows, k)``, ``-1`` padding.
@@ -62,11 +92,8 @@ class PairStore:
         if self.compiled:
             _row_top(self.indptr, self.cols, self.vals, k, out)
             return out
-        rows = self._rows()
-        order = np.lexsort((self.cols, -self.vals, rows))
-        rank = np.arange(order.size) - self.indptr[rows[order]]
-        keep = order[rank < k]
-        out[rows[keep], rank[rank < k]] = self.cols[keep]
+        rows, cols, rank = _ranked(_top_mask(self.dense(), k, axis=1))
+        out[rows, rank] = cols
         return out
 
     def col_top(self, r: int) -> NDArray[np.int64]:
@@ -80,12 +107,8 @@ class PairStore:
         if self.compiled:
             _col_top(self.indptr, self.cols, self.vals, self.n_cols, r, out)
             return out
-        rows = self._rows()
-        order = np.lexsort((rows, -self.vals, self.cols))
-        c = self.cols[order]
-        rank = np.arange(order.size) - np.searchsorted(c, c)
-        keep = rank < r
-        out[c[keep], rank[keep]] = rows[order[keep]]
+        cols, rows, rank = _ranked(_top_mask(self.dense(), r, axis=0).T)
+        out[cols, rank] = rows
         return out
 
     def price(self, p: NDArray, u: NDArray, offset: float, tol: float,
@@ -109,32 +132,27 @@ class PairStore:
             _price_rows(self.indptr, self.cols, self.vals, self.trunc, p, u, offset, tol,
                         p_min, keys, self.n_cols, a, rowterm, out_j, out_v, rescore)
             return rowterm, out_j, out_v, rescore
-        rows = self._rows()
-        red = self.vals + offset - p[self.cols]
-        np.maximum.at(rowterm, rows, red)
+        D = self.dense()
+        red = D + offset - p[None, :]
+        if red.size:
+            np.maximum(rowterm, red.max(axis=1), out=rowterm)
         tb = self.trunc + offset - p_min
         limit = u + tol
         rescore = tb > limit
         np.maximum(rowterm, tb, out=rowterm)
-        good = np.flatnonzero(red > limit[rows])
-        key = rows[good].astype(np.int64) * self.n_cols + self.cols[good]
-        if keys.size:
-            pos = np.searchsorted(keys, key).clip(0, keys.size - 1)
-            good = good[keys[pos] != key]
-        order = good[np.lexsort((good, -red[good], rows[good]))]
-        rk = rows[order]
-        rank = np.arange(order.size) - np.searchsorted(rk, rk)
-        keep = rank < a
-        out_j[rk[keep], rank[keep]] = self.cols[order[keep]]
-        out_v[rk[keep], rank[keep]] = self.vals[order[keep]]
+        ok = red > limit[:, None]
+        if keys.size:  # candidate pairs never count
+            ok[keys // self.n_cols, keys % self.n_cols] = False
+        rows, cols, rank = _ranked(_top_mask(np.where(ok, red, -np.inf), a, axis=1))
+        out_j[rows, rank] = cols
+        out_v[rows, rank] = D[rows, cols]
         return rowterm, out_j, out_v, rescore
 
     def lookup(self, rows: NDArray[np.int64], js: NDArray[np.int64]) -> NDArray:
         """Return the stored scores of the pairs ``(rows[t], js[t])`` (all stored)."""
         if self.compiled:
             return _lookup(self.indptr, self.cols, self.vals, rows, js)
-        keys = self._rows().astype(np.int64) * self.n_cols + self.cols
-        return self.vals[np.searchsorted(keys, rows * self.n_cols + js)]
+        return self.dense()[rows, js]
 
 
 # ------------------------------------------------------------------------ building
@@ -251,27 +269,23 @@ class StoreBuilder:
         lo, hi = np.full(b, np.inf), np.full(b, -np.inf)
         bad = np.zeros(b, dtype=np.bool_)
         if S.shape[1] and b and not self.compiled:
-            bad = np.isnan(S).any(axis=1) | (np.inf == S).any(axis=1)
+            bad = (np.isnan(S) | np.isposinf(S)).any(axis=1)
             if bad.any():
                 return bad
-            fin = -np.inf < S
-            rr, cc = np.nonzero(fin)  # row-major: columns increase within a row
-            vv = S[rr, cc]
-            np.minimum.at(lo, rr, vv)
-            np.maximum.at(hi, rr, vv)
-            order = np.lexsort((cc, -vv, rr))  # each row's best first, ties by column
-            rank = np.arange(order.size) - np.searchsorted(rr[order], rr[order])
-            last = order[rank == self.per_row - 1]  # each row's per_row-th best entry
-            cut = np.bincount(rr, minlength=b)[rr[last]] > self.per_row
-            trunc[rr[last[cut]]] = vv[last[cut]]  # rows that leave entries out
-            kept = np.sort(order[rank < self.per_row])  # back to row-major order
-            counts = np.bincount(rr[kept], minlength=b).astype(np.int64)
+            finite = -np.inf < S
+            n_fin = finite.sum(axis=1)
+            keep = _top_mask(S, self.per_row, axis=1)  # best per_row, ties by column
+            cut = n_fin > self.per_row  # the least kept value bounds the entries left out
+            trunc[cut] = np.where(keep[cut], S[cut], np.inf).min(axis=1)
+            lo = np.where(finite, S, np.inf).min(axis=1)
+            hi = np.where(finite, S, -np.inf).max(axis=1)
+            r_, c_, rank = _ranked(keep)
+            counts = np.bincount(r_, minlength=b).astype(np.int64)
             if self._buf_c.shape[0] < b:
                 self._buf_c = np.empty((b, self.per_row), dtype=np.int32)
                 self._buf_v = np.empty((b, self.per_row))
-            slot = np.arange(kept.size) - np.searchsorted(rr[kept], rr[kept])
-            self._buf_c[rr[kept], slot] = cc[kept]
-            self._buf_v[rr[kept], slot] = vv[kept]
+            self._buf_c[r_, rank] = c_
+            self._buf_v[r_, rank] = S[r_, c_]
         elif S.shape[1] and b:
             if self._buf_c.shape[0] < b:
                 self._buf_c = np.empty((b, self.per_row), dtype=np.int32)
