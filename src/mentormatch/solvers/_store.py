@@ -269,7 +269,7 @@ class StoreBuilder:
         lo, hi = np.full(b, np.inf), np.full(b, -np.inf)
         bad = np.zeros(b, dtype=np.bool_)
         if S.shape[1] and b and not self.compiled:
-            bad = (np.isnan(S) | np.isposinf(S)).any(axis=1)
+            bad = np.asarray((np.isnan(S) | np.isposinf(S)).any(axis=1), dtype=np.bool_)
             if bad.any():
                 return bad
             finite = -np.inf < S
