@@ -237,3 +237,16 @@ def test_engine_choice_and_errors() -> None:
     with pytest.raises(SurveyError, match=r"best_pairs needs the compiled engine"):
         CohortScores(survey, cohort, engine="numpy").best_pairs(np.arange(2),
                                                                np.arange(5), 3)
+
+
+def test_import_does_not_load_numba() -> None:
+    # numba costs about a second and 100 MB: only large cohorts and stores load it
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, mentormatch as mm; "
+            "mm.solve(np.random.default_rng(0).random((30, 6)), [5] * 6, method='flow'); "
+            "print('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"

@@ -11,15 +11,13 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from mentormatch.exceptions import SurveyError
-from mentormatch.scoring._compiled import (
+from mentormatch.scoring._program import (
     Masks,
     Program,
-    best_rows,
     column_masks,
     compile_program,
     level_codes,
     one_hot_codes,
-    score_rows,
 )
 from mentormatch.survey._intake import Cohort, Feature
 from mentormatch.survey._parsers import ChoiceVocabulary
@@ -484,6 +482,8 @@ class CohortScores:
                 np.array_equal(cols, np.arange(cols.size)))
             if everyone and self._masks is None:  # reused by every full-width block
                 self._masks = column_masks(self._program, cols.astype(np.int64))
+            from mentormatch.scoring._compiled import score_rows  # numba, on first use
+
             return score_rows(self._program, self.shape[1], rows, cols,
                               self._masks if everyone else None)
         memo: dict = {}  # products shared by criteria and rules within this call
@@ -581,6 +581,8 @@ class CohortScores:
             np.array_equal(cols, np.arange(cols.size)))
         if everyone and self._masks is None:
             self._masks = column_masks(self._program, cols)
+        from mentormatch.scoring._compiled import best_rows  # numba, on first use
+
         return best_rows(self._program, self.shape[1], rows, cols, per_row,
                          self._masks if everyone else None)
 

@@ -90,9 +90,10 @@ def flow_assignment(
         Most improving pairs added per mentee and round (default ``k``).
     max_stored : int, default=200_000_000
         Most allowed pairs kept in memory (12 bytes each) after the one pass over the
-        scores, so that pricing rounds do not score them again. Each mentee keeps at
-        most ``max(k, max_stored // n_mentees)`` of its best ones; a mentee whose
-        left-out pairs could still improve the matching is scored again.
+        scores, so that pricing rounds do not score them again; never more than an
+        eighth of all pairs. Each mentee keeps at most ``max(k, stored // n_mentees)``
+        of its best ones; a mentee whose left-out pairs could still improve the
+        matching is scored again.
 
     Returns
     -------
@@ -248,7 +249,9 @@ class _FlowSolver:
         t0 = time.perf_counter()
         kk = min(self.k, self.mu)
         rr = min(self.r, self.nf)
-        per_row = max(kk, self.add_per_row, self.max_stored // max(1, self.nf))
+        # the store stays well below the dense matrix: at most an eighth of all pairs
+        budget = min(self.max_stored, self.nf * self.mu // 8)
+        per_row = max(kk, self.add_per_row, budget // max(1, self.nf))
         builder = StoreBuilder(self.nf, self.mu, per_row)
         src = self.prep.source
         if getattr(src, "sparse_scan", False):  # the source keeps the best pairs itself

@@ -1,0 +1,486 @@
+"""A survey translated into flat arrays (a *program*) for the compiled scoring kernel.
+
+The numpy path in :mod:`mentormatch.scoring._scorer` evaluates one criterion at a time
+over a whole block, which costs a full pass over the block's memory per operation.
+:func:`compile_program` translates the survey once into a few flat arrays: choices and
+availability grids become bit sets (a shared-answer count is the popcount of an AND),
+ordinal answers index small tables, text and wish lists stay sparse. The kernel in
+:mod:`mentormatch.scoring._compiled` walks each mentee's row with them. Every value is
+computed by the same formula as the numpy path. A survey holding something the program
+cannot express makes :func:`compile_program` return None and the numpy path is used.
+
+This module does not import numba (the kernel module does, on first use).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+__all__ = ["Masks", "Program", "column_masks", "compile_program", "level_codes",
+           "one_hot_codes"]
+
+# criterion forms
+_C_CHOICE, _C_TABLE, _C_VEC, _C_SCALAR, _C_AVAIL, _C_TEXT, _C_PREF = range(7)
+# how a choice criterion turns shared answers into a score
+_B_COVERAGE, _B_OVERLAP, _B_COSINE, _B_ANY, _B_DIFFERENT = range(5)
+_CHOICE_SUB = {"coverage": _B_COVERAGE, "overlap": _B_OVERLAP, "cosine": _B_COSINE,
+               "any": _B_ANY, "same": _B_ANY, "different": _B_DIFFERENT}
+# rule forms
+_R_SHARED, _R_NOT_SHARED, _R_MIN_SLOTS, _R_TABLE, _R_AVOID, _R_SIDES = range(6)
+_MAX_WORDS = 8  # bit sets up to 512 answers; wider one-hot answers use codes
+
+Program = namedtuple("Program", [
+    # criteria: form, sub-kind, slot, parameter; U (mentee weight), V (mentor present)
+    "c_form", "c_sub", "c_slot", "c_param", "c_param2", "U", "V",
+    # choice slots: bit words or codes, answer counts
+    "s_is_code", "s_off", "s_words", "EB", "MB", "EC", "MC", "ESZ", "MSZ",
+    # level-code tables
+    "t_slot", "ELC", "MLC", "TAB",
+    # vectors (Likert traits)
+    "v_off", "v_dim", "EV", "MV", "ESQ", "MSQ",
+    # scalars
+    "ES", "MS",
+    # text: CSR per slot, scatter buffer offsets
+    "x_off", "EX_ptr", "EX_idx", "EX_val", "MX_ptr", "MX_idx", "MX_val", "x_width",
+    # mentee x mentor sparse (preferences, avoid lists)
+    "P_ptr", "P_idx", "P_val",
+    # rules: form, slot, parameter; missing masks
+    "r_form", "r_slot", "r_param", "RME", "RMM", "OKE", "OKM",
+])
+
+
+# ------------------------------------------------------------------------ compiling
+class _Builder:
+    """Collects per-slot arrays while the survey's criteria and rules are translated."""
+
+    def __init__(self, n: int, m: int) -> None:
+        self.n, self.m = n, m
+        self.choice: dict[int, int] = {}  # id(feature) -> choice slot
+        self.s_is_code: list[int] = []
+        self.s_off: list[int] = []
+        self.s_words: list[int] = []
+        self.eb: list[NDArray] = []
+        self.mb: list[NDArray] = []
+        self.ec: list[NDArray] = []
+        self.mc: list[NDArray] = []
+        self.esz: list[NDArray] = []
+        self.msz: list[NDArray] = []
+        self.words = 0
+        self.t_slot: list[int] = []
+        self.elc: list[NDArray] = []
+        self.mlc: list[NDArray] = []
+        self.tables: list[NDArray] = []
+        self.levels: dict[int, int] = {}  # id(feature) -> level-code slot
+        self.v_off: list[int] = []
+        self.v_dim: list[int] = []
+        self.ev: list[NDArray] = []
+        self.mv: list[NDArray] = []
+        self.esq: list[NDArray] = []
+        self.msq: list[NDArray] = []
+        self.es: list[NDArray] = []
+        self.ms: list[NDArray] = []
+        self.x_off: list[int] = []
+        self.ex: list[sp.csr_matrix] = []
+        self.mx: list[sp.csr_matrix] = []
+        self.x_width = 0
+        self.p: list[sp.csr_matrix] = []
+
+    def choice_slot(self, feat: Any, e: Any, m: Any) -> int | None:
+        """Slot of a 0/1 answer matrix pair (sparse or boolean), or None."""
+        key = id(feat)
+        if key in self.choice:
+            return self.choice[key]
+        width = e.shape[1]
+        if sp.issparse(e):
+            ec, mc = sp.csr_matrix(e), sp.csr_matrix(m)
+            for mat in (ec, mc):
+                if mat.data.size and not np.all(mat.data == 1.0):
+                    return None
+            if width > 64 * _MAX_WORDS:
+                e_code, m_code = one_hot_codes(ec), one_hot_codes(mc)
+                if e_code is None or m_code is None:
+                    return None
+                slot = self._add_choice(True, None, None, e_code, np.where(m_code < 0, -2,
+                                                                             m_code),
+                                        np.diff(ec.indptr), np.diff(mc.indptr))
+                self.choice[key] = slot
+                return slot
+            eb, mb = _pack_csr(ec), _pack_csr(mc)
+            esz, msz = np.diff(ec.indptr), np.diff(mc.indptr)
+        else:
+            ea, ma = np.asarray(e), np.asarray(m)
+            if not (ea.dtype == np.bool_ and ma.dtype == np.bool_) or width > 64 * 16:
+                return None
+            eb, mb = _pack_bool(ea), _pack_bool(ma)
+            esz, msz = ea.sum(axis=1), ma.sum(axis=1)
+        slot = self._add_choice(False, eb, mb, None, None, esz, msz)
+        self.choice[key] = slot
+        return slot
+
+    def _add_choice(self, is_code: bool, eb: NDArray | None, mb: NDArray | None,
+                    e_code: NDArray | None, m_code: NDArray | None,
+                    esz: NDArray, msz: NDArray) -> int:
+        slot = len(self.s_is_code)
+        self.s_is_code.append(int(is_code))
+        if is_code:
+            assert e_code is not None and m_code is not None
+            self.s_off.append(len(self.ec))
+            self.s_words.append(0)
+            self.ec.append(e_code)
+            self.mc.append(m_code)
+        else:
+            assert eb is not None and mb is not None
+            self.s_off.append(self.words)
+            self.s_words.append(eb.shape[1])
+            self.words += eb.shape[1]
+            self.eb.append(eb)
+            self.mb.append(mb)
+        self.esz.append(np.asarray(esz, dtype=np.float64))
+        self.msz.append(np.asarray(msz, dtype=np.float64))
+        return slot
+
+    def code_slot(self, e_code: NDArray, m_code: NDArray) -> int:
+        """Choice slot of answers given as codes (-1 / -2 for missing)."""
+        return self._add_choice(True, None, None, e_code, m_code,
+                                (e_code >= 0).astype(np.float64),
+                                (m_code >= 0).astype(np.float64))
+
+    def table(self, e_code: NDArray, m_code: NDArray, table: NDArray) -> int:
+        slot = len(self.t_slot)
+        self.t_slot.append(slot)
+        self.elc.append(np.asarray(e_code, dtype=np.int64))
+        self.mlc.append(np.asarray(m_code, dtype=np.int64))
+        self.tables.append(np.asarray(table, dtype=np.float64))
+        return slot
+
+    def vec(self, e: NDArray, m: NDArray, e_sq: NDArray, m_sq: NDArray) -> int:
+        slot = len(self.v_off)
+        self.v_off.append(sum(self.v_dim))
+        self.v_dim.append(e.shape[1])
+        self.ev.append(np.asarray(e, dtype=np.float64))
+        self.mv.append(np.asarray(m, dtype=np.float64))
+        self.esq.append(np.asarray(e_sq, dtype=np.float64))
+        self.msq.append(np.asarray(m_sq, dtype=np.float64))
+        return slot
+
+    def scalar(self, e: NDArray, m: NDArray) -> int:
+        self.es.append(np.asarray(e, dtype=np.float64))
+        self.ms.append(np.asarray(m, dtype=np.float64))
+        return len(self.es) - 1
+
+    def text(self, e: Any, m: Any) -> int:
+        ec, mc = sp.csr_matrix(e, dtype=np.float64), sp.csr_matrix(m, dtype=np.float64)
+        ec.sort_indices()
+        mc.sort_indices()
+        self.x_off.append(self.x_width)
+        self.x_width += max(ec.shape[1], mc.shape[1])
+        self.ex.append(ec)
+        self.mx.append(mc)
+        return len(self.ex) - 1
+
+    def pairs(self, mat: Any) -> int:
+        self.p.append(sp.csr_matrix(mat, dtype=np.float64))
+        return len(self.p) - 1
+
+    # --------------------------------------------------------------------- finish
+    def finish(self, crit: dict[str, list], rules: dict[str, list]) -> Program:
+        n, m = self.n, self.m
+
+        def cols(parts: list[NDArray], rows: int, dtype: Any) -> NDArray:
+            if not parts:
+                return np.zeros((rows, 1), dtype=dtype)
+            return np.ascontiguousarray(np.column_stack(parts).astype(dtype))
+
+        def words(parts: list[NDArray], rows: int) -> NDArray:
+            if not parts:
+                return np.zeros((rows, 1), dtype=np.uint64)
+            return np.ascontiguousarray(np.concatenate(parts, axis=1))
+
+        lmax = max([t.shape[0] for t in self.tables], default=1)
+        tab = np.zeros((max(1, len(self.tables)), lmax, lmax))
+        for k, t in enumerate(self.tables):
+            tab[k, : t.shape[0], : t.shape[1]] = t
+        ex_ptr, ex_idx, ex_val = _stack_csr(self.ex, n)
+        mx_ptr, mx_idx, mx_val = _stack_csr(self.mx, m)
+        p_ptr, p_idx, p_val = _stack_csr(self.p, n)
+        ev = cols([a for a in self.ev], n, np.float64) if self.ev else np.zeros((n, 1))
+        mv = cols([a for a in self.mv], m, np.float64) if self.mv else np.zeros((m, 1))
+        return Program(
+            c_form=np.asarray(crit["form"], dtype=np.int64),
+            c_sub=np.asarray(crit["sub"], dtype=np.int64),
+            c_slot=np.asarray(crit["slot"], dtype=np.int64),
+            c_param=np.asarray(crit["param"], dtype=np.float64),
+            c_param2=np.asarray(crit["param2"], dtype=np.float64),
+            U=cols(crit["U"], n, np.float64),
+            V=cols(crit["V"], m, np.float64),
+            s_is_code=np.asarray(self.s_is_code or [0], dtype=np.int64),
+            s_off=np.asarray(self.s_off or [0], dtype=np.int64),
+            s_words=np.asarray(self.s_words or [0], dtype=np.int64),
+            EB=words(self.eb, n), MB=words(self.mb, m),
+            EC=cols(self.ec, n, np.int64), MC=cols(self.mc, m, np.int64),
+            ESZ=cols(self.esz, n, np.float64), MSZ=cols(self.msz, m, np.float64),
+            t_slot=np.asarray(self.t_slot or [0], dtype=np.int64),
+            ELC=cols(self.elc, n, np.int64), MLC=cols(self.mlc, m, np.int64), TAB=tab,
+            v_off=np.asarray(self.v_off or [0], dtype=np.int64),
+            v_dim=np.asarray(self.v_dim or [0], dtype=np.int64),
+            EV=ev, MV=mv,
+            ESQ=cols(self.esq, n, np.float64), MSQ=cols(self.msq, m, np.float64),
+            ES=cols(self.es, n, np.float64), MS=cols(self.ms, m, np.float64),
+            x_off=np.asarray(self.x_off or [0], dtype=np.int64),
+            EX_ptr=ex_ptr, EX_idx=ex_idx, EX_val=ex_val,
+            MX_ptr=mx_ptr, MX_idx=mx_idx, MX_val=mx_val, x_width=max(1, self.x_width),
+            P_ptr=p_ptr, P_idx=p_idx, P_val=p_val,
+            r_form=np.asarray(rules["form"], dtype=np.int64),
+            r_slot=np.asarray(rules["slot"], dtype=np.int64),
+            r_param=np.asarray(rules["param"], dtype=np.float64),
+            RME=cols(rules["e_missing"], n, np.bool_),
+            RMM=cols(rules["m_missing"], m, np.bool_),
+            OKE=cols(rules["ok_e"], n, np.bool_), OKM=cols(rules["ok_m"], m, np.bool_),
+        )
+
+
+def level_codes(values: NDArray, n_levels: int) -> NDArray[np.intp] | None:
+    """Integer levels (``n_levels`` for NaN) of an ordinal answer vector, or None."""
+    v = np.asarray(values, dtype=np.float64)
+    nan = np.isnan(v)
+    fin = v[~nan]
+    if fin.size and (np.any(fin != np.round(fin)) or fin.min() < 0 or fin.max() >= n_levels):
+        return None
+    out = np.full(v.size, n_levels, dtype=np.intp)
+    out[~nan] = fin.astype(np.intp)
+    return out
+
+
+def one_hot_codes(mat: Any) -> NDArray[np.int64] | None:
+    """Column index of each row's single entry of a one-hot matrix, or None.
+
+    Rows without an entry get ``-1``; None when ``mat`` is not sparse, some row has
+    several entries or an entry is not positive.
+    """
+    if not sp.issparse(mat):
+        return None
+    csr = sp.csr_matrix(mat)
+    counts = np.diff(csr.indptr)
+    if counts.size and counts.max() > 1:
+        return None
+    if csr.data.size and csr.data.min() <= 0:
+        return None
+    out = np.full(csr.shape[0], -1, dtype=np.int64)
+    has = counts > 0
+    out[has] = csr.indices[csr.indptr[:-1][has]]
+    return out
+
+
+def _pack_csr(csr: sp.csr_matrix) -> NDArray[np.uint64]:
+    """Rows of a 0/1 sparse matrix as bit sets (uint64 words)."""
+    n_words = max(1, -(-csr.shape[1] // 64))
+    out = np.zeros((csr.shape[0], n_words), dtype=np.uint64)
+    rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+    idx = csr.indices.astype(np.int64)
+    np.bitwise_or.at(out, (rows, idx // 64),
+                     np.left_shift(np.uint64(1), (idx % 64).astype(np.uint64)))
+    return out
+
+
+def _pack_bool(a: NDArray[np.bool_]) -> NDArray[np.uint64]:
+    """Rows of a boolean matrix as bit sets (bit t of word w = column 64 w + t)."""
+    n_words = max(1, -(-a.shape[1] // 64))
+    padded = np.zeros((a.shape[0], n_words * 64), dtype=np.bool_)
+    padded[:, : a.shape[1]] = a
+    packed = np.packbits(padded, axis=1, bitorder="little")  # 8 bytes per word
+    return np.ascontiguousarray(packed).view("<u8").astype(np.uint64)
+
+
+def _stack_csr(mats: list[sp.csr_matrix], rows: int
+               ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """One ``(slots, rows + 1)`` pointer array over the concatenated entries."""
+    ptr = np.zeros((max(1, len(mats)), rows + 1), dtype=np.int64)
+    idx: list[NDArray] = []
+    val: list[NDArray] = []
+    base = 0
+    for k, mat in enumerate(mats):
+        ptr[k] = mat.indptr.astype(np.int64) + base
+        base += int(mat.indptr[-1])
+        idx.append(mat.indices.astype(np.int64))
+        val.append(mat.data.astype(np.float64))
+    cat_i = np.concatenate(idx) if idx else np.zeros(0, dtype=np.int64)
+    cat_v = np.concatenate(val) if val else np.zeros(0)
+    return ptr, cat_i, cat_v
+
+
+def compile_program(crits: list[Any], rules: list[Any], n: int, m: int) -> Program | None:
+    """Translate prepared criteria and rules into a :class:`Program`, or None.
+
+    ``crits`` and ``rules`` are the scorer's ``_Prepared`` / ``_PreparedRule`` objects.
+    """
+    b = _Builder(n, m)
+    c: dict[str, list] = {k: [] for k in ("form", "sub", "slot", "param", "param2", "U",
+                                          "V")}
+    for p in crits:
+        q = p.feat.question
+        k = p.kind
+        e_miss, m_miss = p.e_missing, p.m_missing
+        v = (~m_miss).astype(np.float64)
+        param2 = 0.0
+        if k == "preference":
+            form, slot, param, v = _C_PREF, b.pairs(p.e), float(p.crit.decay), np.ones(m)
+            sub = 0
+        elif p.e is None or p.m is None:
+            return None
+        elif k in _CHOICE_SUB and q.kind in ("multi_choice", "single_choice"):
+            s = b.choice_slot(p.feat, p.e, p.m)
+            if s is None:
+                return None
+            form, sub, slot, param = _C_CHOICE, _CHOICE_SUB[k], s, 0.0
+        elif k in ("same", "different") and q.kind == "ordinal":
+            n_lv = len(p.feat.vocabulary)
+            ec, mc = level_codes(p.e, n_lv), level_codes(p.m, n_lv)
+            if ec is None or mc is None:
+                return None
+            eq = np.eye(n_lv + 1)
+            eq[n_lv, n_lv] = 0.0  # NaN never equals NaN
+            form, sub, param = _C_TABLE, 0, 0.0
+            slot = b.table(ec, mc, eq if k == "same" else 1.0 - eq)
+        elif k == "gap":
+            if p.e_code is None or p.m_code is None:
+                return None
+            form, sub, slot, param = _C_TABLE, 0, b.table(p.e_code, p.m_code, p.table), 0.0
+        elif k in ("similarity", "complement") and q.kind == "likert":
+            form, sub = _C_VEC, int(k == "complement")
+            slot, param = b.vec(p.e, p.m, p.e_sq, p.m_sq), float(max(1, p.e.shape[1]))
+        elif k in ("closeness", "similarity"):
+            form, sub, slot, param = _C_SCALAR, 0, b.scalar(p.e, p.m), float(p.scale)
+        elif k == "availability":
+            s = b.choice_slot(p.feat, p.feat.mentee, p.feat.mentor)
+            if s is None:
+                return None
+            form, sub, slot = _C_AVAIL, 0, s
+            param, param2 = p.hours_per_slot, float(p.crit.hours_needed)
+        elif k == "text":
+            form, sub, slot, param = _C_TEXT, 0, b.text(p.e, p.m), 0.0
+        else:
+            return None
+        c["form"].append(form)
+        c["sub"].append(sub)
+        c["slot"].append(slot)
+        c["param"].append(param)
+        c["param2"].append(param2)
+        c["U"].append(p.crit.weight * p.importance * ~e_miss)
+        c["V"].append(v)
+    r: dict[str, list] = {k: [] for k in ("form", "slot", "param", "e_missing",
+                                           "m_missing", "ok_e", "ok_m")}
+    for p in rules:
+        rule, f = p.rule, p.feat
+        param = 0.0
+        if rule.kind not in ("avoid", "require_value") and (f.mentee is None
+                                                            or f.mentor is None):
+            return None
+        if rule.kind in ("exclude_same", "require_shared"):
+            if f.question.kind == "ordinal":
+                n_lv = len(f.vocabulary)
+                ec, mc = level_codes(f.mentee, n_lv), level_codes(f.mentor, n_lv)
+                if ec is None or mc is None:
+                    return None
+                slot = b.code_slot(np.where(ec == n_lv, -1, ec), np.where(mc == n_lv, -2, mc))
+            else:
+                s = b.choice_slot(f, f.mentee, f.mentor)
+                if s is None:
+                    return None
+                slot = s
+            form = _R_SHARED if rule.kind == "exclude_same" else _R_NOT_SHARED
+        elif rule.kind == "min_shared_hours":
+            s = b.choice_slot(f, f.mentee, f.mentor)
+            if s is None or not p.whole:
+                return None
+            form, slot, param = _R_MIN_SLOTS, s, float(p.min_slots)
+        elif rule.kind == "gap":
+            if p.table is None:
+                return None
+            form, slot = _R_TABLE, b.table(p.e_code, p.m_code, p.table.astype(np.float64))
+        elif rule.kind == "avoid":
+            form, slot = _R_AVOID, b.pairs(f.mentee)
+        elif rule.kind == "require_value":
+            form, slot = _R_SIDES, len(r["ok_e"])
+            r["ok_e"].append(p.ok["mentee"])
+            r["ok_m"].append(p.ok["mentor"])
+        else:
+            return None
+        r["form"].append(form)
+        r["slot"].append(slot)
+        r["param"].append(param)
+        r["e_missing"].append(f.mentee_missing)
+        r["m_missing"].append(f.mentor_missing)
+    return b.finish(c, r)
+
+
+Masks = namedtuple("Masks", ["mode", "m_off", "LM", "SM", "cx_off", "cx_code", "cx_pos"])
+
+
+def _pack_cols(flags: NDArray[np.bool_]) -> NDArray[np.uint64]:
+    """Pack a boolean vector over the block's columns into uint64 words (bit t = column t)."""
+    return _pack_bool(flags[None, :])[0]
+
+
+def column_masks(P: Program, cols: NDArray[np.int64]) -> Masks:
+    """Per rule, the column masks the kernel combines 64 columns at a time.
+
+    Modes: 0 tested per pair; 1 one mask per mentee level (a gap table); 2 and 3 one
+    mask per option of a one-word choice (require_shared / exclude_same; ``SM`` marks
+    the mentors who did not answer); 4 the mentors meeting ``require_value``; 5 the
+    mentee's avoid list; 6 exclude_same on codes, through the columns sorted by code.
+    """
+    nc = cols.size
+    nw = max(1, (nc + 63) // 64)
+    n_rules = P.r_form.size
+    mode = np.zeros(n_rules, dtype=np.int64)
+    m_off = np.zeros(n_rules, dtype=np.int64)
+    lm: list[NDArray] = []
+    sm = np.zeros((max(1, n_rules), nw), dtype=np.uint64)
+    cx_off = np.zeros(n_rules + 1, dtype=np.int64)
+    cx_code: list[NDArray] = []
+    cx_pos: list[NDArray] = []
+    n_lm = 0
+    for q in range(n_rules):
+        form, slot = int(P.r_form[q]), int(P.r_slot[q])
+        missing = P.RMM[cols, q]
+        if form == _R_AVOID:
+            mode[q] = 5
+        elif form == _R_SIDES:
+            mode[q] = 4
+            sm[q] = _pack_cols(P.OKM[cols, slot])
+        elif form == _R_TABLE:
+            mode[q] = 1
+            m_off[q] = n_lm
+            codes = P.MLC[cols, slot]
+            for level in range(P.TAB.shape[1]):
+                lm.append(_pack_cols(~(P.TAB[slot, level, codes] > 0.5) | missing))
+                n_lm += 1
+        elif form in (_R_SHARED, _R_NOT_SHARED) and not P.s_is_code[slot] and (
+            P.s_words[slot] == 1
+        ):
+            mode[q] = 2 if form == _R_NOT_SHARED else 3
+            m_off[q] = n_lm
+            words = P.MB[cols, P.s_off[slot]]
+            for o in range(64):
+                lm.append(_pack_cols(((words >> np.uint64(o)) & np.uint64(1)) > 0))
+                n_lm += 1
+            sm[q] = _pack_cols(missing)
+        elif form == _R_SHARED and P.s_is_code[slot]:
+            mode[q] = 6
+            codes = np.where(missing, -3, P.MC[cols, P.s_off[slot]])
+            order = np.argsort(codes, kind="stable")
+            cx_code.append(codes[order])
+            cx_pos.append(order.astype(np.int64))
+        cx_off[q + 1] = cx_off[q] + (cx_code[-1].size if mode[q] == 6 else 0)
+    return Masks(
+        mode=mode, m_off=m_off,
+        LM=np.ascontiguousarray(np.stack(lm)) if lm else np.zeros((1, nw), dtype=np.uint64),
+        SM=sm, cx_off=cx_off,
+        cx_code=np.concatenate(cx_code) if cx_code else np.zeros(0, dtype=np.int64),
+        cx_pos=np.concatenate(cx_pos) if cx_pos else np.zeros(0, dtype=np.int64),
+    )

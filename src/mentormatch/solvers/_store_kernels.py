@@ -1,0 +1,240 @@
+"""Numba kernels of the pair store (see :mod:`mentormatch.solvers._store`).
+
+Imported only when a store is large enough to use them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+from numpy.typing import NDArray
+
+__all__ = ["append", "col_top", "keep_block", "lookup", "price_rows", "row_top"]
+
+
+@njit(cache=True)
+def _keep_row(row: NDArray, per_row: int, dst_c: NDArray, dst_v: NDArray) -> tuple:
+    """Copy a row's finite entries (its best ``per_row``) into ``dst``.
+
+    Returns (kept, truncation value, least finite, greatest, NaN or +inf seen).
+    """
+    kept = 0
+    lo, hi = np.inf, -np.inf
+    bad = False
+    n_fin = 0
+    for t in range(row.size):
+        v = row[t]
+        if v != v or v == np.inf:
+            bad = True
+        elif v > -np.inf:
+            n_fin += 1
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
+            if kept < per_row:
+                dst_c[kept] = t
+                dst_v[kept] = v
+                kept += 1
+    if n_fin <= per_row:
+        return kept, -np.inf, lo, hi, bad
+    # too many: keep those above the per_row-th best value, then ties in column order
+    fin = np.empty(n_fin)
+    k = 0
+    for t in range(row.size):
+        if row[t] > -np.inf:
+            fin[k] = row[t]
+            k += 1
+    thr = np.partition(fin, n_fin - per_row)[n_fin - per_row]
+    ties = per_row
+    for t in range(row.size):
+        if row[t] > thr:
+            ties -= 1
+    kept = 0
+    for t in range(row.size):
+        v = row[t]
+        if v > thr or (v == thr and ties > 0):
+            if v == thr:
+                ties -= 1
+            dst_c[kept] = t
+            dst_v[kept] = v
+            kept += 1
+    return kept, thr, lo, hi, bad
+
+
+@njit(parallel=True, cache=True)
+def keep_block(S: NDArray, per_row: int, buf_c: NDArray, buf_v: NDArray,
+                counts: NDArray, trunc: NDArray, lo: NDArray, hi: NDArray,
+                bad: NDArray) -> None:
+    """Each row's kept entries into its own slice of the block buffers (one read)."""
+    for r in prange(S.shape[0]):
+        kept, thr, rlo, rhi, rbad = _keep_row(S[r], per_row, buf_c[r], buf_v[r])
+        counts[r] = kept
+        trunc[r] = thr
+        lo[r] = rlo
+        hi[r] = rhi
+        bad[r] = rbad
+
+
+@njit(cache=True)
+def append(buf_c: NDArray, buf_v: NDArray, counts: NDArray, start: int,
+            cols: NDArray, vals: NDArray) -> None:
+    pos = start
+    for r in range(counts.size):
+        for t in range(counts[r]):
+            cols[pos] = buf_c[r, t]
+            vals[pos] = buf_v[r, t]
+            pos += 1
+
+
+
+# ----------------------------------------------------------------------- candidates
+@njit(cache=True)
+def _sift_down(hv: NDArray, hi_: NDArray, size: int, pos: int) -> None:
+    """Restore a min-heap (by value, then larger index first out) from ``pos``."""
+    while True:
+        left = 2 * pos + 1
+        if left >= size:
+            return
+        small = left
+        right = left + 1
+        if right < size and _before(hv[right], hi_[right], hv[left], hi_[left]):
+            small = right
+        if _before(hv[small], hi_[small], hv[pos], hi_[pos]):
+            hv[small], hv[pos] = hv[pos], hv[small]
+            hi_[small], hi_[pos] = hi_[pos], hi_[small]
+            pos = small
+        else:
+            return
+
+
+@njit(cache=True, inline="always")
+def _before(va: float, ia: int, vb: float, ib: int) -> bool:
+    """Heap order: the worse entry first (lower value; on ties the larger index)."""
+    return va < vb or (va == vb and ia > ib)
+
+
+@njit(cache=True)
+def _heap_push(hv: NDArray, hi_: NDArray, size: int, cap: int, v: float, idx: int) -> int:
+    """Offer ``(v, idx)`` to a bounded min-heap; return the new size."""
+    if size < cap:
+        pos = size
+        hv[pos], hi_[pos] = v, idx
+        while pos > 0:
+            parent = (pos - 1) // 2
+            if _before(hv[pos], hi_[pos], hv[parent], hi_[parent]):
+                hv[pos], hv[parent] = hv[parent], hv[pos]
+                hi_[pos], hi_[parent] = hi_[parent], hi_[pos]
+                pos = parent
+            else:
+                break
+        return size + 1
+    if _before(hv[0], hi_[0], v, idx):
+        hv[0], hi_[0] = v, idx
+        _sift_down(hv, hi_, size, 0)
+    return size
+
+
+@njit(parallel=True, cache=True)
+def row_top(indptr: NDArray, cols: NDArray, vals: NDArray, k: int,
+            out_j: NDArray) -> None:
+    """Each row's ``k`` best stored columns (``-1`` pads rows with fewer)."""
+    n = indptr.size - 1
+    for i in prange(n):
+        hv = np.empty(k)
+        hj = np.empty(k, dtype=np.int64)
+        size = 0
+        for e in range(indptr[i], indptr[i + 1]):
+            size = _heap_push(hv, hj, size, k, vals[e], cols[e])
+        for t in range(k):
+            out_j[i, t] = hj[t] if t < size else -1
+
+
+@njit(cache=True)
+def _col_heaps(indptr: NDArray, cols: NDArray, vals: NDArray, row_lo: int, row_hi: int,
+               hv: NDArray, hi_: NDArray, size: NDArray) -> None:
+    """Per column, a heap of the ``r`` best entries of rows ``row_lo:row_hi``."""
+    r = hv.shape[1]
+    # each full heap's worst value, in one small array: most entries stop here (rows
+    # come in increasing order, so an entry equal to the worst one loses the tie)
+    root = np.full(hv.shape[0], -np.inf)
+    for i in range(row_lo, row_hi):
+        for e in range(indptr[i], indptr[i + 1]):
+            j = cols[e]
+            v = vals[e]
+            if v <= root[j] and size[j] == r:
+                continue
+            size[j] = _heap_push(hv[j], hi_[j], size[j], r, v, i)
+            if size[j] == r:
+                root[j] = hv[j, 0]
+
+
+@njit(cache=True)
+def col_top(indptr: NDArray, cols: NDArray, vals: NDArray, n_cols: int, r: int,
+            out_i: NDArray) -> None:
+    """Each column's ``r`` best stored rows (``-1`` pads), in one sequential pass."""
+    hv = np.empty((n_cols, r))
+    hi_ = np.empty((n_cols, r), dtype=np.int64)
+    size = np.zeros(n_cols, dtype=np.int64)
+    _col_heaps(indptr, cols, vals, 0, indptr.size - 1, hv, hi_, size)
+    for j in range(n_cols):
+        for t in range(r):
+            out_i[j, t] = hi_[j, t] if t < size[j] else -1
+
+
+# -------------------------------------------------------------------------- pricing
+@njit(parallel=True, cache=True)
+def price_rows(indptr: NDArray, cols: NDArray, vals: NDArray, trunc: NDArray,
+               p: NDArray, u: NDArray, offset: float, tol: float, p_min: float,
+               keys: NDArray, n_cols: int, a: int, rowterm: NDArray,
+               out_j: NDArray, out_v: NDArray, rescore: NDArray) -> None:
+    """Price the stored pairs of every row against prices ``p`` and mentee duals ``u``.
+
+    ``rowterm[i]`` gets ``max(0, max_j (w_ij - p_j))`` over the stored pairs and the
+    truncation bound; ``out_j`` / ``out_v`` the ``a`` best improving pairs
+    (``w_ij - p_j > u_i + tol``) that are not candidates yet (``keys`` sorted, key =
+    ``i * n_cols + j``); ``rescore[i]`` is set when pairs left out of the store could
+    improve (the row must be read from the source).
+    """
+    n = indptr.size - 1
+    for i in prange(n):
+        best = 0.0
+        hv = np.empty(a)
+        he = np.empty(a, dtype=np.int64)
+        size = 0
+        limit = u[i] + tol
+        for e in range(indptr[i], indptr[i + 1]):
+            j = cols[e]
+            red = vals[e] + offset - p[j]
+            if red > best:
+                best = red
+            if red > limit:
+                key = np.int64(i) * n_cols + j
+                pos = np.searchsorted(keys, key)
+                if pos < keys.size and keys[pos] == key:
+                    continue
+                size = _heap_push(hv, he, size, a, red, e)
+        tb = trunc[i] + offset - p_min
+        rescore[i] = tb > limit
+        if tb > best:
+            best = tb
+        rowterm[i] = best
+        for t in range(a):
+            if t < size:
+                out_j[i, t] = cols[he[t]]
+                out_v[i, t] = vals[he[t]]
+            else:
+                out_j[i, t] = -1
+
+
+@njit(cache=True)
+def lookup(indptr: NDArray, cols: NDArray, vals: NDArray, rows: NDArray,
+           js: NDArray) -> NDArray:
+    """Return the stored scores of the pairs ``(rows[t], js[t])``."""
+    out = np.empty(rows.size)
+    for t in range(rows.size):
+        i = rows[t]
+        lo, hi = indptr[i], indptr[i + 1]
+        pos = lo + np.searchsorted(cols[lo:hi], js[t])
+        out[t] = vals[pos]
+    return out
