@@ -40,7 +40,7 @@ Program = namedtuple("Program", [
     # choice slots: bit words or codes, answer counts
     "s_is_code", "s_off", "s_words", "EB", "MB", "EC", "MC", "ESZ", "MSZ",
     # level-code tables
-    "t_slot", "ELC", "MLC", "TAB",
+    "ELC", "MLC", "TAB",
     # vectors (Likert traits)
     "v_off", "v_dim", "EV", "MV", "ESQ", "MSQ",
     # scalars
@@ -71,11 +71,9 @@ class _Builder:
         self.esz: list[NDArray] = []
         self.msz: list[NDArray] = []
         self.words = 0
-        self.t_slot: list[int] = []
         self.elc: list[NDArray] = []
         self.mlc: list[NDArray] = []
         self.tables: list[NDArray] = []
-        self.levels: dict[int, int] = {}  # id(feature) -> level-code slot
         self.v_off: list[int] = []
         self.v_dim: list[int] = []
         self.ev: list[NDArray] = []
@@ -151,8 +149,7 @@ class _Builder:
                                 (m_code >= 0).astype(np.float64))
 
     def table(self, e_code: NDArray, m_code: NDArray, table: NDArray) -> int:
-        slot = len(self.t_slot)
-        self.t_slot.append(slot)
+        slot = len(self.tables)
         self.elc.append(np.asarray(e_code, dtype=np.int64))
         self.mlc.append(np.asarray(m_code, dtype=np.int64))
         self.tables.append(np.asarray(table, dtype=np.float64))
@@ -208,8 +205,8 @@ class _Builder:
         ex_ptr, ex_idx, ex_val = _stack_csr(self.ex, n)
         mx_ptr, mx_idx, mx_val = _stack_csr(self.mx, m)
         p_ptr, p_idx, p_val = _stack_csr(self.p, n)
-        ev = cols([a for a in self.ev], n, np.float64) if self.ev else np.zeros((n, 1))
-        mv = cols([a for a in self.mv], m, np.float64) if self.mv else np.zeros((m, 1))
+        ev = np.ascontiguousarray(np.hstack(self.ev)) if self.ev else np.zeros((n, 1))
+        mv = np.ascontiguousarray(np.hstack(self.mv)) if self.mv else np.zeros((m, 1))
         return Program(
             c_form=np.asarray(crit["form"], dtype=np.int64),
             c_sub=np.asarray(crit["sub"], dtype=np.int64),
@@ -224,7 +221,6 @@ class _Builder:
             EB=words(self.eb, n), MB=words(self.mb, m),
             EC=cols(self.ec, n, np.int64), MC=cols(self.mc, m, np.int64),
             ESZ=cols(self.esz, n, np.float64), MSZ=cols(self.msz, m, np.float64),
-            t_slot=np.asarray(self.t_slot or [0], dtype=np.int64),
             ELC=cols(self.elc, n, np.int64), MLC=cols(self.mlc, m, np.int64), TAB=tab,
             v_off=np.asarray(self.v_off or [0], dtype=np.int64),
             v_dim=np.asarray(self.v_dim or [0], dtype=np.int64),

@@ -1,9 +1,10 @@
 """Exact matching at scale: min-cost flow on candidate pairs, priced with dual prices.
 
-The dense ``(n_mentees, n_mentors)`` matrix is never built. Scores are read in row
-blocks whose size is bounded by ``block_cells``; the solver keeps only a sparse set of
-candidate pairs, solves the problem on them exactly, derives dual prices, and proves
-(or repairs) optimality on the whole problem by pricing every pruned pair.
+The dense ``(n_mentees, n_mentors)`` matrix is never built. Scores are read once, in
+row blocks whose size is bounded by ``block_cells``, into a sparse store of the allowed
+pairs (:mod:`mentormatch.solvers._store`); the solver takes candidate pairs from it,
+solves the problem on them exactly, derives dual prices, and proves (or repairs)
+optimality on the whole problem by pricing every pruned pair.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ __all__ = ["FlowResult", "flow_assignment"]
 
 #: Largest integer arc cost handed to OR-Tools (scores are scaled to this range).
 _MAX_INT_COST = 10**12
+#: Kept pairs per call to a source's ``best_pairs`` (at least; 48 MB of buffers).
+_SPARSE_BLOCK = 1 << 22
+#: Pairs any store may hold, whatever the problem's size (48 MB).
+_SMALL_STORE = 4_000_000
 #: Relative tolerance (times the score magnitude) for dual feasibility and pricing.
 _REL_TOL = 1e-12
 
@@ -65,7 +70,7 @@ def flow_assignment(
     *,
     k: int = 10,
     r: int = 50,
-    block_cells: int = 1 << 22,
+    block_cells: int = 1 << 20,
     max_rounds: int = 50,
     add_per_row: int | None = None,
     max_stored: int = 200_000_000,
@@ -81,9 +86,10 @@ def flow_assignment(
         Candidates per mentee: its ``k`` best mentors.
     r : int, default=50
         Candidates per mentor: its ``r`` best mentees.
-    block_cells : int, default=4194304
-        Score cells read at once (rows per block = ``block_cells // n_mentors``); this
-        bounds the working memory.
+    block_cells : int, default=1048576
+        Dense score cells read at once (rows per block = ``block_cells // n_mentors``).
+        A score source that keeps each row's best pairs itself (``sparse_scan``) is read
+        in blocks of at most ``max(block_cells, 4194304)`` kept pairs.
     max_rounds : int, default=50
         Most solve-and-price rounds.
     add_per_row : int, optional
@@ -91,7 +97,7 @@ def flow_assignment(
     max_stored : int, default=200_000_000
         Most allowed pairs kept in memory (12 bytes each) after the one pass over the
         scores, so that pricing rounds do not score them again; never more than an
-        eighth of all pairs. Each mentee keeps at most ``max(k, stored // n_mentees)``
+        eighth of all pairs (or 4 million). Each mentee keeps at most ``max(k, stored // n_mentees)``
         of its best ones; a mentee whose left-out pairs could still improve the
         matching is scored again.
 
@@ -250,12 +256,14 @@ class _FlowSolver:
         kk = min(self.k, self.mu)
         rr = min(self.r, self.nf)
         # the store stays well below the dense matrix: at most an eighth of all pairs
-        budget = min(self.max_stored, self.nf * self.mu // 8)
+        # (small problems, up to _SMALL_STORE pairs, keep everything)
+        budget = min(self.max_stored, max(self.nf * self.mu // 8, _SMALL_STORE))
         per_row = max(kk, self.add_per_row, budget // max(1, self.nf))
         builder = StoreBuilder(self.nf, self.mu, per_row)
         src = self.prep.source
         if getattr(src, "sparse_scan", False):  # the source keeps the best pairs itself
-            step = max(1, self.block_cells // builder.per_row)  # kept cells per block
+            # kept pairs per call (no dense block): large calls keep both cores busy
+            step = max(1, max(self.block_cells, _SPARSE_BLOCK) // builder.per_row)
             for start in range(0, self.nf, step):
                 loc = np.arange(start, min(self.nf, start + step), dtype=np.intp)
                 counts, pc, pv, trunc, lo, hi = src.best_pairs(  # type: ignore[attr-defined]

@@ -33,7 +33,7 @@ def _top_mask(X: NDArray[np.float64], k: int, axis: int) -> NDArray[np.bool_]:
 
     Ties at the ``k``-th value go to the lower index, as in the heap kernels.
     """
-    finite = -np.inf < X
+    finite = np.greater(X, -np.inf)
     if k >= X.shape[axis]:
         return finite
     thr = np.take(-np.partition(-X, k - 1, axis=axis), [k - 1], axis=axis)
@@ -199,7 +199,7 @@ class StoreBuilder:
             bad = np.asarray((np.isnan(S) | np.isposinf(S)).any(axis=1), dtype=np.bool_)
             if bad.any():
                 return bad
-            finite = -np.inf < S
+            finite = np.greater(S, -np.inf)
             n_fin = finite.sum(axis=1)
             keep = _top_mask(S, self.per_row, axis=1)  # best per_row, ties by column
             cut = n_fin > self.per_row  # the least kept value bounds the entries left out
