@@ -273,7 +273,9 @@ def make_table(results: dict) -> str:
         "(all scores are in [0, 1] and seats = mentees, so `coverage` gives the same "
         "matching). Wall time is the median over repeats and includes reading the scores; "
         "peak memory is the run's own process `ru_maxrss` (baseline of a process with "
-        f"every library imported: {results.get('_baseline_mb', float('nan')):.0f} MB). "
+        f"every library imported: {results.get('_baseline_mb', float('nan')):.0f} MB; "
+        "numba, which mentormatch loads only for problems above 4M pairs, adds about "
+        "80 MB). "
         "CPU is user + system time of the run (BLAS threads included; a better guide than "
         "wall time when the machine is shared). "
         "Gap is to the proven optimum (the certified bound of `method='flow'`).",

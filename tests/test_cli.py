@@ -127,3 +127,19 @@ def test_match_state_then_rematch(cohort_files):
     events.write_text("type,participant_id,counterpart_id,note\nunmatch,NOPE,M0001,\n")
     assert main(["rematch", "--state", str(state), "--events", str(events),
                  "--out", str(out2)]) == 2
+
+
+def test_progress_bar_names_phase_and_counts(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from mentormatch import cli
+
+    buf = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=buf, force_terminal=True, width=100))
+    with cli._progress("matching") as report:
+        report("reading scores", 150, 400)
+    text = buf.getvalue()
+    assert "matching: reading scores" in text
+    assert "150/400" in text

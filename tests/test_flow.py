@@ -441,3 +441,19 @@ def test_flow_with_compiled_store_matches_hungarian(problem: Problem, objective:
         mp.setattr(_store, "NUMPY_MAX_CELLS", 0)
         check_against_hungarian(problem, objective, k=k, r=r, block_cells=7,
                                 max_stored=2 * problem.shape[0])
+
+
+def test_progress_callback_reports_reading_and_rounds() -> None:
+    from mentormatch._match import match
+
+    calls: list[tuple[str, int, int]] = []
+    paths = demo_paths()
+    m = match(paths["mentees"], paths["mentors"], paths["survey"], method="flow",
+              progress=lambda *a: calls.append(a))
+    phases = [c[0] for c in calls]
+    assert phases[0] == "reading intake"
+    reads = [c for c in calls if c[0] == "reading scores"]
+    assert reads and reads[-1][1] == reads[-1][2]  # every free mentee read
+    assert [d for _, d, _ in reads] == sorted(d for _, d, _ in reads)
+    rounds = [c[1] for c in calls if c[0] == "pricing round"]
+    assert rounds == list(range(1, m.stats["rounds"] + 1))

@@ -44,7 +44,7 @@ def match(
         Pairs that must / must not be made, by participant id.
     **options
         Passed to :func:`solve`: ``method``, ``objective``, ``min_load``, ``min_score``,
-        ``seed``, ``time_limit``, ``backend``.
+        ``seed``, ``time_limit``, ``backend``, ``progress``.
 
     Returns
     -------
@@ -69,9 +69,12 @@ def match(
     """
     if not isinstance(survey, Survey):
         survey = Survey.load(survey)
+    progress = options.get("progress")
     if isinstance(mentees, Cohort):
         cohort = mentees
     else:
+        if progress is not None:
+            progress("reading intake", 0, 0)
         cohort = load_cohort(survey, mentors=mentors, mentees=mentees)
     scorer = Scorer(cohort.survey if isinstance(mentees, Cohort) else survey, weights)
     source = scorer.bind(cohort)

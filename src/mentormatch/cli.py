@@ -8,12 +8,21 @@ from __future__ import annotations
 import json
 import sys
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from mentormatch._io import matching_table, write_csv
@@ -31,6 +40,29 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
+    """Show a progress bar on stderr; yield the ``progress`` callback for ``match``.
+
+    The bar names the phase (reading intake, reading scores, pricing rounds) and counts
+    mentees read or rounds done; it disappears when the run ends. Nothing is drawn when
+    stderr is not a terminal (logs and pipes stay clean).
+    """
+    if not err.is_terminal:
+        yield lambda phase, done, total: None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                  transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def report(phase: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{label}: {phase}", completed=done,
+                       total=total or None)
+
+        yield report
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
@@ -97,8 +129,8 @@ def demo(
         from mentormatch.datasets import demo_paths
 
         paths = demo_paths()
-        with err.status("matching the demo cohort..."):
-            m = match(paths["mentees"], paths["mentors"], paths["survey"])
+        with _progress("matching the demo cohort") as report:
+            m = match(paths["mentees"], paths["mentors"], paths["survey"], progress=report)
         written = write_csv(matching_table(m), out_path)
         _print_summary(m, written)
 
@@ -149,9 +181,9 @@ def match_cmd(
 
     def run() -> None:
         w = _load_weights(weights)
-        with err.status("scoring and solving..."):
+        with _progress("matching") as report:
             m = match(mentees, mentors, survey, weights=w, objective=objective,
-                      method=method, min_score=min_score, seed=seed)
+                      method=method, min_score=min_score, seed=seed, progress=report)
         written = write_csv(matching_table(m), out_path)
         if state is not None:
             from mentormatch.rematch import save_state

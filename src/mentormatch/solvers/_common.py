@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import platform
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -45,6 +45,12 @@ class Prepared:
     time_limit: float | None
     mentee_ids: Any = None
     mentor_ids: Any = None
+    progress: Callable[[str, int, int], None] | None = None
+
+    def report(self, phase: str, done: int, total: int) -> None:
+        """Tell the ``progress`` callback (if any) how far ``phase`` has come."""
+        if self.progress is not None:
+            self.progress(phase, done, total)
 
     @property
     def shape(self) -> tuple[int, int]:

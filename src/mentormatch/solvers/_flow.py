@@ -271,9 +271,11 @@ class _FlowSolver:
                 if self.filtered or not self.coverage:
                     counts, pc, pv = self._filter_kept(loc, counts, pc, pv)
                 builder.add_kept(loc, counts, pc, pv, trunc, lo, hi)
+                self.prep.report("reading scores", int(loc[-1]) + 1, self.nf)
         else:
             for loc, S in self._blocks(np.arange(self.nf, dtype=np.intp)):
                 bad = builder.add(loc, S)
+                self.prep.report("reading scores", int(loc[-1]) + 1, self.nf)
                 if bad.any():
                     first = loc[np.flatnonzero(bad)]
                     msg = (
@@ -555,6 +557,7 @@ class _FlowSolver:
             if best_B > B:
                 best_B, best_p = B, p.copy()
             self.stats["rows_priced"].append(n_priced)
+            self.prep.report("pricing round", rnd, 0)
             self.stats["pairs_added"].append(int(new_keys.size))
             if new_keys.size == 0:
                 status = "optimal" if converged else "round_limit"

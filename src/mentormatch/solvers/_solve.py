@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -63,6 +63,7 @@ def solve(
     mentee_ids: Sequence[Any] | np.ndarray | None = None,
     mentor_ids: Sequence[Any] | np.ndarray | None = None,
     manifest: dict[str, Any] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Matching:
     r"""Match mentees to mentors, maximising the total score under capacities.
 
@@ -128,6 +129,11 @@ def solve(
         Ids to report in the result (positions by default).
     manifest : dict, optional
         Extra entries for the run manifest (weights, rules, input file hashes).
+    progress : callable, optional
+        Called as ``progress(phase, done, total)`` during long solves, for a progress
+        bar: ``"reading scores"`` with the mentees read so far out of ``total``
+        (``method="flow"``), then ``"pricing round"`` with the rounds done
+        (``total=0``: not known in advance). It must not raise.
 
     Returns
     -------
@@ -196,6 +202,7 @@ def solve(
         time_limit=None if time_limit is None else float(time_limit),
         mentee_ids=None if mentee_ids is None else mentee_ids_arr,
         mentor_ids=None if mentor_ids is None else mentor_ids_arr,
+        progress=progress,
     )
     check_forced(prep)
 
