@@ -192,8 +192,8 @@ def make_table(results: dict) -> str:
 
 
 NOTES = """\
-Targets: (a) 100,000 x 20,000 intake-to-matches in < 60 s and < 6 GB: **met**, 42.4 s
-(median of 3; `load_cohort` 7.9 s, `match` 34.5 s) and 3.1 GB peak, same objective and
+Targets: (a) 100,000 x 20,000 intake-to-matches in < 60 s and < 6 GB: **met**, 39.8 s
+(median of 3; `load_cohort` 7.4 s, `match` 32.5 s) and 3.0 GB peak, same objective and
 pairs as the earlier 758 s run, status optimal. (b) dense `Scorer.score` at 2,000 x 500
 well under 1 s: met (0.05 s).
 
