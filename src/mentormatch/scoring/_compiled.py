@@ -243,23 +243,27 @@ def _score_row(P: Any, M: Any, i: int, cols: NDArray, colpos: NDArray, out: NDAr
         out[keep[k]] = num[k]
 
 
+_CHUNK = 8  # rows per parallel task: each task allocates its own scratch arrays
+
+
+@njit(cache=True)
+def _scratch(P: Any, nc: int) -> tuple:
+    """Per-task buffers of the row kernel for ``nc`` columns."""
+    nw = (nc + 63) // 64
+    return (np.empty(nc), np.empty(nc), np.empty(nc, dtype=np.int64), np.zeros(P.x_width),
+            np.empty(nw, dtype=np.uint64), np.empty(nw, dtype=np.uint64))
+
+
 @njit(parallel=True, cache=True)
 def _best_block(P: Any, M: Any, rows: NDArray, cols: NDArray, colpos: NDArray,
                 per_row: int, out_c: NDArray, out_v: NDArray, counts: NDArray,
                 trunc: NDArray, lo: NDArray, hi: NDArray) -> None:
     """Like :func:`_score_block`, keeping only each row's best ``per_row`` allowed pairs."""
     nr, nc = rows.size, cols.size
-    nw = (nc + 63) // 64
-    step = 8
-    n_chunks = (nr + step - 1) // step
+    n_chunks = (nr + _CHUNK - 1) // _CHUNK
     for ch in prange(n_chunks):
-        num = np.empty(nc)
-        den = np.empty(nc)
-        keep = np.empty(nc, dtype=np.int64)
-        buf = np.zeros(P.x_width)
-        wmask = np.empty(nw, dtype=np.uint64)
-        acc = np.empty(nw, dtype=np.uint64)
-        for r in range(ch * step, min(nr, (ch + 1) * step)):
+        num, den, keep, buf, wmask, acc = _scratch(P, nc)
+        for r in range(ch * _CHUNK, min(nr, (ch + 1) * _CHUNK)):
             na = _row_values(P, M, rows[r], cols, colpos, num, den, keep, buf, wmask, acc)
             rlo, rhi = np.inf, -np.inf
             for k in range(na):
@@ -291,17 +295,10 @@ def _best_block(P: Any, M: Any, rows: NDArray, cols: NDArray, colpos: NDArray,
 def _score_block(P: Any, M: Any, rows: NDArray, cols: NDArray, colpos: NDArray,
                  out: NDArray) -> None:
     nr, nc = rows.size, cols.size
-    nw = (nc + 63) // 64
-    step = 8
-    n_chunks = (nr + step - 1) // step
+    n_chunks = (nr + _CHUNK - 1) // _CHUNK
     for ch in prange(n_chunks):
-        num = np.empty(nc)
-        den = np.empty(nc)
-        keep = np.empty(nc, dtype=np.int64)
-        buf = np.zeros(P.x_width)
-        wmask = np.empty(nw, dtype=np.uint64)
-        acc = np.empty(nw, dtype=np.uint64)
-        for r in range(ch * step, min(nr, (ch + 1) * step)):
+        num, den, keep, buf, wmask, acc = _scratch(P, nc)
+        for r in range(ch * _CHUNK, min(nr, (ch + 1) * _CHUNK)):
             _score_row(P, M, rows[r], cols, colpos, out[r], num, den, keep, buf, wmask,
                        acc)
 

@@ -478,14 +478,10 @@ class CohortScores:
         if self._program is not None and (
             cols.size < 2 or np.unique(cols).size == cols.size
         ):
-            everyone = cols.size == self.shape[1] and bool(
-                np.array_equal(cols, np.arange(cols.size)))
-            if everyone and self._masks is None:  # reused by every full-width block
-                self._masks = column_masks(self._program, cols.astype(np.int64))
             from mentormatch.scoring._compiled import score_rows  # numba, on first use
 
             return score_rows(self._program, self.shape[1], rows, cols,
-                              self._masks if everyone else None)
+                              self._masks_for(cols))
         memo: dict = {}  # products shared by criteria and rules within this call
         shape = (rows.size, cols.size)
         num: NDArray | None = None
@@ -577,14 +573,19 @@ class CohortScores:
             msg = "best_pairs needs the compiled engine (engine='compiled' or 'auto')."
             raise SurveyError(msg)
         cols = np.asarray(cols, dtype=np.int64)
-        everyone = cols.size == self.shape[1] and bool(
-            np.array_equal(cols, np.arange(cols.size)))
-        if everyone and self._masks is None:
-            self._masks = column_masks(self._program, cols)
         from mentormatch.scoring._compiled import best_rows  # numba, on first use
 
         return best_rows(self._program, self.shape[1], rows, cols, per_row,
-                         self._masks if everyone else None)
+                         self._masks_for(cols))
+
+    def _masks_for(self, cols: NDArray) -> Masks | None:
+        """Return the rules' column masks when ``cols`` are all mentors (cached), else None."""
+        if self._program is None or cols.size != self.shape[1] or not np.array_equal(
+                cols, np.arange(cols.size)):
+            return None  # other column sets build their masks per call
+        if self._masks is None:
+            self._masks = column_masks(self._program, np.arange(cols.size, dtype=np.int64))
+        return self._masks
 
     def pair_scores(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
         """Return the total scores of the pairs ``(rows[k], cols[k])``."""
