@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from mentormatch import Matching
 
 __all__ = [
-    "Problem",
+    "DrawnProblem",
     "matchings",
     "medium_problems",
     "problems",
@@ -30,7 +30,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class Problem:
+class DrawnProblem:
     """A drawn matching problem; :meth:`kwargs` gives the keyword arguments of ``solve``."""
 
     scores: NDArray[np.float64]
@@ -86,8 +86,8 @@ def problems(
     with_banned: bool = True,
     with_min_score: bool = True,
     with_min_load: bool = False,
-) -> Problem:
-    """Draw a :class:`Problem` whose forced pairs are feasible.
+) -> DrawnProblem:
+    """Draw a :class:`DrawnProblem` whose forced pairs are feasible.
 
     Forced pairs are allowed by the scores (finite), not banned, give each mentee at most
     one mentor and fit the capacities. A forced pair may score below ``min_score`` (that
@@ -129,7 +129,7 @@ def problems(
         min_load = np.array(
             [draw(st.integers(0, int(min(2, c)))) for c in capacity], dtype=np.int64
         )
-    return Problem(
+    return DrawnProblem(
         scores=scores,
         capacity=capacity,
         forced=tuple(forced),
@@ -139,14 +139,14 @@ def problems(
     )
 
 
-def tiny_problems(**kwargs: Any) -> st.SearchStrategy[Problem]:
+def tiny_problems(**kwargs: Any) -> st.SearchStrategy[DrawnProblem]:
     """Problems small enough for brute force: at most 5 mentees x 3 mentors (1,024 cases)."""
     opts: dict[str, Any] = {"max_mentees": 5, "max_mentors": 3, "max_capacity": 2}
     opts.update(kwargs)
     return problems(**opts)
 
 
-def medium_problems(**kwargs: Any) -> st.SearchStrategy[Problem]:
+def medium_problems(**kwargs: Any) -> st.SearchStrategy[DrawnProblem]:
     """Problems for oracle comparisons: up to 24 mentees x 7 mentors, capacity up to 4."""
     opts: dict[str, Any] = {
         "min_mentees": 1,

@@ -26,7 +26,7 @@ from mentormatch.solvers._flow import flow_assignment
 from mentormatch.solvers._solve import solve
 from mentormatch.solvers._store import StoreBuilder
 from mentormatch.survey import Survey, load_cohort
-from strategies import Problem, medium_problems
+from strategies import DrawnProblem, medium_problems
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from _families import PopularScores, UniformScores, make_family
@@ -82,7 +82,7 @@ def recomputed_bound(S, capacity, objective, assignment, prices, offset, forced=
     return forced_score + B - (offset * pairs_rest if objective == "coverage" else 0.0)
 
 
-def check_against_hungarian(problem: Problem, objective: str, **flow_kw) -> None:
+def check_against_hungarian(problem: DrawnProblem, objective: str, **flow_kw) -> None:
     S, cap = problem.scores, problem.capacity
     kw = problem.kwargs()
     ref = solve(S, cap, method="hungarian", objective=objective, **kw)
@@ -131,7 +131,7 @@ def check_against_hungarian(problem: Problem, objective: str, **flow_kw) -> None
 
 @settings(max_examples=60, deadline=None)
 @given(problem=medium_problems(), objective=st.sampled_from(["coverage", "total"]))
-def test_flow_matches_hungarian_via_solve(problem: Problem, objective: str) -> None:
+def test_flow_matches_hungarian_via_solve(problem: DrawnProblem, objective: str) -> None:
     check_against_hungarian(problem, objective)
 
 
@@ -143,7 +143,7 @@ def test_flow_matches_hungarian_via_solve(problem: Problem, objective: str) -> N
     r=st.integers(1, 3),
 )
 def test_flow_with_heavy_pruning_matches_hungarian(
-    problem: Problem, objective: str, k: int, r: int
+    problem: DrawnProblem, objective: str, k: int, r: int
 ) -> None:
     # tiny candidate sets force the pricing rounds to do the work
     check_against_hungarian(problem, objective, k=k, r=r, block_cells=7)
@@ -309,7 +309,7 @@ def test_flow_rejects_nan_from_a_score_source() -> None:
     objective=st.sampled_from(["coverage", "total"]),
     rule=st.sampled_from(["low", "mid", "high"]),
 )
-def test_every_price_rule_certifies(problem: Problem, objective: str, rule: str) -> None:
+def test_every_price_rule_certifies(problem: DrawnProblem, objective: str, rule: str) -> None:
     from mentormatch.solvers._flow import _FlowSolver
 
     S, cap = problem.scores, problem.capacity
@@ -356,7 +356,7 @@ def test_flow_on_compiled_source_matches_hungarian(seed: int, objective: str,
     if picks and data.draw(st.booleans()) and cap[fin[picks[0]][1]] > 0:
         forced = [tuple(fin[picks[0]])]
     min_score = data.draw(st.sampled_from([None, 0.2, 0.35]))
-    problem = Problem(S, cap, forced=tuple(forced), banned=tuple(banned), min_score=min_score)
+    problem = DrawnProblem(S, cap, forced=tuple(forced), banned=tuple(banned), min_score=min_score)
     ref = solve(S, cap, method="hungarian", objective=objective, **problem.kwargs())
     stored = data.draw(st.sampled_from([n * m, 3 * n, n]))
     res = flow_assignment(_prep(src, cap, objective, forced, banned, min_score),
@@ -434,7 +434,7 @@ def test_store_numpy_and_compiled_agree(shape: tuple[int, int], per_row: int,
 @settings(max_examples=30, deadline=None)
 @given(problem=medium_problems(), objective=st.sampled_from(["coverage", "total"]),
        k=st.integers(1, 3), r=st.integers(1, 3))
-def test_flow_with_compiled_store_matches_hungarian(problem: Problem, objective: str,
+def test_flow_with_compiled_store_matches_hungarian(problem: DrawnProblem, objective: str,
                                                     k: int, r: int) -> None:
     # small problems use the numpy store; force the numba kernels (and truncation)
     with pytest.MonkeyPatch.context() as mp:

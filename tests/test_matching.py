@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from mentormatch import Matching, MentorMatchError, UnknownIdError, solve
 from mentormatch.matching import REASONS
-from strategies import Problem, matchings, medium_problems
+from strategies import DrawnProblem, matchings, medium_problems
 
 INF = np.inf
 
@@ -322,7 +322,7 @@ def test_explain_without_scores() -> None:
 @pytest.mark.parametrize("objective", ["coverage", "total"])
 @settings(max_examples=30, deadline=None)
 @given(p=medium_problems(max_mentees=10, max_mentors=5))
-def test_explain_statuses_are_consistent(p: Problem, objective: str) -> None:
+def test_explain_statuses_are_consistent(p: DrawnProblem, objective: str) -> None:
     m = solve(p.scores, p.capacity, objective=objective, **p.kwargs())
     n, n_mentors = p.shape
     banned = set(p.banned)

@@ -30,7 +30,7 @@ from mentormatch import (
     solve,
 )
 from mentormatch.solvers._hungarian import hungarian_assignment
-from strategies import Problem, medium_problems, tiny_problems
+from strategies import DrawnProblem, medium_problems, tiny_problems
 
 INF = np.inf
 OBJECTIVES = ("coverage", "total")
@@ -38,7 +38,7 @@ TOL = {"rel": 1e-9, "abs": 1e-7}
 
 
 # ----------------------------------------------------------------------------- oracles
-def effective_allowed(p: Problem) -> np.ndarray:
+def effective_allowed(p: DrawnProblem) -> np.ndarray:
     """Pairs a matching may use: finite, not banned, at least ``min_score``, or forced."""
     ok = np.isfinite(p.scores)
     if p.min_score is not None:
@@ -51,7 +51,7 @@ def effective_allowed(p: Problem) -> np.ndarray:
 
 
 def brute_force(
-    p: Problem, objective: str, min_load: np.ndarray | None = None
+    p: DrawnProblem, objective: str, min_load: np.ndarray | None = None
 ) -> tuple[int, float] | None:
     """Best ``(count, total)`` over every assignment; None when none is feasible.
 
@@ -84,7 +84,7 @@ def brute_force(
     return int(count[k]), float(total[k])
 
 
-def lsa_oracle(p: Problem, objective: str) -> tuple[int, float, np.ndarray]:
+def lsa_oracle(p: DrawnProblem, objective: str) -> tuple[int, float, np.ndarray]:
     """Solve with ``linear_sum_assignment`` on seats plus one dummy column per mentee.
 
     Forbidden cells cost ``+inf`` (scipy treats them as impossible); the dummy columns
@@ -116,7 +116,7 @@ def lsa_oracle(p: Problem, objective: str) -> tuple[int, float, np.ndarray]:
     return int(matched.size), total, assignment
 
 
-def max_matching_size(p: Problem) -> int:
+def max_matching_size(p: DrawnProblem) -> int:
     """Largest number of mentees that can be matched (scipy bipartite matching on seats)."""
     n, m = p.shape
     allowed = effective_allowed(p)
@@ -128,7 +128,7 @@ def max_matching_size(p: Problem) -> int:
     return int((match >= 0).sum())
 
 
-def expected_reason(p: Problem, assignment: np.ndarray, i: int) -> str:
+def expected_reason(p: DrawnProblem, assignment: np.ndarray, i: int) -> str:
     """The documented reason for unmatched mentee ``i`` (checked in the documented order)."""
     m = p.shape[1]
     cap = p.capacity
@@ -149,7 +149,7 @@ def expected_reason(p: Problem, assignment: np.ndarray, i: int) -> str:
     return "not_selected"
 
 
-def assert_valid(result: Matching, p: Problem, objective: str) -> None:
+def assert_valid(result: Matching, p: DrawnProblem, objective: str) -> None:
     """Check every hard constraint and the bookkeeping of ``result``."""
     n, m = p.shape
     a = np.asarray(result.assignment)
@@ -191,7 +191,7 @@ def assert_valid(result: Matching, p: Problem, objective: str) -> None:
             assert result.reasons[i] == expected_reason(p, a, i)
 
 
-def run(p: Problem, **kwargs: Any) -> Matching:
+def run(p: DrawnProblem, **kwargs: Any) -> Matching:
     return solve(p.scores, p.capacity, **p.kwargs(), **kwargs)
 
 
@@ -199,7 +199,7 @@ def run(p: Problem, **kwargs: Any) -> Matching:
 @pytest.mark.parametrize("objective", OBJECTIVES)
 @settings(max_examples=150, deadline=None)
 @given(p=tiny_problems())
-def test_hungarian_equals_brute_force(p: Problem, objective: str) -> None:
+def test_hungarian_equals_brute_force(p: DrawnProblem, objective: str) -> None:
     result = run(p, method="hungarian", objective=objective)
     assert_valid(result, p, objective)
     best = brute_force(p, objective)
@@ -213,7 +213,7 @@ def test_hungarian_equals_brute_force(p: Problem, objective: str) -> None:
 @pytest.mark.parametrize("objective", OBJECTIVES)
 @settings(max_examples=30, deadline=None)
 @given(p=tiny_problems(with_min_load=True, min_mentors=1))
-def test_ilp_with_min_load_equals_brute_force(p: Problem, objective: str) -> None:
+def test_ilp_with_min_load_equals_brute_force(p: DrawnProblem, objective: str) -> None:
     best = brute_force(p, objective, min_load=p.min_load)
     if best is None:
         with pytest.raises(InfeasibleError):
@@ -233,7 +233,7 @@ def test_ilp_with_min_load_equals_brute_force(p: Problem, objective: str) -> Non
 @pytest.mark.parametrize("objective", OBJECTIVES)
 @settings(max_examples=60, deadline=None)
 @given(p=medium_problems())
-def test_hungarian_equals_expanded_lsa_oracle(p: Problem, objective: str) -> None:
+def test_hungarian_equals_expanded_lsa_oracle(p: DrawnProblem, objective: str) -> None:
     result = run(p, method="hungarian", objective=objective)
     assert_valid(result, p, objective)
     count, total, _ = lsa_oracle(p, objective)
@@ -245,7 +245,7 @@ def test_hungarian_equals_expanded_lsa_oracle(p: Problem, objective: str) -> Non
 @pytest.mark.parametrize("objective", OBJECTIVES)
 @settings(max_examples=20, deadline=None)
 @given(p=medium_problems(max_mentees=14, max_mentors=5))
-def test_ilp_equals_hungarian(p: Problem, objective: str) -> None:
+def test_ilp_equals_hungarian(p: DrawnProblem, objective: str) -> None:
     hung = run(p, method="hungarian", objective=objective)
     ilp = run(p, method="ilp", objective=objective)
     assert_valid(ilp, p, objective)
@@ -256,7 +256,7 @@ def test_ilp_equals_hungarian(p: Problem, objective: str) -> None:
 
 @settings(max_examples=80, deadline=None)
 @given(p=medium_problems(with_forced=False))
-def test_coverage_matches_maximum_number_of_mentees(p: Problem) -> None:
+def test_coverage_matches_maximum_number_of_mentees(p: DrawnProblem) -> None:
     result = run(p, objective="coverage")
     assert result.n_matched == max_matching_size(p)
     # nobody is left out while an allowed mentor has room: adding the pair would help
@@ -265,7 +265,7 @@ def test_coverage_matches_maximum_number_of_mentees(p: Problem) -> None:
 
 @settings(max_examples=80, deadline=None)
 @given(p=medium_problems())
-def test_total_objective_is_locally_optimal(p: Problem) -> None:
+def test_total_objective_is_locally_optimal(p: DrawnProblem) -> None:
     result = run(p, objective="total")
     a = result.assignment
     forced = set(p.forced)
@@ -282,7 +282,7 @@ def test_total_objective_is_locally_optimal(p: Problem) -> None:
 @pytest.mark.parametrize("objective", OBJECTIVES)
 @settings(max_examples=40, deadline=None)
 @given(p=medium_problems())
-def test_deterministic(p: Problem, objective: str) -> None:
+def test_deterministic(p: DrawnProblem, objective: str) -> None:
     first = run(p, objective=objective)
     again = solve(p.scores.copy(), p.capacity.tolist(), objective=objective, **p.kwargs())
     assert first == again
@@ -293,7 +293,7 @@ def test_deterministic(p: Problem, objective: str) -> None:
 
 @settings(max_examples=10, deadline=None)
 @given(p=medium_problems(max_mentees=10, max_mentors=4))
-def test_ilp_deterministic(p: Problem) -> None:
+def test_ilp_deterministic(p: DrawnProblem) -> None:
     first = run(p, method="ilp")
     again = run(p, method="ilp")
     assert first.assignment.tolist() == again.assignment.tolist()
@@ -301,7 +301,7 @@ def test_ilp_deterministic(p: Problem) -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(p=medium_problems())
-def test_score_source_gives_same_result_as_matrix(p: Problem) -> None:
+def test_score_source_gives_same_result_as_matrix(p: DrawnProblem) -> None:
     from_matrix = run(p)
     from_source = solve(DenseScores(p.scores), p.capacity, **p.kwargs())
     assert from_matrix.assignment.tolist() == from_source.assignment.tolist()

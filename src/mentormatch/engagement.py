@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mentormatch.exceptions import HistoryError, Problem
+from mentormatch.exceptions import HistoryError, IntakeIssue
 from mentormatch.matching import Matching
 
 __all__ = ["at_risk", "engagement", "read_log"]
@@ -25,7 +25,7 @@ _MEETING_KINDS = ("meeting", "call", "video", "in person", "in-person")
 
 def _fail(message: str, *, name: str, row: int | None = None, column: str | None = None,
           value: object = None) -> HistoryError:
-    return HistoryError(str(Problem(message, file=name, row=row, column=column, value=value)))
+    return HistoryError(str(IntakeIssue(message, file=name, row=row, column=column, value=value)))
 
 
 def _pairs_frame(pairs: Any, name: str = "pairs") -> pd.DataFrame:

@@ -16,7 +16,7 @@ __all__ = [
     "IntakeError",
     "MentorMatchError",
     "MentorMatchWarning",
-    "Problem",
+    "IntakeIssue",
     "SolverError",
     "SolverFallbackWarning",
     "SurveyError",
@@ -28,7 +28,7 @@ class MentorMatchError(Exception):
     """Base class of every exception raised by mentormatch."""
 
 
-class Problem:
+class IntakeIssue:
     """One problem found in an input table.
 
     Parameters
@@ -46,7 +46,7 @@ class Problem:
 
     Examples
     --------
-    >>> str(Problem("unknown timezone 'Europe/Pariss'.", file="mentees.csv", row=7,
+    >>> str(IntakeIssue("unknown timezone 'Europe/Pariss'.", file="mentees.csv", row=7,
     ...             column="timezone"))
     "mentees.csv row 7, column 'timezone': unknown timezone 'Europe/Pariss'."
     """
@@ -85,7 +85,7 @@ class Problem:
         return f"{where}: {self.message}" if where else self.message
 
     def __repr__(self) -> str:
-        return f"Problem({str(self)!r})"
+        return f"IntakeIssue({str(self)!r})"
 
 
 class IntakeError(MentorMatchError, ValueError):
@@ -95,13 +95,13 @@ class IntakeError(MentorMatchError, ValueError):
 
     Attributes
     ----------
-    problems : list of Problem
+    problems : list of IntakeIssue
         The individual problems, each naming file, row, column and value.
     """
 
-    def __init__(self, problems: Sequence[Problem] | str, *, truncated: int = 0) -> None:
+    def __init__(self, problems: Sequence[IntakeIssue] | str, *, truncated: int = 0) -> None:
         if isinstance(problems, str):
-            problems = [Problem(problems)]
+            problems = [IntakeIssue(problems)]
         self.problems = list(problems)
         self.truncated = truncated
         lines = [str(p) for p in self.problems]

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from mentormatch.exceptions import IntakeError, Problem
+from mentormatch.exceptions import IntakeError, IntakeIssue
 from mentormatch.survey._parsers import (
     CellError,
     ChoiceVocabulary,
@@ -121,10 +121,10 @@ def _shorten(m: re.Match[str]) -> str:
 
 class _Collector:
     def __init__(self) -> None:
-        self.problems: list[Problem] = []
+        self.problems: list[IntakeIssue] = []
         self.extra = 0
 
-    def add(self, problem: Problem) -> None:
+    def add(self, problem: IntakeIssue) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             if len(problem.message) > 1000:  # a huge cell is quoted in part, not whole
                 problem.message = _LONG_QUOTE.sub(_shorten, problem.message)
@@ -176,7 +176,7 @@ def load_cohort(
     shared = sorted(set(ids["mentor"].tolist()) & set(ids["mentee"].tolist()) - {""})
     for pid in shared[:10]:
         where = {role: ids[role].tolist().index(pid) for role in ROLES}
-        col.add(Problem(
+        col.add(IntakeIssue(
             f"id {pid!r} is both a mentor ({tables['mentor'].name} row "
             f"{tables['mentor'].row_number(where['mentor'])}) and a mentee; ids must be unique "
             "across the two tables.", file=tables["mentee"].name,
@@ -222,7 +222,7 @@ def _check_columns(survey: Survey, tables: dict[str, IntakeTable], col: _Collect
                 if role == "mentor" and name == survey.capacity_column:
                     continue  # optional: default capacity
                 listed = ", ".join(repr(h) for h in list(table.frame.columns)[:12])
-                col.add(Problem(
+                col.add(IntakeIssue(
                     f"column {name!r} is missing (needed for {why}); the table has: {listed}.",
                     file=table.name, column=name))
 
@@ -232,10 +232,10 @@ def _read_ids(survey: Survey, table: IntakeTable, col: _Collector) -> NDArray:
     seen: dict[str, int] = {}
     for k, v in enumerate(values):
         if v == "":
-            col.add(Problem("blank participant id; every row needs an id.", file=table.name,
+            col.add(IntakeIssue("blank participant id; every row needs an id.", file=table.name,
                             row=table.row_number(k), column=survey.id_column, value=v))
         elif v in seen:
-            col.add(Problem(
+            col.add(IntakeIssue(
                 f"duplicate id {v!r} (first seen in row {table.row_number(seen[v])}); ids "
                 "must be unique.", file=table.name, row=table.row_number(k),
                 column=survey.id_column, value=v))
@@ -265,7 +265,7 @@ def _read_capacity(survey: Survey, table: IntakeTable, col: _Collector) -> NDArr
             hint = (
                 f" or one of {sorted(survey.capacity_options)}" if survey.capacity_options else ""
             )
-            col.add(Problem(
+            col.add(IntakeIssue(
                 f"capacity must be a whole number from 0 to {survey.max_capacity}{hint}; "
                 f"got {text!r}.", file=table.name, row=table.row_number(k), column=name,
                 value=text))
@@ -318,7 +318,7 @@ def _missing_set(values: tuple[str, ...]) -> frozenset[str]:
 
 def _require(q: Question, table: IntakeTable, k: int, column: str, col: _Collector) -> None:
     if q.required:
-        col.add(Problem(f"question {q.name!r} is required but was skipped.", file=table.name,
+        col.add(IntakeIssue(f"question {q.name!r} is required but was skipped.", file=table.name,
                         row=table.row_number(k), column=column, value=""))
 
 
@@ -353,7 +353,7 @@ def _encode_choice(survey, q, tables, ids, col) -> Feature:
                     if q.unknown == "error":
                         shown = ", ".join(repr(o) for o in (q.options or [])[:8])
                         more = "" if len(q.options or []) <= 8 else ", ..."
-                        col.add(Problem(
+                        col.add(IntakeIssue(
                             f"unknown answer {a!r} to question {q.name!r}; expected one of "
                             f"{shown}{more} (or add a synonym to the survey).",
                             file=table.name, row=table.row_number(k), column=column, value=a))
@@ -414,7 +414,7 @@ def _encode_ordinal(survey, q, tables, ids, col) -> Feature:
                 continue
             hit = vocab.lookup(text)
             if hit is None:
-                col.add(Problem(
+                col.add(IntakeIssue(
                     f"unknown level {text!r} for question {q.name!r}; expected one of "
                     f"{', '.join(repr(v) for v in levels)}.", file=table.name,
                     row=table.row_number(k), column=column, value=text))
@@ -446,7 +446,7 @@ def _encode_likert(survey, q, tables, ids, col) -> Feature:
                 except CellError:
                     v = float("nan")
                 if not (lo <= v <= hi):
-                    col.add(Problem(
+                    col.add(IntakeIssue(
                         f"answer to Likert item of trait {item.trait!r} must be a number "
                         f"from {lo:g} to {hi:g}; got {text!r}.", file=table.name,
                         row=table.row_number(k), column=item.column, value=text))
@@ -490,7 +490,7 @@ def _encode_availability(survey, q, tables, ids, col) -> Feature:
                 continue
             zone = zones[k] or (q.default_timezone or "")
             if not zone:
-                col.add(Problem(
+                col.add(IntakeIssue(
                     "timezone is missing; availability needs an IANA timezone such as "
                     "'Europe/Paris'.", file=table.name, row=table.row_number(k),
                     column=tz_col or column, value=""))
@@ -498,14 +498,14 @@ def _encode_availability(survey, q, tables, ids, col) -> Feature:
             try:
                 get_zone(zone)
             except CellError as exc:
-                col.add(Problem(f"{exc}.", file=table.name, row=table.row_number(k),
+                col.add(IntakeIssue(f"{exc}.", file=table.name, row=table.row_number(k),
                                 column=tz_col or column, value=zone))
                 continue
             try:
                 grid[k] = parse_availability(text, zone, start=start,
                                              slot_minutes=survey.slot_minutes)
             except CellError as exc:
-                col.add(Problem(f"{exc}.", file=table.name, row=table.row_number(k),
+                col.add(IntakeIssue(f"{exc}.", file=table.name, row=table.row_number(k),
                                 column=column, value=text))
                 continue
             miss[k] = False
@@ -532,11 +532,11 @@ def _encode_numeric(survey, q, tables, ids, col) -> Feature:
             try:
                 v = parse_number(text)
             except CellError as exc:
-                col.add(Problem(f"{exc}.", file=table.name, row=table.row_number(k),
+                col.add(IntakeIssue(f"{exc}.", file=table.name, row=table.row_number(k),
                                 column=column, value=text))
                 continue
             if (q.min is not None and v < q.min) or (q.max is not None and v > q.max):
-                col.add(Problem(
+                col.add(IntakeIssue(
                     f"value must lie in [{q.min if q.min is not None else '-inf'}, "
                     f"{q.max if q.max is not None else 'inf'}]; got {text!r}.",
                     file=table.name, row=table.row_number(k), column=column, value=text))
@@ -606,7 +606,7 @@ def _encode_ids(survey, q, tables, ids, col) -> Feature:
             wanted = list(dict.fromkeys(a.strip() for a in text.split(q.separator) if a.strip()))
             for rank, pid in enumerate(wanted):
                 if pid not in index[other]:
-                    col.add(Problem(
+                    col.add(IntakeIssue(
                         f"{pid!r} is not the id of any {other}; question {q.name!r} lists "
                         f"{other} ids.", file=table.name, row=table.row_number(k),
                         column=column, value=pid))

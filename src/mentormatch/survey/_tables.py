@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from mentormatch.exceptions import IntakeError, MentorMatchWarning, Problem
+from mentormatch.exceptions import IntakeError, MentorMatchWarning, IntakeIssue
 
 __all__ = ["IntakeTable", "read_table"]
 
@@ -81,7 +81,7 @@ def read_table(source: Any, *, role: str, sheet: str | int | None = None) -> Int
     path = Path(source)
     name = path.name
     if not path.exists():
-        raise IntakeError([Problem(f"file {str(path)!r} does not exist.", file=name)])
+        raise IntakeError([IntakeIssue(f"file {str(path)!r} does not exist.", file=name)])
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm", ".xls"):
@@ -92,15 +92,15 @@ def read_table(source: Any, *, role: str, sheet: str | int | None = None) -> Int
             raw = _read_csv(path, sep="\t" if suffix == ".tsv" else ",")
         else:
             msg = f"unsupported file type {suffix or 'none'!r}; expected .csv, .tsv or .xlsx."
-            raise IntakeError([Problem(msg, file=name)])
+            raise IntakeError([IntakeIssue(msg, file=name)])
     except IntakeError:
         raise
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         msg = f"could not read the table: {exc}"
-        raise IntakeError([Problem(msg, file=name)]) from exc
+        raise IntakeError([IntakeIssue(msg, file=name)]) from exc
     raw = raw.fillna("")
     if raw.shape[0] == 0:
-        raise IntakeError([Problem("the file is empty: expected a header row.", file=name)])
+        raise IntakeError([IntakeIssue("the file is empty: expected a header row.", file=name)])
     header = [str(h).strip() for h in raw.iloc[0].tolist()]
     frame = raw.iloc[1:].reset_index(drop=True)
     frame.columns = pd.RangeIndex(frame.shape[1])
@@ -148,13 +148,13 @@ def _finish(frame: pd.DataFrame, name: str, header: list[str]) -> IntakeTable:
     for k, h in enumerate(header):
         if h == "" or h.lower().startswith("unnamed:"):
             if (frame.iloc[:, k] != "").any():
-                problems.append(Problem(
+                problems.append(IntakeIssue(
                     f"column {k + 1} has no name but holds data; every column needs a "
                     "header (merged header cells in Excel leave blanks: unmerge them).",
                     file=name, row=1))
             continue
         if h in seen:
-            problems.append(Problem(
+            problems.append(IntakeIssue(
                 f"column name {h!r} appears twice (columns {seen[h] + 1} and {k + 1}); "
                 "names must be unique.", file=name, row=1))
         seen[h] = k
