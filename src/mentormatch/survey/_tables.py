@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from mentormatch.exceptions import IntakeError, MentorMatchWarning, IntakeIssue
+from mentormatch.exceptions import IntakeError, IntakeIssue, MentorMatchWarning
 
 __all__ = ["IntakeTable", "read_table"]
 
