@@ -24,7 +24,7 @@ from mentormatch.solvers import _store
 from mentormatch.solvers._common import Prepared
 from mentormatch.solvers._flow import flow_assignment
 from mentormatch.solvers._solve import solve
-from mentormatch.solvers._store import StoreBuilder
+from mentormatch.solvers._store import LexPrices, StoreBuilder
 from mentormatch.survey import Survey, load_cohort
 from strategies import DrawnProblem, medium_problems
 
@@ -49,13 +49,15 @@ def _prep(scores, capacity, objective="coverage", forced=(), banned=(), min_scor
     )
 
 
-def recomputed_bound(S, capacity, objective, assignment, prices, offset, forced=(),
-                     banned=(), min_score=None):
-    """LP-duality bound B(p) over every pair of the dense matrix, converted back.
+def recomputed_bound(S, capacity, objective, assignment, prices, levels, forced=(),
+                     banned=(), min_score=None, priority=None):
+    """The certificate recomputed over every pair of the dense matrix.
 
-    Forced mentees leave the problem and their mentors lose a seat; the bound on the rest
-    is ``sum_i max(0, max_j (w_ij - p_j)) + sum_j c_j p_j`` over mentors with a seat
-    left, minus ``offset`` per pair made (coverage), plus the forced pairs' scores.
+    Forced mentees leave the problem and their mentors lose a seat. With level weights
+    ``omega`` (1 per mentee for coverage, 0 for total, +1 for priority mentees) and
+    prices ``(b, a)``, each row's term is the lexicographic maximum of ``(0, 0)`` and
+    ``(omega_i - b_j, s_ij - a_j)``; returns ``(forced score + sum of score parts +
+    sum_j c_j a_j, sum of level parts + sum_j c_j b_j, level of the assignment)``.
     """
     S = np.array(S, dtype=np.float64)
     n = S.shape[0]
@@ -69,17 +71,30 @@ def recomputed_bound(S, capacity, objective, assignment, prices, offset, forced=
         S[i, j] = -np.inf
     if min_score is not None:
         S[min_score > S] = -np.inf
+    prio = np.zeros(n, dtype=bool) if priority is None else np.asarray(priority, bool)
+    base = 1.0 if objective == "coverage" else 0.0
+    omega = (base + prio)[free]
     useful = cap > 0
     W = S[np.ix_(free, useful)]
-    p = np.asarray(prices, dtype=np.float64)[useful]
-    assert (p >= 0).all()
-    W = W + offset if objective == "coverage" else np.where(W >= 0, W, -np.inf)
-    rows = np.zeros(int(free.sum()))
-    if W.size:
-        rows = np.maximum(0.0, (W - p[None, :]).max(axis=1))
-    B = rows.sum() + (cap[useful] * p).sum()
-    pairs_rest = int((np.asarray(assignment)[free] >= 0).sum())
-    return forced_score + B - (offset * pairs_rest if objective == "coverage" else 0.0)
+    if objective != "coverage":  # negative pairs only for priority mentees
+        W = np.where((W >= 0) | (omega[:, None] > 0), W, -np.inf)
+    a = np.asarray(prices, dtype=np.float64)[useful]
+    b = np.asarray(levels, dtype=np.float64)[useful]
+    assert ((b > 0) | ((b == 0) & (a >= 0))).all()  # prices >= 0 lexicographically
+    row_l = np.zeros(W.shape[0])
+    row_a = np.zeros(W.shape[0])
+    for t in range(W.shape[0]):
+        ok = np.isfinite(W[t])
+        lv = omega[t] - b[ok]
+        rv = W[t, ok] - a[ok]
+        if lv.size and lv.max() > 0:
+            row_l[t] = lv.max()
+            row_a[t] = rv[lv == lv.max()].max()
+        elif lv.size and (lv == 0).any():
+            row_a[t] = max(0.0, rv[lv == 0].max())
+    level = float(omega[np.asarray(assignment)[free] >= 0].sum())
+    L = row_l.sum() + (cap[useful] * b).sum()
+    return forced_score + row_a.sum() + (cap[useful] * a).sum(), L, level
 
 
 def check_against_hungarian(problem: DrawnProblem, objective: str, **flow_kw) -> None:
@@ -121,9 +136,10 @@ def check_against_hungarian(problem: DrawnProblem, objective: str, **flow_kw) ->
         if objective == "total" and (i, assignment[i]) not in forced_set:
             assert s >= 0
     # the certificate, recomputed independently over all pairs from the reported prices
-    B = recomputed_bound(S, cap, objective, assignment, stats["prices"],
-                         stats["coverage_offset"], problem.forced, problem.banned,
-                         problem.min_score)
+    B, L, level = recomputed_bound(S, cap, objective, assignment, stats["prices"],
+                                   stats["price_levels"], problem.forced, problem.banned,
+                                   problem.min_score)
+    assert level == L  # the level (pairs made, for coverage) is proven optimal
     assert ref.objective - tol <= B  # a true upper bound
     assert B - objective_value <= tol  # that closes the gap
     assert bound == pytest.approx(B, abs=tol)
@@ -161,8 +177,9 @@ def test_pricing_rounds_repair_pruning_on_popular_family(objective: str) -> None
     assert res.stats["pairs_added"][0] > 0  # the candidates alone were not optimal
     assert res.status == "optimal"
     assert got == pytest.approx(ref.objective, abs=1e-9)
-    B = recomputed_bound(S, cap, objective, res.assignment, res.stats["prices"],
-                         res.stats["coverage_offset"])
+    B, L, level = recomputed_bound(S, cap, objective, res.assignment, res.stats["prices"],
+                                   res.stats["price_levels"])
+    assert level == L
     assert B - got <= 1e-9
     assert res.bound == pytest.approx(B, abs=1e-9)
 
@@ -320,9 +337,10 @@ def test_every_price_rule_certifies(problem: DrawnProblem, objective: str, rule:
     tol = 1e-8 * (1 + np.abs(S[np.isfinite(S)]).sum())
     assert res.status == "optimal"
     assert got == pytest.approx(ref.objective, abs=tol)
-    B = recomputed_bound(S, cap, objective, res.assignment, res.stats["prices"],
-                         res.stats["coverage_offset"], problem.forced, problem.banned,
-                         problem.min_score)
+    B, L, level = recomputed_bound(S, cap, objective, res.assignment, res.stats["prices"],
+                                   res.stats["price_levels"], problem.forced,
+                                   problem.banned, problem.min_score)
+    assert level == L
     assert B - got <= tol
 
 
@@ -372,8 +390,9 @@ def test_flow_on_compiled_source_matches_hungarian(seed: int, objective: str,
         assert got[i] == j
     for i, j in banned:
         assert got[i] != j or (i, j) in set(forced)
-    B = recomputed_bound(S, cap, objective, got, res.stats["prices"],
-                         res.stats["coverage_offset"], forced, banned, min_score)
+    B, L, level = recomputed_bound(S, cap, objective, got, res.stats["prices"],
+                                   res.stats["price_levels"], forced, banned, min_score)
+    assert level == L
     assert ref.objective - tol <= B
     assert B - value <= tol
 
@@ -410,20 +429,40 @@ def test_store_numpy_and_compiled_agree(shape: tuple[int, int], per_row: int,
         left = np.setdiff1d(fin, kept)
         assert (S[i, left] <= a.trunc[i]).all() if left.size else a.trunc[i] == -np.inf
     k, r = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4))
-    np.testing.assert_array_equal(np.sort(a.row_top(k), axis=1), np.sort(c.row_top(k), axis=1))
-    np.testing.assert_array_equal(np.sort(a.col_top(r), axis=1), np.sort(c.col_top(r), axis=1))
-    p = np.array(data.draw(st.lists(st.floats(0, 1), min_size=m, max_size=m)))
+    eta = data.draw(st.sampled_from([0.0, 1e-3]))
+    np.testing.assert_array_equal(np.sort(a.row_top(k, eta), axis=1),
+                                  np.sort(c.row_top(k, eta), axis=1))
+    np.testing.assert_array_equal(np.sort(a.col_top(r, eta), axis=1),
+                                  np.sort(c.col_top(r, eta), axis=1))
+    levels = st.sampled_from([0.0, 1.0, 2.0])
+    b = np.array(data.draw(st.lists(levels, min_size=m, max_size=m)))
+    pa = np.array(data.draw(st.lists(st.sampled_from([-0.5, 0.0, 0.25, 1.0]) | st.floats(0, 1),
+                                     min_size=m, max_size=m)))
+    omega = np.array(data.draw(st.lists(levels, min_size=n, max_size=n)))
+    beta = np.array(data.draw(st.lists(levels, min_size=n, max_size=n)))
     u = np.array(data.draw(st.lists(st.floats(0, 1), min_size=n, max_size=n)))
+    lvl_min = float(b.min())
+    pr = LexPrices(omega=omega, beta=beta, u=u, b=b, a=pa, p0=np.maximum(pa, 0), tol=1e-9,
+                   t_lvl=lvl_min, t_val=float(pa[b == lvl_min].min()),
+                   p0_min=float(np.maximum(pa, 0).min()), eta=eta, big=16.0)
     stored = a._rows().astype(np.int64) * m + a.cols
     keys = np.unique(data.draw(st.lists(st.sampled_from(stored.tolist()), max_size=5))
                      if stored.size else np.empty(0, dtype=np.int64)).astype(np.int64)
-    got_a, got_c = a.price(p, u, 0.5, 1e-9, keys, 2), c.price(p, u, 0.5, 1e-9, keys, 2)
-    np.testing.assert_array_equal(got_a[0], got_c[0])
-    np.testing.assert_array_equal(got_a[3], got_c[3])
-    for x, y in ((got_a[1], got_c[1]), (got_a[2], got_c[2])):
+    got_a, got_c = a.price(pr, keys, 2), c.price(pr, keys, 2)
+    for t in (0, 1, 2, 5):  # row terms (level, score, plain) and rescore flags
+        np.testing.assert_array_equal(got_a[t], got_c[t])
+    for x, y in ((got_a[3], got_c[3]), (got_a[4], got_c[4])):
         np.testing.assert_array_equal(np.sort(x, axis=1), np.sort(y, axis=1))
-    assert not np.isin(np.flatnonzero(got_a[1] >= 0) // 2 * m + got_a[1][got_a[1] >= 0],
+    assert not np.isin(np.flatnonzero(got_a[3] >= 0) // 2 * m + got_a[3][got_a[3] >= 0],
                        keys).any()
+    # the row terms are the lexicographic maxima over the stored pairs and truncation
+    for i in range(n):
+        sl = slice(a.indptr[i], a.indptr[i + 1])
+        cand = [(0.0, 0.0)] + [(omega[i] - b[j], v - pa[j])
+                               for j, v in zip(a.cols[sl], a.vals[sl], strict=True)]
+        if a.trunc[i] > -np.inf:
+            cand.append((omega[i] - pr.t_lvl, a.trunc[i] - pr.t_val))
+        assert (got_a[0][i], got_a[1][i]) == max(cand)
     if stored.size:
         pick = np.asarray(data.draw(st.lists(st.integers(0, stored.size - 1), min_size=1)))
         rows, cols = stored[pick] // m, stored[pick] % m

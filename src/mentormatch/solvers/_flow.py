@@ -4,7 +4,8 @@ The dense ``(n_mentees, n_mentors)`` matrix is never built. Scores are read once
 row blocks whose size is bounded by ``block_cells``, into a sparse store of the allowed
 pairs (:mod:`mentormatch.solvers._store`); the solver takes candidate pairs from it,
 solves the problem on them exactly, derives dual prices, and proves (or repairs)
-optimality on the whole problem by pricing every pruned pair.
+optimality on the whole problem by pricing every pruned pair. The certificate is the
+lexicographic one of :mod:`mentormatch.solvers._certificate`: no big-M offset.
 """
 
 from __future__ import annotations
@@ -17,22 +18,29 @@ from typing import Any
 import attrs
 import numpy as np
 from numpy.typing import NDArray
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import max_flow, min_cost_flow
 
 from mentormatch.exceptions import SolverError
+from mentormatch.solvers._certificate import (
+    PRICE_TOL,
+    SWEEP_TOL,
+    DualPrices,
+    dual_prices,
+    level_weights,
+    rounding_error,
+    tolerance,
+)
 from mentormatch.solvers._common import Prepared
-from mentormatch.solvers._store import StoreBuilder
+from mentormatch.solvers._store import LexPrices, StoreBuilder, price_dense
 
 __all__ = ["FlowResult", "flow_assignment"]
 
-#: Largest integer arc cost handed to OR-Tools (scores are scaled to this range).
-_MAX_INT_COST = 10**12
 #: Kept pairs per call to a source's ``best_pairs`` (at least; 48 MB of buffers).
 _SPARSE_BLOCK = 1 << 22
 #: Pairs any store may hold, whatever the problem's size (48 MB).
 _SMALL_STORE = 4_000_000
-#: Relative tolerance (times the score magnitude) for dual feasibility and pricing.
-_REL_TOL = 1e-12
+#: Candidate ties are spread by ``score + 2**-40 * sigma * tie_hash`` (ranking only).
+_TIE_SPREAD = 2.0**-40
 
 
 @attrs.frozen
@@ -44,18 +52,23 @@ class FlowResult:
     assignment : ndarray of shape (n_mentees,)
         Mentor index per mentee, -1 when unmatched.
     status : str
-        ``"optimal"`` when the certificate closes the gap, ``"round_limit"`` or
-        ``"time_limit"`` when the pricing rounds stopped early.
+        ``"optimal"`` when the certificate proves the level (pairs made, for
+        ``"coverage"``) and closes the score gap within ``stats["tolerance"]``;
+        ``"time_limit"`` when the time limit stopped the rounds first; ``"gap_limit"``
+        when no pair is left to add but the gap stays above the tolerance (integer costs
+        too coarse for the scores; not seen in practice).
     bound : float
-        Proven upper bound on the total score (for ``"coverage"``: on the total score
-        of any matching with as many pairs as this one, which is the most possible when
-        the status is ``"optimal"``).
+        Proven upper bound, rounding error included, on the total score of the optimal
+        matching (for ``"coverage"`` and priorities: of the matchings that reach the
+        optimal counts).
     info : dict
         Small entries for the run manifest.
     stats : dict
         Rounds, candidate pairs, pairs added per round, seconds per phase, the final
-        ``prices`` (one per mentor, ``inf`` for mentors with no residual capacity), the
-        ``coverage_offset`` and the ``gap``.
+        ``prices`` (score part, one per mentor, ``inf`` for mentors with no seat left
+        after forced pairs) and ``price_levels`` (level part), ``level`` and
+        ``level_bound``, ``gap``, ``tolerance`` and ``full_flow`` (whether the last
+        rounds solved on every stored pair).
     """
 
     assignment: NDArray[np.int64]
@@ -71,7 +84,7 @@ def flow_assignment(
     k: int = 10,
     r: int = 50,
     block_cells: int = 1 << 20,
-    max_rounds: int = 50,
+    max_rounds: int = 4,
     add_per_row: int | None = None,
     max_stored: int = 200_000_000,
 ) -> FlowResult:
@@ -81,7 +94,8 @@ def flow_assignment(
     ----------
     prep : Prepared
         The validated problem (scores as any score source, capacities, objective,
-        forced and banned pairs, minimum score). ``min_load`` is not supported.
+        forced and banned pairs, minimum score; ``priority`` when the problem has one).
+        ``min_load`` is not supported.
     k : int, default=10
         Candidates per mentee: its ``k`` best mentors.
     r : int, default=50
@@ -90,16 +104,20 @@ def flow_assignment(
         Dense score cells read at once (rows per block = ``block_cells // n_mentors``).
         A score source that keeps each row's best pairs itself (``sparse_scan``) is read
         in blocks of at most ``max(block_cells, 4194304)`` kept pairs.
-    max_rounds : int, default=50
-        Most solve-and-price rounds.
+    max_rounds : int, default=4
+        Pricing rounds after which, when the store holds every allowed pair, the flow
+        is solved on all of them at once (earlier when that is measured to be cheaper
+        than another round). Never a stop: the rounds go on until optimality is proven
+        or ``prep.time_limit`` runs out.
     add_per_row : int, optional
-        Most improving pairs added per mentee and round (default ``k``).
+        Improving pairs added per mentee in a round (default ``k``); doubled after each
+        round that does not prove optimality.
     max_stored : int, default=200_000_000
         Most allowed pairs kept in memory (12 bytes each) after the one pass over the
         scores, so that pricing rounds do not score them again; never more than an
-        eighth of all pairs (or 4 million). Each mentee keeps at most ``max(k, stored // n_mentees)``
-        of its best ones; a mentee whose left-out pairs could still improve the
-        matching is scored again.
+        eighth of all pairs (or 4 million). Each mentee keeps at most
+        ``max(k, stored // n_mentees)`` of its best ones; a mentee whose left-out pairs
+        could still improve the matching is scored again.
 
     Returns
     -------
@@ -115,45 +133,35 @@ def flow_assignment(
     -----
     Forced pairs are made first; their mentees leave the problem and their mentors'
     capacities drop. On the remaining mentees :math:`I` and mentors :math:`J` with
-    residual capacities :math:`c_j`, with pair values :math:`w_{ij}` (the score, plus
-    the coverage offset :math:`M` for ``"coverage"``; ``-inf`` when forbidden), the
-    linear relaxation
-
-    .. math::
-
-        \max \sum_{ij} w_{ij} x_{ij} \;\text{s.t.}\; \sum_j x_{ij} \le 1,\;
-        \sum_i x_{ij} \le c_j,\; x \ge 0
-
-    has integral optimal vertices (the constraint matrix is that of a bipartite
-    graph), and its dual gives, for any prices :math:`p_j \ge 0`, the upper bound
-
-    .. math::
-
-        B(p) = \sum_i \max\bigl(0, \max_j (w_{ij} - p_j)\bigr) + \sum_j c_j p_j .
+    residual capacities :math:`c_j`, the goal is lexicographic: first the level
+    :math:`\sum_{i \text{ matched}} \omega_i` (pairs made for ``"coverage"``, priority
+    mentees counted twice; priority mentees matched for ``"total"``), then the total
+    score (see :mod:`mentormatch.solvers._certificate`).
 
     1. One pass over row blocks of scores keeps every allowed pair (finite score),
        at most ``max_stored`` in all, in a sparse store. Candidates: each mentee's
-       ``k`` best mentors and each mentor's ``r`` best mentees in the store.
-    2. The problem on the candidates is solved exactly with OR-Tools' min-cost flow
-       (scores scaled to integers; for ``"coverage"`` a maximum flow of minimum cost).
-    3. Prices: optimal duals of the candidate problem, with
-       :math:`u_i = w_{i\mu(i)} - p_{\mu(i)}` for a matched mentee and 0 otherwise,
-       :math:`p_j = 0` for a mentor with a free seat and :math:`p_j \ge w_{ij} - u_i`
-       on every candidate pair. These are shortest-path distances on the residual
-       graph, found by vectorised Bellman-Ford sweeps that only revisit the mentors
-       whose price changed. The greatest such prices are used (sweeps from above: a
-       full mentor's price is capped by each of its mentees' alternatives,
-       :math:`p_m \le w_{im} - w_{ik} + p_k`); they leave fewer pruned pairs looking
-       profitable than the least ones, which are the fallback.
+       ``k`` best mentors and each mentor's ``r`` best mentees in the store; equal
+       scores are ranked by a per-pair hash, so that rows with the same scores pick
+       different mentors.
+    2. The problem on the candidates is solved exactly with OR-Tools: maximum flows give
+       the counts to reach (one source per kind of mentee), then a min-cost flow with
+       exactly those supplies (scores scaled to integers; no offset), or a min-cost flow
+       with a zero-cost bypass for ``"total"``.
+    3. Prices: optimal lexicographic duals :math:`p_j = (b_j, a_j)` of the candidate
+       problem, the greatest ones, by Bellman-Ford sweeps on the residual graph
+       (:func:`~mentormatch.solvers._certificate.dual_prices`).
     4. Pricing: a pruned pair can improve the matching only if
-       :math:`w_{ij} - p_j > u_i`. Every stored pair is tested; a mentee whose store
-       was truncated at value :math:`t_i` is read from the scores again only when
-       :math:`t_i - \min_j p_j > u_i`. Improving pairs join the candidates and the
-       flow is solved again, until none is left.
-    5. Certificate: :math:`B(p)` is computed in floating point from the final prices
-       (over all pairs, with the truncation bound for mentees not read again). Then
-       ``bound = forced score + B(p) - M * (pairs made)``, and ``gap = bound -
-       objective`` is 0 up to rounding when the matching is optimal.
+       :math:`(\omega_i - b_j, s_{ij} - a_j) >_{\text{lex}} (\beta_i, u_i)` (the
+       mentee's utility). Every stored pair is tested; a mentee whose store was cut at
+       value :math:`t_i` is read from the scores again only when its bound
+       :math:`(\omega_i - \min b, t_i - \min a)` passes the test. Each mentee adds its
+       best improving pairs (spread over tied mentors by the same hash); the flow is
+       solved again, until none is left.
+    5. Certificate: the level bound :math:`L` (exact) and the score bound :math:`A`
+       over all pairs, with its rounding error added; ``bound = forced score + A +
+       error`` once the level is proven, and ``status="optimal"`` when ``bound -
+       objective`` is within the tolerance of
+       :func:`~mentormatch.solvers._certificate.tolerance`.
 
     Examples
     --------
@@ -211,9 +219,17 @@ class _FlowSolver:
         self.cols = np.flatnonzero(cap > 0).astype(np.intp)  # mentors with room
         self.cap = cap[self.cols]
         self.nf, self.mu = int(self.rows.size), int(self.cols.size)
-        self.K = int(min(self.nf, int(self.cap.sum())))
+        prio = getattr(prep, "priority", None)
+        prio = None if prio is None else np.asarray(prio, dtype=bool)
+        w_p, w_n = level_weights(prep.objective, prio)
+        self.is_p = np.zeros(self.nf, dtype=bool) if prio is None else prio[self.rows]
+        self.omega = np.where(self.is_p, w_p, w_n)
+        self.tiers = w_p != w_n
+        # under "total", a pair with a negative score only helps a priority mentee
+        self.drop_negative = None if self.coverage else self.omega == 0
         # blocks are modified in place only when bans or a minimum score apply
         self.filtered = bool(prep.banned.size) or prep.min_score is not None
+        self.int_range = math.inf
         self.stats: dict[str, Any] = {
             "rounds": 0,
             "candidate_pairs": 0,
@@ -223,6 +239,7 @@ class _FlowSolver:
             "k": k,
             "r": r,
             "block_rows": self._block_rows(),
+            "full_flow": False,
         }
 
     # ------------------------------------------------------------------ helpers
@@ -243,8 +260,8 @@ class _FlowSolver:
                 S = self.prep.apply_filters(S.copy(), glob)
             if not full_cols:
                 S = S[:, self.cols]
-            if not self.coverage:
-                neg = S < 0
+            if self.drop_negative is not None:
+                neg = (S < 0) & self.drop_negative[loc][:, None]
                 if neg.any():  # never worth making under "total"
                     S = np.where(neg, -np.inf, S)
             yield loc, S
@@ -268,7 +285,7 @@ class _FlowSolver:
                 loc = np.arange(start, min(self.nf, start + step), dtype=np.intp)
                 counts, pc, pv, trunc, lo, hi = src.best_pairs(  # type: ignore[attr-defined]
                     self.rows[loc], self.cols, builder.per_row)
-                if self.filtered or not self.coverage:
+                if self.filtered or self.drop_negative is not None:
                     counts, pc, pv = self._filter_kept(loc, counts, pc, pv)
                 builder.add_kept(loc, counts, pc, pv, trunc, lo, hi)
                 self.prep.report("reading scores", int(loc[-1]) + 1, self.nf)
@@ -288,25 +305,18 @@ class _FlowSolver:
         self.stats["stored_pairs"] = store.nnz
         self.stats["stored_per_row"] = builder.per_row
         self.stats["truncated_rows"] = int(np.isfinite(store.trunc).sum())
-        top_j = store.row_top(kk)
-        top_i = store.col_top(rr)
+        self.complete = not bool(np.isfinite(store.trunc).any())
+        lo, hi = store.lo, store.hi
+        self.sigma = max(abs(lo), abs(hi)) if math.isfinite(hi) else 0.0
+        self.eta = _TIE_SPREAD * self.sigma if self.sigma > 0 else 1.0
+        top_j = store.row_top(kk, self.eta)
+        top_i = store.col_top(rr, self.eta)
         ok_j = top_j >= 0
         ok_i = top_i >= 0
         ci = np.concatenate([np.nonzero(ok_j)[0], top_i[ok_i]]).astype(np.int64)
         cj = np.concatenate([top_j[ok_j], np.nonzero(ok_i)[0]]).astype(np.int64)
         self.keys = np.unique(ci * self.mu + cj)
         self.cand_s = store.lookup(self.keys // self.mu, self.keys % self.mu)
-        lo, hi = store.lo, store.hi
-        self.lo, self.hi = lo, hi
-        if self.coverage:
-            finite_any = np.isfinite(hi)
-            self.M = (
-                self.K * (hi - lo) + max(0.0, -lo) + 1.0 if finite_any else 1.0
-            )
-        else:
-            self.M = 0.0
-        mag = float(np.abs(self.cand_s).max()) if self.cand_s.size else 0.0
-        self.tol = _REL_TOL * (self.M + mag + 1.0)
         self.stats["phase_seconds"]["candidates"] += time.perf_counter() - t0
 
     def _filter_kept(self, loc: NDArray[np.intp], counts: NDArray, pc: NDArray,
@@ -315,8 +325,8 @@ class _FlowSolver:
         valid = np.arange(pc.shape[1])[None, :] < counts[:, None]
         if self.prep.min_score is not None:
             valid &= pv >= self.prep.min_score
-        if not self.coverage:
-            valid &= pv >= 0  # never worth making under "total"
+        if self.drop_negative is not None:  # never worth making under "total"
+            valid &= (pv >= 0) | ~self.drop_negative[loc][:, None]
         banned = self.prep.banned
         if banned.size:
             glob = self.rows[loc]
@@ -334,7 +344,11 @@ class _FlowSolver:
                 np.take_along_axis(pv, order, axis=1))
 
     def _solve_flow(self) -> NDArray[np.int64]:
-        """Solve the problem on the candidate pairs; return each free mentee's mentor."""
+        """Solve the problem on the candidate pairs; return each free mentee's mentor.
+
+        Counts first (maximum flows, exact), then a min-cost flow with exactly those
+        supplies: the two objectives' scales never meet in one cost.
+        """
         t0 = time.perf_counter()
         nf, mu = self.nf, self.mu
         ci = self.keys // mu
@@ -344,21 +358,33 @@ class _FlowSolver:
         if E == 0:
             self.stats["phase_seconds"]["flow"] += time.perf_counter() - t0
             return match
+        K_max = int(min(nf, int(self.cap.sum())))
+        n_nodes = nf + mu + 3
+        # OR-Tools refuses costs above about 2**62 / (nodes + 1) (cost scaling)
+        limit = min((2**60) // (n_nodes + 1), (2**62) // (K_max + 1))
         smax = float(np.abs(self.cand_s).max())
-        limit = min(_MAX_INT_COST, (2**62) // (4 * (nf + mu + 3)), (2**62) // (self.K + 1))
         # (scores below about 1e-288 would overflow the scale: they round to cost 0)
         scale = min(limit / smax, 1e300) if smax > 1e-300 else 1.0
+        self.int_range = float(limit) * (self.sigma / smax if smax > 0 else 1.0)
         cost = -np.rint(self.cand_s * scale).astype(np.int64)
-        src, snk = nf + mu, nf + mu + 1
-        tails = [np.full(nf, src), ci, nf + np.arange(mu)]
+        hub_p, hub_n, snk = nf + mu, nf + mu + 1, nf + mu + 2
+        row_hub = np.where(self.is_p, hub_p, hub_n) if self.tiers else np.full(nf, hub_n)
+        tails = [row_hub, ci, nf + np.arange(mu)]
         heads = [np.arange(nf), nf + cj, np.full(mu, snk)]
         caps = [np.ones(nf, dtype=np.int64), np.ones(E, dtype=np.int64), self.cap]
-        costs = [np.zeros(nf, dtype=np.int64), cost, np.zeros(mu, dtype=np.int64)]
-        if not self.coverage:  # leaving seats empty costs nothing
-            tails.append(np.array([src]))
+        supply_p = supply_n = 0
+        if self.tiers:
+            supply_p = self._max_flow(ci, cj, self.is_p)
+        if self.coverage:
+            supply_n = self._max_flow(ci, cj, None) - supply_p
+        else:  # leaving seats empty costs nothing (the bypass)
+            n_free = int((~self.is_p).sum()) if self.tiers else K_max
+            supply_n = n_free
+            tails.append(np.array([hub_n]))
             heads.append(np.array([snk]))
-            caps.append(np.array([self.K], dtype=np.int64))
-            costs.append(np.zeros(1, dtype=np.int64))
+            caps.append(np.array([n_free], dtype=np.int64))
+        costs = [np.zeros(nf, dtype=np.int64), cost,
+                 np.zeros(sum(t.size for t in tails[2:]), dtype=np.int64)]
         mcf = min_cost_flow.SimpleMinCostFlow()
         mcf.add_arcs_with_capacity_and_unit_cost(
             np.concatenate(tails).astype(np.int32),
@@ -366,9 +392,10 @@ class _FlowSolver:
             np.concatenate(caps).astype(np.int64),
             np.concatenate(costs).astype(np.int64),
         )
-        mcf.set_node_supply(src, self.K)
-        mcf.set_node_supply(snk, -self.K)
-        status = mcf.solve_max_flow_with_min_cost() if self.coverage else mcf.solve()
+        mcf.set_node_supply(hub_p, supply_p)
+        mcf.set_node_supply(hub_n, supply_n)
+        mcf.set_node_supply(snk, -(supply_p + supply_n))
+        status = mcf.solve()
         if status != mcf.OPTIMAL:
             msg = f"OR-Tools min-cost flow ended with status {status!r} (expected OPTIMAL)."
             raise SolverError(msg)
@@ -378,149 +405,96 @@ class _FlowSolver:
         self.stats["phase_seconds"]["flow"] += time.perf_counter() - t0
         return match
 
-    def _prices(self, match: NDArray[np.int64]) -> tuple[NDArray, NDArray, bool]:
-        """Optimal dual prices ``p >= 0`` of the problem on the candidate pairs.
-
-        ``price_rule`` "high" (the default) takes the greatest optimal prices, "low"
-        the least, "mid" their average. Returns the prices, the mentee duals ``u`` and
-        whether the sweeps converged.
-        """
-        t0 = time.perf_counter()
+    def _max_flow(self, ci: NDArray[np.int64], cj: NDArray[np.int64],
+                  rows_mask: NDArray[np.bool_] | None) -> int:
+        """Most pairs on the candidate arcs (only the rows in ``rows_mask`` if given)."""
         nf, mu = self.nf, self.mu
-        w = self.cand_s + self.M
-        matched = np.flatnonzero(match >= 0)
-        w_match = np.zeros(nf)
-        if matched.size:
-            pos = np.searchsorted(self.keys, matched * mu + match[matched])
-            w_match[matched] = w[pos]
-        if self.price_rule == "high":
-            p_hi, ok = self._high_prices(match, w, w_match, np.zeros(mu))
-            if ok:
-                u = np.where(match >= 0, w_match - p_hi[np.maximum(match, 0)], 0.0)
-                self.stats["phase_seconds"]["prices"] += time.perf_counter() - t0
-                return p_hi, u, True
-        ci = self.keys // mu
-        cj = self.keys % mu
-        # candidate pairs are sorted by mentee (keys are mentee-major)
-        indptr = np.searchsorted(ci, np.arange(nf + 1))
-        # mentees grouped by their mentor, to find who is affected by a price change
-        order = matched[np.argsort(match[matched], kind="stable")]
-        mptr = np.searchsorted(match[order], np.arange(mu + 1))
-        p = np.zeros(mu)
-        u = np.where(match >= 0, w_match, 0.0)
-        tol = self.tol / 8
-        active = np.arange(nf)  # mentees whose dual changed
-        converged = False
-        for _ in range(mu + 2):
-            if active.size == 0:
-                converged = True
-                break
-            starts, ends = indptr[active], indptr[active + 1]
-            lens = ends - starts
-            arc = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
-            vals = w[arc] - np.repeat(u[active], lens)
-            cand = np.zeros(mu)
-            np.maximum.at(cand, cj[arc], vals)
-            changed = np.flatnonzero(cand > p + tol)
-            if changed.size == 0:
-                converged = True
-                break
-            p[changed] = cand[changed]
-            lens2 = mptr[changed + 1] - mptr[changed]
-            st2 = mptr[changed]
-            sel = np.repeat(st2 - np.cumsum(lens2) + lens2, lens2) + np.arange(lens2.sum())
-            active = order[sel]
-            u[active] = w_match[active] - p[match[active]]
-        if converged and self.price_rule == "mid":
-            p_hi, ok = self._high_prices(match, w, w_match, p)
-            if ok:
-                p = 0.5 * (p + p_hi)
-                u = np.where(match >= 0, w_match - p[np.maximum(match, 0)], 0.0)
+        if rows_mask is not None:
+            keep = rows_mask[ci]
+            ci, cj = ci[keep], cj[keep]
+            rows = np.flatnonzero(rows_mask)
+        else:
+            rows = np.arange(nf)
+        if ci.size == 0:
+            return 0
+        src, snk = nf + mu, nf + mu + 1
+        mf = max_flow.SimpleMaxFlow()
+        mf.add_arcs_with_capacity(
+            np.concatenate([np.full(rows.size, src), ci, nf + np.arange(mu)]).astype(np.int32),
+            np.concatenate([rows, nf + cj, np.full(mu, snk)]).astype(np.int32),
+            np.concatenate([np.ones(rows.size + ci.size, dtype=np.int64), self.cap]),
+        )
+        if mf.solve(src, snk) != mf.OPTIMAL:
+            msg = "OR-Tools maximum flow did not reach OPTIMAL."
+            raise SolverError(msg)
+        return int(mf.optimal_flow())
+
+    def _prices(self, match: NDArray[np.int64]) -> DualPrices:
+        """Optimal lexicographic dual prices of the problem on the candidate pairs."""
+        t0 = time.perf_counter()
+        ci = self.keys // self.mu
+        cj = self.keys % self.mu
+        tol = self.sigma * max(SWEEP_TOL, 2.0 / self.int_range)
+        out = dual_prices(self.nf, self.cap, ci, cj, self.cand_s, self.omega, match, tol,
+                          self.price_rule)
         self.stats["phase_seconds"]["prices"] += time.perf_counter() - t0
-        return p, u, converged
+        return out
 
-    def _high_prices(
-        self, match: NDArray[np.int64], w: NDArray, w_match: NDArray, p_lo: NDArray
-    ) -> tuple[NDArray, bool]:
-        """Greatest optimal prices on the candidate graph (sweeps from above).
+    def _price(self, dp: DualPrices, n_add: int) -> tuple[
+        NDArray[np.int64], NDArray[np.float64], dict[str, float], int
+    ]:
+        """Price every pair; return new keys, their scores, the bounds and rows read.
 
-        A mentor with a free seat has price 0; a full mentor ``m`` is limited by each
-        of its mentees ``i``: ``p_m <= w_im`` (``u_i >= 0``) and
-        ``p_m <= w_im - w_ik + p_k`` for every candidate mentor ``k`` of ``i``.
-        """
-        mu = self.mu
-        ci = self.keys // mu
-        cj = self.keys % mu
-        load = np.bincount(match[match >= 0], minlength=mu)
-        full = load >= self.cap
-        p = np.zeros(mu)
-        if full.any():
-            ub = np.full(mu, np.inf)
-            matched = np.flatnonzero(match >= 0)
-            np.minimum.at(ub, match[matched], w_match[matched])
-            p[full] = ub[full]
-        # arcs of matched mentees, grouped by their (candidate) mentor k
-        mi = match[ci]
-        use = (mi >= 0) & (mi != cj) & full[np.maximum(mi, 0)]
-        a_k, a_m = cj[use], mi[use]
-        a_gain = w_match[ci[use]] - w[use]
-        perm = np.argsort(a_k, kind="stable")
-        a_k, a_m, a_gain = a_k[perm], a_m[perm], a_gain[perm]
-        kptr = np.searchsorted(a_k, np.arange(mu + 1))
-        tol = self.tol / 8
-        changed = np.arange(mu)
-        for _ in range(mu + 2):
-            lens = kptr[changed + 1] - kptr[changed]
-            st = kptr[changed]
-            arc = np.repeat(st - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
-            if arc.size == 0:
-                return np.maximum(p, p_lo), True
-            ub = np.full(mu, np.inf)
-            np.minimum.at(ub, a_m[arc], a_gain[arc] + p[a_k[arc]])
-            changed = np.flatnonzero(ub < p - tol)
-            if changed.size == 0:
-                return np.maximum(p, p_lo), True
-            p[changed] = ub[changed]
-        return p_lo, False
-
-    def _price(
-        self, p: NDArray, u: NDArray
-    ) -> tuple[NDArray[np.int64], NDArray[np.float64], float, int]:
-        """Price pruned pairs; return new keys, their scores, the bound B and rows read.
-
-        Every stored pair is priced (candidate pairs are dual feasible, so they never
-        pass the test); a truncated row whose left-out pairs could pass is read from
-        the score source again and priced exactly.
+        Every stored pair is priced; a truncated row whose left-out pairs could pass is
+        read from the score source again and priced exactly.
         """
         t0 = time.perf_counter()
         mu = self.mu
         st = self.store
-        a = min(self.add_per_row, mu)
-        rowterm, out_j, out_v, rescore = st.price(p, u, self.M, self.tol, self.keys, a)
+        a_add = min(n_add, mu)
+        t_lvl = float(dp.b.min())
+        t_val = float(dp.a[dp.b == t_lvl].min())
+        p0 = np.maximum(dp.a, 0.0)
+        amax = float(np.abs(dp.a).max()) if mu else 0.0
+        umax = float(np.abs(dp.u).max()) if self.nf else 0.0
+        big = 4.0 * (2.0 * self.sigma + 2.0 * amax + umax + self.eta) or 1.0
+        pr = LexPrices(omega=self.omega, beta=dp.beta, u=dp.u, b=dp.b, a=dp.a, p0=p0,
+                       tol=self.sigma * max(PRICE_TOL, 4.0 / self.int_range),
+                       t_lvl=t_lvl, t_val=t_val, p0_min=float(p0.min()), eta=self.eta,
+                       big=big)
+        row_l, row_a, row_0, out_j, out_v, rescore = st.price(pr, self.keys, a_add)
         ok = out_j >= 0
         new_keys = [np.nonzero(ok)[0].astype(np.int64) * mu + out_j[ok]]
         new_vals = [out_v[ok]]
         todo = np.flatnonzero(rescore)
         for loc, S in self._blocks(todo):
-            red = S + self.M - p[None, :]
-            rowterm[loc] = np.maximum(0.0, red.max(axis=1))
-            top = np.argpartition(red, mu - a, axis=1)[:, mu - a :] if a < mu else (
-                np.broadcast_to(np.arange(mu), red.shape))
-            top_red = np.take_along_axis(red, top, axis=1)
-            bi, bt = np.nonzero(top_red > (u[loc] + self.tol)[:, None])
-            if bi.size == 0:
-                continue
-            bj = top[bi, bt]
-            keys = loc[bi].astype(np.int64) * mu + bj
-            fresh = ~_isin_sorted(keys, self.keys)
-            new_keys.append(keys[fresh])
-            new_vals.append(S[bi[fresh], bj[fresh]])
-        B = math.fsum(rowterm.tolist()) + math.fsum((self.cap * p).tolist())
+            rl, ra, r0, oj, ov = price_dense(S, loc, pr, self.keys, mu, a_add)
+            row_l[loc], row_a[loc], row_0[loc] = rl, ra, r0
+            hit = oj >= 0
+            new_keys.append(loc[np.nonzero(hit)[0]].astype(np.int64) * mu + oj[hit])
+            new_vals.append(ov[hit])
+        bounds = {
+            "level_bound": float(row_l.sum() + (self.cap * dp.b).sum()),
+            "score": math.fsum(row_a.tolist()) + math.fsum((self.cap * dp.a).tolist()),
+            "plain": math.fsum(row_0.tolist()) + math.fsum((self.cap * p0).tolist()),
+        }
+        bounds["score_err"] = rounding_error(self.nf, self.sigma, dp.a, self.cap,
+                                             bounds["score"])
+        bounds["plain_err"] = rounding_error(self.nf, self.sigma, p0, self.cap,
+                                             bounds["plain"])
         self.stats["phase_seconds"]["pricing"] += time.perf_counter() - t0
         keys_all = np.concatenate(new_keys)
         vals_all = np.concatenate(new_vals)
         keys_all, first = np.unique(keys_all, return_index=True)
-        return keys_all, vals_all[first], B, int(todo.size)
+        return keys_all, vals_all[first], bounds, int(todo.size)
+
+    def _all_stored(self) -> None:
+        """Make every stored pair a candidate (the store holds every allowed pair)."""
+        st = self.store
+        rows = np.repeat(np.arange(self.nf, dtype=np.int64), np.diff(st.indptr))
+        self.keys = rows * self.mu + st.cols.astype(np.int64)
+        self.cand_s = st.vals.copy()
+        self.stats["full_flow"] = True
 
     # ------------------------------------------------------------------------ run
     def run(self) -> FlowResult:
@@ -532,35 +506,51 @@ class _FlowSolver:
             raw = self.prep.source.pair_scores(forced[:, 0], forced[:, 1])
             forced_score = math.fsum(np.asarray(raw, dtype=np.float64).tolist())
         prices_full = np.full(self.m, np.inf)
+        levels_full = np.full(self.m, np.inf)
+        info = {"flow_k": self.k, "flow_r": self.r}
         if self.nf == 0 or self.mu == 0:
             prices_full[self.cols] = 0.0
-            self.stats.update(prices=prices_full, coverage_offset=0.0, gap=0.0,
-                              candidate_pairs=0)
-            return FlowResult(self.assignment, "optimal", forced_score,
-                              {"flow_k": self.k, "flow_r": self.r}, self.stats)
+            levels_full[self.cols] = 0.0
+            self.stats.update(prices=prices_full, price_levels=levels_full, gap=0.0,
+                              candidate_pairs=0, tolerance=0.0, level=0.0, level_bound=0.0)
+            return FlowResult(self.assignment, "optimal", forced_score, info, self.stats)
         self._scan_candidates()
-        best_B = np.inf  # least B(p) over the rounds, in units of w (score + offset)
-        best_p = np.zeros(self.mu)
-        status = "round_limit"
+        best = math.inf  # least proven bound on the rest's score over the rounds
+        status = "time_limit"
+        n_add = self.add_per_row
+        dp: DualPrices | None = None
         match = np.full(self.nf, -1, dtype=np.int64)
-        obj_rest = 0.0
-        n_match = 0
-        for rnd in range(1, self.max_rounds + 1):
+        obj_rest = level = level_bound = 0.0
+        rnd = 0
+        while True:
+            rnd += 1
             self.stats["rounds"] = rnd
+            t_round = time.perf_counter()
+            flow_before = self.stats["phase_seconds"]["flow"]
             match = self._solve_flow()
-            p, u, converged = self._prices(match)
-            new_keys, new_vals, B, n_priced = self._price(p, u)
+            flow_secs = self.stats["phase_seconds"]["flow"] - flow_before
+            dp = self._prices(match)
+            new_keys, new_vals, bounds, n_priced = self._price(dp, n_add)
             matched = np.flatnonzero(match >= 0)
-            n_match = int(matched.size)
             pos = np.searchsorted(self.keys, matched * self.mu + match[matched])
             obj_rest = math.fsum(self.cand_s[pos].tolist())
-            if best_B > B:
-                best_B, best_p = B, p.copy()
+            level = float(self.omega[matched].sum())
+            level_bound = bounds["level_bound"]
+            proven = level_bound <= level + 0.25
+            # the plain bound holds for every matching; the score bound for those that
+            # reach the proven level, which only a level-optimal matching shows
+            best = min(best, bounds["plain"] + bounds["plain_err"])
+            if proven:
+                best = min(best, bounds["score"] + bounds["score_err"])
+            tol = tolerance(self.nf, self.sigma, self.int_range)
             self.stats["rows_priced"].append(n_priced)
-            self.prep.report("pricing round", rnd, 0)
             self.stats["pairs_added"].append(int(new_keys.size))
+            self.prep.report("pricing round", rnd, 0)
+            if proven and best - obj_rest <= tol:
+                status = "optimal"
+                break
             if new_keys.size == 0:
-                status = "optimal" if converged else "round_limit"
+                status = "gap_limit"
                 break
             order = np.argsort(np.concatenate([self.keys, new_keys]), kind="stable")
             self.keys = np.concatenate([self.keys, new_keys])[order]
@@ -568,26 +558,35 @@ class _FlowSolver:
             if time_limit is not None and time.perf_counter() - t_start > time_limit:
                 status = "time_limit"
                 break
-        # B bounds sum(score + M) over all matchings, so sum(score) over matchings with
-        # as many pairs as this one is at most B - M * pairs (the offset is 0 for "total")
-        best_bound = best_B - self.M * n_match
-        gap = best_bound - obj_rest
-        tol_gap = self.tol * (self.nf + self.mu + 1)
-        if status == "optimal" and gap > tol_gap:
-            status = "round_limit"
+            n_add = min(self.mu, 2 * n_add)
+            if self.complete and not self.stats["full_flow"]:
+                # solve on every stored pair when the rounds drag on, or as soon as that
+                # is measured to cost less than another round
+                per_arc = flow_secs / max(1, pos.size + self.keys.size)
+                round_secs = time.perf_counter() - t_round
+                if (rnd >= self.max_rounds or self.keys.size * 2 >= self.store.nnz
+                        or per_arc * self.store.nnz <= round_secs):
+                    self._all_stored()
         self.assignment[self.rows[match >= 0]] = self.cols[match[match >= 0]]
-        prices_full[self.cols] = best_p
+        assert dp is not None
+        prices_full[self.cols] = dp.a
+        levels_full[self.cols] = dp.b
         prices_full.setflags(write=False)
+        levels_full.setflags(write=False)
+        gap = max(0.0, best - obj_rest)
         self.stats.update(
             candidate_pairs=int(self.keys.size),
             prices=prices_full,
-            coverage_offset=self.M,
-            gap=max(0.0, gap),
-            pairs_matched=n_match,
+            price_levels=levels_full,
+            gap=gap,
+            tolerance=tolerance(self.nf, self.sigma, self.int_range),
+            pairs_matched=int((match >= 0).sum()),
+            level=level,
+            level_bound=level_bound,
+            int_range=self.int_range,
         )
-        info = {"flow_k": self.k, "flow_r": self.r, "flow_rounds": self.stats["rounds"]}
-        # a bound below the objective can only come from rounding: clip it
-        bound = forced_score + max(best_bound, obj_rest)
+        info["flow_rounds"] = self.stats["rounds"]
+        bound = forced_score + max(best, obj_rest)
         return FlowResult(self.assignment, status, bound, info, self.stats)
 
 

@@ -22,7 +22,9 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["NUMPY_MAX_CELLS", "PairStore", "StoreBuilder"]
+from mentormatch.solvers._certificate import tie_hash
+
+__all__ = ["NUMPY_MAX_CELLS", "LexPrices", "PairStore", "StoreBuilder", "price_dense"]
 
 #: problems with at most this many (mentee, mentor) pairs are handled with numpy only
 NUMPY_MAX_CELLS = 4_000_000
@@ -48,6 +50,69 @@ def _ranked(mask: NDArray[np.bool_]) -> tuple[NDArray, NDArray, NDArray]:
     rows, cols = np.nonzero(mask)
     rank = np.arange(rows.size) - np.searchsorted(rows, rows)
     return rows, cols, rank
+
+
+@attrs.frozen
+class LexPrices:
+    """What pricing needs: lexicographic prices and utilities, and ranking constants.
+
+    ``omega``, ``beta``, ``u`` per row (level weight, utility parts); ``b``, ``a``, ``p0``
+    per column (price parts, and plain prices ``p0 >= 0`` for the fallback bound);
+    ``tol`` the pricing tolerance; ``(t_lvl, t_val)`` the least price lexicographically
+    (the truncation bound subtracts it) and ``p0_min``; ``eta`` and ``big`` rank the pairs
+    to add (see :meth:`PairStore.price`).
+    """
+
+    omega: NDArray[np.float64]
+    beta: NDArray[np.float64]
+    u: NDArray[np.float64]
+    b: NDArray[np.float64]
+    a: NDArray[np.float64]
+    p0: NDArray[np.float64]
+    tol: float
+    t_lvl: float
+    t_val: float
+    p0_min: float
+    eta: float
+    big: float
+
+
+def price_dense(D: NDArray[np.float64], rows: NDArray[np.intp], pr: LexPrices,
+                keys: NDArray[np.int64], n_cols: int, n_add: int,
+                ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
+    """:meth:`PairStore.price` on a dense block (``-inf`` = not allowed) of local ``rows``.
+
+    Returns ``row_l``, ``row_a``, ``row_0``, ``out_j``, ``out_v`` (no truncation).
+    """
+    b_rows = rows.size
+    allowed = np.isfinite(D)
+    om, be, uu = pr.omega[rows], pr.beta[rows], pr.u[rows]
+    lvl = np.where(allowed, om[:, None] - pr.b[None, :], -np.inf)
+    row_l = np.maximum(lvl.max(axis=1, initial=-np.inf), 0.0)
+    rv = D - pr.a[None, :]
+    on = allowed & (lvl == row_l[:, None])
+    row_a = np.where(on, rv, -np.inf).max(axis=1, initial=-np.inf)
+    row_a = np.where(row_l == 0, np.maximum(row_a, 0.0), row_a)
+    row_0 = np.maximum((D - pr.p0[None, :]).max(axis=1, initial=-np.inf), 0.0)
+    gain = lvl - be[:, None]
+    red = rv - uu[:, None]
+    ok = allowed & ((gain > 0) | ((gain == 0) & (red > pr.tol)))
+    if keys.size:  # candidate pairs never count
+        kr, kc = keys // n_cols, keys % n_cols
+        pos = np.searchsorted(rows, kr).clip(0, max(0, b_rows - 1))
+        hit = (b_rows > 0) & (rows[pos] == kr)
+        ok[pos[hit], kc[hit]] = False
+    out_j = np.full((b_rows, n_add), -1, dtype=np.int64)
+    out_v = np.zeros((b_rows, n_add))
+    ri, cj = np.nonzero(ok)
+    if ri.size:
+        score = np.full(D.shape, -np.inf)
+        score[ri, cj] = gain[ri, cj] * pr.big + (red[ri, cj] + pr.eta) * (
+            1.0 + tie_hash(rows[ri], cj))
+        r_, c_, rank = _ranked(_top_mask(score, n_add, axis=1) & ok)
+        out_j[r_, rank] = c_
+        out_v[r_, rank] = D[r_, c_]
+    return row_l, row_a, row_0, out_j, out_v
 
 
 @attrs.define
@@ -81,74 +146,86 @@ class PairStore:
             self._dense[self._rows(), self.cols] = self.vals
         return self._dense
 
-    def row_top(self, k: int) -> NDArray[np.int64]:
+    def _perturbed(self, eta: float) -> NDArray[np.float64]:
+        """Return the dense scores plus ``eta`` times each pair's tie hash (``-inf`` kept)."""
+        n = self.indptr.size - 1
+        if eta == 0:
+            return self.dense()
+        H = tie_hash(np.arange(n)[:, None], np.arange(self.n_cols)[None, :])
+        return self.dense() + eta * H
+
+    def row_top(self, k: int, eta: float = 0.0) -> NDArray[np.int64]:
         """Each row's ``k`` best columns, ``(n_rows, k)``, ``-1`` padding.
 
-        Ties go to the smaller column.
+        Ranked by ``score + eta * tie_hash(i, j)``: with a small ``eta`` > 0, rows with
+        equal scores pick different columns among their ties. Remaining ties go to the
+        smaller column.
         """
         n = self.indptr.size - 1
         out = np.full((n, k), -1, dtype=np.int64)
         if k == 0:
             return out
         if self.compiled:
-            _kernels().row_top(self.indptr, self.cols, self.vals, k, out)
+            _kernels().row_top(self.indptr, self.cols, self.vals, k, eta, out)
             return out
-        rows, cols, rank = _ranked(_top_mask(self.dense(), k, axis=1))
+        rows, cols, rank = _ranked(_top_mask(self._perturbed(eta), k, axis=1))
         out[rows, rank] = cols
         return out
 
-    def col_top(self, r: int) -> NDArray[np.int64]:
+    def col_top(self, r: int, eta: float = 0.0) -> NDArray[np.int64]:
         """Each column's ``r`` best rows, ``(n_cols, r)``, ``-1`` padding.
 
-        Ties go to the smaller row.
+        Ranked like :meth:`row_top`; remaining ties go to the smaller row.
         """
         out = np.full((self.n_cols, r), -1, dtype=np.int64)
         if r == 0:
             return out
         if self.compiled:
-            _kernels().col_top(self.indptr, self.cols, self.vals, self.n_cols, r, out)
+            _kernels().col_top(self.indptr, self.cols, self.vals, self.n_cols, r, eta, out)
             return out
-        cols, rows, rank = _ranked(_top_mask(self.dense(), r, axis=0).T)
+        cols, rows, rank = _ranked(_top_mask(self._perturbed(eta), r, axis=0).T)
         out[cols, rank] = rows
         return out
 
-    def price(self, p: NDArray, u: NDArray, offset: float, tol: float,
-              keys: NDArray[np.int64], a: int
-              ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-        """Price every stored pair against prices ``p`` and mentee duals ``u``.
+    def price(self, prices: LexPrices, keys: NDArray[np.int64], n_add: int
+              ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]:
+        """Price every stored pair against lexicographic prices (see :class:`LexPrices`).
 
-        Returns ``rowterm`` (``max(0, max_j (w_ij - p_j))`` over the stored pairs and
-        the truncation bound, with ``w = score + offset``), ``out_j`` / ``out_v`` (each
-        row's ``a`` best pairs with ``w_ij - p_j > u_i + tol`` that are not in the
-        sorted candidate ``keys`` (``i * n_cols + j``); ``-1`` padding; ties to the
-        smaller column) and ``rescore`` (rows whose left-out pairs could pass).
+        Returns ``row_l``, ``row_a`` (per row, the lexicographic maximum of ``(0, 0)``,
+        ``(omega_i - b_j, s_ij - a_j)`` over the stored pairs and the truncation bound),
+        ``row_0`` (``max(0, max_j (s_ij - p0_j))``, truncation included), ``out_j`` /
+        ``out_v`` (each row's ``n_add`` improving pairs that are not in the sorted
+        candidate ``keys`` (``i * n_cols + j``): level gain ``omega_i - b_j - beta_i >
+        0``, or 0 and ``s_ij - a_j - u_i > tol``; ranked by ``gain * big + (s_ij - a_j -
+        u_i + eta) * (1 + tie_hash)``, ties to the smaller column, ``-1`` padding) and
+        ``rescore`` (rows whose left-out pairs could improve).
         """
+        pr = prices
         n = self.indptr.size - 1
-        p_min = float(p.min()) if p.size else 0.0
-        rowterm = np.zeros(n)
-        out_j = np.full((n, a), -1, dtype=np.int64)
-        out_v = np.zeros((n, a))
+        row_l, row_a, row_0 = np.zeros(n), np.zeros(n), np.zeros(n)
+        out_j = np.full((n, n_add), -1, dtype=np.int64)
+        out_v = np.zeros((n, n_add))
         rescore = np.zeros(n, dtype=np.bool_)
         if self.compiled:
-            _kernels().price_rows(self.indptr, self.cols, self.vals, self.trunc, p, u,
-                                  offset, tol, p_min, keys, self.n_cols, a, rowterm,
-                                  out_j, out_v, rescore)
-            return rowterm, out_j, out_v, rescore
+            _kernels().price_rows(self.indptr, self.cols, self.vals, self.trunc, pr.omega,
+                                  pr.beta, pr.u, pr.b, pr.a, pr.p0, pr.tol, pr.t_lvl,
+                                  pr.t_val, pr.p0_min, keys, self.n_cols, n_add, pr.eta,
+                                  pr.big, row_l, row_a, row_0, out_j, out_v, rescore)
+            return row_l, row_a, row_0, out_j, out_v, rescore
         D = self.dense()
-        red = D + offset - p[None, :]
-        if red.size:
-            np.maximum(rowterm, red.max(axis=1), out=rowterm)
-        tb = self.trunc + offset - p_min
-        limit = u + tol
-        rescore = tb > limit
-        np.maximum(rowterm, tb, out=rowterm)
-        ok = red > limit[:, None]
-        if keys.size:  # candidate pairs never count
-            ok[keys // self.n_cols, keys % self.n_cols] = False
-        rows, cols, rank = _ranked(_top_mask(np.where(ok, red, -np.inf), a, axis=1))
-        out_j[rows, rank] = cols
-        out_v[rows, rank] = D[rows, cols]
-        return rowterm, out_j, out_v, rescore
+        rows = np.arange(n)
+        row_l, row_a, row_0, out_j, out_v = price_dense(D, rows, pr, keys, self.n_cols, n_add)
+        fin = self.trunc > -np.inf
+        if fin.any():
+            lv = pr.omega[fin] - pr.t_lvl
+            rv = self.trunc[fin] - pr.t_val
+            gain = lv - pr.beta[fin]
+            rescore[fin] = (gain > 0) | ((gain == 0) & (rv - pr.u[fin] > pr.tol))
+            wins = (lv > row_l[fin]) | ((lv == row_l[fin]) & (rv > row_a[fin]))
+            row_l[fin] = np.where(wins, lv, row_l[fin])
+            row_a[fin] = np.where(wins, rv, row_a[fin])
+            row_0[fin] = np.maximum(row_0[fin], self.trunc[fin] - pr.p0_min)
+        return row_l, row_a, row_0, out_j, out_v, rescore
 
     def lookup(self, rows: NDArray[np.int64], js: NDArray[np.int64]) -> NDArray:
         """Return the stored scores of the pairs ``(rows[t], js[t])`` (all stored)."""

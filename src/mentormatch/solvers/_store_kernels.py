@@ -12,6 +12,19 @@ from numpy.typing import NDArray
 __all__ = ["append", "col_top", "keep_block", "lookup", "price_rows", "row_top"]
 
 
+@njit(cache=True, inline="always")
+def _h01(i: int, j: int) -> float:
+    """:func:`mentormatch.solvers._certificate.tie_hash` of one pair (same values)."""
+    mask = np.uint64(0xFFFFFFFF)
+    x = (np.uint64(i) * np.uint64(0x9E3779B1) + np.uint64(j) * np.uint64(0x85EBCA77)) & mask
+    x ^= x >> np.uint64(16)
+    x = (x * np.uint64(0x85EBCA6B)) & mask
+    x ^= x >> np.uint64(13)
+    x = (x * np.uint64(0xC2B2AE35)) & mask
+    x ^= x >> np.uint64(16)
+    return np.float64(x) * (1.0 / 4294967296.0)
+
+
 @njit(cache=True)
 def _keep_row(row: NDArray, per_row: int, dst_c: NDArray, dst_v: NDArray) -> tuple:
     """Copy a row's finite entries (its best ``per_row``) into ``dst``.
@@ -136,23 +149,24 @@ def _heap_push(hv: NDArray, hi_: NDArray, size: int, cap: int, v: float, idx: in
 
 
 @njit(parallel=True, cache=True)
-def row_top(indptr: NDArray, cols: NDArray, vals: NDArray, k: int,
+def row_top(indptr: NDArray, cols: NDArray, vals: NDArray, k: int, eta: float,
             out_j: NDArray) -> None:
-    """Each row's ``k`` best stored columns (``-1`` pads rows with fewer)."""
+    """Each row's ``k`` best stored columns by ``value + eta * hash`` (``-1`` pads)."""
     n = indptr.size - 1
     for i in prange(n):
         hv = np.empty(k)
         hj = np.empty(k, dtype=np.int64)
         size = 0
         for e in range(indptr[i], indptr[i + 1]):
-            size = _heap_push(hv, hj, size, k, vals[e], cols[e])
+            v = vals[e] + eta * _h01(i, cols[e])
+            size = _heap_push(hv, hj, size, k, v, cols[e])
         for t in range(k):
             out_j[i, t] = hj[t] if t < size else -1
 
 
 @njit(cache=True)
 def _col_heaps(indptr: NDArray, cols: NDArray, vals: NDArray, row_lo: int, row_hi: int,
-               hv: NDArray, hi_: NDArray, size: NDArray) -> None:
+               eta: float, hv: NDArray, hi_: NDArray, size: NDArray) -> None:
     """Per column, a heap of the ``r`` best entries of rows ``row_lo:row_hi``."""
     r = hv.shape[1]
     # each full heap's worst value, in one small array: most entries stop here (rows
@@ -161,7 +175,7 @@ def _col_heaps(indptr: NDArray, cols: NDArray, vals: NDArray, row_lo: int, row_h
     for i in range(row_lo, row_hi):
         for e in range(indptr[i], indptr[i + 1]):
             j = cols[e]
-            v = vals[e]
+            v = vals[e] + eta * _h01(i, j)
             if v <= root[j] and size[j] == r:
                 continue
             size[j] = _heap_push(hv[j], hi_[j], size[j], r, v, i)
@@ -171,12 +185,12 @@ def _col_heaps(indptr: NDArray, cols: NDArray, vals: NDArray, row_lo: int, row_h
 
 @njit(cache=True)
 def col_top(indptr: NDArray, cols: NDArray, vals: NDArray, n_cols: int, r: int,
-            out_i: NDArray) -> None:
-    """Each column's ``r`` best stored rows (``-1`` pads), in one sequential pass."""
+            eta: float, out_i: NDArray) -> None:
+    """Each column's ``r`` best stored rows by ``value + eta * hash`` (``-1`` pads)."""
     hv = np.empty((n_cols, r))
     hi_ = np.empty((n_cols, r), dtype=np.int64)
     size = np.zeros(n_cols, dtype=np.int64)
-    _col_heaps(indptr, cols, vals, 0, indptr.size - 1, hv, hi_, size)
+    _col_heaps(indptr, cols, vals, 0, indptr.size - 1, eta, hv, hi_, size)
     for j in range(n_cols):
         for t in range(r):
             out_i[j, t] = hi_[j, t] if t < size[j] else -1
@@ -185,41 +199,65 @@ def col_top(indptr: NDArray, cols: NDArray, vals: NDArray, n_cols: int, r: int,
 # -------------------------------------------------------------------------- pricing
 @njit(parallel=True, cache=True)
 def price_rows(indptr: NDArray, cols: NDArray, vals: NDArray, trunc: NDArray,
-               p: NDArray, u: NDArray, offset: float, tol: float, p_min: float,
-               keys: NDArray, n_cols: int, a: int, rowterm: NDArray,
-               out_j: NDArray, out_v: NDArray, rescore: NDArray) -> None:
-    """Price the stored pairs of every row against prices ``p`` and mentee duals ``u``.
+               omega: NDArray, beta: NDArray, u: NDArray, b: NDArray, a: NDArray,
+               p0: NDArray, tol: float, t_lvl: float, t_val: float, p0_min: float,
+               keys: NDArray, n_cols: int, n_add: int, eta: float, big: float,
+               row_l: NDArray, row_a: NDArray, row_0: NDArray, out_j: NDArray,
+               out_v: NDArray, rescore: NDArray) -> None:
+    """Price the stored pairs of every row against lexicographic prices ``(b, a)``.
 
-    ``rowterm[i]`` gets ``max(0, max_j (w_ij - p_j))`` over the stored pairs and the
-    truncation bound; ``out_j`` / ``out_v`` the ``a`` best improving pairs
-    (``w_ij - p_j > u_i + tol``) that are not candidates yet (``keys`` sorted, key =
-    ``i * n_cols + j``); ``rescore[i]`` is set when pairs left out of the store could
-    improve (the row must be read from the source).
+    Per row: ``row_l`` / ``row_a`` get the lexicographic maximum of ``(0, 0)``,
+    ``(omega_i - b_j, s_ij - a_j)`` over the stored pairs and the truncation bound
+    ``(omega_i - t_lvl, trunc_i - t_val)``; ``row_0`` gets ``max(0, max_j (s_ij - p0_j))``
+    (truncation: ``trunc_i - p0_min``). ``out_j`` / ``out_v``: the ``n_add`` improving
+    pairs (level gain ``omega_i - b_j - beta_i > 0``, or 0 and ``s_ij - a_j > u_i +
+    tol``) that are not candidates (``keys`` sorted, key = ``i * n_cols + j``) with the
+    largest ``gain * big + (s_ij - a_j - u_i + eta) * (1 + hash)`` (ties to the smaller
+    column; ``-1`` padding). ``rescore[i]``: the left-out pairs could improve.
     """
     n = indptr.size - 1
     for i in prange(n):
-        best = 0.0
-        hv = np.empty(a)
-        he = np.empty(a, dtype=np.int64)
+        bl = 0.0
+        ba = 0.0
+        b0 = 0.0
+        hv = np.empty(n_add)
+        he = np.empty(n_add, dtype=np.int64)
         size = 0
-        limit = u[i] + tol
         for e in range(indptr[i], indptr[i + 1]):
             j = cols[e]
-            red = vals[e] + offset - p[j]
-            if red > best:
-                best = red
-            if red > limit:
+            lv = omega[i] - b[j]
+            rv = vals[e] - a[j]
+            if lv > bl or (lv == bl and rv > ba):
+                bl = lv
+                ba = rv
+            pv = vals[e] - p0[j]
+            if pv > b0:
+                b0 = pv
+            gain = lv - beta[i]
+            red = rv - u[i]
+            if gain > 0 or (gain == 0 and red > tol):
                 key = np.int64(i) * n_cols + j
                 pos = np.searchsorted(keys, key)
                 if pos < keys.size and keys[pos] == key:
                     continue
-                size = _heap_push(hv, he, size, a, red, e)
-        tb = trunc[i] + offset - p_min
-        rescore[i] = tb > limit
-        if tb > best:
-            best = tb
-        rowterm[i] = best
-        for t in range(a):
+                score = gain * big + (red + eta) * (1.0 + _h01(i, j))
+                size = _heap_push(hv, he, size, n_add, score, e)
+        if trunc[i] > -np.inf:
+            lv = omega[i] - t_lvl
+            rv = trunc[i] - t_val
+            gain = lv - beta[i]
+            rescore[i] = gain > 0 or (gain == 0 and rv - u[i] > tol)
+            if lv > bl or (lv == bl and rv > ba):
+                bl = lv
+                ba = rv
+            if trunc[i] - p0_min > b0:
+                b0 = trunc[i] - p0_min
+        else:
+            rescore[i] = False
+        row_l[i] = bl
+        row_a[i] = ba
+        row_0[i] = b0
+        for t in range(n_add):
             if t < size:
                 out_j[i, t] = cols[he[t]]
                 out_v[i, t] = vals[he[t]]
