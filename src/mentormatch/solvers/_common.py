@@ -161,11 +161,35 @@ def objective_value(prep: Prepared, assignment: NDArray[np.int64]) -> tuple[floa
 def unmatched_reasons(prep: Prepared, assignment: NDArray[np.int64]) -> NDArray:
     """Return a reason code per mentee (``""`` for the matched ones).
 
-    Codes, checked in this order: ``no_mentors`` (no mentor has capacity),
-    ``forbidden`` (hard rules or bans forbid every mentor with capacity),
-    ``below_min_score``, ``no_capacity`` (every allowed mentor is full),
-    ``not_selected`` (an allowed mentor had room; the objective or a side constraint
-    left the mentee out).
+    Codes, checked in this order (each is true of the matching returned, whatever the
+    solve's status):
+
+    - ``no_mentors``: no mentor has capacity;
+    - ``forbidden``: hard rules or bans forbid every mentor with capacity;
+    - ``below_min_score``: every other mentor scores below ``min_score``;
+    - ``no_capacity``: every allowed mentor is full;
+    - ``no_gain``: (objective ``"total"``, not a priority mentee) every allowed mentor
+      with a free seat scores 0 or less, so the pair would not raise the total;
+    - ``side_constraint``: an allowed mentor has a free seat and a positive score (or
+      the objective counts pairs), and the problem has side constraints (quotas, group
+      caps, a budget of moves) that may keep the pair out;
+    - ``stopped_early``: the same without side constraints: only a solve stopped before
+      optimality (a time limit) leaves such a mentee out.
+
+    ``not_selected`` is never returned: a mentee with an allowed free seat always gets
+    one of the precise codes above.
+
+    Examples
+    --------
+    >>> from mentormatch._scores import DenseScores
+    >>> E = np.empty((0, 2), dtype=np.int64)
+    >>> prep = Prepared(source=DenseScores([[0.4, -0.5], [0.2, 0.1], [-np.inf, 0.3]]),
+    ...                 capacity=np.array([1, 1]), objective="total", forced=E, banned=E,
+    ...                 min_load=None, min_score=None, seed=0, time_limit=None)
+    >>> unmatched_reasons(prep, np.array([-1, 0, 1])).tolist()
+    ['no_capacity', '', '']
+    >>> unmatched_reasons(prep, np.array([-1, 0, -1])).tolist()
+    ['no_gain', '', 'stopped_early']
     """
     n, m = prep.shape
     reasons = np.full(n, "", dtype=object)
@@ -178,6 +202,11 @@ def unmatched_reasons(prep: Prepared, assignment: NDArray[np.int64]) -> NDArray:
         return reasons
     load = np.bincount(assignment[assignment >= 0], minlength=m)
     free = load < prep.capacity
+    total = prep.objective == "total"
+    prio = getattr(prep, "priority", None)
+    prio = np.zeros(n, dtype=bool) if prio is None else np.asarray(prio, dtype=bool)
+    side = bool(getattr(prep, "quotas", ())) or getattr(prep, "group_caps", None) is not None
+    side = side or int(getattr(prep, "max_changes", 0) or 0) > 0
     # mentors with room first: most rows are settled by the first column chunks, and a
     # row leaves the scan as soon as its reason is certain (bounded work per row)
     order = np.flatnonzero(has_cap)
@@ -190,6 +219,8 @@ def unmatched_reasons(prep: Prepared, assignment: NDArray[np.int64]) -> NDArray:
         rule_any = np.zeros(n_c, dtype=bool)
         eff_any = np.zeros(n_c, dtype=bool)
         free_any = np.zeros(n_c, dtype=bool)
+        gain_any = np.zeros(n_c, dtype=bool)  # a free allowed mentor worth taking
+        worth = prio[chunk] | (not total)  # any allowed free seat is worth taking
         todo = np.arange(n_c)
         c0, step = 0, 256  # small first chunks (most rows settle early), then larger
         while todo.size and c0 < order.size:
@@ -205,20 +236,19 @@ def unmatched_reasons(prep: Prepared, assignment: NDArray[np.int64]) -> NDArray:
                 col_pos[cols] = -1
             rule_ok = np.isfinite(S)
             eff_ok = rule_ok if prep.min_score is None else rule_ok & (prep.min_score <= S)
+            free_ok = eff_ok & free[cols]
             rule_any[todo] |= rule_ok.any(1)
             eff_any[todo] |= eff_ok.any(1)
-            free_any[todo] |= (eff_ok & free[cols]).any(1)
-            # settled: an allowed mentor with room, or (no mentor has room) any allowed
-            settled = free_any[todo] if any_free else eff_any[todo]
+            free_any[todo] |= free_ok.any(1)
+            gain_any[todo] |= (free_ok & (S > 0)).any(1) | (worth[todo] & free_ok.any(1))
+            # settled: a free seat worth taking, or (no mentor has room) any allowed
+            settled = gain_any[todo] if any_free else eff_any[todo]
             todo = todo[~settled]
-        codes = np.where(
-            ~rule_any,
-            "forbidden",
-            np.where(
-                ~eff_any,
-                "below_min_score",
-                np.where(~free_any, "no_capacity", "not_selected"),
-            ),
+        left_out = "side_constraint" if side else "stopped_early"
+        codes = np.select(
+            [~rule_any, ~eff_any, ~free_any, ~gain_any],
+            ["forbidden", "below_min_score", "no_capacity", "no_gain"],
+            default=left_out,
         )
         reasons[chunk] = codes.astype(object)
     return reasons
