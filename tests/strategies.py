@@ -20,11 +20,16 @@ from numpy.typing import NDArray
 from mentormatch import Matching
 
 __all__ = [
+    "SCALES",
+    "TIE_KINDS",
     "DrawnProblem",
+    "ScaledProblem",
     "matchings",
     "medium_problems",
     "problems",
+    "scaled_problems",
     "score_values",
+    "tie_heavy_problems",
     "tiny_problems",
 ]
 
@@ -192,3 +197,112 @@ def matchings(draw: st.DrawFn, *, max_mentees: int = 6, max_mentors: int = 4) ->
         mentee_ids=[f"e{i}" for i in range(n)],
         mentor_ids=[f"r{j}" for j in range(m)],
     )
+
+
+# ---------------------------------------------------------------- tie-heavy problems
+#: Shapes of tied score matrices that coded surveys produce (see :func:`tie_heavy_problems`).
+TIE_KINDS = ("all_equal", "few_levels", "clones", "row_constant", "column_constant")
+
+
+@st.composite
+def tie_heavy_problems(
+    draw: st.DrawFn,
+    *,
+    max_mentees: int = 30,
+    max_mentors: int = 8,
+    max_capacity: int = 5,
+    kinds: tuple[str, ...] = TIE_KINDS,
+) -> DrawnProblem:
+    """Draw a problem whose scores are full of ties (quarter steps in [-1, 2]).
+
+    ``kind`` picks the structure: every score equal, a few levels anywhere, groups of
+    identical mentees (clones), scores that depend only on the mentee (row-constant) or
+    only on the mentor (column-constant). Some pairs are forbidden (``-inf``) and
+    capacities run from 0 to ``max_capacity``. The structure is drawn by hypothesis, the
+    cells from a drawn seed (fast to generate; shrinking works on sizes and levels).
+    """
+    kind = draw(st.sampled_from(kinds), label="kind")
+    n = draw(st.integers(1, max_mentees), label="n_mentees")
+    m = draw(st.integers(1, max_mentors), label="n_mentors")
+    levels = np.array(draw(st.lists(st.integers(-4, 8), min_size=1, max_size=3, unique=True),
+                           label="levels"), dtype=np.float64) / 4
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1), label="seed"))
+    if kind == "all_equal":
+        S = np.full((n, m), levels[0])
+    elif kind == "few_levels":
+        S = rng.choice(levels, size=(n, m))
+    elif kind == "clones":
+        groups = rng.choice(levels, size=(draw(st.integers(1, 4), label="groups"), m))
+        S = groups[rng.integers(0, groups.shape[0], size=n)]
+    elif kind == "row_constant":
+        S = np.repeat(rng.choice(levels, size=(n, 1)), m, axis=1)
+    else:
+        S = np.repeat(rng.choice(levels, size=(1, m)), n, axis=0)
+    S = np.array(S, dtype=np.float64)
+    forbid = draw(st.sampled_from([0.0, 0.0, 0.1, 0.4]), label="forbidden share")
+    S[rng.random((n, m)) < forbid] = -np.inf
+    capacity = rng.integers(0, max_capacity + 1, size=m).astype(np.int64)
+    if draw(st.booleans(), label="tight"):  # seats = mentees: no slack for mistakes
+        capacity = np.full(m, -(-n // m), dtype=np.int64).clip(0, max_capacity)
+    return DrawnProblem(scores=S, capacity=capacity)
+
+
+#: Score scales for certificate properties (see :func:`scaled_problems`).
+SCALES = ("steps_1e-9", "unit", "hundred", "million", "outlier", "integer", "float")
+
+
+@dataclass(frozen=True)
+class ScaledProblem:
+    """A problem whose scores are ``grid * unit`` exactly, for an integer oracle.
+
+    ``grid`` holds integers (``0`` where forbidden); ``scores`` the floats the solvers
+    get (``-inf`` where forbidden); ``priority`` an optional mask of mentees.
+    """
+
+    scale: str
+    scores: NDArray[np.float64]
+    grid: NDArray[np.int64]
+    unit: float
+    capacity: NDArray[np.int64]
+    priority: NDArray[np.bool_] | None = None
+
+
+@st.composite
+def scaled_problems(draw: st.DrawFn, *, max_mentees: int = 14, max_mentors: int = 5,
+                    max_capacity: int = 3, with_priority: bool = False) -> ScaledProblem:
+    """Draw a problem on one of :data:`SCALES`, with exact integer scores behind it.
+
+    ``steps_1e-9``: 0.5 + 1e-9 q; ``outlier``: the same with one score of 1e4; ``unit``:
+    multiples of 2**-20 in [0, 1]; ``hundred``: cents in [0, 100]; ``million``: eighths
+    up to 1e6; ``integer``: -50 to 50; ``float``: arbitrary-looking doubles ``q * 2**-52``
+    in [0, 1). Some pairs are forbidden.
+    """
+    scale = draw(st.sampled_from(SCALES), label="scale")
+    n = draw(st.integers(1, max_mentees), label="n_mentees")
+    m = draw(st.integers(1, max_mentors), label="n_mentors")
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1), label="seed"))
+    if scale in ("steps_1e-9", "outlier"):
+        grid = 500_000_000 + rng.integers(0, draw(st.sampled_from([3, 1000])), size=(n, m))
+        unit = 1e-9
+        if scale == "outlier":
+            grid[rng.integers(0, n), rng.integers(0, m)] = 10**13
+    elif scale == "unit":
+        grid, unit = rng.integers(0, 2**20 + 1, size=(n, m)), 2.0**-20
+    elif scale == "hundred":
+        grid, unit = rng.integers(0, 10_001, size=(n, m)), 0.01
+    elif scale == "million":
+        grid, unit = rng.integers(0, 8_000_001, size=(n, m)), 0.125
+    elif scale == "integer":
+        grid, unit = rng.integers(-50, 51, size=(n, m)), 1.0
+    else:
+        grid, unit = rng.integers(0, 2**52, size=(n, m), dtype=np.int64), 2.0**-52
+    grid = np.asarray(grid, dtype=np.int64)
+    scores = grid * unit
+    forbid = rng.random((n, m)) < draw(st.sampled_from([0.0, 0.2, 0.5]), label="forbidden")
+    scores[forbid] = -np.inf
+    grid[forbid] = 0
+    capacity = rng.integers(0, max_capacity + 1, size=m).astype(np.int64)
+    priority = None
+    if with_priority:
+        priority = rng.random(n) < draw(st.sampled_from([0.2, 0.5]), label="priority share")
+    return ScaledProblem(scale, scores, grid, unit, capacity, priority)

@@ -242,8 +242,10 @@ def dual_prices(
                 b, a = 0.5 * (b + b_lo), 0.5 * (a + a_lo)
         elif not ok:
             b, a, ok = low()
-    beta = np.where(matched, omega - b[m_of], 0.0)
-    u = np.where(matched, s_own - a[m_of], 0.0)
+    beta = np.zeros(n_rows)
+    u = np.zeros(n_rows)
+    beta[rows_m] = omega[rows_m] - b[match[rows_m]]
+    u[rows_m] = s_own[rows_m] - a[match[rows_m]]
     return DualPrices(b=b, a=a, beta=beta, u=u, converged=ok)
 
 
