@@ -33,8 +33,9 @@ from _families import make_family
 from _results import replace_section
 
 from mentormatch import solve
-from mentormatch.solvers._ilp import Quota
-from mentormatch.solvers._stable import blocking_pairs, preference_ranks
+from mentormatch.analysis import blocking_pairs
+from mentormatch.problem import Quota
+from mentormatch.solvers._stable import preference_ranks
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "ILP and stable"

@@ -7,7 +7,7 @@ Run from the repository root::
 
 Scores come from the ``popular`` score family (benchmarks/_families.py), capacity 5 per
 mentor. One matching is made with :func:`mentormatch.solve`; then 1% of its pairs end
-(``Unmatch`` events, random pairs, fixed seed) and :func:`mentormatch.rematch.rematch`
+(``Unmatch`` events, random pairs, fixed seed) and :func:`mentormatch.rematch`
 repairs it. Both are timed three times; the medians and their ratio are printed and
 written as the "Rematch" section of benchmarks/RESULTS.md (other sections are kept).
 """
@@ -29,7 +29,7 @@ from _families import make_family
 from _results import replace_section
 
 from mentormatch import solve
-from mentormatch.rematch import Unmatch, rematch
+from mentormatch.rematching import Unmatch, rematch
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "Rematch"

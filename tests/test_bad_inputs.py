@@ -26,7 +26,7 @@ import mentormatch
 from mentormatch import cli
 from mentormatch._io import matching_table
 from mentormatch.exceptions import IntakeError, MentorMatchError
-from mentormatch.solvers._ilp import Quota
+from mentormatch.problem import Quota
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and p.name != "__pycache__")

@@ -14,9 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mentormatch import match, solve
-from mentormatch._explain import (
+from mentormatch.analysis import (
     capacity_what_if,
-    losing_criteria,
     suggest,
     suggestions,
     weight_sensitivity,
@@ -24,7 +23,8 @@ from mentormatch._explain import (
 )
 from mentormatch.datasets import load_demo
 from mentormatch.exceptions import InfeasibleError, MentorMatchError, UnknownIdError
-from mentormatch.solvers._ilp import Quota
+from mentormatch.matching import losing_criteria
+from mentormatch.problem import Quota
 
 INF = float("inf")
 
@@ -220,7 +220,7 @@ def test_what_if_equals_brute_force_with_the_pair_forced(problem, data):
 
 def test_what_if_keeps_options_and_rejects_forbidden_pairs():
     S = np.array([[0.9, 0.5, -INF], [0.8, 0.1, 0.3]])
-    m = solve(S, [1, 1, 1], banned=[(1, 2)], mentor_ids=list("XYZ"))
+    m = solve(S, [1, 1, 1], banned=[(1, "Z")], mentor_ids=list("XYZ"))
     assert m.assignment.tolist() == [1, 0]  # 0.5 + 0.8
     r = what_if(m, 0, "X")
     # with the ban on (1, Z) kept, mentee 1 must move to Y: 0.9 + 0.1 (not 0.9 + 0.3)
@@ -235,12 +235,29 @@ def test_what_if_keeps_options_and_rejects_forbidden_pairs():
         what_if(m, 1, "Z")
 
 
-def test_what_if_refuses_quota_matchings():
-    S = np.array([[0.9, 0.5], [0.8, 0.1]])
-    q = Quota(side="mentee", members=[True, False], min_matched=1, name="g")
-    m = solve(S, [1, 1], quotas=[q])
-    with pytest.raises(MentorMatchError, match="cannot re-solve a matching made with quotas"):
-        what_if(m, 0, 0)
+def test_what_if_keeps_quotas_and_group_caps():
+    S = np.array([[0.9, 0.5, 0.4], [0.8, 0.1, 0.3], [0.2, 0.7, 0.6]])
+    q = Quota(side="mentee", members=[0, 1], max_matched=1, name="g")
+    m = solve(S, [1, 1, 1], quotas=[q], group_caps=(["a", "a", None], 1))
+    assert (m.assignment[[0, 1]] >= 0).sum() <= 1
+    r = what_if(m, 1, 2)
+    new = r["matching"]
+    # the quota (at most one of mentees 0 and 1) and the cap (one pair with X or Y) hold
+    assert new.assignment[1] == 2
+    assert new.assignment[0] == -1
+    assert np.isin(new.assignment, [0, 1]).sum() <= 1
+    assert new.problem.quotas == m.problem.quotas
+    # brute force over every assignment with the pair forced and both constraints
+    best = -INF
+    for a in itertools.product([-1, 0, 1, 2], repeat=3):
+        if a[1] != 2 or len({x for x in a if x >= 0}) < sum(x >= 0 for x in a):
+            continue
+        if (a[0] >= 0) + (a[1] >= 0) > 1 or sum(x in (0, 1) for x in a) > 1:
+            continue
+        n = sum(x >= 0 for x in a)
+        total = sum(S[i, x] for i, x in enumerate(a) if x >= 0)
+        best = max(best, n * 100 + total)
+    assert new.n_matched * 100 + new.objective == pytest.approx(best)
 
 
 # ------------------------------------------------------------------- capacity what-if

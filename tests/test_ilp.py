@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mentormatch
-from mentormatch import InfeasibleError, SolverError, SolverFallbackWarning, solve
+from mentormatch import InfeasibleError, SolverError, SolverFallbackWarning, UnknownIdError, solve
+from mentormatch.problem import Quota
 from mentormatch.solvers import _ilp
-from mentormatch.solvers._ilp import Quota
 
 NEG = -np.inf
 
@@ -113,7 +113,7 @@ def test_cbc_backend_matches_hungarian():
     S[rng.random(S.shape) < 0.2] = NEG
     cap = rng.integers(1, 3, 6)
     for objective in ("coverage", "total"):
-        cbc = solve(S, cap, method="ilp", objective=objective, backend="cbc")
+        cbc = solve(S, cap, method="ilp", objective=objective, options={"backend": "cbc"})
         hun = solve(S, cap, method="hungarian", objective=objective)
         assert cbc.objective == pytest.approx(hun.objective, abs=1e-6)
         assert cbc.manifest["backend"] == "cbc"
@@ -159,9 +159,9 @@ def _check_against_brute(S, cap, objective, cons, backend):
     best = brute_force(S, cap, objective, **cons)
     if best is None:
         with pytest.raises(InfeasibleError):
-            solve(S, cap, method="ilp", objective=objective, backend=backend, **cons)
+            solve(S, cap, method="ilp", objective=objective, options={"backend": backend}, **cons)
         return
-    res = solve(S, cap, method="ilp", objective=objective, backend=backend, **cons)
+    res = solve(S, cap, method="ilp", objective=objective, options={"backend": backend}, **cons)
     a = np.asarray(res.assignment)
     assert feasible(S, cap, a, **cons)
     assert same_key(key_of(S, a, objective), best), (key_of(S, a, objective), best)
@@ -203,8 +203,8 @@ def test_medium_side_constraints_highs_matches_cbc():
         "forced": [(2, 3)],
     }
     for objective in ("total", "coverage"):
-        hi = solve(S, cap, method="ilp", objective=objective, backend="highs", **cons)
-        cb = solve(S, cap, method="ilp", objective=objective, backend="cbc", **cons)
+        hi = solve(S, cap, method="ilp", objective=objective, options={"backend": "highs"}, **cons)
+        cb = solve(S, cap, method="ilp", objective=objective, options={"backend": "cbc"}, **cons)
         assert hi.objective == pytest.approx(cb.objective, abs=1e-6)
         assert hi.n_matched == cb.n_matched
         a = np.asarray(hi.assignment)
@@ -248,7 +248,7 @@ def test_time_limit_returns_incumbent_with_bound(monkeypatch):
     ]
     exact = solve(S, cap, method="ilp", objective="total", quotas=quotas)
     # stop HiGHS at its first improving solution: a deterministic "limit" path
-    monkeypatch.setitem(_ilp._HIGHS_OPTIONS, "mip_max_improving_sols", 1)
+    monkeypatch.setitem(_ilp.HIGHS_OPTIONS, "mip_max_improving_sols", 1)
     res = solve(S, cap, method="ilp", objective="total", quotas=quotas)
     assert res.status in ("time_limit", "optimal")
     assert res.bound >= res.objective - 1e-9
@@ -265,7 +265,7 @@ def test_time_limit_seconds():
     res = solve(S, 8, method="ilp", objective="total", quotas=q, time_limit=5.0)
     assert res.status in ("time_limit", "optimal")
     assert res.bound >= res.objective - 1e-9
-    assert res.manifest["options"]["time_limit"] == 5.0
+    assert res.problem.time_limit == 5.0
 
 
 # ---------------------------------------------------------------- infeasibility
@@ -335,7 +335,7 @@ def test_quota_validation_messages():
         Quota("mentee", [0])
     with pytest.raises(SolverError, match=r"mask must have one entry per mentee \(3\); got 2"):
         solve(np.ones((3, 1)), 3, quotas=[Quota("mentee", [True, False], min_matched=1, name="x")])
-    with pytest.raises(SolverError, match=r"member index 5 is out of range for 3 mentees"):
+    with pytest.raises(UnknownIdError, match=r"quota 'x' members: 5 is not a mentee id"):
         solve(np.ones((3, 1)), 3, quotas=[Quota("mentee", [5], min_matched=1, name="x")])
     with pytest.raises(SolverError, match=r"`quotas` must hold Quota objects"):
         solve(np.ones((3, 1)), 3, quotas=[{"side": "mentee"}])
@@ -357,7 +357,7 @@ def test_group_caps_validation_messages():
         solve(S, 2, group_caps=(["a", "b"], {"z": 1}))
     with pytest.raises(SolverError, match=r"cap of group 'a' must be a non-negative integer; got -1"):
         solve(S, 2, group_caps=(["a", "b"], -1))
-    with pytest.raises(SolverError, match=r"`group_caps` must be a pair \(labels, caps\)"):
+    with pytest.raises(SolverError, match=r"`group_caps` must be a GroupCaps or a pair \(labels, caps\)"):
         solve(S, 2, group_caps=5)
 
 
@@ -381,7 +381,7 @@ def test_side_constraints_rejected_by_other_methods():
 def test_solve_prints_nothing_in_a_fresh_process():
     code = (
         "import numpy as np, mentormatch as mm\n"
-        "from mentormatch.solvers._ilp import Quota\n"
+        "from mentormatch.problem import Quota\n"
         "S = np.random.default_rng(0).random((10, 3))\n"
         "mm.solve(S, 4, method='ilp', min_load=1,\n"
         "         quotas=[Quota('mentee', [0, 1], min_matched=2)])\n"
@@ -395,27 +395,27 @@ def test_solve_prints_nothing_in_a_fresh_process():
 def test_solve_prints_nothing(capfd):
     S = np.random.default_rng(1).random((8, 3))
     solve(S, 3, method="ilp", objective="fair", min_load=1)
-    solve(S, 3, method="ilp", backend="cbc")
+    solve(S, 3, method="ilp", options={"backend": "cbc"})
     captured = capfd.readouterr()
     assert captured.out == ""
     assert captured.err == ""
 
 
 def test_fallback_to_cbc_warns_when_highs_requested(monkeypatch):
-    monkeypatch.setattr(_ilp, "_highspy", None)
+    monkeypatch.setattr(_ilp._engines, "_highspy", None)
     S = np.random.default_rng(2).random((6, 3))
     with pytest.warns(SolverFallbackWarning, match=r"highspy\) is not installed"):
-        res = solve(S, 2, method="ilp", backend="highs", min_load=1)
+        res = solve(S, 2, method="ilp", options={"backend": "highs"}, min_load=1)
     assert res.manifest["backend"] == "cbc"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        res2 = solve(S, 2, method="ilp", backend="auto", min_load=1)
+        res2 = solve(S, 2, method="ilp", options={"backend": "auto"}, min_load=1)
     assert res2.objective == pytest.approx(res.objective)
 
 
 def test_backend_validation():
     with pytest.raises(SolverError, match=r"`backend` must be one of 'auto', 'highs', 'cbc'; got 'gurobi'"):
-        solve(np.ones((2, 2)), 1, method="ilp", backend="gurobi")
+        solve(np.ones((2, 2)), 1, method="ilp", options={"backend": "gurobi"})
 
 
 def test_quota_exported_from_package_namespace_when_available():

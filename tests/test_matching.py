@@ -303,7 +303,7 @@ def test_explain_unmatched_mentee() -> None:
 
 
 def test_explain_reports_banned_and_min_score_pairs_as_forbidden() -> None:
-    banned = small(banned=[(0, 0)])
+    banned = small(banned=[("ann", "X")])
     table = banned.explain("ann").set_index("mentor_id")
     assert table.loc["X", "status"] == "forbidden"
     assert table.loc["X", "why"] == "banned by the `banned` option"

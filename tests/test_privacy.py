@@ -2,7 +2,7 @@
 
 * A dense method on a huge score source that is not materialised is refused before any
   score is read, with a message naming the size and the method to use instead.
-* ``backend="highs"`` without highspy falls back to CBC with a SolverFallbackWarning.
+* ``options={"backend": "highs"}`` without highspy falls back to CBC with a SolverFallbackWarning.
 * Errors and CLI output carry participant ids, never intake answers (free text, names);
   an intake error quotes only the offending cell itself.
 * Output CSVs neutralise formulas; no pickle in the package.
@@ -71,10 +71,10 @@ def test_dense_request_on_huge_source_is_refused_up_front():
 
 
 def test_highs_missing_falls_back_to_cbc(monkeypatch):
-    monkeypatch.setattr(_ilp, "_highspy", None)
+    monkeypatch.setattr(_ilp._engines, "_highspy", None)
     S = np.array([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]])
     with pytest.warns(SolverFallbackWarning, match="HiGHS"):
-        m = mentormatch.solve(S, [1, 1], method="ilp", backend="highs")
+        m = mentormatch.solve(S, [1, 1], method="ilp", options={"backend": "highs"})
     # the fallback still finds the optimum: brute force over the 6 assignments
     assert m.assignment.tolist() == [0, 1, -1]
     assert m.objective == pytest.approx(1.7)

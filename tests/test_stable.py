@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mentormatch import SolverError, solve
-from mentormatch.solvers._stable import blocking_pairs, preference_ranks
+from mentormatch import SolverError, UnknownIdError, solve
+from mentormatch.analysis import blocking_pairs
+from mentormatch.solvers._stable import preference_ranks
 
 NEG = -np.inf
 
@@ -45,7 +46,7 @@ def problems(draw, max_n=8, max_m=4):
 @given(problems(), st.sampled_from(["mentee", "mentor"]))
 def test_stable_matching_has_no_blocking_pairs(problem, proposing):
     S, cap = problem
-    res = solve(S, cap, method="stable", proposing=proposing)
+    res = solve(S, cap, method="stable", options={"proposing": proposing})
     a = np.asarray(res.assignment)
     me, mo, ok = preference_ranks(S)
     assert naive_blocking(S, cap, a, me, mo, ok) == []
@@ -110,7 +111,7 @@ def _hr_solve(S, cap, optimal):
 @given(problems(max_n=9, max_m=4))
 def test_mentee_proposing_equals_matching_package(problem):
     S, cap = problem
-    ours = solve(S, cap, method="stable", proposing="mentee")
+    ours = solve(S, cap, method="stable", options={"proposing": "mentee"})
     assert ours.assignment.tolist() == _hr_solve(S, cap, "resident").tolist()
 
 
@@ -118,7 +119,7 @@ def test_mentee_proposing_equals_matching_package(problem):
 @given(problems(max_n=9, max_m=4))
 def test_mentor_proposing_equals_matching_package(problem):
     S, cap = problem
-    ours = solve(S, cap, method="stable", proposing="mentor")
+    ours = solve(S, cap, method="stable", options={"proposing": "mentor"})
     assert ours.assignment.tolist() == _hr_solve(S, cap, "hospital").tolist()
 
 
@@ -142,10 +143,9 @@ def test_proposing_side_gets_its_best_stable_matching():
     S_mentee = [[0, 1], [1, 0]]  # mentee i ranks mentor i first
     S_mentor = [[1, 0], [0, 1]]  # mentor j ranks mentee 1 - j first
     S = np.ones((2, 2))
-    a = solve(S, [1, 1], method="stable", proposing="mentee",
-              mentee_prefs=S_mentee, mentor_prefs=S_mentor)
-    b = solve(S, [1, 1], method="stable", proposing="mentor",
-              mentee_prefs=S_mentee, mentor_prefs=S_mentor)
+    prefs = {"mentee_prefs": S_mentee, "mentor_prefs": S_mentor}
+    a = solve(S, [1, 1], method="stable", options={"proposing": "mentee", **prefs})
+    b = solve(S, [1, 1], method="stable", options={"proposing": "mentor", **prefs})
     assert a.assignment.tolist() == [0, 1]
     assert b.assignment.tolist() == [1, 0]
     assert a.stats["preferences"] == {"mentee": "explicit", "mentor": "explicit"}
@@ -154,11 +154,11 @@ def test_proposing_side_gets_its_best_stable_matching():
 def test_one_sided_explicit_preferences():
     S = np.array([[0.9, 0.1], [0.8, 0.2]])
     # mentee 0 wants mentor 1 first despite the scores; mentors rank by score
-    res = solve(S, [1, 1], method="stable", mentee_prefs=[[1, 0], [0, 1]])
+    res = solve(S, [1, 1], method="stable", options={"mentee_prefs": [[1, 0], [0, 1]]})
     assert res.assignment.tolist() == [1, 0]
     assert res.stats["preferences"] == {"mentee": "explicit", "mentor": "scores"}
     # a mentor left off a mentee's list is unacceptable to it
-    res2 = solve(S, [1, 1], method="stable", mentee_prefs=[[0], [0]])
+    res2 = solve(S, [1, 1], method="stable", options={"mentee_prefs": [[0], [0]]})
     assert res2.assignment.tolist() == [0, -1]
     assert blocking_pairs(res2, mentee_prefs=[[0], [0]]).empty
 
@@ -179,17 +179,17 @@ def test_stable_rejects_side_constraints():
     with pytest.raises(SolverError, match=r"method='stable' cannot enforce `min_load`"):
         solve(np.ones((2, 2)), 1, method="stable", min_load=1)
     with pytest.raises(SolverError, match=r"`proposing` must be one of 'mentee', 'mentor'; got 'both'"):
-        solve(np.ones((2, 2)), 1, method="stable", proposing="both")
+        solve(np.ones((2, 2)), 1, method="stable", options={"proposing": "both"})
 
 
 def test_preference_list_validation():
     S = np.ones((2, 2))
     with pytest.raises(SolverError, match=r"`mentee_prefs` must hold one ranked list per mentee \(2\); got 1"):
-        solve(S, 1, method="stable", mentee_prefs=[[0]])
-    with pytest.raises(SolverError, match=r"`mentor_prefs`\[0\] holds index 5, out of range for 2"):
-        solve(S, 1, method="stable", mentor_prefs=[[5], [0]])
+        solve(S, 1, method="stable", options={"mentee_prefs": [[0]]})
+    with pytest.raises(UnknownIdError, match=r"`mentor_prefs` of 0: 5 is not a mentee id \(ids look like 0, 1\)\."):
+        solve(S, 1, method="stable", options={"mentor_prefs": [[5], [0]]})
     with pytest.raises(SolverError, match=r"`mentee_prefs`\[1\] lists an index more than once"):
-        solve(S, 1, method="stable", mentee_prefs=[[0], [1, 1]])
+        solve(S, 1, method="stable", options={"mentee_prefs": [[0], [1, 1]]})
 
 
 def test_blocking_pairs_errors():

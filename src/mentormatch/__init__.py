@@ -1,15 +1,16 @@
 """mentormatch: optimal, explainable mentor-mentee matching from intake surveys."""
 
 from mentormatch import datasets, engagement
-from mentormatch._explain import (
+from mentormatch._match import match
+from mentormatch._scores import DenseScores, ScoreSource
+from mentormatch.analysis import (
+    blocking_pairs,
     capacity_what_if,
     suggest,
     suggestions,
     weight_sensitivity,
     what_if,
 )
-from mentormatch._match import match
-from mentormatch._scores import DenseScores, ScoreSource
 from mentormatch.exceptions import (
     EventError,
     HistoryError,
@@ -19,11 +20,13 @@ from mentormatch.exceptions import (
     MentorMatchWarning,
     SolverError,
     SolverFallbackWarning,
+    StateError,
     SurveyError,
     UnknownIdError,
 )
 from mentormatch.matching import Matching
-from mentormatch.rematch import (
+from mentormatch.problem import GroupCaps, Problem, Quota, Status
+from mentormatch.rematching import (
     Diff,
     Join,
     Leave,
@@ -40,8 +43,6 @@ from mentormatch.rematch import (
 from mentormatch.report import render_report, write_report
 from mentormatch.scoring import CohortScores, Scorer
 from mentormatch.solvers import solve
-from mentormatch.solvers._ilp import Quota
-from mentormatch.solvers._stable import blocking_pairs
 from mentormatch.survey import Cohort, Criterion, LikertItem, Question, Rule, Survey, load_cohort
 from mentormatch.tuning import WeightTuner, compare_weights
 
@@ -54,6 +55,7 @@ __all__ = [
     "DenseScores",
     "Diff",
     "EventError",
+    "GroupCaps",
     "HistoryError",
     "InfeasibleError",
     "IntakeError",
@@ -65,6 +67,7 @@ __all__ = [
     "MentorMatchWarning",
     "MentorUnmatch",
     "NeedsHelp",
+    "Problem",
     "Question",
     "Quota",
     "Rule",
@@ -73,6 +76,8 @@ __all__ = [
     "SetCapacity",
     "SolverError",
     "SolverFallbackWarning",
+    "StateError",
+    "Status",
     "Survey",
     "SurveyError",
     "UnknownIdError",

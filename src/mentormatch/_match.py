@@ -6,8 +6,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mentormatch._validation import positions_by_id
-from mentormatch.exceptions import UnknownIdError
 from mentormatch.matching import Matching
 from mentormatch.scoring import Scorer
 from mentormatch.solvers import solve
@@ -44,7 +42,8 @@ def match(
         Pairs that must / must not be made, by participant id.
     **options
         Passed to :func:`solve`: ``method``, ``objective``, ``min_load``, ``min_score``,
-        ``seed``, ``time_limit``, ``backend``, ``progress``.
+        ``quotas``, ``group_caps``, ``options``, ``seed``, ``time_limit``, ``progress``
+        (participants named by id).
 
     Returns
     -------
@@ -88,26 +87,10 @@ def match(
     return solve(
         source,
         cohort.capacity,
-        forced=_to_index(forced, cohort, "forced"),
-        banned=_to_index(banned, cohort, "banned"),
+        forced=forced,
+        banned=banned,
         mentee_ids=cohort.mentee_ids,
         mentor_ids=cohort.mentor_ids,
         manifest=manifest,
         **options,
     )
-
-
-def _to_index(pairs: Iterable[tuple[Any, Any]], cohort: Cohort, name: str) -> list[tuple[int, int]]:
-    mentee_pos = positions_by_id(cohort.mentee_ids.tolist())
-    mentor_pos = positions_by_id(cohort.mentor_ids.tolist())
-    out = []
-    for pair in pairs:
-        mentee, mentor = pair
-        if str(mentee) not in mentee_pos:
-            msg = f"`{name}` pair ({mentee!r}, {mentor!r}): {mentee!r} is not a mentee id."
-            raise UnknownIdError(msg)
-        if str(mentor) not in mentor_pos:
-            msg = f"`{name}` pair ({mentee!r}, {mentor!r}): {mentor!r} is not a mentor id."
-            raise UnknownIdError(msg)
-        out.append((mentee_pos[str(mentee)], mentor_pos[str(mentor)]))
-    return out

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mentormatch.exceptions import SolverError
+from mentormatch.exceptions import SolverError, UnknownIdError
 
 __all__ = [
+    "IdIndex",
+    "align_by_id",
     "check_capacity",
     "check_choice",
+    "check_ids",
     "check_min_load",
     "check_pairs",
+    "pairs_by_id",
     "positions_by_id",
 ]
 
@@ -161,3 +165,187 @@ def positions_by_id(ids: Iterable[Any]) -> dict[str, int]:
     {'E1': 0, 'E2': 1}
     """
     return {str(v): k for k, v in enumerate(ids)}
+
+
+def check_ids(ids: Any, n: int, name: str) -> NDArray:
+    """Validate participant ids: ``n`` of them, unique when compared as text.
+
+    Ids are compared as text (``7`` and ``"7"`` name the same participant, as they do
+    after a round trip through CSV), so two ids that differ only in type are refused.
+    None gives positions ``0 .. n - 1``.
+
+    Examples
+    --------
+    >>> check_ids(["E1", "E2"], 2, "mentee_ids").tolist()
+    ['E1', 'E2']
+    >>> check_ids([7, "7"], 2, "mentee_ids")
+    Traceback (most recent call last):
+    ...
+    mentormatch.exceptions.SolverError: `mentee_ids` must be unique (compared as text); '7' appears twice.
+    """
+    if ids is None:
+        out = np.arange(n).astype(object)
+        out.setflags(write=False)
+        return out
+    arr = np.empty(len(ids), dtype=object)
+    arr[:] = list(ids)
+    if arr.shape != (n,):
+        msg = f"`{name}` must have {n} entries; got {arr.shape[0]}."
+        raise SolverError(msg)
+    seen: dict[str, int] = {}
+    for k, v in enumerate(arr.tolist()):
+        if v is None or (isinstance(v, float) and v != v):
+            msg = f"`{name}` must not hold missing values; got {v!r} at position {k}."
+            raise SolverError(msg)
+        key = str(v)
+        if key in seen:
+            msg = f"`{name}` must be unique (compared as text); {key!r} appears twice."
+            raise SolverError(msg)
+        seen[key] = k
+    arr.setflags(write=False)
+    return arr
+
+
+class IdIndex:
+    """Position of each participant id of one role, with clear errors for unknown ids.
+
+    Parameters
+    ----------
+    ids : sequence
+        The ids, in position order (unique as text, see :func:`check_ids`).
+    role : {"mentee", "mentor"}
+        Used in messages.
+
+    Examples
+    --------
+    >>> idx = IdIndex(["E1", "E2"], "mentee")
+    >>> idx.position("E2"), idx.positions(["E1"]).tolist()
+    (1, [0])
+    >>> idx.position("E9")
+    Traceback (most recent call last):
+    ...
+    mentormatch.exceptions.UnknownIdError: 'E9' is not a mentee id.
+    """
+
+    def __init__(self, ids: Iterable[Any], role: str) -> None:
+        self.ids = list(ids)
+        self.role = role
+        self._pos = positions_by_id(self.ids)
+
+    def __contains__(self, pid: Any) -> bool:
+        return str(pid) in self._pos
+
+    def position(self, pid: Any, where: str = "") -> int:
+        """Return the position of ``pid``; raise :class:`UnknownIdError` if unknown."""
+        hit = self._pos.get(str(pid))
+        if hit is None:
+            head = f"{where}: " if where else ""
+            shown = ", ".join(repr(x) for x in self.ids[:5])
+            more = ", ..." if len(self.ids) > 5 else ""
+            hint = f" (ids look like {shown}{more})" if self.ids and where else ""
+            msg = f"{head}{pid!r} is not a {self.role} id{hint}."
+            raise UnknownIdError(msg)
+        return hit
+
+    def positions(self, pids: Iterable[Any], where: str = "") -> NDArray[np.int64]:
+        """Return the positions of ``pids`` (each must be known)."""
+        return np.asarray([self.position(p, where) for p in pids], dtype=np.int64)
+
+
+def align_by_id(values: Any, index: IdIndex, name: str) -> Any:
+    """Return ``values`` in position order when it is labelled (Series or mapping).
+
+    A pandas Series or a mapping is read by label: each label must be an id of
+    ``index`` (compared as text) and every id must have a value, else
+    :class:`SolverError` lists what is missing or extra. Anything else (a scalar, a
+    list, an array) is positional and returned unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> idx = IdIndex(["A", "B"], "mentor")
+    >>> align_by_id(pd.Series({"B": 2, "A": 1}), idx, "capacity").tolist()
+    [1, 2]
+    >>> align_by_id(pd.Series({"A": 1}), idx, "capacity")
+    Traceback (most recent call last):
+    ...
+    mentormatch.exceptions.SolverError: `capacity` is labelled by mentor id but has no entry for 'B' (1 missing); give one value per mentor.
+    """
+    import pandas as pd
+
+    if isinstance(values, pd.DataFrame):
+        msg = f"`{name}` must be one value per {index.role} (a Series or array); got a DataFrame."
+        raise SolverError(msg)
+    if isinstance(values, pd.Series):
+        labels, data = list(values.index), list(values.to_numpy())
+    elif isinstance(values, Mapping):
+        labels, data = list(values.keys()), list(values.values())
+    else:
+        return values
+    keys = [str(k) for k in labels]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        msg = f"`{name}` has repeated labels {dupes[:5]}; each {index.role} id once."
+        raise SolverError(msg)
+    extra = [lab for lab in labels if lab not in index]
+    if extra:
+        shown = ", ".join(repr(x) for x in extra[:5])
+        msg = (
+            f"`{name}` is labelled by {index.role} id but {shown} "
+            f"{'is not an id' if len(extra) == 1 else 'are not ids'} of this problem "
+            f"({len(extra)} extra); labels must be {index.role} ids."
+        )
+        raise SolverError(msg)
+    by_key = dict(zip(keys, data, strict=True))
+    missing = [pid for pid in index.ids if str(pid) not in by_key]
+    if missing:
+        shown = ", ".join(repr(x) for x in missing[:5])
+        msg = (
+            f"`{name}` is labelled by {index.role} id but has no entry for {shown} "
+            f"({len(missing)} missing); give one value per {index.role}."
+        )
+        raise SolverError(msg)
+    return np.asarray([by_key[str(pid)] for pid in index.ids])
+
+
+def pairs_by_id(pairs: Any, mentees: IdIndex, mentors: IdIndex, name: str) -> NDArray[np.int64]:
+    """Read ``(mentee_id, mentor_id)`` pairs into an ``(k, 2)`` array of positions.
+
+    A pair listed twice is kept once. A DataFrame is read by its first two columns.
+
+    Examples
+    --------
+    >>> pairs_by_id([("E2", "M1")], IdIndex(["E1", "E2"], "mentee"),
+    ...             IdIndex(["M1"], "mentor"), "forced").tolist()
+    [[1, 0]]
+    >>> pairs_by_id([("E2", "M9")], IdIndex(["E1", "E2"], "mentee"),
+    ...             IdIndex(["M1"], "mentor"), "forced")
+    Traceback (most recent call last):
+    ...
+    mentormatch.exceptions.UnknownIdError: `forced` pair ('E2', 'M9'): 'M9' is not a mentor id (ids look like 'M1').
+    """
+    import pandas as pd
+
+    if isinstance(pairs, pd.DataFrame):
+        if pairs.shape[1] < 2:
+            msg = f"`{name}` must have two columns (mentee id, mentor id); got {pairs.shape[1]}."
+            raise SolverError(msg)
+        items: list[Any] = list(pairs.iloc[:, :2].itertuples(index=False, name=None))
+    elif isinstance(pairs, np.ndarray) and pairs.ndim == 2:
+        items = [tuple(row) for row in pairs.tolist()]
+    else:
+        items = list(pairs)
+    out: list[tuple[int, int]] = []
+    for p in items:
+        if isinstance(p, str | bytes) or not isinstance(p, Iterable):
+            msg = f"`{name}` must hold (mentee id, mentor id) pairs; got {p!r}."
+            raise SolverError(msg)
+        pair = tuple(p)
+        if len(pair) != 2:
+            msg = f"`{name}` must hold (mentee id, mentor id) pairs; got {p!r}."
+            raise SolverError(msg)
+        where = f"`{name}` pair {pair!r}"
+        out.append((mentees.position(pair[0], where), mentors.position(pair[1], where)))
+    if not out:
+        return np.empty((0, 2), dtype=np.int64)
+    return np.asarray(list(dict.fromkeys(out)), dtype=np.int64)

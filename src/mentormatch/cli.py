@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 bad input (the messages say what and where), 1 internal
 from __future__ import annotations
 
 import json
+import math
 import sys
 import tomllib
 from collections.abc import Callable, Iterator
@@ -110,11 +111,21 @@ def _load_weights(path: Path | None) -> dict[str, float] | None:
     except (OSError, ValueError) as exc:
         msg = f"{path.name}: cannot read weights ({exc})."
         raise MentorMatchError(msg) from exc
-    weights = data.get("weights", data)
+    weights = data.get("weights", data) if isinstance(data, dict) else data
     if not isinstance(weights, dict):
-        msg = f"{path.name}: expected a table of criterion = weight; got {type(weights).__name__}."
+        msg = (f"{path.name}: expected a table of criterion = weight (e.g. "
+               f'{{"weights": {{"skills": 2.0}}}}); got a {type(weights).__name__}.')
         raise MentorMatchError(msg)
-    return {str(k): float(v) for k, v in weights.items()}
+    out: dict[str, float] = {}
+    for key, value in weights.items():
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) \
+            else None
+        if number is None or not math.isfinite(number) or number < 0:
+            msg = (f"{path.name}: weight of criterion {key!r} must be a finite number >= 0; "
+                   f"got {value!r}.")
+            raise MentorMatchError(msg)
+        out[str(key)] = float(number)
+    return out
 
 
 @app.command()
@@ -176,6 +187,9 @@ def match_cmd(
     state: Annotated[
         Path | None, typer.Option(help="Also save the state needed by `mentormatch rematch`.")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing state file.")
+    ] = False,
 ) -> None:
     """Match mentees to mentors and write one row per mentee (matched or why not)."""
 
@@ -186,9 +200,10 @@ def match_cmd(
                       method=method, min_score=min_score, seed=seed, progress=report)
         written = write_csv(matching_table(m), out_path)
         if state is not None:
-            from mentormatch.rematch import save_state
+            from mentormatch.rematching import save_state
 
-            save_state(m, state, matches_path=state.with_suffix(".matches.csv"))
+            save_state(m, state, matches_path=state.with_suffix(".matches.csv"),
+                       overwrite=force)
         _print_summary(m, written)
 
     _guard(run)
@@ -200,19 +215,52 @@ def tune(
     participants: Annotated[Path, typer.Option(help="Intake table of past participants, "
                                                "with a 'role' column (mentor/mentee).")],
     history: Annotated[Path, typer.Option(help="Past pairs: mentee_id, mentor_id, outcome "
-                                          "(and optionally propensity).")],
+                                          "(optionally propensity, and round or cohort).")],
     out_path: Annotated[Path, typer.Option("--out", help="Weights file to write (JSON).")] = Path(
         "weights.json"
     ),
+    groups: Annotated[str, typer.Option(
+        help="Split folds by: auto (the round or cohort column, else groups of pairs "
+             "sharing no participant), a column name, people, or pairs.")] = "auto",
+    cv: Annotated[str, typer.Option(
+        help="Folds of whole groups (an int), or leave_one_group_out.")] = "5",
+    outcome: Annotated[str, typer.Option(help="binary, count or rating.")] = "binary",
+    outcome_column: Annotated[str, typer.Option(help="Outcome column of the history.")] = (
+        "outcome"),
+    seed: Annotated[int, typer.Option(help="Seed of the folds and the bootstrap.")] = 0,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Write the weights even if their lift is not distinguishable "
+                        "from 0.")] = False,
 ) -> None:
-    """Fit criterion weights to past outcomes; print current vs tuned quality."""
+    """Fit criterion weights to past outcomes; compare them with the current ones on
+    held-out groups (rounds), and write them only if they do better.
+    """
 
     def run() -> None:
-        from mentormatch.tuning import tune_files
+        from mentormatch.exceptions import HistoryError
+        from mentormatch.tuning import NoLiftError, tune_files
 
-        with err.status("tuning weights..."):
-            table = tune_files(survey, participants, history, out_path)
+        folds: int | str = int(cv) if cv.strip().lstrip("-").isdigit() else cv.strip()
+        if isinstance(folds, str) and folds not in ("leave_one_group_out", "logo"):
+            msg = f"--cv must be a number of folds or leave_one_group_out; got {cv!r}."
+            raise HistoryError(msg)
+        try:
+            with err.status("tuning weights..."):
+                table = tune_files(survey, participants, history, out_path,
+                                   outcome_column=outcome_column, outcome=outcome,
+                                   groups=groups, cv=folds, seed=seed, force=force)
+        except NoLiftError as exc:
+            out.print(exc.table.to_string(), highlight=False, markup=False)
+            out.print(exc.table.attrs.get("grouping", ""), highlight=False, markup=False)
+            raise
         out.print(table.to_string(), highlight=False, markup=False)
+        lift = table.loc["difference"]
+        out.print(f"{table.attrs['grouping']}; held-out lift {float(lift['mean']):+.4f} "
+                  f"[{float(lift['ci_low']):+.4f}, {float(lift['ci_high']):+.4f}]",
+                  highlight=False, markup=False)
+        if force and not float(lift["ci_low"]) > 0:
+            out.print("--force: writing weights whose lift is not distinguishable from 0",
+                      highlight=False, markup=False)
         out.print(f"weights written to {out_path}", highlight=False, markup=False)
 
     _guard(run)
@@ -233,11 +281,18 @@ def rematch_cmd(
     """Repair a saved matching after unmatch requests; every other pair stays."""
 
     def run() -> None:
-        from mentormatch.rematch import rematch_files
+        from mentormatch.rematching import load_state, save_state
+        from mentormatch.rematching._csv import read_events_table
+        from mentormatch.rematching._repair import apply_events
 
         with err.status("repairing..."):
-            m, diff = rematch_files(state, events, out_path, new_state)
-        _print_summary(m, out_path)
+            matching = load_state(state)
+            events_list, labels = read_events_table(events)
+            m, diff = apply_events(matching, events_list, labels)
+            written = write_csv(matching_table(m), out_path)
+            target = out_path.with_suffix(".state.json") if new_state is None else new_state
+            save_state(m, target, matches_path=out_path)
+        _print_summary(m, written)
         out.print(str(diff), highlight=False, markup=False)
 
     _guard(run)
@@ -253,7 +308,7 @@ def report_cmd(
     """Write a self-contained HTML report (numbers, plots, every pair explained)."""
 
     def run() -> None:
-        from mentormatch.rematch import load_state
+        from mentormatch.rematching import load_state
         from mentormatch.report import write_report
 
         m = load_state(state)

@@ -19,6 +19,7 @@ __all__ = [
     "MentorMatchWarning",
     "SolverError",
     "SolverFallbackWarning",
+    "StateError",
     "SurveyError",
     "UnknownIdError",
 ]
@@ -138,8 +139,8 @@ class InfeasibleError(SolverError):
         super().__init__(message)
 
 
-class UnknownIdError(MentorMatchError, KeyError):
-    """A participant id that is not in the cohort or matching."""
+class UnknownIdError(MentorMatchError, KeyError, ValueError):
+    """A participant id that is not in the cohort or matching (also a ``ValueError``)."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
@@ -147,6 +148,10 @@ class UnknownIdError(MentorMatchError, KeyError):
 
 class EventError(MentorMatchError, ValueError):
     """A rematch event refers to unknown participants or impossible changes."""
+
+
+class StateError(MentorMatchError, ValueError):
+    """A saved state file is unreadable, inconsistent, or older than the file on disk."""
 
 
 class HistoryError(MentorMatchError, ValueError):

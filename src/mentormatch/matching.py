@@ -1,8 +1,14 @@
-"""The :class:`Matching` result: immutable, explainable, reproducible."""
+"""The :class:`Matching` result: immutable, explainable, reproducible.
+
+A matching holds data only: the assignment, its scores, how it was reached, the
+:class:`~mentormatch.Problem` it solves, and the bans and event log of rematches. Analysis
+that re-solves the problem (suggestions, what-if questions, sensitivity) lives in
+:mod:`mentormatch.analysis`, above this module.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -13,8 +19,9 @@ from numpy.typing import NDArray
 
 from mentormatch._scores import ScoreSource
 from mentormatch.exceptions import MentorMatchError, UnknownIdError
+from mentormatch.problem import Problem, Status
 
-__all__ = ["REASONS", "Matching"]
+__all__ = ["REASONS", "Matching", "losing_criteria"]
 
 #: Reasons a mentee can be left unmatched, by code.
 REASONS: Mapping[str, str] = MappingProxyType(
@@ -24,6 +31,14 @@ REASONS: Mapping[str, str] = MappingProxyType(
         "no_capacity": "no capacity left: every allowed mentor is full",
         "not_selected": "left unmatched by the objective or side constraints",
         "no_mentors": "there are no mentors with capacity",
+        "no_gain": "every allowed mentor with a free seat scores 0 or less: the pair would "
+        "not raise the total score",
+        "side_constraint": "an allowed mentor has a free seat; a side constraint (quota, "
+        "group cap, budget of moves) keeps the pair out",
+        "stopped_early": "an allowed mentor has a free seat; the solver stopped (time limit) "
+        "before it could use it",
+        "left": "left the programme",
+        "opted_out": "asked not to be rematched",
     }
 )
 
@@ -34,10 +49,56 @@ def _readonly(arr: Any, dtype: Any = None) -> NDArray:
     return out
 
 
-def _ids(ids: Sequence | NDArray | None, n: int) -> NDArray:
-    if ids is None:
-        return _readonly(np.arange(n), dtype=object)
-    return _readonly(np.asarray(list(ids), dtype=object))
+def _opt_capacity(a: Any) -> Any:
+    return None if a is None else _readonly(a, np.int64)
+
+
+def _opt_ids(a: Any) -> Any:
+    return None if a is None else _ids(a)
+
+
+def _bans(pairs: Any) -> frozenset[tuple[Any, Any]]:
+    return frozenset(tuple(p) for p in pairs)
+
+
+def _ids(values: Any) -> NDArray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    out.setflags(write=False)
+    return out
+
+
+def losing_criteria(
+    contrib: Mapping[str, Any], k_alt: int, k_ref: int, top: int = 3
+) -> str:
+    """Name the criteria on which entry ``k_alt`` loses most against entry ``k_ref``.
+
+    Parameters
+    ----------
+    contrib : mapping of str to array
+        Criterion -> contributions of a list of pairs (as ``ScoreSource.contributions``).
+    k_alt, k_ref : int
+        Positions of the alternative pair and of the reference (chosen) pair.
+    top : int, default=3
+        How many criteria to name at most.
+
+    Returns
+    -------
+    str
+        ``"name -0.120, other -0.050"``: criteria where the alternative contributes less,
+        largest loss first (ties in declaration order); ``""`` when it loses on none.
+
+    Examples
+    --------
+    >>> losing_criteria({"skills": [0.5, 0.2], "goals": [0.1, 0.3]}, 1, 0)
+    'skills -0.300'
+    """
+    diffs = [
+        (float(np.asarray(v)[k_alt]) - float(np.asarray(v)[k_ref]), pos, str(name))
+        for pos, (name, v) in enumerate(contrib.items())
+    ]
+    losses = sorted((d, pos, name) for d, pos, name in diffs if d < -1e-12)
+    return ", ".join(f"{name} {d:+.3f}" for d, _, name in losses[:top])
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -52,8 +113,6 @@ class Matching:
     ----------
     assignment : ndarray of shape (n_mentees,)
         Mentor index of each mentee, or -1 when unmatched.
-    capacity : ndarray of shape (n_mentors,)
-        Mentor capacities the matching was made for.
     pair_scores : ndarray of shape (n_mentees,)
         Score of each mentee's pair (NaN when unmatched).
     objective : float
@@ -61,52 +120,96 @@ class Matching:
     bound : float
         Proven upper bound on the objective reachable for the problem solved (equal to
         ``objective`` when the matching is proven optimal).
-    status : str
-        ``"optimal"`` when proven optimal, ``"time_limit"`` when a time limit stopped the
-        solver with a feasible matching, ``"stable"`` for a stable (not optimal) matching.
+    status : Status
+        ``"optimal"`` (proven optimal), ``"time_limit"`` (a time limit stopped the
+        solver with a feasible matching), ``"gap_limit"`` (stopped at a requested gap)
+        or ``"stable"`` (a stable, not optimal, matching); see :class:`~mentormatch.Status`.
     method : str
         The method that produced the matching (``"hungarian"``, ``"ilp"``, ...).
-    objective_kind : str
-        ``"coverage"``, ``"total"`` or ``"fair"``.
     reasons : ndarray of shape (n_mentees,)
         Reason code for each unmatched mentee (see :data:`REASONS`), ``""`` when matched.
+    problem : Problem or None
+        The problem this matching solves (every constraint, by id). Matchings made by
+        :func:`~mentormatch.solve`, :func:`~mentormatch.match` and
+        :func:`~mentormatch.rematch` always have one; re-solves read it.
+    capacity : ndarray of shape (n_mentors,)
+        Mentor capacities the matching was made for (the problem's).
     mentee_ids, mentor_ids : ndarray
-        Participant ids (positions when the matching came from a bare score matrix).
+        Participant ids (the problem's; positions when it has none).
+    objective_kind : str
+        ``"coverage"``, ``"total"`` or ``"fair"`` (the problem's).
+    source : ScoreSource or None
+        Where the scores came from (the problem's); used by :meth:`explain`.
     manifest : mapping
-        What is needed to reproduce and audit the run: method and why, weights, rules,
-        seed, library and solver versions, input hashes.
+        Audit record: the problem's constraints by id, method and why, weights, rules,
+        library and solver versions, input hashes.
     stats : mapping
         Solver statistics (rounds, candidate pairs, times).
     bans : frozenset of tuple
-        ``(mentee_id, mentor_id)`` pairs that may never be formed again (set by rematch).
+        ``(mentee_id, mentor_id)`` pairs banned by rematch events (also in the
+        problem's ``banned``).
     events : tuple
         Event log kept across rematches.
-    source : ScoreSource or None
-        Where the scores came from; used by :meth:`explain`.
     """
 
     assignment: NDArray[np.int64] = attrs.field(converter=lambda a: _readonly(a, np.int64))
-    capacity: NDArray[np.int64] = attrs.field(converter=lambda a: _readonly(a, np.int64))
     pair_scores: NDArray[np.float64] = attrs.field(
         converter=lambda a: _readonly(a, np.float64)
     )
     objective: float = attrs.field(converter=float)
     bound: float = attrs.field(converter=float)
-    status: str
+    status: Status = attrs.field(converter=Status)
     method: str
-    objective_kind: str
     reasons: NDArray = attrs.field(converter=lambda a: _readonly(a, object))
-    mentee_ids: NDArray = attrs.field(converter=lambda a: _readonly(a, object))
-    mentor_ids: NDArray = attrs.field(converter=lambda a: _readonly(a, object))
+    problem: Problem | None = attrs.field(default=None, kw_only=True)
+    capacity: NDArray[np.int64] = attrs.field(default=None, kw_only=True,
+                                              converter=_opt_capacity)
+    mentee_ids: NDArray = attrs.field(default=None, kw_only=True, converter=_opt_ids)
+    mentor_ids: NDArray = attrs.field(default=None, kw_only=True, converter=_opt_ids)
+    objective_kind: str = attrs.field(default=None, kw_only=True)
+    source: ScoreSource | None = attrs.field(default=None, kw_only=True)
     manifest: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=lambda m: MappingProxyType(dict(m))
+        factory=dict, kw_only=True, converter=lambda m: MappingProxyType(dict(m))
     )
     stats: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=lambda m: MappingProxyType(dict(m))
+        factory=dict, kw_only=True, converter=lambda m: MappingProxyType(dict(m))
     )
-    bans: frozenset = attrs.field(factory=frozenset, converter=frozenset)
-    events: tuple = attrs.field(factory=tuple, converter=tuple)
-    source: ScoreSource | None = attrs.field(default=None)
+    bans: frozenset[tuple[Any, Any]] = attrs.field(factory=frozenset, kw_only=True,
+                                                   converter=_bans)
+    events: tuple = attrs.field(factory=tuple, kw_only=True, converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        p = self.problem
+        derived = {
+            "capacity": None if p is None else p.capacity,
+            "mentee_ids": None if p is None else p.mentee_ids,
+            "mentor_ids": None if p is None else p.mentor_ids,
+            "objective_kind": None if p is None else p.objective,
+            "source": None if p is None else p.source,
+        }
+        for name, value in derived.items():
+            given = getattr(self, name)
+            if p is None:
+                if given is None and name in ("capacity", "objective_kind"):
+                    msg = f"Matching needs `{name}` (or a `problem`)."
+                    raise MentorMatchError(msg)
+                continue
+            if given is None:
+                object.__setattr__(self, name, value)
+            elif not _same(given, value):
+                msg = (f"Matching: `{name}` disagrees with its problem's; leave it out "
+                       "(it is taken from the problem).")
+                raise MentorMatchError(msg)
+        n = self.assignment.shape[0]
+        if self.mentee_ids is None:
+            object.__setattr__(self, "mentee_ids", _ids(range(n)))
+        if self.mentor_ids is None:
+            object.__setattr__(self, "mentor_ids", _ids(range(self.capacity.shape[0])))
+        if self.mentee_ids.shape[0] != n or self.pair_scores.shape[0] != n or (
+                self.reasons.shape[0] != n):
+            msg = ("Matching: `assignment`, `pair_scores`, `reasons` and `mentee_ids` need "
+                   "one entry per mentee.")
+            raise MentorMatchError(msg)
 
     # ------------------------------------------------------------------ basic views
     @property
@@ -254,11 +357,11 @@ class Matching:
             j: [self.mentee_ids[k] for k in np.flatnonzero(self.assignment == j)]
             for j in cols
         }
-        # pairs the solve options excluded (recorded by `solve` in the manifest)
-        options = self.manifest.get("options") or {}
-        banned = {(int(a), int(b)) for a, b in options.get("banned") or ()}
-        min_score = options.get("min_score")
-        from mentormatch._explain import losing_criteria
+        # pairs the problem excludes: bans (the option and rematch events), minimum score,
+        # mentees who are unavailable
+        p = self.problem
+        banned = set() if p is None else {(int(a), int(b)) for a, b in p.banned}
+        min_score = None if p is None else p.min_score
 
         records = []
         for k, j in enumerate(cols):
@@ -274,6 +377,8 @@ class Matching:
                 lost = ""
             elif (self.mentee_ids[i], self.mentor_ids[j]) in self.bans:
                 status, why = "forbidden", "banned after an earlier unmatch"
+            elif p is not None and p.unavailable is not None and p.unavailable[i]:
+                status, why = "forbidden", "the mentee takes no mentor (left or opted out)"
             elif (i, j) in banned:
                 status, why = "forbidden", "banned by the `banned` option"
             elif min_score is not None and score < min_score:
@@ -310,24 +415,6 @@ class Matching:
             records.append(rec)
         return pd.DataFrame.from_records(records)
 
-    # ----------------------------------------------------------------------- report
-    def to_html(self, path: Any = None, **options: Any) -> str:
-        """Return the self-contained HTML report; also write it when ``path`` is given.
-
-        See :func:`mentormatch.report.render_report` for the content and ``options``
-        (``title``, ``max_pairs``).
-        """
-        from mentormatch.report import render_report
-
-        page = render_report(self, **options)
-        if path is not None:
-            from pathlib import Path
-
-            target = Path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(page, encoding="utf-8")
-        return page
-
     # ------------------------------------------------------------------ comparisons
     def _key(self) -> tuple:
         return (
@@ -355,6 +442,12 @@ class Matching:
     def evolve(self, **changes: Any) -> Matching:
         """Return a copy with some fields changed (the original is untouched)."""
         return attrs.evolve(self, **changes)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return [str(x) for x in np.asarray(a).tolist()] == [str(x) for x in np.asarray(b).tolist()]
+    return a is b or a == b
 
 
 def _index_of(ids: NDArray, value: Any, role: str) -> int:

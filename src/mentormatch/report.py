@@ -228,7 +228,7 @@ def render_report(matching: Matching, *, title: str | None = None,
             "reasons"))
     else:
         parts.append('<p id="reasons">Every mentee is matched.</p>')
-    quotas = m.manifest.get("quotas") or []
+    quotas = _quota_outcomes(m)
     if quotas:
         parts.append("<h2>Group quotas</h2>")
         parts.append(_table(
@@ -266,6 +266,17 @@ def render_report(matching: Matching, *, title: str | None = None,
         + _e(", ".join(f"{k} {v}" for k, v in dict(versions).items()))
         + "</p></body></html>")
     return "\n".join(parts)
+
+
+def _quota_outcomes(m: Matching) -> list[dict[str, Any]]:
+    """Each quota and group cap of the matching's problem, with what the matching achieves."""
+    if m.problem is None:
+        return []
+    return [
+        {"family": g.family, "name": g.name, "side": g.side, "members": int(g.members.size),
+         "min": g.lo, "max": g.hi, "achieved": g.count(m.assignment, m.n_mentors)}
+        for g in m.problem.groups
+    ]
 
 
 def _quota_met(q: Any) -> bool:

@@ -257,7 +257,7 @@ def define() -> None:
         "min_load": 1, "method": "ilp",
         "banned": [["E1", "M2"], ["E2", "M2"], ["E3", "M2"], ["E4", "M2"]]})
     case("quota_cannot_be_met", options={
-        "quotas": [{"side": "mentee", "members": [0, 1, 2, 3], "min_matched": 4,
+        "quotas": [{"side": "mentee", "members": ["E1", "E2", "E3", "E4"], "min_matched": 4,
                     "name": "everyone"}],
         "banned": [["E4", "M1"], ["E4", "M2"], ["E4", "M3"]]})
     case("hungarian_with_min_load", options={"min_load": 1, "method": "hungarian"})

@@ -1,4 +1,4 @@
-r"""Stable matchings by deferred acceptance, and blocking pairs of any matching.
+r"""Stable matchings by deferred acceptance.
 
 A matching is *stable* when no mentee-mentor pair would both rather be together than
 keep what they have: no **blocking pair** :math:`(i, j)` where both find each other
@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from mentormatch._scores import check_score_matrix
-from mentormatch._validation import check_capacity, check_choice
+from mentormatch._validation import IdIndex, check_choice
 from mentormatch.exceptions import SolverError
-from mentormatch.matching import Matching
 
-__all__ = ["blocking_pairs", "preference_ranks", "stable_assignment"]
+__all__ = ["blocking_mask", "preference_ranks", "prefs_by_id", "stable_assignment"]
 
 _BIG = np.iinfo(np.int32).max
 
@@ -235,7 +233,7 @@ def stable_assignment(
     stable_total = float(S[rows, assignment[rows]].sum())
     optimum = _optimal_total(S, capacity, forced)
     optimum = max(optimum, stable_total)
-    blocking = _blocking_mask(assignment, capacity, mentee_rank, mentor_rank, acceptable)
+    blocking = blocking_mask(assignment, capacity, mentee_rank, mentor_rank, acceptable)
     if forced.size:
         blocking[forced[:, 0], :] = False
     ratio = optimum / stable_total if stable_total > 0 and optimum > 0 else float("nan")
@@ -272,7 +270,7 @@ def _optimal_total(S: NDArray[np.float64], capacity: NDArray[np.int64],
     return float(S[rows, a[rows]].sum())
 
 
-def _blocking_mask(assignment: NDArray[np.int64], capacity: NDArray[np.int64],
+def blocking_mask(assignment: NDArray[np.int64], capacity: NDArray[np.int64],
                    mentee_rank: NDArray, mentor_rank: NDArray,
                    acceptable: NDArray) -> NDArray[np.bool_]:
     n, m = mentee_rank.shape
@@ -293,89 +291,40 @@ def _blocking_mask(assignment: NDArray[np.int64], capacity: NDArray[np.int64],
     )
 
 
-def blocking_pairs(
-    matching: Matching | ArrayLike,
-    scores: ArrayLike | None = None,
-    *,
-    capacity: ArrayLike | None = None,
-    mentee_prefs: Sequence[Sequence[int]] | None = None,
-    mentor_prefs: Sequence[Sequence[int]] | None = None,
-) -> pd.DataFrame:
-    """Return the blocking pairs of a matching: pairs who would both rather be together.
+def prefs_by_id(value: Any, own: IdIndex, other: IdIndex, name: str) -> list[list[int]] | None:
+    """Read ranked lists given by id into lists of positions.
 
-    Parameters
-    ----------
-    matching : Matching or array-like of shape (n_mentees,)
-        A :class:`~mentormatch.Matching`, or a mentor index per mentee (-1 unmatched).
-    scores : array-like of shape (n_mentees, n_mentors), optional
-        Scores the preferences derive from (default: the matching's own scores).
-    capacity : array-like of shape (n_mentors,), optional
-        Mentor capacities (default: the matching's; required for a bare array).
-    mentee_prefs, mentor_prefs : sequence of sequences of int, optional
-        Explicit ranked lists, as in :func:`preference_ranks`.
-
-    Returns
-    -------
-    DataFrame
-        One row per blocking pair, ordered by mentee then mentor: ``mentee`` and
-        ``mentor`` (positions), ``mentee_id``, ``mentor_id``, ``score``. Empty when
-        the matching is stable.
-
-    Raises
-    ------
-    SolverError
-        When scores or capacities are missing or do not fit the matching.
-
-    Notes
-    -----
-    Pair :math:`(i, j)` blocks when it is acceptable to both, :math:`i` is unmatched
-    or ranks :math:`j` above its mentor, and :math:`j` has a free seat or ranks
-    :math:`i` above one of its mentees. Ties in scores are broken towards the lower
-    index, as in ``solve(method="stable")``.
+    ``value`` is a mapping id -> ranked ids (every participant of ``own`` listed), or one
+    ranked list per participant in position order; None stays None (rank by score).
 
     Examples
     --------
-    >>> S = [[0.9, 0.8], [0.1, 0.7]]
-    >>> blocking_pairs([1, 0], S, capacity=[1, 1])[["mentee", "mentor"]].values.tolist()
-    [[0, 0]]
-    >>> len(blocking_pairs([0, 1], S, capacity=[1, 1]))
-    0
+    >>> from mentormatch._validation import IdIndex
+    >>> prefs_by_id({"E1": ["M2"], "E2": ["M1", "M2"]}, IdIndex(["E1", "E2"], "mentee"),
+    ...             IdIndex(["M1", "M2"], "mentor"), "mentee_prefs")
+    [[1], [0, 1]]
     """
-    mentee_ids: NDArray | None = None
-    mentor_ids: NDArray | None = None
-    if isinstance(matching, Matching):
-        assignment = np.asarray(matching.assignment, dtype=np.int64)
-        cap_arr = matching.capacity if capacity is None else capacity
-        mentee_ids, mentor_ids = matching.mentee_ids, matching.mentor_ids
-        if scores is None:
-            if matching.source is None:
-                msg = "`scores` is required: this Matching holds no scores."
-                raise SolverError(msg)
-            scores = matching.source.block(np.arange(matching.n_mentees, dtype=np.intp))
-    else:
-        assignment = np.asarray(matching, dtype=np.int64)
-        if capacity is None or scores is None:
-            msg = "`scores` and `capacity` are required when `matching` is a bare array."
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        lists: list[Sequence[Any]] = [[] for _ in own.ids]
+        for pid, ranked in value.items():
+            lists[own.position(pid, f"`{name}`")] = ranked
+        given = {str(pid) for pid in value}
+        missing = [k for k, pid in enumerate(own.ids) if str(pid) not in given]
+        if missing:
+            shown = ", ".join(repr(own.ids[k]) for k in missing[:5])
+            msg = f"`{name}` has no ranked list for {shown}; give one list per {own.role}."
             raise SolverError(msg)
-        cap_arr = capacity
-    S = check_score_matrix(scores)
-    n, m = S.shape
-    if assignment.shape != (n,):
-        msg = f"the matching must have one entry per mentee ({n}); got shape {assignment.shape}."
-        raise SolverError(msg)
-    if ((assignment < -1) | (assignment >= m)).any():
-        msg = f"the matching holds a mentor index out of range for {m} mentors."
-        raise SolverError(msg)
-    cap = check_capacity(cap_arr, m)
-    mentee_rank, mentor_rank, acceptable = preference_ranks(S, mentee_prefs, mentor_prefs)
-    mask = _blocking_mask(assignment, cap, mentee_rank, mentor_rank, acceptable)
-    ii, jj = np.nonzero(mask)
-    return pd.DataFrame(
-        {
-            "mentee": ii.astype(np.int64),
-            "mentor": jj.astype(np.int64),
-            "mentee_id": ii if mentee_ids is None else np.asarray(mentee_ids)[ii],
-            "mentor_id": jj if mentor_ids is None else np.asarray(mentor_ids)[jj],
-            "score": S[ii, jj],
-        }
-    )
+    else:
+        lists = list(value)
+        if len(lists) != len(own.ids):
+            msg = f"`{name}` must hold one ranked list per {own.role} ({len(own.ids)}); got {len(lists)}."
+            raise SolverError(msg)
+    out = []
+    for k, ranked in enumerate(lists):
+        if isinstance(ranked, str | bytes):
+            msg = f"`{name}` entry {k}: a ranked list of {other.role} ids; got {ranked!r}."
+            raise SolverError(msg)
+        out.append(other.positions(list(ranked), f"`{name}` of {own.ids[k]!r}").tolist())
+    return out

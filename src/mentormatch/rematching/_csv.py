@@ -1,0 +1,211 @@
+"""Events from a CSV file or DataFrame, every bad row reported at once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mentormatch.exceptions import EventError
+from mentormatch.matching import Matching
+from mentormatch.rematching._events import (
+    EVENT_TYPES,
+    Join,
+    Leave,
+    MentorUnmatch,
+    NeedsHelp,
+    SetCapacity,
+    Unmatch,
+    WantsStaff,
+    int_capacity,
+)
+from mentormatch.rematching._state import WorkingState
+
+__all__ = ["read_events", "read_events_table"]
+
+_CSV_COLUMNS = ("type", "participant_id", "counterpart_id", "note")
+#: Optional columns: an unmatch's ``rematch`` (yes / no) and a mentor_unmatch's
+#: ``capacity_drop`` (one / zero).
+_FLAG_COLUMNS = ("rematch", "capacity_drop")
+_YES, _NO = ("yes", "y", "true", "1", "rematch"), ("no", "n", "false", "0", "no_rematch")
+#: At most this many problems are listed in one EventError.
+_MAX_PROBLEMS = 50
+
+
+def _word(text: str) -> str:
+    return "_".join(text.strip().lower().replace("-", " ").split())
+
+
+def read_events(
+    path_or_frame: str | Path | pd.DataFrame, matching: Matching | None = None
+) -> list[Any]:
+    """Read events from a CSV file or DataFrame.
+
+    Columns: ``type, participant_id, counterpart_id, note``.
+
+    Optional columns: ``rematch`` (``yes`` / ``no``, for ``unmatch`` rows) and
+    ``capacity_drop`` (``one`` / ``zero``, for ``mentor_unmatch`` rows).
+
+    Rows by ``type``: ``leave`` (participant), ``unmatch`` (mentee, counterpart =
+    mentor; ``rematch=no`` sets the mentee aside for good), ``mentor_unmatch`` (mentor,
+    counterpart = mentee; ``capacity_drop=zero`` drops the capacity to 0, else by
+    one), ``needs_help`` / ``wants_staff`` (participant, note), ``join`` (new id,
+    counterpart = role, note = the answers as a JSON object) and ``set_capacity``
+    (mentor, counterpart = new capacity). Notes are free text kept in the event log;
+    the flags of earlier versions written in the note (exactly ``no_rematch``, ``zero``
+    or ``one``) are still read, and a note that mentions a flag without being exactly
+    one is an error (it is never read as the default).
+
+    Parameters
+    ----------
+    path_or_frame : str, Path or DataFrame
+        The events table.
+    matching : Matching, optional
+        When given, events are checked against it in order (ids, pairs, roles).
+
+    Returns
+    -------
+    list of event
+
+    Raises
+    ------
+    EventError
+        Listing every bad row at once, each naming the file, row, column and value:
+        unknown type, missing or unknown id, a pair that does not exist, a mentor-only
+        event from a mentee.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"type": ["leave", "set_capacity"],
+    ...                       "participant_id": ["E1", "M2"],
+    ...                       "counterpart_id": ["", "3"], "note": ["", ""]})
+    >>> read_events(frame)
+    [Leave(participant_id='E1', role=None, note=''), SetCapacity(mentor_id='M2', capacity=3)]
+    """
+    events, labels = read_events_table(path_or_frame)
+    if matching is not None:
+        st = WorkingState(matching, "one")
+        problems = []
+        for ev, where in zip(events, labels, strict=True):
+            try:
+                st.log.append(ev.apply(st, where))
+            except EventError as exc:
+                problems.append(str(exc))
+        _raise(problems, labels[0].split(" row ")[0] if labels else "events")
+    return events
+
+
+def _raise(problems: list[str], name: str) -> None:
+    if not problems:
+        return
+    if len(problems) == 1:
+        raise EventError(problems[0])
+    shown = problems[:_MAX_PROBLEMS]
+    more = len(problems) - len(shown)
+    text = f"{len(problems)} problems in {name}:\n  - " + "\n  - ".join(shown)
+    if more:
+        text += f"\n  ... and {more} more (not shown)."
+    raise EventError(text)
+
+
+def read_events_table(path_or_frame: str | Path | pd.DataFrame) -> tuple[list[Any], list[str]]:
+    """Read the events and a label per event (``"<file> row <k>"``) for messages."""
+    if isinstance(path_or_frame, pd.DataFrame):
+        frame, name = path_or_frame.copy(), "events"
+    else:
+        path = Path(path_or_frame)
+        name = path.name
+        if path.is_dir():
+            msg = f"{path}: is a directory; give the events CSV file."
+            raise EventError(msg)
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            msg = f"{name}: cannot read the events table ({exc})."
+            raise EventError(msg) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in _CSV_COLUMNS[:2] if c not in frame.columns]
+    if missing:
+        msg = (f"{name}: missing column(s) {missing}; expected columns "
+               f"{list(_CSV_COLUMNS)}; got {list(frame.columns)}.")
+        raise EventError(msg)
+    frame = frame.fillna("").astype(str)
+    events, labels, problems = [], [], []
+    for k, rec in enumerate(frame.to_dict("records")):
+        where = f"{name} row {k + 2}"
+        try:
+            events.append(_event({str(k): str(v) for k, v in rec.items()}, where))
+            labels.append(where)
+        except EventError as exc:
+            problems.append(str(exc))
+    _raise(problems, name)
+    return events, labels
+
+
+def _event(rec: dict[str, str], where: str) -> Any:
+    typ = _word(rec["type"])
+    pid = rec["participant_id"].strip()
+    other = rec.get("counterpart_id", "").strip()
+    note = rec.get("note", "")
+    if typ not in EVENT_TYPES:
+        msg = (f"{where}, column 'type': unknown event type {rec['type']!r}; expected "
+               f"one of {sorted(EVENT_TYPES)}.")
+        raise EventError(msg)
+    if not pid:
+        msg = f"{where}, column 'participant_id': blank id; every event names a participant."
+        raise EventError(msg)
+    if typ in ("unmatch", "mentor_unmatch", "join", "set_capacity") and not other:
+        msg = f"{where}, column 'counterpart_id': a {typ} event needs a counterpart_id."
+        raise EventError(msg)
+    if typ == "leave":
+        return Leave(pid, note=note)
+    if typ == "unmatch":
+        flag = _word(rec.get("rematch", ""))
+        legacy = _word(note)
+        if legacy in ("rematch", "no_rematch"):
+            flag, note = flag or legacy, ""
+        elif "rematch" in legacy:
+            msg = (f"{where}, column 'note': {note!r} mentions rematching but is not a flag; "
+                   "say it in the 'rematch' column (yes or no).")
+            raise EventError(msg)
+        if flag not in ("", *_YES, *_NO):
+            msg = (f"{where}, column 'rematch': expected yes or no; got "
+                   f"{rec.get('rematch', '')!r}.")
+            raise EventError(msg)
+        return Unmatch(pid, other, rematch=flag not in _NO, note=note)
+    if typ == "mentor_unmatch":
+        flag = _word(rec.get("capacity_drop", ""))
+        legacy = _word(note)
+        if legacy in ("one", "zero"):
+            flag, note = flag or legacy, ""
+        elif {"zero", "capacity"} & set(legacy.split("_")):
+            msg = (f"{where}, column 'note': {note!r} mentions the capacity but is not a "
+                   "flag; say it in the 'capacity_drop' column (one or zero).")
+            raise EventError(msg)
+        if flag not in ("", "one", "zero"):
+            msg = (f"{where}, column 'capacity_drop': expected one or zero; got "
+                   f"{rec.get('capacity_drop', '')!r}.")
+            raise EventError(msg)
+        return MentorUnmatch(pid, other, "zero" if flag == "zero" else "one", note=note)
+    if typ == "needs_help":
+        return NeedsHelp(pid, note)
+    if typ == "wants_staff":
+        return WantsStaff(pid, note)
+    if typ == "join":
+        try:
+            answers = json.loads(note) if note.strip() else {}
+        except ValueError as exc:
+            msg = f"{where}, column 'note': the answers of a join must be a JSON object; {exc}."
+            raise EventError(msg) from exc
+        if not isinstance(answers, dict):
+            msg = f"{where}, column 'note': the answers of a join must be a JSON object."
+            raise EventError(msg)
+        role = _word(other)
+        if role not in ("mentee", "mentor"):
+            msg = (f"{where}, column 'counterpart_id': the role of a joining participant "
+                   f"must be 'mentee' or 'mentor'; got {other!r}.")
+            raise EventError(msg)
+        return Join(pid, role, answers)
+    return SetCapacity(pid, int_capacity(other, f"{where}, column 'counterpart_id'"))

@@ -1,0 +1,343 @@
+r"""Lexicographic phases of the integer programme, one exact solve each.
+
+Each phase keeps the optimum of the previous ones as a constraint: the most priority
+mentees matched (``sum x >= K_p`` over their pairs), then the most mentees
+(``sum x >= K``; for ``"fair"`` the best lowest pair score, found by bisection), then the
+most kept pairs of an earlier matching (``sum x >= K_f`` over them), then the total
+score. No phase mixes two scales in one objective, so every phase's optimum is exact.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mentormatch.exceptions import InfeasibleError, SolverError
+from mentormatch.problem import Group
+from mentormatch.solvers._ilp._diagnose import precheck, raise_infeasible
+from mentormatch.solvers._ilp._engines import pick_backend
+from mentormatch.solvers._ilp._model import Model, Phase, remaining
+
+__all__ = ["ilp_assignment"]
+
+_INF = math.inf
+
+
+def ilp_assignment(
+    S: NDArray[np.float64],
+    capacity: NDArray[np.int64],
+    objective: str,
+    forced: NDArray[np.int64],
+    min_load: NDArray[np.int64] | None,
+    *,
+    groups: tuple[Group, ...] | list[Group] = (),
+    priority: NDArray[np.bool_] | None = None,
+    fixed: NDArray[np.int64] | None = None,
+    max_changes: int = 0,
+    time_limit: float | None = None,
+    backend: str = "auto",
+    mentor_ids: Any = None,
+) -> tuple[NDArray[np.int64], dict[str, Any]]:
+    r"""Solve the matching as an integer programme over the allowed pairs.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_mentees, n_mentors)
+        Effective scores (``-inf`` for forbidden pairs; forced pairs keep their score).
+    capacity : ndarray of shape (n_mentors,)
+        Mentor capacities.
+    objective : {"coverage", "total", "fair"}
+        ``"total"``: maximise the total score. ``"coverage"``: maximise the number of
+        pairs, then the total. ``"fair"``: maximise the number of pairs, then the lowest
+        pair score among matchings of that size, then the total score.
+    forced : ndarray of shape (k, 2)
+        Pairs that must be made.
+    min_load : ndarray of shape (n_mentors,) or None
+        Minimum number of mentees per mentor.
+    groups : sequence of Group, default=()
+        Resolved quotas and group caps (``Problem.groups``).
+    priority : ndarray of bool, shape (n_mentees,), optional
+        Mentees matched first: the most of them, before everything else.
+    fixed : ndarray of shape (k, 2), optional
+        Pairs of an earlier matching: their mentees stay matched, at most
+        ``max_changes`` of them to another mentor, and after the count the most pairs
+        are kept.
+    max_changes : int, default=0
+        How many fixed pairs may change.
+    time_limit : float, optional
+        Seconds for the whole solve; the best matching found is returned.
+    backend : {"auto", "highs", "cbc"}, default="auto"
+        HiGHS through highspy when installed, else PuLP with CBC.
+
+    Returns
+    -------
+    assignment : ndarray of shape (n_mentees,)
+        Mentor per mentee, -1 when unmatched.
+    info : dict
+        ``status`` (``"optimal"`` or ``"time_limit"``), ``bound`` (proven upper bound
+        on the total score of the optimal matching), ``backend``, model sizes, phases,
+        ``min_pair_score`` (for ``"fair"``) and the achieved count of every quota.
+
+    Raises
+    ------
+    InfeasibleError
+        When the constraints cannot all be met, naming the families that must give.
+    SolverError
+        When no feasible matching is found within the time limit.
+
+    Notes
+    -----
+    Lexicographic objectives are solved in phases; each phase keeps the optimum of the
+    previous one as a constraint (``sum x >= K`` for the count; for ``"fair"`` only pairs
+    scoring at least the max-min value :math:`\theta^*` stay eligible, and
+    :math:`\theta^*` is found by bisection over the distinct scores, each step checking
+    whether ``K`` pairs remain reachable). When lower-bound constraints exist (forced
+    pairs, ``min_load``, quota minimums), a first phase minimises the slack of an elastic
+    copy of those constraints: a positive minimum proves infeasibility and tells which
+    families must give.
+    """
+    t0 = time.perf_counter()
+    deadline = None if time_limit is None else t0 + float(time_limit)
+    n, m = S.shape
+    groups = list(groups)
+    fixed = np.empty((0, 2), dtype=np.int64) if fixed is None else fixed
+    name = pick_backend(backend)
+    model = Model(S, capacity, forced, min_load, groups, name)
+    precheck(model, mentor_ids)
+    model.initial_candidates(fixed)
+    keep_mask: NDArray[np.bool_] | None = None
+    if fixed.size:
+        keep_mask = np.zeros((n, m), dtype=bool)
+        keep_mask[fixed[:, 0], fixed[:, 1]] = True
+        model.add_tier_row(max(0, int(fixed.shape[0]) - int(max_changes)), keep_mask)
+        model.mip = True  # a budget row breaks the network structure
+        # mentees of fixed pairs stay matched (to their mentor or, as a move, another)
+        for i in np.unique(fixed[:, 0]).tolist():
+            model.be.set_row_bounds(int(i), 1.0, 1.0)
+    t_build = time.perf_counter() - t0
+    phases: list[dict[str, Any]] = []
+    limited = False
+    best_x: NDArray | None = None
+
+    def run_phase(label: str, integral: bool, *, feasible: bool = True) -> Phase:
+        # ``feasible``: a solution of this phase satisfies every constraint of the problem
+        nonlocal limited, best_x
+        t = time.perf_counter()
+        ph = model.optimise(deadline, integral=integral)
+        phases.append({"phase": label, "status": ph.status, "value": ph.value,
+                       "pairs": int(model.pi.size),
+                       "seconds": round(time.perf_counter() - t, 4)})
+        if ph.status == "limit" and feasible:
+            limited = True
+        if ph.x is not None and feasible:
+            best_x = ph.x
+        return ph
+
+    F = int(forced.shape[0])
+
+    def feasibility() -> None:
+        # minimise the slack of an elastic copy of the lower-bound constraints
+        nonlocal best_x, limited
+        model.set_phase(0.0, slack_cost=-1.0, slack_open=True, forced_soft=True)
+        ph = run_phase("feasibility", model.mip, feasible=False)
+        if ph.x is None:
+            msg = _no_solution_msg(time_limit)
+            raise SolverError(msg)
+        if ph.value < F - 1e-6:
+            if ph.status == "limit":
+                msg = _no_solution_msg(time_limit)
+                raise SolverError(msg)
+            raise_infeasible(model, ph.x)
+        best_x = ph.x
+        limited = False
+
+    def check(ph: Phase) -> None:
+        if ph.status == "infeasible":
+            if not model.be.pricing:
+                feasibility()  # raises with the families that must give
+            msg = "the constraints cannot all be met (the solver proved the model infeasible)."
+            raise InfeasibleError(msg, constraint="constraints")
+
+    # With pricing, a restricted model can be infeasible while the full one is not, so
+    # the elastic phase runs first; the full model (CBC) only needs it to explain an
+    # infeasibility.
+    if model.be.pricing and (F or (model.n_slack and any(s[3] > 0 for s in model.soft))):
+        feasibility()
+    info_extra: dict[str, Any] = {}
+    if priority is not None and priority.any():
+        # the most priority mentees matched, kept as a floor by every later phase
+        tier = np.broadcast_to(priority[:, None], (n, m))
+        if objective == "total":  # a pair that lowers the total is never worth making
+            tier = tier & (S >= 0)
+        model.set_phase(_count_cost(model, tier))
+        ph = run_phase("priority", model.mip)
+        check(ph)
+        if ph.x is not None:
+            chosen = model.pair_solution(ph.x)
+            k_p = int(priority[model.pi[chosen]].sum())
+            model.add_tier_row(k_p, np.ascontiguousarray(tier))
+            info_extra["priority_matched"] = k_p
+    if objective in ("coverage", "fair"):
+        model.set_phase(_count_cost(model))
+        ph = run_phase("coverage", model.mip)
+        check(ph)
+        if ph.x is not None:
+            k = round(float(model.pair_solution(ph.x).sum()))
+            model.add_count_row(k)
+            info_extra["coverage"] = k
+        if ph.x is None:
+            # out of time before any count was found: the total phase (if time is left)
+            # is a relaxation of the lexicographic problem, so its bound stays valid
+            model.set_phase(S)
+        elif objective == "fair":
+            theta, x_theta, stopped = _bisect_fair(model, k, ph.x, run_phase, deadline)
+            if x_theta is not None:
+                best_x = x_theta
+            limited = limited or stopped
+            info_extra["min_pair_score"] = theta
+            model.eligible_floor = theta
+    if keep_mask is not None and remaining(deadline) != 0.0:
+        # the most pairs of the earlier matching kept (fewest moves), as a floor
+        model.set_phase(_count_cost(model, keep_mask), eligible=_eligible(model))
+        ph = run_phase("keep", model.mip)
+        check(ph)
+        if ph.x is not None:
+            chosen = model.pair_solution(ph.x)
+            k_f = int(keep_mask[model.pi[chosen], model.pj[chosen]].sum())
+            model.add_tier_row(k_f, keep_mask)
+            info_extra["kept"] = k_f
+    model.set_phase(S, eligible=_eligible(model))
+    if remaining(deadline) == 0.0:
+        limited = True
+        bound = _trivial_bound(model)
+    else:
+        ph = run_phase("total", model.mip)
+        check(ph)
+        bound = ph.bound if math.isfinite(ph.bound) else _trivial_bound(model)
+    if best_x is None:
+        msg = _no_solution_msg(time_limit)
+        raise SolverError(msg)
+    chosen = model.pair_solution(best_x)
+    assignment = np.full(n, -1, dtype=np.int64)
+    assignment[model.pi[chosen]] = model.pj[chosen]
+    total = float(S[model.pi[chosen], model.pj[chosen]].sum())
+    quota_report = [
+        {"family": g.family, "name": g.name, "side": g.side, "members": int(g.members.size),
+         "min": g.lo, "max": g.hi, "achieved": g.count(assignment, m)}
+        for g in groups
+    ]
+    status = "time_limit" if limited else "optimal"
+    info = {
+        "backend": name,
+        "status": status,
+        "bound": max(float(bound), total) if limited else total,
+        "n_variables": int(model.pi.size + model.n_special),
+        "n_allowed_pairs": int(model.allowed.sum()),
+        "n_constraints": int(model.n_rows),
+        "integer_programme": bool(model.mip),
+        "model_seconds": round(t_build, 4),
+        "phases": phases,
+        "quotas": quota_report,
+        **info_extra,
+    }
+    return assignment, info
+
+
+def _count_cost(model: Model, tier: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
+    """Return pair costs ``t + (s - lo) / (k (hi - lo) + 1)``: a count, ties by score.
+
+    ``t`` is 1 for the pairs counted (all, or those in ``tier``) and 0 for the others.
+    Any matching's score part is below 1, so maximising these costs maximises the count;
+    the score part only breaks the massive degeneracy of a pure count. The phase reads
+    the count from the solution, never from this objective's value.
+    """
+    S = model.S
+    counted = np.ones(S.shape) if tier is None else tier.astype(np.float64)
+    finite = S[model.allowed]
+    if finite.size == 0:
+        return counted
+    lo, hi = float(finite.min()), float(finite.max())
+    k = max(1, min(model.n, int(model.capacity.sum())))
+    scale = k * (hi - lo) + 1.0
+    return np.where(model.allowed, counted + (S - lo) / scale, counted)
+
+
+def _eligible(model: Model) -> NDArray[np.bool_] | None:
+    """Pairs eligible after the fair phase (at least the max-min score), else None."""
+    theta = model.eligible_floor
+    if theta is None:
+        return None
+    return model.allowed & (theta <= model.S)
+
+
+def _no_solution_msg(time_limit: float | None) -> str:
+    if time_limit is None:
+        return "the ILP solver found no feasible matching."
+    return (
+        f"no feasible matching was found within the time limit of {time_limit:g} s; "
+        "raise `time_limit`."
+    )
+
+
+def _trivial_bound(model: Model) -> float:
+    """Return an upper bound on the total of any matching: best positive score per mentee."""
+    S = np.where(model.allowed, model.S, -_INF)
+    best = np.maximum(S.max(axis=1, initial=-_INF), 0.0)
+    if model.forced.size:
+        best[model.forced[:, 0]] = model.S[model.forced[:, 0], model.forced[:, 1]]
+    return float(best.sum())
+
+
+def _bisect_fair(model: Model, k: int, x0: NDArray, run_phase: Any,
+                 deadline: float | None) -> tuple[
+    float, NDArray | None, bool
+]:
+    """Return the largest score threshold that still lets ``k`` pairs be made.
+
+    Also returns the last solution that met the threshold (or None) and whether the
+    search stopped early (time limit) with the threshold unproven.
+    """
+    S = model.S
+    vals = np.unique(S[model.allowed])
+    if model.forced.size:
+        vals = vals[vals <= S[model.forced[:, 0], model.forced[:, 1]].min()]
+    if vals.size == 0:
+        return -_INF, None, False
+    # k pairs are reachable with threshold vals[lo] (the coverage solution's lowest
+    # score); not with vals[hi]
+    made = model.pair_solution(x0)
+    low = S[model.pi[made], model.pj[made]].min(initial=vals[0])
+    lo, hi = int(np.searchsorted(vals, low, side="right")) - 1, vals.size
+    lo = max(lo, 0)
+    model.set_count_floor(0)
+    penalty = -(model.n + 2.0)
+    best: NDArray | None = None
+    stopped = False
+    while hi - lo > 1:
+        if remaining(deadline) == 0.0:
+            stopped = True
+            break
+        mid = (lo + hi) // 2
+        theta = float(vals[mid])
+        model.set_phase(_count_cost(model), slack_cost=penalty, slack_open=True,
+                        eligible=model.allowed & (theta <= S))
+        ph = run_phase(f"fair >= {theta:.6g}", model.mip, feasible=False)
+        ok = False
+        if ph.x is not None:
+            pairs = model.pair_solution(ph.x)
+            slack = float(ph.x[model.n_y:model.n_special].sum())
+            ok = bool(slack < 0.5 and pairs.sum() >= k - 0.5)
+        if ok:
+            lo, best = mid, ph.x
+        elif ph.status in ("optimal", "infeasible"):
+            hi = mid
+        else:
+            stopped = True
+            break
+    model.set_count_floor(k)
+    return float(vals[lo]), best, stopped
+
