@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from mentormatch.exceptions import SolverError, UnknownIdError
@@ -271,8 +272,6 @@ def align_by_id(values: Any, index: IdIndex, name: str) -> Any:
     ...
     mentormatch.exceptions.SolverError: `capacity` is labelled by mentor id but has no entry for 'B' (1 missing); give one value per mentor.
     """
-    import pandas as pd
-
     if isinstance(values, pd.DataFrame):
         msg = f"`{name}` must be one value per {index.role} (a Series or array); got a DataFrame."
         raise SolverError(msg)
@@ -324,8 +323,6 @@ def pairs_by_id(pairs: Any, mentees: IdIndex, mentors: IdIndex, name: str) -> ND
     ...
     mentormatch.exceptions.UnknownIdError: `forced` pair ('E2', 'M9'): 'M9' is not a mentor id (ids look like 'M1').
     """
-    import pandas as pd
-
     if isinstance(pairs, pd.DataFrame):
         if pairs.shape[1] < 2:
             msg = f"`{name}` must have two columns (mentee id, mentor id); got {pairs.shape[1]}."

@@ -16,6 +16,7 @@ import pandas as pd
 
 from mentormatch.exceptions import HistoryError, IntakeIssue
 from mentormatch.matching import Matching
+from mentormatch.survey import read_table
 
 __all__ = ["at_risk", "engagement", "read_log"]
 
@@ -96,8 +97,6 @@ def read_log(log: Any, *, pairs: Any = None, name: str = "log") -> pd.DataFrame:
     if isinstance(log, pd.DataFrame):
         frame = log.copy()
     elif isinstance(log, str) or hasattr(log, "__fspath__"):
-        from mentormatch.survey import read_table
-
         table = read_table(log, role="log")
         frame, name = table.frame.copy(), table.name
     else:

@@ -23,6 +23,8 @@ from numpy.typing import ArrayLike, NDArray
 from mentormatch._scores import check_score_matrix
 from mentormatch._validation import IdIndex, check_choice
 from mentormatch.exceptions import SolverError
+from mentormatch.solvers._hungarian import hungarian_assignment
+from mentormatch.solvers._ilp import ilp_assignment
 
 __all__ = ["blocking_mask", "preference_ranks", "prefs_by_id", "stable_assignment"]
 
@@ -257,14 +259,10 @@ def stable_assignment(
 def _optimal_total(S: NDArray[np.float64], capacity: NDArray[np.int64],
                    forced: NDArray[np.int64]) -> float:
     """Return the best total score of any matching (``objective="total"``)."""
-    from mentormatch.solvers._hungarian import hungarian_assignment
-
     n = S.shape[0]
     if n * int(capacity.sum()) <= _DENSE_OPT_CELLS:
         a = hungarian_assignment(S, capacity, "total", forced)
     else:
-        from mentormatch.solvers._ilp import ilp_assignment
-
         a, _ = ilp_assignment(S, capacity, "total", forced, None)
     rows = np.flatnonzero(a >= 0)
     return float(S[rows, a[rows]].sum())
