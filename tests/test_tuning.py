@@ -21,6 +21,7 @@ from mentormatch.exceptions import HistoryError
 from mentormatch.solvers import solve
 from mentormatch.survey import load_cohort
 from mentormatch.tuning import (
+    NoLiftError,
     WeightTuner,
     check_outcome,
     compare_weights,
@@ -175,20 +176,40 @@ def test_weights_dict_feeds_scorer_and_match(history):
 
 
 def test_compare_weights_prefers_tuned_on_history(history):
-    table = compare_weights(history.X, history.y, history.logging_weights, cv=3)
+    table = compare_weights(history.X, history.y, history.logging_weights, cv=3,
+                            groups=history.pairs["cohort"])
     assert list(table.index) == ["current", "tuned", "difference"]
     assert set(table["metric"]) == {"auc"}
     assert table.loc["difference", "ci_low"] > 0
     assert (table["ci_low"] <= table["mean"]).all() and (table["mean"] <= table["ci_high"]).all()
+    assert table.loc["tuned", "groups"] == history.pairs["cohort"].nunique()
 
 
 def test_compare_weights_rating():
     rng = np.random.default_rng(8)
     X = pd.DataFrame(rng.random((400, 2)), columns=["a", "b"])
     y = 3 + 2 * X["a"].to_numpy() + rng.normal(0, 0.3, 400)
-    table = compare_weights(X, y, {"a": 0.0, "b": 1.0}, WeightTuner(outcome="rating"))
+    table = compare_weights(X, y, {"a": 0.0, "b": 1.0}, WeightTuner(outcome="rating"),
+                            groups=np.arange(400) % 8)
     assert table.loc["tuned", "metric"] == "r2"
     assert table.loc["tuned", "mean"] > 0.5 > table.loc["current", "mean"]
+
+
+def test_compare_weights_count_matches_sklearn_d2():
+    from sklearn.metrics import d2_tweedie_score
+
+    from mentormatch.tuning._compare import _fit_many
+
+    rng = np.random.default_rng(9)
+    y = rng.poisson(2.0, 300).astype(float)
+    pred = rng.uniform(0.5, 4.0, 300)
+    w = rng.uniform(0.1, 2.0, 300)
+    ours = _fit_many("count", y, pred, w[None, :])[0]
+    assert ours == pytest.approx(d2_tweedie_score(y, pred, sample_weight=w, power=1))
+    ours = _fit_many("rating", y, pred, w[None, :])[0]
+    from sklearn.metrics import r2_score
+
+    assert ours == pytest.approx(r2_score(y, pred, sample_weight=w))
 
 
 # ----------------------------------------------------------------------------- errors
@@ -258,18 +279,35 @@ def test_make_history_deterministic():
 
 
 # ------------------------------------------------------------------------- tune_files
+def _combined_tables(h):
+    """Every cohort of ``h`` in one participants table (ids prefixed by round)."""
+    people, hist = [], []
+    for k, (c_seed, cohort) in enumerate(h.cohorts.items()):
+        tag = f"r{k}-"
+        mentors = cohort.mentors.assign(id=tag + cohort.mentors["id"], role="mentor")
+        wish = cohort.mentees["preferred_mentors"].fillna("").astype(str)
+        mentees = cohort.mentees.assign(
+            id=tag + cohort.mentees["id"], role="mentee",
+            preferred_mentors=wish.map(lambda v, t=tag: ";".join(
+                t + x.strip() for x in v.split(";") if x.strip())))
+        people += [mentors, mentees]
+        keep = (h.pairs["cohort"] == c_seed).to_numpy()
+        hist.append(pd.DataFrame({
+            "round": k, "mentee_id": tag + h.pairs.loc[keep, "mentee_id"],
+            "mentor_id": tag + h.pairs.loc[keep, "mentor_id"],
+            "propensity": h.pairs.loc[keep, "propensity"], "outcome": h.y[keep]}))
+    return pd.concat(people, ignore_index=True), pd.concat(hist, ignore_index=True)
+
+
 @pytest.fixture(scope="module")
-def files(tmp_path_factory, history):
+def files(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("tune")
-    h = make_history(600, seed=1)
-    first = int(h.pairs["cohort"].iloc[0])
-    keep = (h.pairs["cohort"] == first).to_numpy()
-    mentors, mentees = make_cohort(300, 120, seed=first)
-    people = pd.concat([mentors.assign(role="mentor"), mentees.assign(role="mentee")])
+    h = make_history(n_cohorts=5, seed=1, cohort_size=(200, 80))
+    people, hist = _combined_tables(h)
     people.to_csv(tmp / "people.csv", index=False)
-    hist = h.pairs.loc[keep, ["mentee_id", "mentor_id", "propensity"]].assign(
-        outcome=h.y[keep])
     hist.to_csv(tmp / "history.csv", index=False)
+    first = hist[hist["round"] == 0]
+    first.drop(columns="round").to_csv(tmp / "one_round.csv", index=False)
     from mentormatch.datasets import demo_paths
 
     return tmp, demo_paths()["survey"], hist
@@ -279,8 +317,46 @@ def test_tune_files(files):
     tmp, survey, _ = files
     table = tune_files(survey, tmp / "people.csv", tmp / "history.csv", tmp / "w.json")
     assert {"current", "tuned", "difference", "weight:skills"} <= set(table.index)
+    assert table.attrs["written"]
+    assert table.attrs["grouping"] == "grouped by column 'round': 5 groups"
     weights = json.loads((tmp / "w.json").read_text())["weights"]
     assert sum(weights.values()) == pytest.approx(1.0)
+
+
+def test_tune_files_refuses_weights_without_lift(files):
+    tmp, survey, _ = files
+    out = tmp / "refused.json"
+    with pytest.raises(NoLiftError, match=r"not written to refused\.json: .* not "
+                       r"distinguishable from 0\. .* --force") as info:
+        tune_files(survey, tmp / "people.csv", tmp / "one_round.csv", out, cv=3)
+    assert not out.exists()
+    assert info.value.table.loc["difference", "ci_low"] <= 0
+    table = tune_files(survey, tmp / "people.csv", tmp / "one_round.csv", out, cv=3,
+                       force=True)
+    assert table.attrs["written"] and out.exists()
+    assert "grouped by people" in table.attrs["grouping"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"groups": "site"}, r"history\.csv: no column 'site' to group pairs by"),
+        ({"cv": 6}, r"5 groups cannot be split into 6 folds .* pass cv=5 or "
+                    r"cv='leave_one_group_out'"),
+    ],
+)
+def test_tune_files_group_errors(files, kwargs, pattern):
+    tmp, survey, _ = files
+    with pytest.raises(HistoryError, match=pattern):
+        tune_files(survey, tmp / "people.csv", tmp / "history.csv", **kwargs)
+
+
+def test_tune_files_leave_one_round_out(files):
+    tmp, survey, _ = files
+    table = tune_files(survey, tmp / "people.csv", tmp / "history.csv",
+                       cv="leave_one_group_out")
+    assert table.loc["difference", "folds"] == 5
+    assert table.loc["difference", "split"] == "leave one group out (5 groups)"
 
 
 def test_tune_files_unknown_participant(files):

@@ -232,8 +232,10 @@ def tune(
         "--force", help="Write the weights even if their lift is not distinguishable "
                         "from 0.")] = False,
 ) -> None:
-    """Fit criterion weights to past outcomes; compare them with the current ones on
-    held-out groups (rounds), and write them only if they do better.
+    """Fit criterion weights to past outcomes and check them on held-out rounds.
+
+    The tuned and current weights are compared on held-out groups (rounds); the weights
+    are written only if they do better (or with --force).
     """
 
     def run() -> None:
@@ -254,11 +256,12 @@ def tune(
             out.print(exc.table.attrs.get("grouping", ""), highlight=False, markup=False)
             raise
         out.print(table.to_string(), highlight=False, markup=False)
-        lift = table.loc["difference"]
-        out.print(f"{table.attrs['grouping']}; held-out lift {float(lift['mean']):+.4f} "
-                  f"[{float(lift['ci_low']):+.4f}, {float(lift['ci_high']):+.4f}]",
+        mean, low, high = (float(table.at["difference", k])  # type: ignore[arg-type]
+                           for k in ("mean", "ci_low", "ci_high"))
+        out.print(f"{table.attrs['grouping']}; held-out lift {mean:+.4f} "
+                  f"[{low:+.4f}, {high:+.4f}] (95% CI, bootstrap over groups)",
                   highlight=False, markup=False)
-        if force and not float(lift["ci_low"]) > 0:
+        if force and not low > 0:
             out.print("--force: writing weights whose lift is not distinguishable from 0",
                       highlight=False, markup=False)
         out.print(f"weights written to {out_path}", highlight=False, markup=False)
