@@ -33,6 +33,14 @@ class ScoreSource(Protocol):
     criteria : tuple of str
         Names of the criteria whose contributions :meth:`contributions` returns (empty
         when the scores are opaque numbers).
+
+    Examples
+    --------
+    A matrix wrapped in :class:`DenseScores` is one; so is a
+    :class:`~mentormatch.Scorer` bound to a cohort:
+
+    >>> isinstance(DenseScores([[0.5]]), ScoreSource)
+    True
     """
 
     shape: tuple[int, int]

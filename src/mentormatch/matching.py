@@ -150,6 +150,18 @@ class Matching:
         problem's ``banned``).
     events : tuple
         Event log kept across rematches.
+
+    Examples
+    --------
+    >>> import mentormatch as mm
+    >>> m = mm.solve([[0.9, 0.5], [0.8, 0.1]], [1, 1], mentee_ids=["ann", "bob"],
+    ...              mentor_ids=["X", "Y"])
+    >>> m
+    Matching(matched=2/2, mentors=2, objective=1.3, gap=0, method='hungarian', status='optimal')
+    >>> m.mentor_of("ann"), m.pairs["score"].tolist()
+    ('Y', [0.5, 0.8])
+    >>> m.problem.capacity.tolist()
+    [1, 1]
     """
 
     assignment: NDArray[np.int64] = attrs.field(converter=lambda a: _readonly(a, np.int64))

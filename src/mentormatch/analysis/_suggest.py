@@ -15,7 +15,7 @@ __all__ = ["suggest", "suggestions"]
 
 
 def suggestions(matching: Matching, n: int = 5) -> pd.DataFrame:
-    r"""Shortlists of mentors for every mentee (self-select mode), capacity-safe.
+    r"""Return shortlists of mentors for every mentee (self-select mode), capacity-safe.
 
     Parameters
     ----------

@@ -63,6 +63,11 @@ class Status(enum.StrEnum):
     STABLE
         A stable matching (deferred acceptance): no blocking pairs, not optimal in
         score; ``bound`` is the optimal total.
+
+    Examples
+    --------
+    >>> Status.OPTIMAL == "optimal", Status("time_limit")
+    (True, 'time_limit')
     """
 
     OPTIMAL = "optimal"

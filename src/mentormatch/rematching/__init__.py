@@ -19,6 +19,7 @@ from mentormatch.rematching._events import (
     SetCapacity,
     Unmatch,
     WantsStaff,
+    register_event,
 )
 from mentormatch.rematching._persist import load_state, save_state
 from mentormatch.rematching._repair import rematch
@@ -36,6 +37,7 @@ __all__ = [
     "WantsStaff",
     "load_state",
     "read_events",
+    "register_event",
     "rematch",
     "save_state",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -10,32 +9,15 @@ import pandas as pd
 
 from mentormatch.exceptions import EventError
 from mentormatch.matching import Matching
-from mentormatch.rematching._events import (
-    EVENT_TYPES,
-    Join,
-    Leave,
-    MentorUnmatch,
-    NeedsHelp,
-    SetCapacity,
-    Unmatch,
-    WantsStaff,
-    int_capacity,
-)
+from mentormatch.rematching._events import EVENT_TYPES, word
 from mentormatch.rematching._state import WorkingState
 
 __all__ = ["read_events", "read_events_table"]
 
 _CSV_COLUMNS = ("type", "participant_id", "counterpart_id", "note")
-#: Optional columns: an unmatch's ``rematch`` (yes / no) and a mentor_unmatch's
-#: ``capacity_drop`` (one / zero).
-_FLAG_COLUMNS = ("rematch", "capacity_drop")
-_YES, _NO = ("yes", "y", "true", "1", "rematch"), ("no", "n", "false", "0", "no_rematch")
+
 #: At most this many problems are listed in one EventError.
 _MAX_PROBLEMS = 50
-
-
-def _word(text: str) -> str:
-    return "_".join(text.strip().lower().replace("-", " ").split())
 
 
 def read_events(
@@ -145,67 +127,19 @@ def read_events_table(path_or_frame: str | Path | pd.DataFrame) -> tuple[list[An
 
 
 def _event(rec: dict[str, str], where: str) -> Any:
-    typ = _word(rec["type"])
+    typ = word(rec["type"])
     pid = rec["participant_id"].strip()
     other = rec.get("counterpart_id", "").strip()
     note = rec.get("note", "")
-    if typ not in EVENT_TYPES:
+    cls = EVENT_TYPES.get(typ)
+    if cls is None:
         msg = (f"{where}, column 'type': unknown event type {rec['type']!r}; expected "
                f"one of {sorted(EVENT_TYPES)}.")
         raise EventError(msg)
     if not pid:
         msg = f"{where}, column 'participant_id': blank id; every event names a participant."
         raise EventError(msg)
-    if typ in ("unmatch", "mentor_unmatch", "join", "set_capacity") and not other:
+    if cls.needs_counterpart and not other:
         msg = f"{where}, column 'counterpart_id': a {typ} event needs a counterpart_id."
         raise EventError(msg)
-    if typ == "leave":
-        return Leave(pid, note=note)
-    if typ == "unmatch":
-        flag = _word(rec.get("rematch", ""))
-        legacy = _word(note)
-        if legacy in ("rematch", "no_rematch"):
-            flag, note = flag or legacy, ""
-        elif "rematch" in legacy:
-            msg = (f"{where}, column 'note': {note!r} mentions rematching but is not a flag; "
-                   "say it in the 'rematch' column (yes or no).")
-            raise EventError(msg)
-        if flag not in ("", *_YES, *_NO):
-            msg = (f"{where}, column 'rematch': expected yes or no; got "
-                   f"{rec.get('rematch', '')!r}.")
-            raise EventError(msg)
-        return Unmatch(pid, other, rematch=flag not in _NO, note=note)
-    if typ == "mentor_unmatch":
-        flag = _word(rec.get("capacity_drop", ""))
-        legacy = _word(note)
-        if legacy in ("one", "zero"):
-            flag, note = flag or legacy, ""
-        elif {"zero", "capacity"} & set(legacy.split("_")):
-            msg = (f"{where}, column 'note': {note!r} mentions the capacity but is not a "
-                   "flag; say it in the 'capacity_drop' column (one or zero).")
-            raise EventError(msg)
-        if flag not in ("", "one", "zero"):
-            msg = (f"{where}, column 'capacity_drop': expected one or zero; got "
-                   f"{rec.get('capacity_drop', '')!r}.")
-            raise EventError(msg)
-        return MentorUnmatch(pid, other, "zero" if flag == "zero" else "one", note=note)
-    if typ == "needs_help":
-        return NeedsHelp(pid, note)
-    if typ == "wants_staff":
-        return WantsStaff(pid, note)
-    if typ == "join":
-        try:
-            answers = json.loads(note) if note.strip() else {}
-        except ValueError as exc:
-            msg = f"{where}, column 'note': the answers of a join must be a JSON object; {exc}."
-            raise EventError(msg) from exc
-        if not isinstance(answers, dict):
-            msg = f"{where}, column 'note': the answers of a join must be a JSON object."
-            raise EventError(msg)
-        role = _word(other)
-        if role not in ("mentee", "mentor"):
-            msg = (f"{where}, column 'counterpart_id': the role of a joining participant "
-                   f"must be 'mentee' or 'mentor'; got {other!r}.")
-            raise EventError(msg)
-        return Join(pid, role, answers)
-    return SetCapacity(pid, int_capacity(other, f"{where}, column 'counterpart_id'"))
+    return cls.from_row(pid, other, note, rec, where)

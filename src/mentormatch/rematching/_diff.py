@@ -41,6 +41,15 @@ class Diff:
     notes : DataFrame
         Events that change nothing (help requests): ``type``, ``participant_id``,
         ``note``.
+
+    Examples
+    --------
+    >>> import mentormatch as mm
+    >>> m = mm.solve([[0.9, 0.1], [0.8, 0.7]], [1, 1], mentee_ids=["a", "b"],
+    ...              mentor_ids=["X", "Y"])
+    >>> _, diff = mm.rematch(m, [mm.Leave("Y")])
+    >>> diff.n_ended, diff.unchanged, diff.left
+    (1, 1, ('Y',))
     """
 
     added: pd.DataFrame

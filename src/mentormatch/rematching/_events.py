@@ -1,15 +1,18 @@
 """Typed rematch events: each applies itself to the working state of a matching.
 
-Adding an event kind means adding one class here with ``apply`` (and ``replay`` if it
-must persist across later rematches) and one entry in :data:`EVENT_TYPES`; the CSV
-reader and the state file pick it up from there.
+Adding an event kind means one frozen dataclass subclassing :class:`Event`, with a
+``type_name``, ``apply`` (and ``replay`` if it must persist across later rematches) and
+``from_row`` (how a row of the events CSV says it), registered with
+:func:`register_event`; the CSV reader and the state file pick it up from there.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,7 +32,16 @@ __all__ = [
     "WantsStaff",
     "event_from_dict",
     "event_to_dict",
+    "register_event",
 ]
+
+
+_YES, _NO = ("yes", "y", "true", "1", "rematch"), ("no", "n", "false", "0", "no_rematch")
+
+
+def word(text: str) -> str:
+    """Normalise a flag: case, spaces and hyphens (``"No rematch"`` -> ``"no_rematch"``)."""
+    return "_".join(str(text).strip().lower().replace("-", " ").split())
 
 
 def int_capacity(value: Any, where: str) -> int:
@@ -44,10 +56,16 @@ def int_capacity(value: Any, where: str) -> int:
     return int(f)
 
 
-class _Event:
-    """Behaviour shared by the event classes."""
+class Event:
+    """Base class of rematch events (frozen dataclasses).
+
+    A subclass sets ``type_name`` (its name in the events CSV and the state file) and
+    implements :meth:`apply`; :meth:`replay` and :meth:`from_row` have defaults.
+    """
 
     type_name: ClassVar[str] = ""
+    #: whether a row of the events CSV must fill ``counterpart_id``
+    needs_counterpart: ClassVar[bool] = False
 
     def apply(self, st: WorkingState, where: str) -> Any:  # pragma: no cover - abstract
         """Change the working state; return the event as logged (ids resolved)."""
@@ -56,13 +74,35 @@ class _Event:
     def replay(self, st: WorkingState) -> None:
         """Re-apply what must persist from an earlier rematch's log (nothing by default)."""
 
+    @classmethod
+    def from_row(cls, pid: str, other: str, note: str, row: Mapping[str, str],
+                 where: str) -> Event:
+        """Build the event from a row of the events CSV (default: participant and note)."""
+        return cls(pid, note=note)  # type: ignore[call-arg]
+
 
 @dataclasses.dataclass(frozen=True)
-class Leave(_Event):
+class Leave(Event):
     """A participant leaves the programme; a leaving mentor's mentees return to the pool.
 
-    ``role`` (``"mentee"`` or ``"mentor"``) is only needed when an id names both (bare
-    score matrices use positions as ids on both sides). ``note`` is kept in the log.
+    Parameters
+    ----------
+    participant_id : object
+        Who leaves.
+    role : {"mentee", "mentor"}, optional
+        Only needed when an id names both (bare score matrices use positions as ids on
+        both sides).
+    note : str, default=""
+        Kept in the event log.
+
+    Examples
+    --------
+    >>> import mentormatch as mm
+    >>> m = mm.solve([[0.9, 0.4], [0.8, 0.7]], [1, 1], mentee_ids=["a", "b"],
+    ...              mentor_ids=["X", "Y"])
+    >>> new, diff = mm.rematch(m, [Leave("X")])
+    >>> new.mentor_of("a"), new.capacity.tolist()
+    (None, [0, 1])
     """
 
     participant_id: Any
@@ -98,12 +138,27 @@ class Leave(_Event):
 
 
 @dataclasses.dataclass(frozen=True)
-class Unmatch(_Event):
+class Unmatch(Event):
     """A pair ends and is banned for good; both sides return to the pool.
 
-    With ``rematch=False`` the mentee asked not to be matched again: it stays out of
-    this and later repairs (reason ``"opted_out"``). ``note`` (e.g. why) is kept in the
-    log.
+    Parameters
+    ----------
+    mentee_id, mentor_id : object
+        The pair.
+    rematch : bool, default=True
+        False when the mentee asked not to be matched again: it stays out of this and
+        later repairs (reason ``"opted_out"``).
+    note : str, default=""
+        Why (e.g. "no contact"), kept in the event log.
+
+    Examples
+    --------
+    >>> import mentormatch as mm
+    >>> m = mm.solve([[0.9, 0.4], [0.8, 0.7]], [1, 1], mentee_ids=["a", "b"],
+    ...              mentor_ids=["X", "Y"])
+    >>> new, diff = mm.rematch(m, [Unmatch("a", "X", note="no contact")])
+    >>> new.mentor_of("a"), ("a", "X") in new.bans
+    (None, True)
     """
 
     mentee_id: Any
@@ -120,6 +175,25 @@ class Unmatch(_Event):
             st.opted_out.add(i)
         return dataclasses.replace(self, mentee_id=st.mentee_ids[i], mentor_id=st.mentor_ids[j])
 
+    needs_counterpart: ClassVar[bool] = True
+
+    @classmethod
+    def from_row(cls, pid: str, other: str, note: str, row: Mapping[str, str],
+                 where: str) -> Event:
+        """Read mentee ``pid``, mentor ``other`` and the column ``rematch`` (yes / no)."""
+        flag = word(row.get("rematch", ""))
+        legacy = word(note)
+        if legacy in ("rematch", "no_rematch"):  # the flag as earlier versions wrote it
+            flag, note = flag or legacy, ""
+        elif "rematch" in legacy:
+            msg = (f"{where}, column 'note': {note!r} mentions rematching but is not a flag; "
+                   "say it in the 'rematch' column (yes or no).")
+            raise EventError(msg)
+        if flag not in ("", *_YES, *_NO):
+            msg = f"{where}, column 'rematch': expected yes or no; got {row.get('rematch')!r}."
+            raise EventError(msg)
+        return cls(pid, other, rematch=flag not in _NO, note=note)
+
     def replay(self, st: WorkingState) -> None:
         if not self.rematch:
             i = st.find(self.mentee_id, "mentee")
@@ -128,12 +202,27 @@ class Unmatch(_Event):
 
 
 @dataclasses.dataclass(frozen=True)
-class MentorUnmatch(_Event):
+class MentorUnmatch(Event):
     """A mentor ends a pair ("unmatch me and do not rematch me"): banned, capacity drops.
 
-    ``capacity_drop`` is ``"one"`` (capacity minus one) or ``"zero"`` (capacity 0);
-    None uses the ``capacity_drop`` argument of :func:`rematch`. ``note`` is kept in the
-    log.
+    Parameters
+    ----------
+    mentor_id, mentee_id : object
+        The pair.
+    capacity_drop : {"one", "zero"}, optional
+        ``"one"`` (capacity minus one) or ``"zero"`` (capacity 0); None uses the
+        ``capacity_drop`` argument of :func:`rematch`.
+    note : str, default=""
+        Kept in the event log.
+
+    Examples
+    --------
+    >>> import mentormatch as mm
+    >>> m = mm.solve([[0.9, 0.4], [0.8, 0.7]], [2, 1], mentee_ids=["a", "b"],
+    ...              mentor_ids=["X", "Y"])
+    >>> new, _ = mm.rematch(m, [MentorUnmatch("X", "a")])
+    >>> new.capacity.tolist(), new.mentor_of("a"), ("a", "X") in new.bans
+    ([1, 1], 'Y', True)
     """
 
     mentor_id: Any
@@ -154,10 +243,48 @@ class MentorUnmatch(_Event):
         st.shed(j)
         return MentorUnmatch(st.mentor_ids[j], st.mentee_ids[i], drop, self.note)
 
+    needs_counterpart: ClassVar[bool] = True
+
+    @classmethod
+    def from_row(cls, pid: str, other: str, note: str, row: Mapping[str, str],
+                 where: str) -> Event:
+        """Read mentor ``pid``, mentee ``other`` and the column ``capacity_drop`` (one / zero)."""
+        flag = word(row.get("capacity_drop", ""))
+        legacy = word(note)
+        if legacy in ("one", "zero"):  # the flag as earlier versions wrote it
+            flag, note = flag or legacy, ""
+        elif {"zero", "capacity"} & set(legacy.split("_")):
+            msg = (f"{where}, column 'note': {note!r} mentions the capacity but is not a "
+                   "flag; say it in the 'capacity_drop' column (one or zero).")
+            raise EventError(msg)
+        if flag not in ("", "one", "zero"):
+            msg = (f"{where}, column 'capacity_drop': expected one or zero; got "
+                   f"{row.get('capacity_drop')!r}.")
+            raise EventError(msg)
+        return cls(pid, other, "zero" if flag == "zero" else "one", note=note)
+
 
 @dataclasses.dataclass(frozen=True)
-class NeedsHelp(_Event):
-    """A participant asks for help; recorded in the event log, the matching is unchanged."""
+class NeedsHelp(Event):
+    """A participant asks for help; recorded in the event log, the matching is unchanged.
+
+    Parameters
+    ----------
+    participant_id : object
+        Who asks.
+    note : str, default=""
+        What they said.
+    role : {"mentee", "mentor"}, optional
+        Only needed when an id names both.
+
+    Examples
+    --------
+    >>> import mentormatch as mm
+    >>> m = mm.solve([[0.9]], [1], mentee_ids=["a"], mentor_ids=["X"])
+    >>> new, diff = mm.rematch(m, [NeedsHelp("a", "cannot reach my mentor")])
+    >>> new == m, diff.notes["note"].tolist()
+    (True, ['cannot reach my mentor'])
+    """
 
     participant_id: Any
     note: str = ""
@@ -174,19 +301,52 @@ class NeedsHelp(_Event):
 
 @dataclasses.dataclass(frozen=True)
 class WantsStaff(NeedsHelp):
-    """A participant wants to talk to staff; recorded, the matching is unchanged."""
+    """A participant wants to talk to staff; recorded, the matching is unchanged.
+
+    Parameters
+    ----------
+    participant_id : object
+        Who asks.
+    note : str, default=""
+        What they said.
+    role : {"mentee", "mentor"}, optional
+        Only needed when an id names both.
+
+    Examples
+    --------
+    >>> import mentormatch as mm
+    >>> m = mm.solve([[0.9]], [1], mentee_ids=["a"], mentor_ids=["X"])
+    >>> mm.rematch(m, [WantsStaff("X", "please call")])[1].notes["type"].tolist()
+    ['wants_staff']
+    """
 
     type_name: ClassVar[str] = "wants_staff"
 
 
 @dataclasses.dataclass(frozen=True)
-class Join(_Event):
+class Join(Event):
     """A new participant enters the pool (a mentee joins the waitlist).
 
-    ``answers`` maps intake columns to answers, written as in the intake table (text or
-    numbers), for matchings made by :func:`~mentormatch.match`; for a bare score matrix
-    only ``"capacity"`` is read (for a mentor, default 1) and the scores come from the
-    ``scores`` argument of :func:`rematch`.
+    Parameters
+    ----------
+    participant_id : object
+        A new id.
+    role : {"mentee", "mentor"}
+        The side it joins.
+    answers : mapping, optional
+        Intake columns to answers, written as in the intake table (text or numbers),
+        for matchings made by :func:`~mentormatch.match`; for a bare score matrix only
+        ``"capacity"`` is read (for a mentor, default 1) and the scores come from the
+        ``scores`` argument of :func:`rematch`.
+
+    Examples
+    --------
+    >>> import mentormatch as mm
+    >>> m = mm.solve([[0.9], [0.8]], [1], mentee_ids=["a", "b"], mentor_ids=["X"])
+    >>> new, _ = mm.rematch(m, [Join("Y", "mentor", {"capacity": 1})],
+    ...                     scores=[[0.9, 0.2], [0.8, 0.5]])
+    >>> new.mentor_of("b")
+    'Y'
     """
 
     participant_id: Any
@@ -223,10 +383,47 @@ class Join(_Event):
         st.joined.append(self)
         return self
 
+    needs_counterpart: ClassVar[bool] = True
+
+    @classmethod
+    def from_row(cls, pid: str, other: str, note: str, row: Mapping[str, str],
+                 where: str) -> Event:
+        """Read new id ``pid``, role ``other`` and the answers (a JSON object in the note)."""
+        try:
+            answers = json.loads(note) if note.strip() else {}
+        except ValueError as exc:
+            msg = f"{where}, column 'note': the answers of a join must be a JSON object; {exc}."
+            raise EventError(msg) from exc
+        if not isinstance(answers, dict):
+            msg = f"{where}, column 'note': the answers of a join must be a JSON object."
+            raise EventError(msg)
+        role = word(other)
+        if role not in ("mentee", "mentor"):
+            msg = (f"{where}, column 'counterpart_id': the role of a joining participant "
+                   f"must be 'mentee' or 'mentor'; got {other!r}.")
+            raise EventError(msg)
+        return cls(pid, role, answers)
+
 
 @dataclasses.dataclass(frozen=True)
-class SetCapacity(_Event):
-    """A mentor's capacity changes; below the current load the lowest-scored pairs end."""
+class SetCapacity(Event):
+    """A mentor's capacity changes; below the current load the lowest-scored pairs end.
+
+    Parameters
+    ----------
+    mentor_id : object
+        The mentor.
+    capacity : int
+        The new capacity (a whole number >= 0).
+
+    Examples
+    --------
+    >>> import mentormatch as mm
+    >>> m = mm.solve([[0.9], [0.8]], [2], mentee_ids=["a", "b"], mentor_ids=["X"])
+    >>> new, diff = mm.rematch(m, [SetCapacity("X", 1)])
+    >>> new.assignment.tolist(), diff.ended["mentee_id"].tolist()
+    ([0, -1], ['b'])
+    """
 
     mentor_id: Any
     capacity: int
@@ -240,14 +437,40 @@ class SetCapacity(_Event):
         st.shed(j)
         return SetCapacity(st.mentor_ids[j], int(st.capacity[j]))
 
+    needs_counterpart: ClassVar[bool] = True
 
-Event = Leave | Unmatch | MentorUnmatch | NeedsHelp | WantsStaff | Join | SetCapacity
+    @classmethod
+    def from_row(cls, pid: str, other: str, note: str, row: Mapping[str, str],
+                 where: str) -> Event:
+        """Read mentor ``pid`` and the new capacity in ``counterpart_id``."""
+        return cls(pid, int_capacity(other, f"{where}, column 'counterpart_id'"))
 
-#: CSV ``type`` name -> event class.
-EVENT_TYPES: Mapping[str, type[_Event]] = {
-    cls.type_name: cls
-    for cls in (Leave, Unmatch, MentorUnmatch, NeedsHelp, WantsStaff, Join, SetCapacity)
-}
+
+_TYPES: dict[str, type[Event]] = {}
+#: CSV ``type`` name -> event class (read-only; add kinds with :func:`register_event`).
+EVENT_TYPES: Mapping[str, type[Event]] = MappingProxyType(_TYPES)
+
+
+def register_event(cls: type[Event]) -> type[Event]:
+    """Register an event class under its ``type_name`` (usable as a decorator).
+
+    Raises
+    ------
+    EventError
+        If the class has no ``type_name`` or the name is taken by another class.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Event)) or not cls.type_name:
+        msg = f"an event class subclasses Event and sets `type_name`; got {cls!r}."
+        raise EventError(msg)
+    if _TYPES.get(cls.type_name, cls) is not cls:
+        msg = f"event type {cls.type_name!r} is taken by {_TYPES[cls.type_name].__name__}."
+        raise EventError(msg)
+    _TYPES[cls.type_name] = cls
+    return cls
+
+
+for _cls in (Leave, Unmatch, MentorUnmatch, NeedsHelp, WantsStaff, Join, SetCapacity):
+    register_event(_cls)
 
 
 def _plain(value: Any) -> Any:

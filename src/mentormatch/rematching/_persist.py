@@ -217,12 +217,32 @@ def save_state(
 def load_state(path: str | Path) -> Matching:
     """Load a matching saved by :func:`save_state` (problem and scores rebuilt, checked).
 
+    Parameters
+    ----------
+    path : str or Path
+        The JSON state file.
+
+    Returns
+    -------
+    Matching
+        With its problem (every constraint), scores, bans and event log; it remembers
+        the file's SHA-256, so that saving over a file another run changed is refused.
+
     Raises
     ------
     StateError
         If the file is missing, not a state file, from a newer version, or inconsistent:
         a pair naming an unknown participant, a mentor over capacity, duplicate ids, a
         pair that is also banned or forbidden, a reason code that does not exist.
+
+    Examples
+    --------
+    >>> import os, tempfile, mentormatch as mm
+    >>> m = mm.solve([[0.9, 0.1], [0.8, 0.7]], [1, 1], banned=[(0, 0)])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     back = load_state(save_state(m, os.path.join(d, "state.json")))
+    >>> back.problem.pair_ids(back.problem.banned)
+    [(0, 0)]
     """
     path = Path(path)
     if path.is_dir():

@@ -24,7 +24,7 @@ from mentormatch.exceptions import EventError, IntakeError, MentorMatchError
 from mentormatch.matching import Matching
 from mentormatch.problem import GroupCaps, Problem
 from mentormatch.rematching._diff import Diff, diff
-from mentormatch.rematching._events import _Event
+from mentormatch.rematching._events import Event
 from mentormatch.rematching._state import WorkingState
 from mentormatch.scoring import CohortScores
 from mentormatch.solvers import backends
@@ -139,7 +139,7 @@ def apply_events(
         raise MentorMatchError(msg)
     st = WorkingState(matching, capacity_drop)
     for ev, where in zip(events, labels, strict=True):
-        if not isinstance(ev, _Event):
+        if not isinstance(ev, Event):
             msg = (f"{where}: expected an event (Leave, Unmatch, MentorUnmatch, NeedsHelp, "
                    f"WantsStaff, Join, SetCapacity); got {type(ev).__name__}.")
             raise EventError(msg)

@@ -115,6 +115,10 @@ def solve(
         bar: ``"reading scores"`` with the mentees read so far out of ``total``
         (``method="flow"``), then ``"pricing round"`` with the rounds done
         (``total=0``: not known in advance). It must not raise.
+    **moved
+        Keywords of earlier versions that are method options now (``backend``,
+        ``proposing``, ``mentee_prefs``, ``mentor_prefs``, ``k``, ...): refused with a
+        message that says to pass them in ``options``.
 
     Returns
     -------
