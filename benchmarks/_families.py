@@ -11,6 +11,17 @@ from small per-participant vectors, and the same block asked twice gives the sam
   ``j``'s attractiveness, shared by all mentees, and ``pair_part = (1 + cos) / 2`` in
   [0, 1] with ``cos`` the cosine of random 16-dimensional mentee and mentor feature
   vectors (one matrix product per block; no clipping, so no ties).
+
+Tie-heavy families (what coded surveys produce; see :data:`TIE_FAMILIES`):
+
+- ``"all_equal"``: every score 0.5.
+- ``"few_levels"``: each pair one of 0, 0.25, 0.5, 0.75, 1 (hash of the pair).
+- ``"identical_rows"``: the score depends on the mentor's level only (4 levels), so
+  every mentee has the same row.
+- ``"column_constant"``: the score is the mentor's own value in [0, 1) (no two mentors
+  equal), the same for every mentee: rows are identical, columns constant.
+- ``"clones4"``: four groups of identical mentees; a group's scores are uniform in
+  [0, 1) per mentor.
 """
 
 from __future__ import annotations
@@ -21,7 +32,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FAMILIES", "PopularScores", "UniformScores", "make_family"]
+__all__ = ["FAMILIES", "TIE_FAMILIES", "PopularScores", "UniformScores", "make_family"]
 
 
 class _FamilyBase:
@@ -132,11 +143,57 @@ class PopularScores(_FamilyBase):
         return dot * self.row_scale[rows] * self.col_scale[cols] + 0.375 + self.attract[cols]
 
 
-FAMILIES = {"uniform": UniformScores, "popular": PopularScores}
+class _TieFamily(_FamilyBase):
+    """Scores from a mentee key and a mentor key: ``table[row_key, col_key]`` or a hash."""
+
+    levels = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+
+    def __init__(self, n_mentees: int, n_mentors: int, seed: int = 0) -> None:
+        super().__init__(n_mentees, n_mentors, seed)
+        rng = np.random.default_rng([seed, 3, sum(map(ord, self.name))])
+        self.rng_keys = rng.integers(0, 2**32, size=self.shape[0], dtype=np.uint64).astype(
+            np.uint32)
+        self.col_keys = rng.integers(0, 2**32, size=self.shape[1], dtype=np.uint64).astype(
+            np.uint32)
+        self.groups = rng.integers(0, 4, size=self.shape[0])
+        self.col_level = rng.integers(0, 4, size=self.shape[1]) / 4
+        self.col_value = rng.random(self.shape[1])
+        self.group_table = rng.random((4, self.shape[1]))
+
+    def _value(self, rows: NDArray[np.intp], cols: NDArray[np.intp], outer: bool) -> NDArray:
+        r = rows[:, None] if outer else rows
+        c = cols[None, :] if outer else cols
+        shape = np.broadcast_shapes(np.shape(r), np.shape(c))
+        if self.name == "all_equal":
+            return np.full(shape, 0.5)
+        if self.name == "few_levels":
+            x = self.rng_keys[r] ^ self.col_keys[c]
+            return self.levels[_fmix32(np.array(x, dtype=np.uint32)) % np.uint32(5)]
+        if self.name == "identical_rows":
+            return np.broadcast_to(self.col_level[c], shape).copy()
+        if self.name == "column_constant":
+            return np.broadcast_to(self.col_value[c], shape).copy()
+        return self.group_table[self.groups[r], c]
+
+    def _block(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
+        return self._value(rows, cols, outer=True)
+
+    def _pairs(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
+        return self._value(rows, cols, outer=False)
+
+
+def _tie_family(name: str) -> type[_TieFamily]:
+    return type(f"{name.title().replace('_', '')}Scores", (_TieFamily,), {"name": name})
+
+
+#: Tie-heavy families, by name.
+TIE_FAMILIES = {name: _tie_family(name) for name in (
+    "all_equal", "few_levels", "identical_rows", "column_constant", "clones4")}
+FAMILIES = {"uniform": UniformScores, "popular": PopularScores, **TIE_FAMILIES}
 
 
 def make_family(name: str, n_mentees: int, n_mentors: int, seed: int = 0) -> _FamilyBase:
-    """Return the score source of family ``name`` (``"uniform"`` or ``"popular"``)."""
+    """Return the score source of family ``name`` (a key of :data:`FAMILIES`)."""
     try:
         cls = FAMILIES[name]
     except KeyError:

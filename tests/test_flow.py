@@ -24,7 +24,7 @@ from mentormatch.solvers import _store
 from mentormatch.solvers._common import Prepared
 from mentormatch.solvers._flow import flow_assignment
 from mentormatch.solvers._solve import solve
-from mentormatch.solvers._store import LexPrices, StoreBuilder
+from mentormatch.solvers._store import LexPrices, StoreBuilder, price_dense
 from mentormatch.survey import Survey, load_cohort
 from strategies import DrawnProblem, medium_problems
 
@@ -49,15 +49,18 @@ def _prep(scores, capacity, objective="coverage", forced=(), banned=(), min_scor
     )
 
 
-def recomputed_bound(S, capacity, objective, assignment, prices, levels, forced=(),
-                     banned=(), min_score=None, priority=None):
+def recomputed_bound(S, capacity, objective, assignment, stats, forced=(), banned=(),
+                     min_score=None, priority=None):
     """The certificate recomputed over every pair of the dense matrix.
 
     Forced mentees leave the problem and their mentors lose a seat. With level weights
     ``omega`` (1 per mentee for coverage, 0 for total, +1 for priority mentees) and
     prices ``(b, a)``, each row's term is the lexicographic maximum of ``(0, 0)`` and
-    ``(omega_i - b_j, s_ij - a_j)``; returns ``(forced score + sum of score parts +
-    sum_j c_j a_j, sum of level parts + sum_j c_j b_j, level of the assignment)``.
+    ``(omega_i - b_j, s_ij - a_j)``; the level bound is the sum of level parts plus
+    ``sum_j c_j b_j``. The score bound is the sum of score parts plus ``sum_j c_j a_j``
+    (``stats["score_bound"] == "lexicographic"``) or the plain bound with prices
+    ``p = stats["prices"]``: ``sum_i max(0, max_j (s_ij - p_j)) + sum_j c_j p_j``.
+    Returns ``(forced score + score bound, level bound, level of the assignment)``.
     """
     S = np.array(S, dtype=np.float64)
     n = S.shape[0]
@@ -78,9 +81,11 @@ def recomputed_bound(S, capacity, objective, assignment, prices, levels, forced=
     W = S[np.ix_(free, useful)]
     if objective != "coverage":  # negative pairs only for priority mentees
         W = np.where((W >= 0) | (omega[:, None] > 0), W, -np.inf)
-    a = np.asarray(prices, dtype=np.float64)[useful]
-    b = np.asarray(levels, dtype=np.float64)[useful]
-    assert ((b > 0) | ((b == 0) & (a >= 0))).all()  # prices >= 0 lexicographically
+    a = np.asarray(stats["prices"], dtype=np.float64)[useful]
+    b = np.asarray(stats["price_levels"], dtype=np.float64)[useful]
+    lex = stats.get("score_bound", "lexicographic") == "lexicographic"
+    assert (b >= 0).all()
+    assert ((b > 0) | (a >= 0)).all() if lex else (a >= 0).all()  # prices >= 0
     row_l = np.zeros(W.shape[0])
     row_a = np.zeros(W.shape[0])
     for t in range(W.shape[0]):
@@ -89,6 +94,9 @@ def recomputed_bound(S, capacity, objective, assignment, prices, levels, forced=
         rv = W[t, ok] - a[ok]
         if lv.size and lv.max() > 0:
             row_l[t] = lv.max()
+        if not lex:
+            row_a[t] = max(0.0, rv.max(initial=-np.inf))
+        elif lv.size and lv.max() > 0:
             row_a[t] = rv[lv == lv.max()].max()
         elif lv.size and (lv == 0).any():
             row_a[t] = max(0.0, rv[lv == 0].max())
@@ -136,9 +144,8 @@ def check_against_hungarian(problem: DrawnProblem, objective: str, **flow_kw) ->
         if objective == "total" and (i, assignment[i]) not in forced_set:
             assert s >= 0
     # the certificate, recomputed independently over all pairs from the reported prices
-    B, L, level = recomputed_bound(S, cap, objective, assignment, stats["prices"],
-                                   stats["price_levels"], problem.forced, problem.banned,
-                                   problem.min_score)
+    B, L, level = recomputed_bound(S, cap, objective, assignment, stats, problem.forced,
+                                   problem.banned, problem.min_score)
     assert level == L  # the level (pairs made, for coverage) is proven optimal
     assert ref.objective - tol <= B  # a true upper bound
     assert B - objective_value <= tol  # that closes the gap
@@ -177,8 +184,7 @@ def test_pricing_rounds_repair_pruning_on_popular_family(objective: str) -> None
     assert res.stats["pairs_added"][0] > 0  # the candidates alone were not optimal
     assert res.status == "optimal"
     assert got == pytest.approx(ref.objective, abs=1e-9)
-    B, L, level = recomputed_bound(S, cap, objective, res.assignment, res.stats["prices"],
-                                   res.stats["price_levels"])
+    B, L, level = recomputed_bound(S, cap, objective, res.assignment, res.stats)
     assert level == L
     assert B - got <= 1e-9
     assert res.bound == pytest.approx(B, abs=1e-9)
@@ -337,9 +343,8 @@ def test_every_price_rule_certifies(problem: DrawnProblem, objective: str, rule:
     tol = 1e-8 * (1 + np.abs(S[np.isfinite(S)]).sum())
     assert res.status == "optimal"
     assert got == pytest.approx(ref.objective, abs=tol)
-    B, L, level = recomputed_bound(S, cap, objective, res.assignment, res.stats["prices"],
-                                   res.stats["price_levels"], problem.forced,
-                                   problem.banned, problem.min_score)
+    B, L, level = recomputed_bound(S, cap, objective, res.assignment, res.stats,
+                                   problem.forced, problem.banned, problem.min_score)
     assert level == L
     assert B - got <= tol
 
@@ -390,8 +395,8 @@ def test_flow_on_compiled_source_matches_hungarian(seed: int, objective: str,
         assert got[i] == j
     for i, j in banned:
         assert got[i] != j or (i, j) in set(forced)
-    B, L, level = recomputed_bound(S, cap, objective, got, res.stats["prices"],
-                                   res.stats["price_levels"], forced, banned, min_score)
+    B, L, level = recomputed_bound(S, cap, objective, got, res.stats, forced, banned,
+                                   min_score)
     assert level == L
     assert ref.objective - tol <= B
     assert B - value <= tol
@@ -449,10 +454,19 @@ def test_store_numpy_and_compiled_agree(shape: tuple[int, int], per_row: int,
     keys = np.unique(data.draw(st.lists(st.sampled_from(stored.tolist()), max_size=5))
                      if stored.size else np.empty(0, dtype=np.int64)).astype(np.int64)
     got_a, got_c = a.price(pr, keys, 2), c.price(pr, keys, 2)
-    for t in (0, 1, 2, 5):  # row terms (level, score, plain) and rescore flags
+    for t in (0, 1, 2, 6):  # row terms (level, score, plain) and rescore flags
         np.testing.assert_array_equal(got_a[t], got_c[t])
-    for x, y in ((got_a[3], got_c[3]), (got_a[4], got_c[4])):
-        np.testing.assert_array_equal(np.sort(x, axis=1), np.sort(y, axis=1))
+    for t in (3, 4, 5):  # pairs to add: mentor, score, ranking value
+        np.testing.assert_array_equal(np.sort(got_a[t], axis=1), np.sort(got_c[t], axis=1))
+    # a dense block priced by the kernel and by numpy gives the same as the store
+    D = a.dense()
+    for compiled in (False, True):
+        dense = price_dense(D, np.arange(n), pr, keys, m, 2, compiled=compiled)
+        no_trunc = a.trunc == -np.inf
+        for t in (0, 1, 2):
+            np.testing.assert_array_equal(dense[t][no_trunc], got_a[t][no_trunc])
+        for t in (3, 4, 5):
+            np.testing.assert_array_equal(np.sort(dense[t], axis=1), np.sort(got_a[t], axis=1))
     assert not np.isin(np.flatnonzero(got_a[3] >= 0) // 2 * m + got_a[3][got_a[3] >= 0],
                        keys).any()
     # the row terms are the lexicographic maxima over the stored pairs and truncation

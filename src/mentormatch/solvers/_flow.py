@@ -64,11 +64,15 @@ class FlowResult:
     info : dict
         Small entries for the run manifest.
     stats : dict
-        Rounds, candidate pairs, pairs added per round, seconds per phase, the final
-        ``prices`` (score part, one per mentor, ``inf`` for mentors with no seat left
-        after forced pairs) and ``price_levels`` (level part), ``level`` and
-        ``level_bound``, ``gap``, ``tolerance`` and ``full_flow`` (whether the last
-        rounds solved on every stored pair).
+        Rounds, candidate pairs, pairs added per round, seconds per phase, the
+        certificate: ``price_levels`` (level part :math:`b` of the final prices, which
+        proves ``level_bound``; ``inf`` for mentors with no seat left after forced
+        pairs), ``prices`` (the score prices behind ``bound``) and ``score_bound``
+        (``"lexicographic"``: ``prices`` are the score part :math:`a` of the same
+        prices; ``"plain"``: prices ``p >= 0`` of the bound over every matching,
+        ``sum_i max(0, max_j (s_ij - p_j)) + sum_j c_j p_j``), ``level``, ``gap``,
+        ``tolerance`` and ``full_flow`` (whether the last rounds solved on every stored
+        pair).
     """
 
     assignment: NDArray[np.int64]
@@ -201,6 +205,7 @@ class _FlowSolver:
         self.block_cells = block_cells
         self.max_rounds = max_rounds
         self.add_per_row = max(1, add_per_row)
+        self.col_add = max(1, r)  # most pairs added per mentor and round (doubles)
         self.price_rule = price_rule
         self.max_stored = max_stored
         self.coverage = prep.objective == "coverage"
@@ -462,17 +467,20 @@ class _FlowSolver:
                        tol=self.sigma * max(PRICE_TOL, 4.0 / self.int_range),
                        t_lvl=t_lvl, t_val=t_val, p0_min=float(p0.min()), eta=self.eta,
                        big=big)
-        row_l, row_a, row_0, out_j, out_v, rescore = st.price(pr, self.keys, a_add)
+        row_l, row_a, row_0, out_j, out_v, out_s, rescore = st.price(pr, self.keys, a_add)
         ok = out_j >= 0
         new_keys = [np.nonzero(ok)[0].astype(np.int64) * mu + out_j[ok]]
         new_vals = [out_v[ok]]
+        new_rank = [out_s[ok]]
         todo = np.flatnonzero(rescore)
         for loc, S in self._blocks(todo):
-            rl, ra, r0, oj, ov = price_dense(S, loc, pr, self.keys, mu, a_add)
+            rl, ra, r0, oj, ov, os_ = price_dense(S, loc, pr, self.keys, mu, a_add,
+                                                  compiled=st.compiled)
             row_l[loc], row_a[loc], row_0[loc] = rl, ra, r0
             hit = oj >= 0
             new_keys.append(loc[np.nonzero(hit)[0]].astype(np.int64) * mu + oj[hit])
             new_vals.append(ov[hit])
+            new_rank.append(os_[hit])
         bounds = {
             "level_bound": float(row_l.sum() + (self.cap * dp.b).sum()),
             "score": math.fsum(row_a.tolist()) + math.fsum((self.cap * dp.a).tolist()),
@@ -483,10 +491,17 @@ class _FlowSolver:
         bounds["plain_err"] = rounding_error(self.nf, self.sigma, p0, self.cap,
                                              bounds["plain"])
         self.stats["phase_seconds"]["pricing"] += time.perf_counter() - t0
-        keys_all = np.concatenate(new_keys)
-        vals_all = np.concatenate(new_vals)
-        keys_all, first = np.unique(keys_all, return_index=True)
-        return keys_all, vals_all[first], bounds, int(todo.size)
+        keys_all, first = np.unique(np.concatenate(new_keys), return_index=True)
+        vals_all = np.concatenate(new_vals)[first]
+        rank_all = np.concatenate(new_rank)[first]
+        if keys_all.size > self.col_add:  # each mentor's best few: clones add alike
+            j_all = keys_all % mu
+            order = np.lexsort((keys_all, -rank_all, j_all))
+            start = np.searchsorted(j_all[order], np.arange(mu))
+            pos_in_col = np.arange(order.size) - start[j_all[order]]
+            keep = np.sort(order[pos_in_col < self.col_add])
+            keys_all, vals_all = keys_all[keep], vals_all[keep]
+        return keys_all, vals_all, bounds, int(todo.size)
 
     def _all_stored(self) -> None:
         """Make every stored pair a candidate (the store holds every allowed pair)."""
@@ -516,6 +531,7 @@ class _FlowSolver:
             return FlowResult(self.assignment, "optimal", forced_score, info, self.stats)
         self._scan_candidates()
         best = math.inf  # least proven bound on the rest's score over the rounds
+        best_kind, best_prices = "plain", np.zeros(self.mu)
         status = "time_limit"
         n_add = self.add_per_row
         dp: DualPrices | None = None
@@ -539,9 +555,12 @@ class _FlowSolver:
             proven = level_bound <= level + 0.25
             # the plain bound holds for every matching; the score bound for those that
             # reach the proven level, which only a level-optimal matching shows
-            best = min(best, bounds["plain"] + bounds["plain_err"])
-            if proven:
-                best = min(best, bounds["score"] + bounds["score_err"])
+            if bounds["plain"] + bounds["plain_err"] < best:
+                best = bounds["plain"] + bounds["plain_err"]
+                best_kind, best_prices = "plain", np.maximum(dp.a, 0.0)
+            if proven and bounds["score"] + bounds["score_err"] < best:
+                best = bounds["score"] + bounds["score_err"]
+                best_kind, best_prices = "lexicographic", dp.a
             tol = tolerance(self.nf, self.sigma, self.int_range)
             self.stats["rows_priced"].append(n_priced)
             self.stats["pairs_added"].append(int(new_keys.size))
@@ -559,6 +578,7 @@ class _FlowSolver:
                 status = "time_limit"
                 break
             n_add = min(self.mu, 2 * n_add)
+            self.col_add = min(self.nf, 2 * self.col_add)
             if self.complete and not self.stats["full_flow"]:
                 # solve on every stored pair when the rounds drag on, or as soon as that
                 # is measured to cost less than another round
@@ -569,7 +589,7 @@ class _FlowSolver:
                     self._all_stored()
         self.assignment[self.rows[match >= 0]] = self.cols[match[match >= 0]]
         assert dp is not None
-        prices_full[self.cols] = dp.a
+        prices_full[self.cols] = best_prices
         levels_full[self.cols] = dp.b
         prices_full.setflags(write=False)
         levels_full.setflags(write=False)
@@ -583,6 +603,7 @@ class _FlowSolver:
             pairs_matched=int((match >= 0).sum()),
             level=level,
             level_bound=level_bound,
+            score_bound=best_kind,
             int_range=self.int_range,
         )
         info["flow_rounds"] = self.stats["rounds"]

@@ -48,7 +48,9 @@ def _top_mask(X: NDArray[np.float64], k: int, axis: int) -> NDArray[np.bool_]:
 def _ranked(mask: NDArray[np.bool_]) -> tuple[NDArray, NDArray, NDArray]:
     """Rows, columns and rank within the row of a mask's entries (row-major)."""
     rows, cols = np.nonzero(mask)
-    rank = np.arange(rows.size) - np.searchsorted(rows, rows)
+    starts = np.cumsum(np.bincount(rows, minlength=mask.shape[0])) - np.bincount(
+        rows, minlength=mask.shape[0])
+    rank = np.arange(rows.size) - starts[rows]
     return rows, cols, rank
 
 
@@ -78,13 +80,24 @@ class LexPrices:
 
 
 def price_dense(D: NDArray[np.float64], rows: NDArray[np.intp], pr: LexPrices,
-                keys: NDArray[np.int64], n_cols: int, n_add: int,
-                ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
+                keys: NDArray[np.int64], n_cols: int, n_add: int, compiled: bool = False,
+                ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]:
     """:meth:`PairStore.price` on a dense block (``-inf`` = not allowed) of local ``rows``.
 
-    Returns ``row_l``, ``row_a``, ``row_0``, ``out_j``, ``out_v`` (no truncation).
+    Returns ``row_l``, ``row_a``, ``row_0``, ``out_j``, ``out_v``, ``out_s`` (no
+    truncation). ``compiled`` uses the numba kernel (same results).
     """
     b_rows = rows.size
+    out_j = np.full((b_rows, n_add), -1, dtype=np.int64)
+    out_v = np.zeros((b_rows, n_add))
+    out_s = np.zeros((b_rows, n_add))
+    if compiled:
+        row_l, row_a, row_0 = np.zeros(b_rows), np.zeros(b_rows), np.zeros(b_rows)
+        _kernels().price_block(np.ascontiguousarray(D, dtype=np.float64),
+                               np.asarray(rows, dtype=np.int64), pr.omega, pr.beta, pr.u,
+                               pr.b, pr.a, pr.p0, pr.tol, keys, n_cols, n_add, pr.eta,
+                               pr.big, row_l, row_a, row_0, out_j, out_v, out_s)
+        return row_l, row_a, row_0, out_j, out_v, out_s
     allowed = np.isfinite(D)
     om, be, uu = pr.omega[rows], pr.beta[rows], pr.u[rows]
     lvl = np.where(allowed, om[:, None] - pr.b[None, :], -np.inf)
@@ -102,8 +115,6 @@ def price_dense(D: NDArray[np.float64], rows: NDArray[np.intp], pr: LexPrices,
         pos = np.searchsorted(rows, kr).clip(0, max(0, b_rows - 1))
         hit = (b_rows > 0) & (rows[pos] == kr)
         ok[pos[hit], kc[hit]] = False
-    out_j = np.full((b_rows, n_add), -1, dtype=np.int64)
-    out_v = np.zeros((b_rows, n_add))
     ri, cj = np.nonzero(ok)
     if ri.size:
         score = np.full(D.shape, -np.inf)
@@ -112,7 +123,8 @@ def price_dense(D: NDArray[np.float64], rows: NDArray[np.intp], pr: LexPrices,
         r_, c_, rank = _ranked(_top_mask(score, n_add, axis=1) & ok)
         out_j[r_, rank] = c_
         out_v[r_, rank] = D[r_, c_]
-    return row_l, row_a, row_0, out_j, out_v
+        out_s[r_, rank] = score[r_, c_]
+    return row_l, row_a, row_0, out_j, out_v, out_s
 
 
 @attrs.define
@@ -131,6 +143,7 @@ class PairStore:
     n_cols: int
     compiled: bool
     _dense: NDArray[np.float64] | None = attrs.field(default=None, init=False)
+    _hash: NDArray[np.float64] | None = attrs.field(default=None, init=False)
 
     @property
     def nnz(self) -> int:
@@ -151,8 +164,9 @@ class PairStore:
         n = self.indptr.size - 1
         if eta == 0:
             return self.dense()
-        H = tie_hash(np.arange(n)[:, None], np.arange(self.n_cols)[None, :])
-        return self.dense() + eta * H
+        if self._hash is None:
+            self._hash = tie_hash(np.arange(n)[:, None], np.arange(self.n_cols)[None, :])
+        return self.dense() + eta * self._hash
 
     def row_top(self, k: int, eta: float = 0.0) -> NDArray[np.int64]:
         """Each row's ``k`` best columns, ``(n_rows, k)``, ``-1`` padding.
@@ -188,7 +202,7 @@ class PairStore:
         return out
 
     def price(self, prices: LexPrices, keys: NDArray[np.int64], n_add: int
-              ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]:
+              ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]:
         """Price every stored pair against lexicographic prices (see :class:`LexPrices`).
 
         Returns ``row_l``, ``row_a`` (per row, the lexicographic maximum of ``(0, 0)``,
@@ -197,24 +211,27 @@ class PairStore:
         ``out_v`` (each row's ``n_add`` improving pairs that are not in the sorted
         candidate ``keys`` (``i * n_cols + j``): level gain ``omega_i - b_j - beta_i >
         0``, or 0 and ``s_ij - a_j - u_i > tol``; ranked by ``gain * big + (s_ij - a_j -
-        u_i + eta) * (1 + tie_hash)``, ties to the smaller column, ``-1`` padding) and
-        ``rescore`` (rows whose left-out pairs could improve).
+        u_i + eta) * (1 + tie_hash)``, ties to the smaller column, ``-1`` padding;
+        ``out_s`` holds those ranking values) and ``rescore`` (rows whose left-out pairs
+        could improve).
         """
         pr = prices
         n = self.indptr.size - 1
         row_l, row_a, row_0 = np.zeros(n), np.zeros(n), np.zeros(n)
         out_j = np.full((n, n_add), -1, dtype=np.int64)
         out_v = np.zeros((n, n_add))
+        out_s = np.zeros((n, n_add))
         rescore = np.zeros(n, dtype=np.bool_)
         if self.compiled:
             _kernels().price_rows(self.indptr, self.cols, self.vals, self.trunc, pr.omega,
                                   pr.beta, pr.u, pr.b, pr.a, pr.p0, pr.tol, pr.t_lvl,
                                   pr.t_val, pr.p0_min, keys, self.n_cols, n_add, pr.eta,
-                                  pr.big, row_l, row_a, row_0, out_j, out_v, rescore)
-            return row_l, row_a, row_0, out_j, out_v, rescore
+                                  pr.big, row_l, row_a, row_0, out_j, out_v, out_s, rescore)
+            return row_l, row_a, row_0, out_j, out_v, out_s, rescore
         D = self.dense()
         rows = np.arange(n)
-        row_l, row_a, row_0, out_j, out_v = price_dense(D, rows, pr, keys, self.n_cols, n_add)
+        row_l, row_a, row_0, out_j, out_v, out_s = price_dense(D, rows, pr, keys,
+                                                              self.n_cols, n_add)
         fin = self.trunc > -np.inf
         if fin.any():
             lv = pr.omega[fin] - pr.t_lvl
@@ -225,7 +242,7 @@ class PairStore:
             row_l[fin] = np.where(wins, lv, row_l[fin])
             row_a[fin] = np.where(wins, rv, row_a[fin])
             row_0[fin] = np.maximum(row_0[fin], self.trunc[fin] - pr.p0_min)
-        return row_l, row_a, row_0, out_j, out_v, rescore
+        return row_l, row_a, row_0, out_j, out_v, out_s, rescore
 
     def lookup(self, rows: NDArray[np.int64], js: NDArray[np.int64]) -> NDArray:
         """Return the stored scores of the pairs ``(rows[t], js[t])`` (all stored)."""
@@ -278,7 +295,8 @@ class StoreBuilder:
                 return bad
             finite = np.greater(S, -np.inf)
             n_fin = finite.sum(axis=1)
-            keep = _top_mask(S, self.per_row, axis=1)  # best per_row, ties by column
+            # best per_row, ties by column (everything when the rows are that short)
+            keep = finite if self.per_row >= S.shape[1] else _top_mask(S, self.per_row, axis=1)
             cut = n_fin > self.per_row  # the least kept value bounds the entries left out
             trunc[cut] = np.where(keep[cut], S[cut], np.inf).min(axis=1)
             lo = np.where(finite, S, np.inf).min(axis=1)

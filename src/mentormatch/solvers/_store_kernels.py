@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-__all__ = ["append", "col_top", "keep_block", "lookup", "price_rows", "row_top"]
+__all__ = ["append", "col_top", "keep_block", "lookup", "price_block", "price_rows", "row_top"]
 
 
 @njit(cache=True, inline="always")
@@ -203,7 +203,7 @@ def price_rows(indptr: NDArray, cols: NDArray, vals: NDArray, trunc: NDArray,
                p0: NDArray, tol: float, t_lvl: float, t_val: float, p0_min: float,
                keys: NDArray, n_cols: int, n_add: int, eta: float, big: float,
                row_l: NDArray, row_a: NDArray, row_0: NDArray, out_j: NDArray,
-               out_v: NDArray, rescore: NDArray) -> None:
+               out_v: NDArray, out_s: NDArray, rescore: NDArray) -> None:
     """Price the stored pairs of every row against lexicographic prices ``(b, a)``.
 
     Per row: ``row_l`` / ``row_a`` get the lexicographic maximum of ``(0, 0)``,
@@ -213,7 +213,8 @@ def price_rows(indptr: NDArray, cols: NDArray, vals: NDArray, trunc: NDArray,
     pairs (level gain ``omega_i - b_j - beta_i > 0``, or 0 and ``s_ij - a_j > u_i +
     tol``) that are not candidates (``keys`` sorted, key = ``i * n_cols + j``) with the
     largest ``gain * big + (s_ij - a_j - u_i + eta) * (1 + hash)`` (ties to the smaller
-    column; ``-1`` padding). ``rescore[i]``: the left-out pairs could improve.
+    column; ``-1`` padding; ``out_s`` the ranking values). ``rescore[i]``: the left-out
+    pairs could improve.
     """
     n = indptr.size - 1
     for i in prange(n):
@@ -261,8 +262,57 @@ def price_rows(indptr: NDArray, cols: NDArray, vals: NDArray, trunc: NDArray,
             if t < size:
                 out_j[i, t] = cols[he[t]]
                 out_v[i, t] = vals[he[t]]
+                out_s[i, t] = hv[t]
             else:
                 out_j[i, t] = -1
+
+
+@njit(parallel=True, cache=True)
+def price_block(S: NDArray, rows: NDArray, omega: NDArray, beta: NDArray, u: NDArray,
+                b: NDArray, a: NDArray, p0: NDArray, tol: float, keys: NDArray,
+                n_cols: int, n_add: int, eta: float, big: float, row_l: NDArray,
+                row_a: NDArray, row_0: NDArray, out_j: NDArray, out_v: NDArray,
+                out_s: NDArray) -> None:
+    """:func:`price_rows` on a dense block ``S`` of local ``rows`` (no truncation)."""
+    for t in prange(rows.size):
+        i = rows[t]
+        bl = 0.0
+        ba = 0.0
+        b0 = 0.0
+        hv = np.empty(n_add)
+        he = np.empty(n_add, dtype=np.int64)
+        size = 0
+        for j in range(S.shape[1]):
+            v = S[t, j]
+            if not v > -np.inf:
+                continue
+            lv = omega[i] - b[j]
+            rv = v - a[j]
+            if lv > bl or (lv == bl and rv > ba):
+                bl = lv
+                ba = rv
+            pv = v - p0[j]
+            if pv > b0:
+                b0 = pv
+            gain = lv - beta[i]
+            red = rv - u[i]
+            if gain > 0 or (gain == 0 and red > tol):
+                key = np.int64(i) * n_cols + j
+                pos = np.searchsorted(keys, key)
+                if pos < keys.size and keys[pos] == key:
+                    continue
+                score = gain * big + (red + eta) * (1.0 + _h01(i, j))
+                size = _heap_push(hv, he, size, n_add, score, j)
+        row_l[t] = bl
+        row_a[t] = ba
+        row_0[t] = b0
+        for q in range(n_add):
+            if q < size:
+                out_j[t, q] = he[q]
+                out_v[t, q] = S[t, he[q]]
+                out_s[t, q] = hv[q]
+            else:
+                out_j[t, q] = -1
 
 
 @njit(cache=True)
