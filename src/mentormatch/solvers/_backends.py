@@ -78,10 +78,7 @@ def _ilp(problem: Problem, *, progress: Any = None, backend: str = "auto") -> So
         mentor_ids=problem.mentor_ids,
     )
     status = info.pop("status")
-    bound = info.pop("bound")
-    if status == Status.OPTIMAL:  # proven optimal by HiGHS: report the bound as reached
-        info["solver_bound"] = bound
-        bound = None
+    bound = info.pop("bound")  # proven on the integer grid, valid for the true scores
     return SolverResult(assignment, status, bound=bound, info=info)
 
 

@@ -108,6 +108,7 @@ class HighsEngine:
                   np.zeros(0, np.int32), np.zeros(0))
         self.h = h
         self.n_cols = 0
+        self.gaps = (1e-9, 1e-9)
         self.integer: NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self.mip = False
 
@@ -145,6 +146,14 @@ class HighsEngine:
 
     def set_row_bounds(self, row: int, lo: float, hi: float) -> None:
         self.h.changeRowBounds(row, lo, hi)
+
+    def set_gaps(self, rel: float, absolute: float) -> None:
+        """Set the MIP's relative and absolute optimality gaps."""
+        self.gaps = (rel, absolute)
+        if "mip_rel_gap" not in HIGHS_OPTIONS:
+            self.h.setOptionValue("mip_rel_gap", float(rel))
+        if "mip_abs_gap" not in HIGHS_OPTIONS:
+            self.h.setOptionValue("mip_abs_gap", float(absolute))
 
     def set_mip(self, mip: bool) -> None:
         if mip == self.mip:
@@ -211,6 +220,7 @@ class PulpEngine:
         self.cost: list[float] = []
         self.integer: list[bool] = []
         self.mip = True
+        self.gaps = (1e-9, 1e-9)
 
     def add_row(self, lo: float, hi: float, idx: NDArray, val: NDArray) -> None:
         self.rows.append([(self.vars[k], float(v)) for k, v in
@@ -248,6 +258,10 @@ class PulpEngine:
     def set_row_bounds(self, row: int, lo: float, hi: float) -> None:
         self.row_lo[row], self.row_hi[row] = lo, hi
 
+    def set_gaps(self, rel: float, absolute: float) -> None:
+        """Set the MIP's relative and absolute optimality gaps."""
+        self.gaps = (rel, absolute)
+
     def set_mip(self, mip: bool) -> None:
         self.mip = True  # CBC always solves the integer programme
 
@@ -272,7 +286,8 @@ class PulpEngine:
         with warnings.catch_warnings():
             # PuLP 3 announces that the bundled CBC moves to an extra in PuLP 4
             warnings.simplefilter("ignore", DeprecationWarning)
-            solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+            solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit,
+                                       gapRel=self.gaps[0], gapAbs=self.gaps[1])
         try:
             prob.solve(solver)
         except pulp.PulpSolverError as exc:

@@ -132,6 +132,8 @@ class Model:
         self.eligible: NDArray[np.bool_] | None = None
         # fairness threshold proven by the "fair" phase (pairs below it stay out)
         self.eligible_floor: float | None = None
+        # whether the phase's pair costs are whole numbers (then any improvement is >= 1)
+        self.integral_costs = False
 
     # ----------------------------------------------------------- columns and phases
     def _pair_entries(self, ii: NDArray, jj: NDArray) -> tuple[NDArray, NDArray]:
@@ -197,10 +199,18 @@ class Model:
 
     def set_phase(self, cost: NDArray[np.float64] | float, *, slack_cost: float = 0.0,
                   slack_open: bool = False, forced_soft: bool = False,
+                  integral_costs: bool = False,
                   eligible: NDArray[np.bool_] | None = None) -> None:
         """Set the objective and bounds of the next phase on every existing column."""
         self.cost, self.slack_cost, self.slack_open = cost, slack_cost, slack_open
         self.forced_soft, self.eligible = forced_soft, eligible
+        self.integral_costs = integral_costs
+        # whole-number costs: a better solution is better by at least 1, so the MIP may
+        # stop within 1 of its bound (the optimum is then proven on the integers)
+        if integral_costs:
+            self.be.set_gaps(0.0, 0.999)
+        else:
+            self.be.set_gaps(1e-9, 1e-9)
         pair_cost = self._pair_costs(self.pi, self.pj)
         if forced_soft:
             pair_cost = pair_cost + self.forced_mask[self.pi, self.pj]
@@ -315,7 +325,9 @@ class Model:
                 rc = self.reduced_costs(res.row_dual)
                 rc[self.active] = -_INF
                 best = rc.max(axis=1, initial=-_INF)
-                improving = best > _TOL * max(1.0, abs(z_lp) / max(self.n, 1))
+                threshold = 0.5 if self.integral_costs else (
+                    _TOL * max(1.0, abs(z_lp) / max(self.n, 1)))
+                improving = best > threshold
                 if not improving.any():
                     max_out = float(best.max(initial=-_INF))
                     break
@@ -356,7 +368,8 @@ class Model:
             rc[self.active] = -_INF
             # a solution better than the incumbent needs a pair with
             # z_lp + rc > z_inc; when the MIP reaches the LP bound none can exist
-            slack = mres.value - z_lp + _TOL * max(1.0, abs(z_lp))
+            slack = mres.value - z_lp + (0.5 if self.integral_costs else
+                                         _TOL * max(1.0, abs(z_lp)))
             rows, cols = np.nonzero(rc > slack)
             if rows.size:
                 self.add_pairs(rows, cols)

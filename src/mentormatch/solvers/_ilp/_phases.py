@@ -13,6 +13,7 @@ import math
 import time
 from typing import Any
 
+import attrs
 import numpy as np
 from numpy.typing import NDArray
 
@@ -22,7 +23,7 @@ from mentormatch.solvers._ilp._diagnose import precheck, raise_infeasible
 from mentormatch.solvers._ilp._engines import pick_backend
 from mentormatch.solvers._ilp._model import Model, Phase, remaining
 
-__all__ = ["ilp_assignment"]
+__all__ = ["ScoreGrid", "ilp_assignment", "score_grid"]
 
 _INF = math.inf
 
@@ -210,14 +211,23 @@ def ilp_assignment(
             k_f = int(keep_mask[model.pi[chosen], model.pj[chosen]].sum())
             model.add_tier_row(k_f, keep_mask)
             info_extra["kept"] = k_f
-    model.set_phase(S, eligible=_eligible(model))
+    # the total on an integer grid: every phase before counted whole pairs; this one
+    # maximises round(s / delta), exactly (a better solution is better by 1), so no
+    # solver tolerance of the size of the scores' spread can hide a better matching
+    grid = score_grid(S[model.allowed], int(min(n, int(capacity.sum()))))
+    model.set_phase(grid.integers(S, model.allowed), eligible=_eligible(model),
+                    integral_costs=True)
     if remaining(deadline) == 0.0:
         limited = True
         bound = _trivial_bound(model)
     else:
         ph = run_phase("total", model.mip)
         check(ph)
-        bound = ph.bound if math.isfinite(ph.bound) else _trivial_bound(model)
+        bound = grid.bound(ph.bound) if math.isfinite(ph.bound) else _trivial_bound(model)
+        if grid.exact and ph.status == "optimal" and ph.x is not None:
+            # every score is a whole number of steps: the grid optimum is the optimum,
+            # reached by this solution (its total differs only by summation rounding)
+            bound = -_INF
     if best_x is None:
         msg = _no_solution_msg(time_limit)
         raise SolverError(msg)
@@ -230,11 +240,13 @@ def ilp_assignment(
          "min": g.lo, "max": g.hi, "achieved": g.count(assignment, m)}
         for g in groups
     ]
-    status = "time_limit" if limited else "optimal"
+    status = "time_limit" if limited or bound - total > grid.tolerance else "optimal"
+    bound = max(bound, total)
     info = {
         "backend": name,
         "status": status,
-        "bound": max(float(bound), total) if limited else total,
+        "bound": float(bound),
+        "score_step": grid.step,
         "n_variables": int(model.pi.size + model.n_special),
         "n_allowed_pairs": int(model.allowed.sum()),
         "n_constraints": int(model.n_rows),
@@ -245,6 +257,71 @@ def ilp_assignment(
         **info_extra,
     }
     return assignment, info
+
+
+@attrs.frozen
+class ScoreGrid:
+    r"""Scores on an integer grid: ``round(s / step)``, ``step`` a power of two.
+
+    ``step = 2**e / G`` with ``2**e`` the least power of two above the largest score
+    magnitude ``sigma`` and ``G = 2**min(40, floor(52 - log2 k))`` for ``k`` the most
+    pairs, so every sum of at most ``k`` grid values is an exact double. A matching's grid total times ``step`` is within
+    ``k * residual * step`` of its true total (``residual <= 1/2`` is the largest
+    rounding of one score, 0 when every score is a whole number of steps), so a grid
+    optimum proven exactly is within ``2 k * residual * step`` of the true optimum, and
+    ``step * (grid bound + k * residual)`` (plus the rounding of that product) is a
+    valid bound on the true optimum. ``tolerance``
+    (``(k + 2) * step``, that is ``(k + 2) * sigma / G``, relative to the scores'
+    scale) is the largest gap the integer programme reports as optimal.
+    """
+
+    step: float
+    k: int
+    residual: float = 0.5  # most |s / step - round(s / step)| over the allowed scores
+
+    def integers(self, S: NDArray[np.float64], allowed: NDArray[np.bool_]) -> NDArray:
+        """Return the grid values of ``S`` (0 where not allowed)."""
+        if self.step == 0.0:  # every allowed score is 0
+            return np.zeros(S.shape)
+        return np.where(allowed, np.rint(np.where(allowed, S, 0.0) / self.step), 0.0)
+
+    def bound(self, grid_bound: float) -> float:
+        """Return a valid bound on the true total from a proven bound on the grid total."""
+        value = self.step * (grid_bound + self.residual * self.k)
+        return value + abs(value) * 4 * float(np.finfo(np.float64).eps)
+
+    @property
+    def exact(self) -> bool:
+        """Whether every allowed score is a whole number of steps (no rounding at all)."""
+        return self.residual == 0.0
+
+    @property
+    def tolerance(self) -> float:
+        """Largest ``bound - objective`` reported as optimal: ``(k + 2) * step``."""
+        return (self.k + 2) * self.step
+
+
+def score_grid(values: NDArray[np.float64], k: int) -> ScoreGrid:
+    """Return the integer grid for ``values`` (allowed scores) and at most ``k`` pairs.
+
+    Examples
+    --------
+    >>> g = score_grid(np.array([0.5, 1e4]), 3000)
+    >>> g.step == 2.0**14 / 2.0**40, g.exact
+    (True, True)
+    >>> score_grid(np.array([0.1]), 10).exact
+    False
+    """
+    sigma = float(np.abs(values).max(initial=0.0))
+    if sigma == 0.0:
+        return ScoreGrid(0.0, max(k, 0), 0.0)
+    # a power of two: scores with few binary digits (0.25, 1.5, whole numbers) sit on
+    # the grid exactly; 2**bits steps cover sigma and k sums stay below 2**52
+    bits = min(40, int(math.floor(52 - math.log2(max(k, 1)))))
+    step = math.ldexp(1.0, math.frexp(sigma)[1] - bits)
+    units = values / step
+    residual = float(np.abs(units - np.rint(units)).max(initial=0.0))
+    return ScoreGrid(step, max(k, 0), residual)
 
 
 def _count_cost(model: Model, tier: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
