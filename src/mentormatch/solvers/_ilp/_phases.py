@@ -317,7 +317,7 @@ def score_grid(values: NDArray[np.float64], k: int) -> ScoreGrid:
         return ScoreGrid(0.0, max(k, 0), 0.0)
     # a power of two: scores with few binary digits (0.25, 1.5, whole numbers) sit on
     # the grid exactly; 2**bits steps cover sigma and k sums stay below 2**52
-    bits = min(40, int(math.floor(52 - math.log2(max(k, 1)))))
+    bits = min(40, math.floor(52 - math.log2(max(k, 1))))
     step = math.ldexp(1.0, math.frexp(sigma)[1] - bits)
     units = values / step
     residual = float(np.abs(units - np.rint(units)).max(initial=0.0))
