@@ -65,6 +65,7 @@ def test_worked_example():
     est = off_policy_estimate(logged, target, n_boot=200)
     # logged pairs the target makes too: a-x (r 1, p .5), b-y (r 0, p .25), d-y (r 1, p 1)
     assert est.loc["ipw", "estimate"] == pytest.approx((2 + 0 + 1) / 5)
+    assert est.loc["snipw", "estimate"] == pytest.approx((2 + 0 + 1) / (2 + 4 + 1))
     assert est.loc["logged", "estimate"] == pytest.approx(3 / 4)
     assert est.loc["direct", "estimate"] == pytest.approx(2.8 / 5)
     dr = 2.8 + (1 - 0.8) / 0.5 + (0 - 0.2) / 0.25 + (1 - 0.9) / 1.0
@@ -73,7 +74,7 @@ def test_worked_example():
     assert (est["ci_low"] <= est["estimate"] + 1e-12).all()
     assert (est["estimate"] <= est["ci_high"] + 1e-12).all()
     no_pred = off_policy_estimate(logged.drop(columns="prediction"), target, n_boot=50)
-    assert list(no_pred.index) == ["logged", "ipw"]
+    assert list(no_pred.index) == ["logged", "ipw", "snipw"]
 
 
 def test_bootstrap_by_mentee_for_a_single_round():
@@ -160,17 +161,18 @@ def _simulate(seed, n_cohorts, size, draws):
 
 def test_estimates_cover_the_true_rate_of_new_weights():
     truth, est = _simulate(seed=1, n_cohorts=5, size=(60, 25), draws=60)
-    for row in ("ipw", "dr"):
+    for row in ("ipw", "snipw", "dr"):
         assert est.loc[row, "ci_low"] <= truth <= est.loc[row, "ci_high"], (row, truth, est)
     assert est.attrs["overlap"] > 0.3 * est.attrs["target_pairs"]
 
 
 @pytest.mark.slow
 def test_estimates_cover_the_true_rate_over_seeds():
-    covered = {"ipw": 0, "dr": 0}
+    covered = {"ipw": 0, "snipw": 0, "dr": 0}
     seeds = range(6)
     for seed in seeds:
         truth, est = _simulate(seed=seed, n_cohorts=8, size=(150, 60), draws=100)
         for row in covered:
             covered[row] += est.loc[row, "ci_low"] <= truth <= est.loc[row, "ci_high"]
-    assert covered["dr"] >= 5 and covered["ipw"] >= 4, covered
+    # IPW runs low when target pairs were rarely logged (see off_policy_estimate's Notes)
+    assert covered["dr"] >= 5 and covered["snipw"] >= 5 and covered["ipw"] >= 4, covered

@@ -44,7 +44,7 @@ from mentormatch.report import render_report, write_report
 from mentormatch.scoring import CohortScores, Scorer
 from mentormatch.solvers import solve
 from mentormatch.survey import Cohort, Criterion, LikertItem, Question, Rule, Survey, load_cohort
-from mentormatch.tuning import WeightTuner, compare_weights
+from mentormatch.tuning import PairModel, WeightTuner, compare_weights
 
 __version__ = "0.1.0"
 
@@ -67,6 +67,7 @@ __all__ = [
     "MentorMatchWarning",
     "MentorUnmatch",
     "NeedsHelp",
+    "PairModel",
     "Problem",
     "Question",
     "Quota",

@@ -279,8 +279,9 @@ def off_policy_estimate(
     Returns
     -------
     DataFrame
-        Rows ``logged`` (the logging policy's observed rate), ``ipw``, and with
-        predictions ``direct`` and ``dr`` (doubly robust); columns ``estimate``,
+        Rows ``logged`` (the logging policy's observed rate), ``ipw``, ``snipw``
+        (self-normalised), and with predictions ``direct`` and ``dr`` (doubly robust);
+        columns ``estimate``,
         ``se``, ``ci_low``, ``ci_high``. ``attrs`` holds ``target_pairs``, ``overlap``
         (logged pairs the target makes too), ``effective_overlap`` (Kish's effective
         number of those pairs after weighting) and ``units``.
@@ -301,12 +302,18 @@ def off_policy_estimate(
 
         \hat V_{IPW} = \frac{1}{|T|} \sum_{(i,j) \in L \cap T} \frac{r_{ij}}{p_{ij}},
         \qquad
+        \hat V_{SNIPW} = \frac{\sum_{L \cap T} r_{ij} / p_{ij}}{\sum_{L \cap T} 1 / p_{ij}},
+        \qquad
         \hat V_{DR} = \frac{1}{|T|} \Big( \sum_{(i,j) \in T} \hat q_{ij}
         + \sum_{(i,j) \in L \cap T} \frac{r_{ij} - \hat q_{ij}}{p_{ij}} \Big).
 
-    Both are unbiased when the propensities are right (a pair of :math:`T` is logged
-    with probability :math:`p_{ij}`); the doubly robust one also when the model is
-    right, and it has lower variance when the model is good. Pairs the logging policy
+    IPW is unbiased when the propensities are right (a pair of :math:`T` is logged
+    with probability :math:`p_{ij}`); the self-normalised form trades a small bias for
+    less variance and is less sensitive to propensities that are off by a common
+    factor; the doubly robust one is consistent when either the propensities or the
+    model are right, and has lower variance when the model is good. Propensities
+    estimated from few re-solves are too large for rarely made pairs (each counts the
+    logged draw), which pulls IPW down: prefer DR, or more draws. Pairs the logging policy
     could never make (:math:`p = 0`) cannot be evaluated: their share of :math:`T`
     shows as a small ``overlap``. The intervals are percentile intervals of a bootstrap
     over rounds.
@@ -389,6 +396,7 @@ def off_policy_estimate(
         "N": np.bincount(cl, minlength=u).astype(np.float64),
         "L": np.bincount(cl, weights=r, minlength=u),
         "A": np.bincount(cl, weights=np.where(hit, r * w, 0.0), minlength=u),
+        "W": np.bincount(cl, weights=np.where(hit, w, 0.0), minlength=u),
     }
     if q_log is not None and q_tgt is not None:
         sums["C"] = np.bincount(ct, weights=q_tgt, minlength=u)
@@ -400,7 +408,8 @@ def off_policy_estimate(
 
     def ratios(s: Mapping[str, Any]) -> dict[str, Any]:
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = {"logged": s["L"] / s["N"], "ipw": s["A"] / s["T"]}
+            out = {"logged": s["L"] / s["N"], "ipw": s["A"] / s["T"],
+                   "snipw": s["A"] / s["W"]}
             if "C" in s:
                 out["direct"] = s["C"] / s["T"]
                 out["dr"] = (s["C"] + s["D"]) / s["T"]
