@@ -28,7 +28,7 @@ def test_demo_writes_one_row_per_mentee(tmp_path, capsys):
     assert set(table["status"]) <= {"matched", "unmatched"}
     assert (table.loc[table.status == "unmatched", "reason"] != "").all()
     printed = capsys.readouterr().out
-    assert "matched" in printed and "400 / 120" in printed
+    assert "319 of 400 mentees matched (79.8%); 120 mentors with" in printed
 
 
 def test_match_on_files(cohort_files):

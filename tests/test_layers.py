@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("analysis", ("mentormatch.analysis",)),
     ("rematching", ("mentormatch.rematching",)),
     ("tuning", ("mentormatch.tuning", "mentormatch.engagement")),
-    ("top", ("mentormatch._match", "mentormatch.report", "mentormatch.cli",
+    ("top", ("mentormatch._match", "mentormatch._output", "mentormatch.report", "mentormatch.cli",
              "mentormatch.datasets", "mentormatch")),
 ]
 

@@ -2,14 +2,18 @@
 
 from mentormatch import datasets, engagement
 from mentormatch._match import match
+from mentormatch._output import write_matching
 from mentormatch._scores import DenseScores, ScoreSource
 from mentormatch.analysis import (
+    Comparison,
     blocking_pairs,
     capacity_what_if,
+    compare,
     suggest,
     suggestions,
     weight_sensitivity,
     what_if,
+    why_unmatched,
 )
 from mentormatch.exceptions import (
     EventError,
@@ -50,6 +54,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Cohort",
+    "Comparison",
     "CohortScores",
     "Criterion",
     "DenseScores",
@@ -87,6 +92,7 @@ __all__ = [
     "WeightTuner",
     "blocking_pairs",
     "capacity_what_if",
+    "compare",
     "compare_weights",
     "datasets",
     "engagement",
@@ -102,5 +108,7 @@ __all__ = [
     "suggestions",
     "weight_sensitivity",
     "what_if",
+    "why_unmatched",
+    "write_matching",
     "write_report",
 ]

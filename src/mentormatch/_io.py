@@ -8,9 +8,10 @@ import pandas as pd
 
 from mentormatch.matching import Matching
 
-__all__ = ["matching_table", "neutralise_formulas", "write_csv"]
+__all__ = ["FORMULA_START", "matching_table", "neutralise_formulas", "write_csv"]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+#: Leading characters that make a spreadsheet read a CSV cell as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -29,7 +30,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
             )
     return out
 

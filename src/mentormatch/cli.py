@@ -1,6 +1,8 @@
-"""Command line: ``mentormatch demo | validate | match | tune | rematch | report``.
+"""Command line: ``mentormatch demo | validate | match | rematch | compare | report | tune``.
 
 Exit codes: 0 success, 2 bad input (the messages say what and where), 1 internal error.
+Summaries are plain sentences (``--verbose`` adds the solver's details; ``--format json``
+prints one JSON object for scripts).
 """
 
 from __future__ import annotations
@@ -24,9 +26,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 
-from mentormatch._io import matching_table, write_csv
 from mentormatch._match import match
 from mentormatch.exceptions import MentorMatchError
 from mentormatch.matching import Matching
@@ -84,22 +84,53 @@ def _guard(fn: Callable[[], Any]) -> None:
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
-def _print_summary(m: Matching, path: Path | None) -> None:
-    s = m.summary()
-    table = Table(title="mentormatch: " + str(m.manifest.get("survey", "matching")),
-                  show_header=False)
-    table.add_row("mentees / mentors", f"{s['mentees']} / {s['mentors']}")
-    table.add_row("seats (total capacity)", str(s["capacity"]))
-    table.add_row("matched", f"{s['matched']} ({100 * s['matched'] / max(1, s['mentees']):.1f}%)")
-    reasons = ", ".join(f"{k}: {v}" for k, v in s["unmatched_reasons"].items()) or "-"
-    table.add_row("unmatched", f"{s['unmatched']} ({reasons})")
-    table.add_row("mean pair score", f"{s['mean_score']:.3f}")
-    table.add_row("objective (total score)", f"{s['objective']:.4f}")
-    table.add_row("proven gap", f"{s['gap']:.3g} ({s['status']})")
-    table.add_row("method", f"{s['method']} ({m.manifest.get('method_reason', '')})")
-    if path is not None:
-        table.add_row("written", str(path))
-    out.print(table)
+def _print_summary(m: Matching, written: list[Path], *, verbose: bool = False,
+                   fmt: str = "text", extra: dict[str, Any] | None = None) -> None:
+    """Print the summary: plain sentences, or one JSON object with ``--format json``."""
+    from mentormatch._output import match_rate, summary_lines
+
+    if fmt == "json":
+        s = m.summary()
+        matched, active = match_rate(m)
+        record = {
+            "matched": matched, "mentees": active, "mentors": s["mentors"],
+            "unmatched_reasons": s["unmatched_reasons"], "objective": s["objective"],
+            "bound": s["bound"], "gap": s["gap"], "status": str(s["status"]),
+            "method": s["method"], "files": [str(p) for p in written], **(extra or {}),
+        }
+        sys.stdout.write(json.dumps(record, allow_nan=False, default=str) + "\n")
+        return
+    for line in summary_lines(m, verbose=verbose):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    for path in written:
+        out.print(f"written: {path}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in ("text", "json"):
+        msg = f"--format must be text or json; got {fmt!r}."
+        raise MentorMatchError(msg)
+    return fmt
+
+
+def _version(value: bool) -> None:
+    if value:
+        import importlib.metadata
+
+        try:
+            version = importlib.metadata.version("mentormatch-opt")
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+            version = "unknown"
+        out.print(f"mentormatch {version}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Optimal, explainable mentor-mentee matching from intake surveys."""
 
 
 def _load_weights(path: Path | None) -> dict[str, float] | None:
@@ -130,20 +161,24 @@ def _load_weights(path: Path | None) -> dict[str, float] | None:
 
 @app.command()
 def demo(
-    out_path: Annotated[Path, typer.Option("--out", help="Where to write the matches CSV.")] = Path(
-        "matches.csv"
-    ),
+    out_path: Annotated[Path, typer.Option(
+        "--out", help="Where to write the matches (.csv, or .xlsx for a workbook).")] = Path(
+        "matches.csv"),
+    verbose: Annotated[bool, typer.Option("--verbose", help="Add the solver's details.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Match the bundled demo cohort (400 mentees, 120 mentors) and write the matches."""
 
     def run() -> None:
+        from mentormatch._output import write_matching
         from mentormatch.datasets import demo_paths
 
+        _check_format(fmt)
         paths = demo_paths()
         with _progress("matching the demo cohort") as report:
             m = match(paths["mentees"], paths["mentors"], paths["survey"], progress=report)
-        written = write_csv(matching_table(m), out_path)
-        _print_summary(m, written)
+        written = write_matching(m, out_path)
+        _print_summary(m, [written], verbose=verbose, fmt=fmt)
 
     _guard(run)
 
@@ -174,37 +209,46 @@ def match_cmd(
     survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
     mentors: Annotated[Path, typer.Option(help="Mentors' intake table (.csv or .xlsx).")],
     mentees: Annotated[Path, typer.Option(help="Mentees' intake table (.csv or .xlsx).")],
-    out_path: Annotated[Path, typer.Option("--out", help="Matches CSV to write.")] = Path(
-        "matches.csv"
-    ),
+    out_path: Annotated[Path, typer.Option(
+        "--out", help="Matches to write (.csv, or .xlsx for a workbook).")] = Path(
+        "matches.csv"),
     weights: Annotated[
         Path | None, typer.Option(help="Weights file (TOML/JSON: criterion = weight).")
     ] = None,
     objective: Annotated[str, typer.Option(help="coverage or total.")] = "coverage",
     method: Annotated[str, typer.Option(help="auto, hungarian, ilp, ...")] = "auto",
     min_score: Annotated[float | None, typer.Option(help="Do not make pairs below this.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed recorded in the manifest.")] = 0,
+    seed: Annotated[int | None, typer.Option(
+        help="Break ties among equally good matchings by a random order drawn from this "
+             "seed (default: the order of the intake table).")] = None,
+    carry: Annotated[list[str] | None, typer.Option(
+        help="Intake column to copy into the outputs (names, emails); repeat it.")] = None,
     state: Annotated[
         Path | None, typer.Option(help="Also save the state needed by `mentormatch rematch`.")
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace an existing state file.")
+        bool, typer.Option("--force", help="Replace an existing state or matches file.")
     ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Add the solver's details.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Match mentees to mentors and write one row per mentee (matched or why not)."""
 
     def run() -> None:
+        from mentormatch._output import carried_columns, write_matching
+
+        _check_format(fmt)
         w = _load_weights(weights)
         with _progress("matching") as report:
             m = match(mentees, mentors, survey, weights=w, objective=objective,
                       method=method, min_score=min_score, seed=seed, progress=report)
-        written = write_csv(matching_table(m), out_path)
+        carried_columns(m, carry or [])  # refuse an unknown column before writing
+        written = [write_matching(m, out_path, carry=carry or [])]
         if state is not None:
             from mentormatch.rematching import save_state
 
-            save_state(m, state, matches_path=state.with_suffix(".matches.csv"),
-                       overwrite=force)
-        _print_summary(m, written)
+            written.append(save_state(m, state, matches_path=False, overwrite=force))
+        _print_summary(m, written, verbose=verbose, fmt=fmt)
 
     _guard(run)
 
@@ -272,31 +316,102 @@ def tune(
 @app.command("rematch")
 def rematch_cmd(
     state: Annotated[Path, typer.Option(help="State file saved by an earlier run.")],
-    events: Annotated[Path, typer.Option(help="Events CSV: type, participant_id, "
-                                         "counterpart_id, note.")],
-    out_path: Annotated[Path, typer.Option("--out", help="New matches CSV.")] = Path(
-        "matches.csv"
-    ),
+    events: Annotated[Path | None, typer.Option(help="Events CSV: type, participant_id, "
+                                                "counterpart_id, note (optional columns "
+                                                "rematch, capacity_drop).")] = None,
+    joiners: Annotated[Path | None, typer.Option(
+        help="Late joiners as intake rows (.csv or .xlsx) with a 'role' column "
+             "(mentee or mentor).")] = None,
+    out_path: Annotated[Path | None, typer.Option(
+        "--out", help="New matches (.csv or .xlsx); default: next to the state, never "
+                      "over an existing file.")] = None,
     new_state: Annotated[
         Path | None, typer.Option(help="Where to save the new state (default <out>.state.json).")
     ] = None,
+    carry: Annotated[list[str] | None, typer.Option(
+        help="Intake column to copy into the outputs (names, emails); repeat it.")] = None,
+    max_changes: Annotated[int, typer.Option(
+        help="Standing pairs the repair may move when that matches more people.")] = 0,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite an existing matches file.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Add the solver's details.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
-    """Repair a saved matching after unmatch requests; every other pair stays."""
+    """Repair a saved matching after events; every other pair stays.
+
+    Writes a new matches file with a ``change`` column (kept, new, moved, ended, left)
+    and a new state; the previous files are never overwritten unless --force.
+    """
 
     def run() -> None:
+        from mentormatch._output import carried_columns, change_table, write_matching
         from mentormatch.rematching import load_state, save_state
-        from mentormatch.rematching._csv import read_events_table
+        from mentormatch.rematching._csv import read_events_table, read_joiners
         from mentormatch.rematching._repair import apply_events
 
+        _check_format(fmt)
+        if events is None and joiners is None:
+            msg = "rematch needs --events and/or --joiners."
+            raise MentorMatchError(msg)
         with err.status("repairing..."):
             matching = load_state(state)
-            events_list, labels = read_events_table(events)
-            m, diff = apply_events(matching, events_list, labels)
-            written = write_csv(matching_table(m), out_path)
-            target = out_path.with_suffix(".state.json") if new_state is None else new_state
-            save_state(m, target, matches_path=out_path)
-        _print_summary(m, written)
-        out.print(str(diff), highlight=False, markup=False)
+            evs: list[Any] = []
+            labels: list[str] = []
+            if events is not None:
+                evs, labels = read_events_table(events)
+            if joiners is not None:
+                j_evs, j_labels = read_joiners(joiners, matching)
+                evs, labels = evs + j_evs, labels + j_labels
+            target = out_path
+            if target is None:
+                k = len(matching.manifest.get("rematches") or []) + 1
+                target = state.with_name(f"{state.stem}.rematch-{k}.csv")
+            if target.exists() and not force:
+                msg = (f"{target}: exists; rematch never overwrites a matches file (give "
+                       "another --out, or --force).")
+                raise MentorMatchError(msg)
+            m, diff = apply_events(matching, evs, labels, max_changes=max_changes)
+            carried_columns(m, carry or [])
+            written = [write_matching(m, target, carry=carry or [],
+                                      changes=change_table(matching, m))]
+            new_path = target.with_suffix(".state.json") if new_state is None else new_state
+            written.append(save_state(m, new_path, matches_path=False))
+        counts = {"added": diff.n_added, "ended": diff.n_ended, "moved": diff.n_moved,
+                  "unchanged": diff.unchanged}
+        _print_summary(m, written, verbose=verbose, fmt=fmt, extra={"changes": counts})
+        if fmt == "text":
+            out.print(str(diff), highlight=False, markup=False, soft_wrap=True)
+
+    _guard(run)
+
+
+@app.command("compare")
+def compare_cmd(
+    before: Annotated[Path, typer.Argument(help="Matches file (.csv or .xlsx) before.")],
+    after: Annotated[Path, typer.Argument(help="Matches file (.csv or .xlsx) after.")],
+    out_path: Annotated[Path | None, typer.Option(
+        "--out", help="Also write the per-mentee comparison (.csv or .xlsx).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Compare two matches files: who moved, score changes, match rate change."""
+
+    def run() -> None:
+        from mentormatch._io import write_csv
+        from mentormatch._output import WORKBOOK_SUFFIXES, read_matches, write_workbook
+        from mentormatch.analysis import compare
+
+        _check_format(fmt)
+        result = compare(read_matches(before), read_matches(after))
+        if out_path is not None:
+            if out_path.suffix.lower() in WORKBOOK_SUFFIXES:
+                write_workbook({"comparison": result.table}, out_path)
+            else:
+                write_csv(result.table, out_path)
+        if fmt == "json":
+            sys.stdout.write(json.dumps({k: (None if isinstance(v, float) and v != v else v)
+                                         for k, v in result.summary.items()}) + "\n")
+        else:
+            out.print(str(result), highlight=False, markup=False, soft_wrap=True)
 
     _guard(run)
 
@@ -317,7 +432,7 @@ def report_cmd(
         m = load_state(state)
         with err.status("writing the report..."):
             written = write_report(m, out_path)
-        _print_summary(m, written)
+        _print_summary(m, [written])
 
     _guard(run)
 

@@ -39,6 +39,7 @@ REASONS: Mapping[str, str] = MappingProxyType(
         "before it could use it",
         "left": "left the programme",
         "opted_out": "asked not to be rematched",
+        "unavailable": "declared unavailable: takes no mentor",
     }
 )
 

@@ -7,12 +7,13 @@ from typing import Any
 
 import pandas as pd
 
-from mentormatch.exceptions import EventError
+from mentormatch.exceptions import EventError, IntakeError
 from mentormatch.matching import Matching
-from mentormatch.rematching._events import EVENT_TYPES, word
+from mentormatch.rematching._events import EVENT_TYPES, Join, word
 from mentormatch.rematching._state import WorkingState
+from mentormatch.survey import read_table
 
-__all__ = ["read_events", "read_events_table"]
+__all__ = ["read_events", "read_events_table", "read_joiners"]
 
 _CSV_COLUMNS = ("type", "participant_id", "counterpart_id", "note")
 
@@ -143,3 +144,59 @@ def _event(rec: dict[str, str], where: str) -> Any:
         msg = f"{where}, column 'counterpart_id': a {typ} event needs a counterpart_id."
         raise EventError(msg)
     return cls.from_row(pid, other, note, rec, where)
+
+
+def read_joiners(path: str | Path, matching: Matching) -> tuple[list[Any], list[str]]:
+    """Read late joiners given as intake rows, with a ``role`` column (mentee or mentor).
+
+    Each row becomes a :class:`Join` with the row's answers (every column but ``role``
+    and the id column); every bad row is reported at once.
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV or Excel table in the intake format of the matching's survey, plus ``role``.
+    matching : Matching
+        The matching the joiners join (its survey names the id column).
+
+    Returns
+    -------
+    events : list of Join
+    labels : list of str
+        ``"<file> row <k>"`` per event, for messages.
+
+    Raises
+    ------
+    EventError
+        Naming the file, row, column and value of every bad row.
+    """
+    survey = getattr(matching.source, "survey", None)
+    id_col = survey.id_column if survey is not None else "id"
+    try:
+        table = read_table(path, role="joiner")
+    except IntakeError as exc:
+        raise EventError(str(exc)) from exc
+    frame, name = table.frame, table.name
+    missing = [c for c in ("role", id_col) if c not in frame.columns]
+    if missing:
+        msg = (f"{name}: missing column(s) {missing}; joiners are intake rows with a 'role' "
+               f"column (mentee or mentor) and the id column {id_col!r}; got "
+               f"{list(frame.columns)[:12]}.")
+        raise EventError(msg)
+    events, labels, problems = [], [], []
+    for k, rec in enumerate(frame.to_dict("records")):
+        where = f"{name} row {table.row_number(k)}"
+        role = word(str(rec["role"]))
+        pid = str(rec[id_col]).strip()
+        if role not in ("mentee", "mentor"):
+            problems.append(f"{where}, column 'role': expected mentee or mentor; got "
+                            f"{rec['role']!r}.")
+            continue
+        if not pid:
+            problems.append(f"{where}, column {id_col!r}: blank id; every joiner needs one.")
+            continue
+        answers = {str(c): v for c, v in rec.items() if c not in ("role", id_col) and v != ""}
+        events.append(Join(pid, role, answers))
+        labels.append(where)
+    _raise(problems, name)
+    return events, labels

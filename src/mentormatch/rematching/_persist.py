@@ -115,7 +115,7 @@ def save_state(
     matching: Matching,
     path: str | Path,
     *,
-    matches_path: str | Path | None = None,
+    matches_path: str | Path | bool | None = None,
     overwrite: bool = False,
 ) -> Path:
     """Save a matching for later rematches: a JSON state file and a matches CSV.
@@ -127,8 +127,8 @@ def save_state(
         :func:`~mentormatch.match`, :func:`rematch` or :func:`load_state`).
     path : str or Path
         The JSON state file. Written atomically (temporary file, then rename).
-    matches_path : str or Path, optional
-        The matches CSV (default: ``path`` with suffix ``.csv``).
+    matches_path : str, Path or False, optional
+        The matches CSV (default: ``path`` with suffix ``.csv``; False writes none).
     overwrite : bool, default=False
         Replace an existing state file that this matching does not descend from.
         Without it, saving over a file whose content changed since this matching was
@@ -209,8 +209,10 @@ def save_state(
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-    write_csv(matching_table(matching),
-              path.with_suffix(".csv") if matches_path is None else matches_path)
+    if matches_path is not False:
+        write_csv(matching_table(matching),
+                  path.with_suffix(".csv") if matches_path in (None, True) else
+                  Path(matches_path))  # type: ignore[arg-type]
     return path
 
 

@@ -171,6 +171,8 @@ def apply_events(
     manifest["rematch"] = {"repair_method": solved.method,
                            "repair_reason": solved.manifest.get("method_reason", ""),
                            "kept_pairs": len(fixed), "priority_mentees": len(lost),
+                           "ended_by_events": sorted(
+                               {str(st.mentee_ids[e["mentee"]]) for e in st.ended}),
                            "forced_pairs_ended_by_events": [
                                list(p) for p in matching.problem.pair_ids(matching.problem.forced)
                                if list(p) not in [list(q) for q in now.pair_ids(now.forced)]]}
