@@ -5,11 +5,11 @@ change, re-solves ``matching.problem.evolve(...)``, so every constraint of the o
 problem is kept.
 """
 
+from mentormatch.analysis._compare import Comparison, compare
+from mentormatch.analysis._reasons import why_unmatched
 from mentormatch.analysis._sensitivity import weight_sensitivity
 from mentormatch.analysis._stability import blocking_pairs
 from mentormatch.analysis._suggest import suggest, suggestions
-from mentormatch.analysis._compare import Comparison, compare
-from mentormatch.analysis._reasons import why_unmatched
 from mentormatch.analysis._what_if import capacity_what_if, what_if
 
 __all__ = [
