@@ -166,7 +166,7 @@ def run_peer(n: int, m: int, seed: int, objective: str) -> list[dict]:
                  "matched": matched, "build_s": build, "wall_s": wall})
     for backend in ("highs", "cbc"):
         t = time.perf_counter()
-        res = solve(S, cap, method="ilp", objective=objective, backend=backend, **cons)
+        res = solve(S, cap, method="ilp", objective=objective, options={"backend": backend}, **cons)
         w = time.perf_counter() - t
         check(res, S, cap, cons)
         assert abs(res.objective - total) < 1e-6 * max(1.0, abs(total)), (res.objective, total)

@@ -31,9 +31,9 @@ def allowed_pairs(p: Problem) -> list[list[int]]:
             out.append([-1])
             continue
         for j in range(p.shape[1]):
-            if p.capacity[j] == 0 or (i, j) in banned or not np.isfinite(S[i, j]):
-                if keep.get(i) != j:
-                    continue
+            excluded = p.capacity[j] == 0 or (i, j) in banned or not np.isfinite(S[i, j])
+            if excluded and keep.get(i) != j:
+                continue
             if p.min_score is not None and S[i, j] < p.min_score and keep.get(i) != j:
                 continue
             opts.append(j)

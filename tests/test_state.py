@@ -75,7 +75,7 @@ def test_directory_and_missing_files_are_state_errors(tmp_path):
 
 
 def test_stale_state_is_refused(saved):
-    m, path = saved
+    _m, path = saved
     one = mm.load_state(path)
     two = mm.load_state(path)
     first, _ = mm.rematch(one, [mm.Unmatch("a", one.mentor_of("a"))])
