@@ -21,8 +21,9 @@ from mentormatch.datasets import demo_paths, make_cohort
 from mentormatch.exceptions import SolverError
 from mentormatch.scoring import CohortScores
 from mentormatch.solvers import _store
-from mentormatch.solvers._common import Prepared
+from mentormatch.solvers._common import Prepared, unmatched_reasons
 from mentormatch.solvers._flow import flow_assignment
+from mentormatch.solvers._hungarian import hungarian_solve
 from mentormatch.solvers._solve import solve
 from mentormatch.solvers._store import LexPrices, StoreBuilder, price_dense
 from mentormatch.survey import Survey, load_cohort
@@ -510,3 +511,31 @@ def test_progress_callback_reports_reading_and_rounds() -> None:
     assert [d for _, d, _ in reads] == sorted(d for _, d, _ in reads)
     rounds = [c[1] for c in calls if c[0] == "pricing round"]
     assert rounds == list(range(1, m.stats["rounds"] + 1))
+
+
+def test_a_time_limited_flow_still_proves_its_bound() -> None:
+    # stopped after one round: the bound holds anyway and the reasons stay true
+    rng = np.random.default_rng(3)
+    S = np.round(rng.random((300, 60)), 2)
+    S[rng.random(S.shape) < 0.3] = -np.inf
+    cap = np.full(60, 4)
+    for objective in ("coverage", "total"):
+        prep = Prepared(source=DenseScores(S), capacity=cap, objective=objective,
+                        forced=EMPTY, banned=EMPTY, min_load=None, min_score=None, seed=0,
+                        time_limit=1e-9)
+        res = flow_assignment(prep, k=1, r=1)
+        ref = hungarian_solve(S, cap, objective, EMPTY)
+        opt = float(S[np.flatnonzero(ref.assignment >= 0),
+                      ref.assignment[ref.assignment >= 0]].sum())
+        assert res.status == "time_limit"
+        assert res.bound >= opt
+        reasons = unmatched_reasons(prep, res.assignment)
+        load = np.bincount(res.assignment[res.assignment >= 0], minlength=60)
+        for i in np.flatnonzero(res.assignment < 0):
+            room = np.isfinite(S[i]) & (load < cap)
+            if not room.any():
+                assert reasons[i] in ("no_capacity", "forbidden")
+            elif objective == "total" and (S[i, room] <= 0).all():
+                assert reasons[i] == "no_gain"
+            else:
+                assert reasons[i] == "stopped_early"

@@ -51,7 +51,7 @@ level is proven and ``bound - objective <= tolerance(n_free, sigma)``,
 with :math:`\sigma` the largest absolute allowed score and :math:`L_{\text{int}}` the
 integer cost range used by an integer min-cost flow (``inf`` for methods that work in
 floating point). :math:`2^{-44} \approx 5.7 \times 10^{-14}`; :math:`8 / L_{\text{int}}`
-exceeds it only for flows of more than about 16,000 nodes, whose integer costs are
+exceeds it only for flows of more than about 8,000 nodes, whose integer costs are
 coarser than :math:`2^{-47} \sigma`.
 """
 

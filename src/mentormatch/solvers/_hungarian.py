@@ -152,14 +152,23 @@ def max_matching_size(allowed: NDArray[np.bool_], capacity: NDArray[np.int64]) -
     1
     """
     n, m = allowed.shape
-    rr, cc = np.nonzero(allowed)
-    if rr.size == 0:
+    cap = np.minimum(np.asarray(capacity, dtype=np.int64), n)
+    if n == 0 or m == 0:
         return 0
+    if allowed.all():  # every pair allowed: the smaller side decides
+        return int(min(n, cap.sum()))
+    deg = allowed.sum(axis=1)
+    if not deg.any():
+        return 0
+    # CSR of the flow network, built directly: mentees 0..n-1, mentors n..n+m-1,
+    # source n+m, sink n+m+1
     src, snk = n + m, n + m + 1
-    tails = np.concatenate([np.full(n, src), rr, n + np.arange(m)])
-    heads = np.concatenate([np.arange(n), n + cc, np.full(m, snk)])
-    caps = np.concatenate([np.ones(n + rr.size), np.minimum(capacity, n)]).astype(np.int32)
-    graph = csr_matrix((caps, (tails, heads)), shape=(n + m + 2, n + m + 2))
+    indptr = np.concatenate([[0], np.cumsum(deg), np.cumsum(deg)[-1] + np.arange(1, m + 1),
+                             [deg.sum() + m + n, deg.sum() + m + n]]).astype(np.int32)
+    indices = np.concatenate([np.nonzero(allowed)[1] + n, np.full(m, snk),
+                              np.arange(n)]).astype(np.int32)
+    data = np.concatenate([np.ones(int(deg.sum())), cap, np.ones(n)]).astype(np.int32)
+    graph = csr_matrix((data, indices, indptr), shape=(n + m + 2, n + m + 2))
     return int(maximum_flow(graph, src, snk).flow_value)
 
 
