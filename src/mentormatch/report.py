@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mentormatch.analysis import why_unmatched
 from mentormatch.matching import REASONS, Matching
 
 __all__ = ["render_report", "write_report"]
@@ -72,6 +73,13 @@ def _img(fig: Any, alt: str, caption: str, ident: str) -> str:
             f'{_png(fig)}"><figcaption>{_e(caption)}</figcaption></figure>')
 
 
+def _whole() -> Any:
+    """Ticks on whole numbers only (the axis counts pairs, mentors or mentees)."""
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
 def _plots(m: Matching, pairs: pd.DataFrame, criteria: Sequence[str]) -> str:
     out = []
     scores = m.pair_scores[m.assignment >= 0]
@@ -81,6 +89,7 @@ def _plots(m: Matching, pairs: pd.DataFrame, criteria: Sequence[str]) -> str:
         ax.hist(scores, bins=min(30, max(5, int(np.sqrt(scores.size)))), color="#4878a8")
     ax.set_xlabel("pair score")
     ax.set_ylabel("pairs")
+    ax.yaxis.set_major_locator(_whole())
     ax.set_title("Score distribution")
     out.append(_img(fig, "histogram of pair scores", "Scores of the matched pairs.",
                     "plot-scores"))
@@ -107,6 +116,8 @@ def _plots(m: Matching, pairs: pd.DataFrame, criteria: Sequence[str]) -> str:
            label="load", color="#4878a8")
     ax.set_xlabel("mentees per mentor")
     ax.set_ylabel("mentors")
+    ax.xaxis.set_major_locator(_whole())
+    ax.yaxis.set_major_locator(_whole())
     ax.set_title("Capacity use")
     ax.legend()
     out.append(_img(fig, "bar chart of mentor capacity and load",
@@ -120,6 +131,7 @@ def _plots(m: Matching, pairs: pd.DataFrame, criteria: Sequence[str]) -> str:
         ax.set_yticks(range(len(reasons)), [str(r) for r in reasons.index])
         ax.invert_yaxis()
         ax.set_xlabel("unmatched mentees")
+        ax.xaxis.set_major_locator(_whole())
         ax.set_title("Unmatched reasons")
         out.append(_img(fig, "bar chart of unmatched reasons", "Why mentees are unmatched.",
                         "plot-unmatched"))
@@ -139,7 +151,7 @@ def _top_criteria(row: pd.Series, criteria: Sequence[str], k: int = 3) -> str:
 
 
 def render_report(matching: Matching, *, title: str | None = None,
-                  max_pairs: int | None = None) -> str:
+                  max_pairs: int | None = None, names: str | None = "name") -> str:
     """Return the report of ``matching`` as one self-contained HTML page.
 
     Parameters
@@ -150,13 +162,17 @@ def render_report(matching: Matching, *, title: str | None = None,
         Page title (default: the survey name from the manifest).
     max_pairs : int, optional
         Show at most this many pairs in the per-pair table (all by default).
+    names : str or None, default="name"
+        Intake column shown beside the ids in the pairs and unmatched tables when the
+        intake tables have it (None: ids only).
 
     Returns
     -------
     str
         The HTML text (UTF-8). Counts carry element ids for tools: ``n-mentees``,
         ``n-mentors``, ``n-matched``, ``n-unmatched``, ``n-seats``; tables
-        ``pairs``, ``unmatched``, ``reasons``, ``quotas``.
+        ``pairs``, ``unmatched``, ``reasons``, ``quotas``, ``events`` (the rematch
+        history: every event and what each repair did).
 
     Examples
     --------
@@ -241,22 +257,25 @@ def render_report(matching: Matching, *, title: str | None = None,
               f'<td class="num">{_e(q.get("achieved", ""))}</td>',
               f"<td>{'yes' if _quota_met(q) else 'no'}</td>"] for q in quotas),
             "quotas"))
+    parts += _events_section(m)
+    who = _names(m, names)
     parts.append("<h2>Pairs</h2>")
     shown = pairs if max_pairs is None else pairs.head(max(0, int(max_pairs)))
     if len(shown) < len(pairs):
         parts.append(f'<p class="muted">First {len(shown)} of {len(pairs)} pairs.</p>')
     parts.append(_table(
         ["mentee", "mentor", "score", "top criteria"],
-        ([f"<td>{_e(r['mentee_id'])}</td>", f"<td>{_e(r['mentor_id'])}</td>",
+        ([f"<td>{_e(who('mentee', r['mentee_id']))}</td>",
+          f"<td>{_e(who('mentor', r['mentor_id']))}</td>",
           f'<td class="num">{_num(r["score"])}</td>',
           f"<td>{_e(_top_criteria(r, criteria))}</td>"] for _, r in shown.iterrows()),
         "pairs"))
-    un = m.unmatched
+    un = why_unmatched(m)
     if len(un):
         parts.append("<h2>Unmatched mentees</h2>")
         parts.append(_table(
             ["mentee", "reason", "detail"],
-            ([f"<td>{_e(r['mentee_id'])}</td>", f"<td>{_e(r['reason'])}</td>",
+            ([f"<td>{_e(who('mentee', r['mentee_id']))}</td>", f"<td>{_e(r['reason'])}</td>",
               f"<td>{_e(r['detail'])}</td>"] for _, r in un.iterrows()),
             "unmatched"))
     versions = m.manifest.get("versions") or {}
@@ -266,6 +285,83 @@ def render_report(matching: Matching, *, title: str | None = None,
         + _e(", ".join(f"{k} {v}" for k, v in dict(versions).items()))
         + "</p></body></html>")
     return "\n".join(parts)
+
+
+def _names(m: Matching, column: str | None) -> Any:
+    """Return ``who(role, id)``: ``"id (name)"`` when the intake has the column."""
+    cohort = getattr(m.source, "cohort", None)
+    lookup: dict[str, dict[str, str]] = {"mentee": {}, "mentor": {}}
+    if column is not None and cohort is not None:
+        for role, frame, ids in (("mentee", cohort.mentees, m.mentee_ids),
+                                 ("mentor", cohort.mentors, m.mentor_ids)):
+            if column in frame.columns and len(frame) == len(ids):
+                lookup[role] = {str(i): str(v) for i, v in zip(ids, frame[column],
+                                                               strict=True) if str(v)}
+
+    def who(role: str, pid: Any) -> str:
+        name = lookup[role].get(str(pid))
+        return f"{pid} ({name})" if name else str(pid)
+
+    return who
+
+
+def _events_section(m: Matching) -> list[str]:
+    """Return the rematch history: each batch's events and what its repair did."""
+    if not m.events:
+        return []
+    batches = list(m.manifest.get("rematches") or [])
+    rows = []
+    start = 0
+    for k, batch in enumerate(batches, start=1):
+        count = int(batch.get("events", 0))
+        for ev in m.events[start:start + count]:
+            rows.append((k, ev))
+        start += count
+    rows += [(len(batches) + 1 if batches else 1, ev) for ev in m.events[start:]]
+    out = ["<h2>Events</h2>"]
+    out.append(_table(
+        ["batch", "event", "who", "note"],
+        ([f'<td class="num">{k}</td>', f"<td>{_e(getattr(ev, 'type_name', type(ev).__name__))}</td>",
+          f"<td>{_e(_event_who(ev))}</td>", f"<td>{_e(_event_note(ev))}</td>"]
+         for k, ev in rows),
+        "events"))
+    if batches:
+        out.append(_table(
+            ["batch", "events", "pairs added", "pairs ended", "pairs moved", "kept",
+             "repair method"],
+            ([f'<td class="num">{k}</td>', f'<td class="num">{_e(b.get("events", ""))}</td>',
+              f'<td class="num">{_e(b.get("added", ""))}</td>',
+              f'<td class="num">{_e(b.get("ended", ""))}</td>',
+              f'<td class="num">{_e(b.get("moved", ""))}</td>',
+              f'<td class="num">{_e(b.get("unchanged", ""))}</td>',
+              f"<td>{_e(b.get('repair_method', ''))}</td>"]
+             for k, b in enumerate(batches, start=1)),
+            "repairs"))
+    return out
+
+
+def _event_who(ev: Any) -> str:
+    for a, b in (("mentee_id", "mentor_id"), ("mentor_id", "mentee_id")):
+        if hasattr(ev, a) and hasattr(ev, b):
+            return f"{getattr(ev, a)} x {getattr(ev, b)}"
+    return str(getattr(ev, "participant_id", getattr(ev, "mentor_id", "")))
+
+
+def _event_note(ev: Any) -> str:
+    parts = []
+    if getattr(ev, "rematch", True) is False:
+        parts.append("no rematch")
+    drop = getattr(ev, "capacity_drop", None)
+    if drop:
+        parts.append(f"capacity drop: {drop}")
+    if hasattr(ev, "capacity") and not hasattr(ev, "answers"):
+        parts.append(f"capacity {ev.capacity}")
+    if getattr(ev, "role", None) and hasattr(ev, "answers"):
+        parts.append(f"joins as {ev.role}")
+    note = getattr(ev, "note", "")
+    if note:
+        parts.append(str(note))
+    return "; ".join(parts)
 
 
 def _quota_outcomes(m: Matching) -> list[dict[str, Any]]:

@@ -187,7 +187,10 @@ def apply_events(
                "pool": int(np.sum(solved.assignment < 0))},
         bans=frozenset(st.bans), events=(*matching.events, *st.log),
     )
-    return new, diff(matching, new, st)
+    changes = diff(matching, new, st)
+    history[-1].update(added=changes.n_added, ended=changes.n_ended, moved=changes.n_moved,
+                       unchanged=changes.unchanged)
+    return new.evolve(manifest={**manifest, "rematches": history}), changes
 
 
 def _programme_now(problem: Problem, st: WorkingState, source: ScoreSource) -> Problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import platform
@@ -255,7 +256,16 @@ def unmatched_reasons(prep: Prepared, assignment: NDArray[np.int64]) -> NDArray:
 
 
 def library_versions() -> dict[str, str]:
-    """Return the versions of Python, mentormatch and the numerical libraries used."""
+    """Return the versions of Python, mentormatch and the numerical libraries used.
+
+    Read from the installed packages once per process (reading their metadata costs
+    more than a small solve).
+    """
+    return dict(_library_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _library_versions() -> tuple[tuple[str, str], ...]:
     out = {"python": platform.python_version()}
     for dist in (
         "mentormatch-opt",
@@ -271,7 +281,7 @@ def library_versions() -> dict[str, str]:
             out[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
             out[dist] = "not installed"
-    return out
+    return tuple(out.items())
 
 
 def input_hash(*parts: Any) -> str:
