@@ -15,9 +15,8 @@ import pytest
 
 import mentormatch as mm
 from mentormatch.rematching import Event, read_events, register_event
-from mentormatch.rematching._events import EVENT_TYPES, _TYPES
-from mentormatch.solvers import Backend, SolverResult, backends, register
-from mentormatch.solvers import _registry
+from mentormatch.rematching._events import _TYPES, EVENT_TYPES
+from mentormatch.solvers import Backend, SolverResult, _registry, backends, register
 
 
 # ------------------------------------------------------------- add a rematch event
