@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from mentormatch.survey._parsers import (
     CellError,
     ChoiceVocabulary,
+    answer_key,
     get_zone,
     normalise,
+    number_key,
     parse_availability,
     parse_number,
 )
@@ -44,6 +46,78 @@ def test_vocabulary_closed_and_open() -> None:
     assert o.lookup("  Rust  ") == "rust"
     assert o.lookup("GoLang") == "go"
     assert o.lookup("  ") is None
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("1.0", "1", True), ("01", "1", True), ("1.50", "1.5", True), ("1e3", "1000", True),
+    ("-0", "0", True), ("1.5", "15", False), ("1.0", "10", False), ("0.1", "1", False),
+    ("Node.js", "nodejs", True), ("node js", "NODE-JS", True), ("data_science", "Data Science", True),
+    ("10 - 20", "10-20", True), ("10-20", "1020", False), ("v1.5", "v15", False),
+    ("python 3.10", "Python 3.1", False), ("Straße", "STRASSE", True), ("ＡＢＣ", "abc", True),
+    ("12345678901234567890", "12345678901234567891", False), ("1e20", "100000000000000000000", True),
+    ("1,5", "15", False), ("1,5", "1.5", False),
+])
+def test_answer_key(a: str, b: str, same: bool) -> None:
+    assert (answer_key(a) == answer_key(b)) is same
+
+
+def test_coded_options_read_as_numbers() -> None:
+    """pandas writes a float column with gaps as "1.0": it is option "1", never "10"."""
+    v = ChoiceVocabulary([str(k) for k in range(1, 11)], {})
+    assert [v.lookup(a) for a in ("1.0", "10.0", "2", "7.00", "1.5", "15", "0")] == [
+        "1", "10", "2", "7", None, None, None]
+
+
+def test_open_vocabulary_normalises_like_a_declared_one() -> None:
+    o = ChoiceVocabulary(None, {})
+    assert answer_key(o.lookup("node.js") or "") == answer_key(o.lookup("NodeJS") or "")
+    assert o.lookup("...") is None  # no letters or digits: never kept
+    d = ChoiceVocabulary(["nodejs"], {})
+    assert d.lookup("node.js") == "nodejs"
+
+
+def test_split_recognises_options_holding_the_separator() -> None:
+    opts = ["People management (hiring, 1:1s, feedback)", "Public speaking", "hiring"]
+    v = ChoiceVocabulary(opts, {"Speaking, in public": "Public speaking"})
+    cell = "People management (hiring, 1:1s, feedback), Public speaking"
+    assert v.split(cell, ",") == [opts[0], "Public speaking"]
+    assert v.split("hiring, Speaking, in public,, ", ",") == ["hiring", "Speaking, in public"]
+    assert v.split("; ;", ";") == []
+    # a piece that is no option stays a piece (reported as unknown by the intake)
+    assert v.split("People management (hiring, 1:1s", ",") == [
+        "People management (hiring", "1:1s"]
+
+
+def test_number_key() -> None:
+    assert number_key("101.0") == number_key("101") is not None
+    assert number_key("E101") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(options=st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=6),
+       answers=st.lists(st.one_of(
+           st.text(max_size=6),
+           st.integers(-20, 20).map(str),
+           st.integers(-20, 20).map(lambda k: f"{k}.0"),
+           st.decimals(-100, 100, places=2, allow_nan=False).map(str),
+       ), max_size=10))
+def test_no_answer_is_mapped_onto_a_different_option(options: list[str],
+                                                     answers: list[str]) -> None:
+    """Property (c): a lookup hit has the answer's own key (or the answer is a synonym)."""
+    keys = [answer_key(o) for o in options]
+    if len(set(keys)) != len(keys) or not all(keys):
+        return  # such a survey is refused at load (tested in test_survey)
+    v = ChoiceVocabulary(options, {})
+    for a in answers:
+        hit = v.lookup(a)
+        if hit is not None:
+            assert hit in options
+            assert answer_key(hit) == answer_key(a)
+            num = number_key(a)
+            if num is not None:  # numbers match numbers of the same value only
+                assert float(hit) == float(a)
+        else:
+            assert answer_key(a) not in keys
 
 
 @pytest.mark.parametrize(("text", "value"), [("3", 3.0), (" 3,5 ", 3.5), ("-2.25", -2.25),
