@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.typing import NDArray
@@ -22,11 +23,14 @@ from mentormatch import Matching
 __all__ = [
     "SCALES",
     "TIE_KINDS",
+    "DrawnCohort",
     "DrawnProblem",
     "ScaledProblem",
+    "drawn_cohorts",
     "matchings",
     "medium_problems",
     "problems",
+    "random_surveys",
     "scaled_problems",
     "score_values",
     "tie_heavy_problems",
@@ -306,3 +310,164 @@ def scaled_problems(draw: st.DrawFn, *, max_mentees: int = 14, max_mentors: int 
     if with_priority:
         priority = rng.random(n) < draw(st.sampled_from([0.2, 0.5]), label="priority share")
     return ScaledProblem(scale, scores, grid, unit, capacity, priority)
+
+
+# ------------------------------------------------------------------ surveys and intake
+# Random surveys over a fixed pool of questions, and intake answers drawn as pandas holds
+# them before an export: coded answers and numbers as floats with NaN gaps (to_csv writes
+# "1.0" and ""), ties, blanks, options that contain the separator, open vocabularies
+# with variant spellings, numeric mentor ids (a wish list cell then reads "101.0").
+
+#: Coded options: a float 1.0 read back from a CSV must be "1", never "10".
+CODES = [str(k) for k in range(1, 11)]
+#: Options of a ","-separated checkbox question, one holding the separator.
+CHECKBOX = ["python", "sql", "People management (hiring, 1:1s, feedback)", "c++"]
+#: Spellings of an open vocabulary (variants of one answer included).
+OPEN_TAGS = ["node.js", "NodeJS", "node js", "react", "React", "go", "golang"]
+WORDS = ["data", "pipelines", "teaching", "careers", "design", "python", "garden", "music"]
+IMPORTANCE = {"Definitely yes": 1.0, "Yes, but not my first choice": 0.5, "No": 0.0}
+
+SURVEY_QUESTIONS: list[dict[str, Any]] = [
+    {"name": "code", "kind": "single_choice", "column": "code", "options": CODES},
+    {"name": "skills", "kind": "multi_choice", "column": "skills", "options": CHECKBOX,
+     "separator": ","},
+    {"name": "tags", "kind": "multi_choice", "column": "tags", "synonyms": {"golang": "go"}},
+    {"name": "level", "kind": "ordinal", "column": "level", "levels": ["1", "2", "3", "4", "5"]},
+    {"name": "years", "kind": "numeric", "column": "years", "min": 0, "max": 40},
+    {"name": "big5", "kind": "likert", "scale": [1, 5], "items": [
+        {"column": "t1", "trait": "one"}, {"column": "t2", "trait": "one", "reverse": True},
+        {"column": "t3", "trait": "two"}]},
+    {"name": "about", "kind": "text", "column": "about"},
+    {"name": "wish", "kind": "preferred_ids", "mentee_column": "wish"},
+    {"name": "never", "kind": "avoid_ids", "mentor_column": "never"},
+    {"name": "wish_same_code", "kind": "single_choice", "mentee_column": "imp",
+     "options": list(IMPORTANCE)},
+    {"name": "mentor_wish", "kind": "single_choice", "mentor_column": "mimp",
+     "options": list(IMPORTANCE)},
+]
+
+#: Criteria that fit :data:`SURVEY_QUESTIONS` (name -> declaration without the name).
+SURVEY_CRITERIA: dict[str, dict[str, Any]] = {
+    "code_same": {"kind": "same", "question": "code"},
+    "skills_cover": {"kind": "coverage", "question": "skills"},
+    "skills_overlap": {"kind": "overlap", "question": "skills"},
+    "tags_cosine": {"kind": "cosine", "question": "tags"},
+    "level_gap": {"kind": "gap", "question": "level", "min_gap": 1, "max_gap": 2},
+    "level_close": {"kind": "closeness", "question": "level"},
+    "years_close": {"kind": "closeness", "question": "years"},
+    "years_sim": {"kind": "similarity", "question": "years", "scale": 15},
+    "years_gap": {"kind": "gap", "question": "years", "min_gap": 3, "max_gap": float("inf"),
+                  "scale": 10},
+    "traits": {"kind": "similarity", "question": "big5"},
+    "traits_other": {"kind": "complement", "question": "big5"},
+    "about_text": {"kind": "text", "question": "about"},
+    "wishes": {"kind": "preference", "question": "wish", "decay": 0.5},
+}
+
+SURVEY_RULES: list[dict[str, Any]] = [
+    {"kind": "exclude_same", "question": "code"},
+    {"kind": "require_shared", "question": "skills"},
+    {"kind": "gap", "question": "level", "min_gap": 0},
+    {"kind": "gap", "question": "years", "min_gap": -2, "max_gap": 30},
+    {"kind": "avoid", "question": "never"},
+    {"kind": "require_value", "question": "code", "role": "mentor",
+     "values": CODES[:7]},
+]
+
+
+@st.composite
+def random_surveys(draw: st.DrawFn) -> dict[str, Any]:
+    """A survey (as a mapping for :meth:`Survey.from_dict`) over :data:`SURVEY_QUESTIONS`.
+
+    One to five criteria with weights (some with mentee and/or mentor importance
+    columns) and up to three rules.
+    """
+    names = draw(st.lists(st.sampled_from(sorted(SURVEY_CRITERIA)), min_size=1, max_size=5,
+                          unique=True), label="criteria")
+    criteria = []
+    for name in names:
+        crit = {"name": name, **SURVEY_CRITERIA[name],
+                "weight": draw(st.sampled_from([0.5, 1.0, 2.0]))}
+        side = draw(st.sampled_from(["none", "none", "mentee", "mentor", "both"]))
+        if side in ("mentee", "both"):
+            crit["importance_column"] = "imp"
+        if side in ("mentor", "both"):
+            crit["mentor_importance_column"] = "mimp"
+        if side != "none":
+            crit["importance_levels"] = dict(IMPORTANCE)
+        criteria.append(crit)
+    rules = draw(st.lists(st.sampled_from(SURVEY_RULES), max_size=3,
+                          unique_by=lambda r: (r["kind"], r["question"])), label="rules")
+    return {"name": "drawn", "capacity_column": None, "questions": SURVEY_QUESTIONS,
+            "criteria": criteria, "rules": rules}
+
+
+def _gap(draw: st.DrawFn, value: Any) -> Any:
+    """The value, or a gap (NaN) about one time in five."""
+    return np.nan if draw(st.integers(0, 4)) == 0 else value
+
+
+@st.composite
+def intake_rows(draw: st.DrawFn, role: str, pid: Any, mentor_ids: list[Any],
+                mentee_ids: list[Any]) -> dict[str, Any]:
+    """One participant's answers to every column of :data:`SURVEY_QUESTIONS`."""
+    row: dict[str, Any] = {
+        "id": pid,
+        "code": _gap(draw, float(draw(st.integers(1, 10)))),
+        "skills": ", ".join(draw(st.lists(st.sampled_from(CHECKBOX), max_size=3,
+                                          unique=True))),
+        "tags": ";".join(draw(st.lists(st.sampled_from(OPEN_TAGS), max_size=3))),
+        "level": _gap(draw, float(draw(st.integers(1, 5)))),
+        "years": _gap(draw, draw(st.integers(0, 80)) / 2),
+        "t1": _gap(draw, float(draw(st.integers(1, 5)))),
+        "t2": _gap(draw, float(draw(st.integers(1, 5)))),
+        "t3": _gap(draw, float(draw(st.integers(1, 5)))),
+        "about": " ".join(draw(st.lists(st.sampled_from(WORDS), max_size=5))),
+    }
+    if role == "mentee":
+        wish = draw(st.lists(st.sampled_from(mentor_ids), max_size=2, unique=True)
+                    if mentor_ids else st.just([]))
+        # one wish as a number (pandas: a float cell), several as text
+        row["wish"] = float(wish[0]) if len(wish) == 1 else ";".join(map(str, wish))
+        row["imp"] = draw(st.sampled_from([*IMPORTANCE, ""]))
+    else:
+        never = draw(st.lists(st.sampled_from(mentee_ids), max_size=1) if mentee_ids
+                     else st.just([]))
+        row["never"] = ";".join(map(str, never))
+        row["mimp"] = draw(st.sampled_from([*IMPORTANCE, ""]))
+    return row
+
+
+@dataclass(frozen=True)
+class DrawnCohort:
+    """A drawn survey with base tables and participants who join later.
+
+    ``mentors`` / ``mentees`` are the base cohort; ``more_mentors`` / ``more_mentees``
+    join it. Base participants' answers never name a joining participant, so every base
+    pair's answers are the same in both cohorts.
+    """
+
+    survey: dict[str, Any]
+    mentors: pd.DataFrame
+    mentees: pd.DataFrame
+    more_mentors: pd.DataFrame
+    more_mentees: pd.DataFrame
+
+
+@st.composite
+def drawn_cohorts(draw: st.DrawFn, *, max_base: int = 5, max_more: int = 3) -> DrawnCohort:
+    """Draw a :class:`DrawnCohort` (numeric mentor ids, text mentee ids)."""
+    survey = draw(random_surveys())
+    n_m = draw(st.integers(1, max_base), label="n_mentors")
+    n_e = draw(st.integers(1, max_base), label="n_mentees")
+    k_m = draw(st.integers(0, max_more), label="more_mentors")
+    k_e = draw(st.integers(0, max_more), label="more_mentees")
+    m_ids = [101 + k for k in range(n_m + k_m)]
+    e_ids = [f"e{k}" for k in range(n_e + k_e)]
+    mentors = [draw(intake_rows("mentor", m_ids[k], m_ids, e_ids[:n_e] if k < n_m else e_ids))
+               for k in range(n_m + k_m)]
+    mentees = [draw(intake_rows("mentee", e_ids[k], m_ids[:n_m] if k < n_e else m_ids, e_ids))
+               for k in range(n_e + k_e)]
+    frame_m, frame_e = pd.DataFrame(mentors), pd.DataFrame(mentees)
+    return DrawnCohort(survey, frame_m.iloc[:n_m], frame_e.iloc[:n_e],
+                       frame_m.iloc[n_m:], frame_e.iloc[n_e:])
