@@ -62,6 +62,8 @@ def tables(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
         "id": i, "offers": _subset(draw, ["a", "b", "c", "d"]), **common(draw),
         "bio": " ".join(draw(st.lists(st.sampled_from(WORDS), max_size=4))),
         "never": _subset(draw, e_ids),
+        "importance": draw(st.sampled_from(["No", "Yes, but not my first choice",
+                                            "Definitely yes", ""])),
     } for i in m_ids])
     mentees = pd.DataFrame([{
         "id": i, "wants": _subset(draw, ["a", "b", "c", "d"]), **common(draw),
@@ -73,18 +75,31 @@ def tables(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
     return mentors, mentees
 
 
+#: Criteria beyond the hand-checked ones: directional gaps on numbers.
+MORE_CRITERIA = {
+    "age_gap": {"kind": "gap", "question": "age", "min_gap": 2, "max_gap": 10},
+    "age_older": {"kind": "gap", "question": "age", "min_gap": 0, "max_gap": float("inf"),
+                  "scale": 7.5},
+}
+
+
 @st.composite
 def criteria(draw: st.DrawFn) -> list[dict]:
-    names = draw(st.lists(st.sampled_from(list(EXPECTED)), min_size=1, max_size=6,
+    specs = {name: spec for name, (spec, _) in EXPECTED.items()} | MORE_CRITERIA
+    names = draw(st.lists(st.sampled_from(sorted(specs)), min_size=1, max_size=6,
                           unique=True))
     out = []
     for name in names:
-        spec, _ = EXPECTED[name]
+        spec = specs[name]
         crit = {"name": name, "kind": spec.get("kind", name),
                 "weight": draw(st.sampled_from([0.5, 1.0, 2.5])),
                 **{k: v for k, v in spec.items() if k != "kind"}}
-        if draw(st.booleans()) and crit["kind"] != "preference":
+        side = draw(st.sampled_from(["none", "mentee", "mentor", "both"]))
+        if side in ("mentee", "both"):
             crit["importance_column"] = "importance"
+        if side in ("mentor", "both"):
+            crit["mentor_importance_column"] = "importance"
+        if side != "none":
             crit["importance_levels"] = {"No": 0.0, "Yes, but not my first choice": 0.5,
                                          "Definitely yes": 1.0}
         out.append(crit)
@@ -99,6 +114,8 @@ def rules(draw: st.DrawFn) -> list[dict]:
         out.append({"kind": "exclude_same", "question": "level"})  # ordinal codes
     if draw(st.booleans()):
         out.append({"kind": "require_shared", "question": "dept"})
+    if draw(st.booleans()):  # a directional gap on numbers, tested pair by pair
+        out.append({"kind": "gap", "question": "age", "min_gap": -5, "max_gap": 25})
     return out
 
 

@@ -9,9 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
 
 from mentormatch.exceptions import IntakeError, MentorMatchWarning
 from mentormatch.survey import Survey, load_cohort
+from strategies import DrawnCohort, drawn_cohorts
 
 
 def make_survey(**extra: Any) -> Survey:
@@ -400,3 +402,200 @@ def test_preferred_and_avoid_ids() -> None:
     # a repeated id keeps its first rank
     c = load_cohort(s, m, mentees_df(wish=["m1; m1; m2", "", ""]))
     assert c.features["wish"].mentee.toarray()[0].tolist() == [1, 2]
+
+
+# ------------------------------------------------------------ no silent changes (issue 11)
+def coded_survey(**q: Any) -> Survey:
+    return Survey.model_validate({
+        "name": "coded", "capacity_column": None,
+        "questions": [{"name": "code", "kind": "single_choice", "column": "code",
+                       "options": [str(k) for k in range(1, 11)], **q}],
+        "criteria": [{"name": "code", "kind": "same", "question": "code"}],
+    })
+
+
+def test_coded_answers_written_by_pandas_keep_their_value(tmp_path: Path) -> None:
+    """A float column with gaps is written "1.0": it is option "1", never option "10"."""
+    e = pd.DataFrame({"id": ["e1", "e2", "e3"], "code": [1.0, np.nan, 10.0]})
+    m = pd.DataFrame({"id": ["m1", "m2"], "code": [1.0, 10.0]})
+    e.to_csv(tmp_path / "e.csv", index=False)
+    m.to_csv(tmp_path / "m.csv", index=False)
+    assert "1.0" in (tmp_path / "e.csv").read_text()
+    for c in (load_cohort(coded_survey(), m, e),
+              load_cohort(coded_survey(), tmp_path / "m.csv", tmp_path / "e.csv")):
+        f = c.features["code"]
+        assert [f.vocabulary[j] for j in f.mentee.indices] == ["1", "10"]
+        assert f.mentee_missing.tolist() == [False, True, False]
+    bad = pd.DataFrame({"id": ["e1"], "code": ["1.5"]})
+    with pytest.raises(IntakeError, match=r"mentees row 2, column 'code': unknown answer "
+                       r"'1.5' to question 'code'"):
+        load_cohort(coded_survey(), m, bad)
+
+
+def test_open_vocabulary_normalises_like_a_declared_one() -> None:
+    s = Survey.model_validate({
+        "name": "open", "capacity_column": None,
+        "questions": [{"name": "tags", "kind": "multi_choice", "mentor_column": "offers",
+                       "mentee_column": "wants"}],
+        "criteria": [{"name": "tags", "kind": "coverage", "question": "tags"}],
+    })
+    m = pd.DataFrame({"id": ["m1"], "offers": ["nodejs;React"]})
+    e = pd.DataFrame({"id": ["e1", "e2"], "wants": ["node.js;react", "Node JS"]})
+    c = load_cohort(s, m, e)
+    # one answer each, shown as the first of its spellings in sorted order
+    assert c.features["tags"].vocabulary == ("node js", "react")
+    from mentormatch.scoring import Scorer
+
+    np.testing.assert_array_equal(Scorer(s).score(c), [[1.0], [1.0]])
+
+
+def test_options_holding_the_separator_are_read_whole() -> None:
+    opts = ["People management (hiring, 1:1s, feedback)", "Public speaking", "Python"]
+    s = Survey.model_validate({
+        "name": "forms", "capacity_column": None,
+        "questions": [{"name": "skills", "kind": "multi_choice", "column": "skills",
+                       "separator": ",", "options": opts, "required": True}],
+        "criteria": [{"name": "skills", "kind": "coverage", "question": "skills"}],
+    })
+    m = pd.DataFrame({"id": ["m1"], "skills": [
+        "People management (hiring, 1:1s, feedback), Public speaking"]})
+    e = pd.DataFrame({"id": ["e1", "e2"], "skills": ["Python, Public speaking", ", ,"]})
+    with pytest.raises(IntakeError) as info:
+        load_cohort(s, m, e)
+    assert problems(info) == ["mentees row 3, column 'skills': question 'skills' is required "
+                              "but the answer ', ,' holds no option."]
+    c = load_cohort(s, m, e.iloc[:1])
+    f = c.features["skills"]
+    assert [f.vocabulary[j] for j in f.mentor.indices] == opts[:2]
+
+
+def test_required_multi_choice_of_separators_only_is_an_error() -> None:
+    s = make_survey()
+    qs = [q.model_copy(update={"required": q.name == "skills"}) for q in s.questions]
+    s = s.model_copy(update={"questions": qs})
+    with pytest.raises(IntakeError) as info:
+        load_cohort(s, mentors_df(), mentees_df(wants=["node", "; ;", "python"]))
+    assert problems(info) == ["mentees row 3, column 'wants': question 'skills' is required "
+                              "but the answer '; ;' holds no option."]
+    # optional: skipped
+    c = load_cohort(make_survey(), mentors_df(), mentees_df(wants=["node", "; ;", "python"]))
+    assert c.features["skills"].mentee_missing.tolist() == [False, True, False]
+
+
+def test_punctuation_is_not_an_answer() -> None:
+    with pytest.raises(IntakeError, match=r"mentees row 2, column 'wants': answer '-' to "
+                       r"question 'skills' has no letters or digits"):
+        load_cohort(make_survey(), mentors_df(), mentees_df(wants=["-", "node", "python"]))
+
+
+def test_empty_tables_are_refused_unless_asked_for(tmp_path: Path) -> None:
+    p = tmp_path / "mentees.csv"
+    mentees_df().iloc[:0].to_csv(p, index=False)
+    with pytest.raises(IntakeError) as info:
+        load_cohort(make_survey(), mentors_df(), p)
+    assert problems(info) == [
+        "mentees.csv: the table has a header but no participants; expected at least one "
+        "mentee (pass allow_empty=True to load an empty cohort on purpose)."]
+    c = load_cohort(make_survey(), mentors_df(), p, allow_empty=True)
+    assert c.n_mentees == 0 and c.n_mentors == 2
+    with pytest.raises(IntakeError, match=r"(?s)^2 problems.*mentors: the table has a header"):
+        load_cohort(make_survey(), mentors_df().iloc[:0], p)
+
+
+def test_numeric_ids_as_spreadsheets_write_them() -> None:
+    s = make_survey(questions=[
+        *make_survey().questions,
+        {"name": "wish", "kind": "preferred_ids", "mentee_column": "wish"},
+    ])
+    m = mentors_df(id=[101, 102])
+    e = mentees_df(wish=["102.0;101", "", "101.0"])
+    c = load_cohort(s, m, e)
+    assert c.features["wish"].mentee.toarray().tolist() == [[2, 1], [0, 0], [1, 0]]
+    # ids are never matched by case or spacing, and ambiguous numbers match nothing
+    with pytest.raises(IntakeError, match=r"'M101' is not the id of any mentor"):
+        load_cohort(s, m, mentees_df(wish=["M101", "", ""]))
+    m2 = mentors_df(id=["01", "1"])
+    with pytest.raises(IntakeError, match=r"'1.0' is not the id of any mentor"):
+        load_cohort(s, m2, mentees_df(wish=["1.0", "", ""]))
+
+
+def importance_survey(*, mentor: bool, mentee: bool) -> Survey:
+    levels = {"Definitely yes": 1.0, "Yes, but not my first choice": 0.5, "No": 0.0}
+    crit: dict[str, Any] = {"name": "skills", "kind": "coverage", "question": "skills",
+                            "importance_levels": levels}
+    if mentee:
+        crit["importance_column"] = "imp"
+    if mentor:
+        crit["mentor_importance_column"] = "imp"
+    return make_survey(questions=[
+        *make_survey().questions,
+        {"name": "imp", "kind": "single_choice", "column": "imp", "options": list(levels),
+         "synonyms": {"yes": "Definitely yes"}, "missing_values": ["n/a"]},
+    ], criteria=[crit])
+
+
+def test_importance_answers_from_both_sides() -> None:
+    s = importance_survey(mentor=True, mentee=True)
+    m = mentors_df(imp=["No", "n/a"])
+    e = mentees_df(imp=["yes", "", "Yes, but not my first choice"])
+    c = load_cohort(s, m, e)
+    assert c.importance["skills"]["mentee"].tolist() == [1.0, 1.0, 0.5]
+    assert c.importance["skills"]["mentor"].tolist() == [0.0, 1.0]
+    with pytest.raises(IntakeError) as info:
+        load_cohort(s, mentors_df(imp=["Nope", ""]), e)
+    # the column is a declared question: its answers are checked (and reported) once
+    assert problems(info) == [
+        "mentors row 2, column 'imp': unknown answer 'Nope' to question 'imp'; expected one "
+        "of 'Definitely yes', 'Yes, but not my first choice', 'No' (or add a synonym to the "
+        "survey)."]
+    with pytest.raises(IntakeError, match=r"mentors, column 'imp': column 'imp' is missing "
+                       r"\(needed for question 'imp'\)"):
+        load_cohort(s, mentors_df(), e)
+
+
+def test_describe_says_what_each_column_was_read_as() -> None:
+    s = make_survey(questions=[
+        *make_survey().questions,
+        {"name": "code", "kind": "single_choice", "column": "code",
+         "options": [str(k) for k in range(1, 11)]},
+        {"name": "years", "kind": "numeric", "column": "years", "min": 0, "max": 40},
+    ])
+    m = mentors_df(code=["1.0", "10"], years=["3,5", "12"])
+    e = mentees_df(code=["1", "", "1.0"], years=["1.0", "", "7"])
+    table = load_cohort(s, m, e).describe()
+    assert list(table.columns) == ["question", "kind", "role", "column", "answered", "blank",
+                                   "read_as"]
+    row = table.set_index(["question", "role"])
+    assert row.loc[("code", "mentee"), "answered"] == 2
+    assert row.loc[("code", "mentee"), "blank"] == 1
+    assert "'1.0' -> '1' x1" in row.loc[("code", "mentee"), "read_as"]
+    assert "'1' x2" in row.loc[("code", "mentee"), "read_as"]
+    assert row.loc[("years", "mentor"), "read_as"] == (
+        "numbers 3.5 to 12 (mean 7.75); read as: '3,5' -> 3.5 x1")
+    assert "'Node.js' -> 'nodejs' x1" in row.loc[("skills", "mentor"), "read_as"]
+    assert row.loc[("level", "mentee"), "blank"] == 2
+    assert (table["kind"] == "likert").sum() == 4  # two items, two roles
+    assert "(capacity)" in set(table["question"])
+
+
+@settings(max_examples=15, deadline=None)
+@given(drawn=drawn_cohorts(max_more=0))
+def test_csv_and_excel_round_trips_give_the_same_scores(drawn: DrawnCohort) -> None:
+    """Property (b): tables written by pandas and read back score as the DataFrames do."""
+    import tempfile
+
+    from mentormatch.scoring import Scorer
+
+    survey = Survey.from_dict(drawn.survey)
+    want = Scorer(survey).score(load_cohort(survey, drawn.mentors, drawn.mentees))
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        drawn.mentors.to_csv(d / "m.csv", index=False)
+        drawn.mentees.to_csv(d / "e.csv", index=False)
+        drawn.mentors.to_excel(d / "m.xlsx", index=False)
+        drawn.mentees.to_excel(d / "e.xlsx", index=False)
+        for ext in ("csv", "xlsx"):
+            got = Scorer(survey).score(load_cohort(survey, d / f"m.{ext}", d / f"e.{ext}"))
+            np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
+            fin = np.isfinite(want)
+            np.testing.assert_allclose(got[fin], want[fin], rtol=0, atol=1e-12)

@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mentormatch.datasets import demo_paths, make_cohort
-from mentormatch.exceptions import SurveyError
+from mentormatch.exceptions import IntakeError, SurveyError
 from mentormatch.scoring import CohortScores, Scorer
 from mentormatch.survey import Cohort, Survey, load_cohort
+from strategies import DrawnCohort, drawn_cohorts
 
 QUESTIONS: list[dict[str, Any]] = [
     {"name": "skills", "kind": "multi_choice", "mentor_column": "offers",
@@ -25,7 +26,7 @@ QUESTIONS: list[dict[str, Any]] = [
      "levels": ["L0", "L1", "L2", "L3", "L4"]},
     {"name": "big5", "kind": "likert", "scale": [1, 5], "items": [
         {"column": "t1", "trait": "one"}, {"column": "t2", "trait": "two"}]},
-    {"name": "age", "kind": "numeric", "column": "age"},
+    {"name": "age", "kind": "numeric", "column": "age", "min": 20, "max": 60},
     {"name": "when", "kind": "availability", "column": "when", "default_timezone": "UTC"},
     {"name": "bio", "kind": "text", "mentor_column": "bio", "mentee_column": "hopes"},
     {"name": "wish", "kind": "preferred_ids", "mentee_column": "wish"},
@@ -75,7 +76,8 @@ EXPECTED: dict[str, tuple[dict[str, Any], list[list[float]]]] = {
     "closeness": ({"question": "level"}, [[0.0, 0.75], [0.5, 0.75]]),
     "similarity": ({"question": "big5"}, [[1.0, 0.5], [0.0, 0.5]]),
     "complement": ({"question": "big5"}, [[0.0, 0.5], [1.0, 0.5]]),
-    "age_sim": ({"question": "age", "kind": "similarity"}, [[1.0, 0.0], [0.5, 0.5]]),
+    # the declared range 20..60 is the scale (never the answers' range)
+    "age_sim": ({"question": "age", "kind": "similarity"}, [[1.0, 0.5], [0.75, 0.75]]),
     "age_close": ({"question": "age", "kind": "closeness", "scale": 10},
                   [[1.0, 0.0], [0.0, 0.0]]),
     "availability": ({"question": "when", "hours_needed": 2}, [[1.0, 0.5], [0.0, 0.0]]),
@@ -160,10 +162,17 @@ def test_importance_levels_scale_per_mentee() -> None:
     # e0 said "No": department ignored; e1 said "not first choice": weight 4 * 0.5
     np.testing.assert_allclose(got[0], cov[0])
     np.testing.assert_allclose(got[1], (2 * cov[1] + 2 * same[1]) / 4)
-    # an unknown or blank importance answer counts fully
-    e = MENTEES.assign(importance=["", "whatever"])
+    # a blank importance answer counts fully
+    e = MENTEES.assign(importance=["", ""])
     got = Scorer(s).score(load_cohort(s, MENTORS, e))
     np.testing.assert_allclose(got, (2 * cov + 4 * same) / 6)
+    # an answer that is not a level is an intake error, never a weight
+    e = MENTEES.assign(importance=["", "whatever"])
+    with pytest.raises(IntakeError, match=(
+            r"^mentees row 3, column 'importance': importance answer 'whatever' for "
+            r"criterion 'dept' is not one of the declared `importance_levels` "
+            r"\('Definitely yes', 'Yes, but not my first choice', 'No'\)")):
+        load_cohort(s, MENTORS, e)
 
 
 def test_no_applicable_criterion_scores_zero() -> None:
@@ -345,3 +354,133 @@ def test_determinism() -> None:
     np.testing.assert_array_equal(s1, s2)
     c1 = load_cohort(survey, *a)
     assert c1.fingerprint() == load_cohort(survey, *b).fingerprint()
+
+
+# ---------------------------------------------------------- no silent changes (issue 11)
+def assert_same_scores(got: np.ndarray, want: np.ndarray) -> None:
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
+    fin = np.isfinite(want)
+    np.testing.assert_allclose(got[fin], want[fin], rtol=0, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(drawn=drawn_cohorts())
+def test_pair_scores_do_not_depend_on_who_else_is_in_the_cohort(drawn: DrawnCohort) -> None:
+    """Property (a): adding participants leaves every existing pair's score unchanged."""
+    survey = Survey.from_dict(drawn.survey)
+    base = load_cohort(survey, drawn.mentors, drawn.mentees)
+    grown = load_cohort(survey, pd.concat([drawn.mentors, drawn.more_mentors]),
+                        pd.concat([drawn.mentees, drawn.more_mentees]))
+    n, m = base.n_mentees, base.n_mentors
+    rows = np.arange(n)
+    for engine in ("numpy", "compiled"):
+        small = CohortScores(survey, base, engine=engine).block(rows)
+        large = CohortScores(survey, grown, engine=engine).block(rows)[:, :m]
+        assert_same_scores(large, small)
+    r, c = np.meshgrid(rows, np.arange(m), indexing="ij")
+    a = CohortScores(survey, base).criterion_table(r.ravel(), c.ravel())
+    b = CohortScores(survey, grown).criterion_table(r.ravel(), c.ravel())
+    pd.testing.assert_frame_equal(a, b, rtol=0, atol=1e-12)
+
+
+def test_text_scores_are_stationary() -> None:
+    s = survey_with([{"name": "text", "kind": "text", "question": "bio"}])
+    one = Scorer(s).score(load_cohort(s, MENTORS, MENTEES))
+    more = pd.concat([MENTORS, MENTORS.assign(id=["m2", "m3"], bio=["python python data",
+                                                                      "science fiction"])])
+    two = Scorer(s).score(load_cohort(s, more, MENTEES))
+    np.testing.assert_allclose(two[:, :2], one, rtol=0, atol=1e-15)
+
+
+YEARS = {"name": "years", "kind": "numeric", "column": "years", "min": 0, "max": 40}
+
+
+def years_survey(criteria: list[dict[str, Any]], rules: list[dict[str, Any]] | None = None
+                 ) -> Survey:
+    return Survey.model_validate({"name": "gap", "capacity_column": None,
+                                  "questions": [YEARS], "criteria": criteria,
+                                  "rules": rules or []})
+
+
+def test_directional_numeric_gap_criterion_and_rule() -> None:
+    m = pd.DataFrame({"id": ["m0", "m1", "m2"], "years": ["12", "4", ""]})
+    e = pd.DataFrame({"id": ["e0", "e1"], "years": ["2", "10.0"]})
+    s = years_survey([{"name": "more", "kind": "gap", "question": "years", "min_gap": 5,
+                       "max_gap": 10, "scale": 4}])
+    # d = mentor - mentee: e0: 10, 2, -; e1: 2, -6, -; below the window by 3 and 11
+    raw = Scorer(s).criterion_scores(load_cohort(s, m, e), [0, 0, 0, 1, 1], [0, 1, 2, 0, 1])
+    np.testing.assert_allclose(raw["more"].to_numpy(), [1.0, 0.25, np.nan, 0.25, 0.0])
+    # without `scale`, the declared range (40) is the scale
+    s2 = years_survey([{"name": "more", "kind": "gap", "question": "years", "min_gap": 5,
+                        "max_gap": float("inf")}])
+    raw = Scorer(s2).criterion_scores(load_cohort(s2, m, e), [0, 1], [1, 1])
+    np.testing.assert_allclose(raw["more"].to_numpy(), [1 - 3 / 40, 1 - 11 / 40])
+    rule = years_survey([{"name": "c", "kind": "closeness", "question": "years"}],
+                        [{"kind": "gap", "question": "years", "min_gap": 0}])
+    for engine in ("numpy", "compiled"):
+        got = CohortScores(rule, load_cohort(rule, m, e), engine=engine).block(np.arange(2))
+        # a mentor with fewer years is forbidden; a skipped answer never forbids
+        np.testing.assert_array_equal(np.isneginf(got), [[False, False, False],
+                                                         [False, True, False]])
+        np.testing.assert_allclose(got[0, :2], [1 - 10 / 40, 1 - 2 / 40])
+
+
+def test_closeness_on_levels_scales_by_the_levels_declared() -> None:
+    s = survey_with([{"name": "c", "kind": "closeness", "question": "level"}])
+    m = MENTORS.assign(level=["L1", "L2"])  # observed range 1: the declared one is 4
+    e = MENTEES.assign(level=["L1", "L2"])
+    np.testing.assert_allclose(Scorer(s).score(load_cohort(s, m, e)),
+                               [[1.0, 0.75], [0.75, 1.0]])
+
+
+@pytest.mark.parametrize("sides", ["mentee", "mentor", "both"])
+def test_importance_from_either_side(sides: str) -> None:
+    levels = {"Definitely yes": 1.0, "Yes, but not my first choice": 0.5, "No": 0.0}
+    dept: dict[str, Any] = {"name": "dept", "kind": "same", "question": "dept", "weight": 4.0,
+                            "importance_levels": levels}
+    if sides in ("mentee", "both"):
+        dept["importance_column"] = "importance"
+    if sides in ("mentor", "both"):
+        dept["mentor_importance_column"] = "importance"
+    s = survey_with([{"name": "skills", "kind": "coverage", "question": "skills",
+                      "weight": 2.0}, dept])
+    m = MENTORS.assign(importance=["Definitely yes", "No"])
+    cohort = load_cohort(s, m, MENTEES)
+    g = np.array([0.0, 0.5])[:, None]  # mentees: "No", "not my first choice"
+    h = np.array([1.0, 0.0])[None, :]
+    f = {"mentee": g + 0 * h, "mentor": h + 0 * g, "both": (g + h) / 2}[sides]
+    cov = np.array(EXPECTED["coverage"][1])
+    same = np.array(EXPECTED["same"][1])
+    want = (2 * cov + 4 * f * same) / (2 + 4 * f)
+    for engine in ("numpy", "compiled"):
+        src = CohortScores(s, cohort, engine=engine)
+        np.testing.assert_allclose(src.block(np.arange(2)), want, rtol=0, atol=1e-12)
+    contrib = CohortScores(s, cohort).contributions(np.array([0, 0, 1, 1]),
+                                                    np.array([0, 1, 0, 1]))
+    np.testing.assert_allclose(contrib["skills"] + contrib["dept"], want.ravel())
+
+
+def test_a_new_criterion_kind_is_one_table_row() -> None:
+    """The contributing recipe: a kind registered with its keys, block and hook works."""
+    from mentormatch.scoring import _kinds
+    from mentormatch.survey._kinds import CRITERION_KINDS, KindSpec, register_kind
+
+    class Older(_kinds.Scalars):
+        """1 when the mentor is older, else 0 (a test kind)."""
+
+        def block(self, rows: np.ndarray, cols: np.ndarray, memo: Any = None) -> np.ndarray:
+            return (self.m[cols][None, :] > self.e[rows][:, None]).astype(np.float64)
+
+    spec = KindSpec("older", "criterion", ("numeric",), keys={"scale": None}, impl=Older)
+    register_kind(spec)
+    try:
+        s = survey_with([{"name": "older", "kind": "older", "question": "age"}])
+        src = CohortScores(s, load_cohort(s, MENTORS, MENTEES), engine="auto")
+        np.testing.assert_array_equal(src.block(np.arange(2)), [[0.0, 1.0], [0.0, 1.0]])
+        with pytest.raises(SurveyError, match="compiled engine cannot express"):
+            CohortScores(s, load_cohort(s, MENTORS, MENTEES), engine="compiled")
+        with pytest.raises(ValueError, match=r"key 'decay' has no effect on an older"):
+            survey_with([{"name": "older", "kind": "older", "question": "age", "decay": 1}])
+    finally:
+        del CRITERION_KINDS["older"]

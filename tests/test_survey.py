@@ -12,6 +12,8 @@ from mentormatch.datasets import demo_paths
 from mentormatch.exceptions import SurveyError
 from mentormatch.survey import Survey
 
+DATA = Path(__file__).parent / "data"
+
 BASE_TOML = """\
 [survey]
 name = "tiny"
@@ -181,7 +183,7 @@ def test_other_question_checks() -> None:
         Survey.from_dict(d)
     d = base_dict()
     d["questions"][0]["options"] = ["Python", " python "]
-    with pytest.raises(SurveyError, match=r"distinct"):
+    with pytest.raises(SurveyError, match=r"`options` 'Python' and 'python' are the same answer"):
         Survey.from_dict(d)
     d = base_dict()
     d["criteria"][1].update(min_gap=3, max_gap=1)
@@ -267,3 +269,207 @@ def test_criterion_or_rule_on_one_sided_question() -> None:
                   {"kind": "require_value", "question": "wish", "role": "mentee",
                    "values": ["x"]}]
     assert len(Survey.from_dict(d).rules) == 2
+
+
+# ------------------------------------------------------- keys that do nothing (issue 11)
+@pytest.mark.parametrize(("where", "patch", "pattern"), [
+    (("questions", 0), {"kind": "single_choice", "levels": ["a", "b"]},
+     r"question 'skills' \(#1\): key 'levels' has no effect on a single_choice question; "
+     r"it takes: name, kind, column, mentor_column, mentee_column, required, description, "
+     r"missing_values, options, synonyms, unknown"),
+    (("questions", 0), {"kind": "single_choice", "separator": ","},
+     r"key 'separator' has no effect on a single_choice question"),
+    (("questions", 1), {"options": ["junior"]},
+     r"question 'level' \(#2\): key 'options' has no effect on an ordinal question"),
+    (("criteria", 0), {"hours_needed": 3.0},
+     r"criterion 'skills' \(#1\): key 'hours_needed' has no effect on a coverage criterion"),
+    (("criteria", 1), {"decay": 0.5},
+     r"key 'decay' has no effect on a gap criterion; it takes: name, kind, question, weight, "
+     r"importance_column, mentor_importance_column, importance_levels, min_gap, max_gap, "
+     r"scale"),
+    (("criteria", 1), {"min_gaps": 1},
+     r"criterion 'level' \(#2\) min_gaps: unknown key \(not a survey setting; check the "
+     r"spelling\); got 1 \(did you mean 'min_gap'\?\)"),
+    (("criteria", 0), {"kind": "coverag"},
+     r"unknown criterion kind 'coverag'; expected one of 'coverage', .* \(did you mean "
+     r"'coverage'\?\)"),
+])
+def test_keys_that_do_nothing_are_refused(where: tuple[str, int], patch: dict[str, Any],
+                                          pattern: str) -> None:
+    d = base_dict()
+    d[where[0]][where[1]].update(patch)
+    if patch.get("kind") == "single_choice":
+        d["criteria"][0]["kind"] = "same"
+    with pytest.raises(SurveyError, match=pattern):
+        Survey.from_dict(d)
+
+
+def test_keys_of_ids_and_likert_and_rules() -> None:
+    d = base_dict()
+    d["questions"].append({"name": "wish", "kind": "preferred_ids", "mentee_column": "w",
+                           "unknown": "ignore"})
+    with pytest.raises(SurveyError, match=r"key 'unknown' has no effect on a preferred_ids"):
+        Survey.from_dict(d)
+    d = base_dict()
+    d["questions"].append({"name": "b5", "kind": "likert", "column": "x",
+                           "items": [{"column": "t1", "trait": "a"}]})
+    with pytest.raises(SurveyError, match=r"a likert question reads its items' columns: "
+                       r"leave out `column`"):
+        Survey.from_dict(d)
+    # `scale` means something on a numeric similarity, nothing on a likert one
+    d = base_dict()
+    d["questions"].append({"name": "b5", "kind": "likert",
+                           "items": [{"column": "t1", "trait": "a"}]})
+    d["criteria"].append({"name": "b5", "kind": "similarity", "question": "b5", "scale": 2})
+    with pytest.raises(SurveyError, match=r"key 'scale' has no effect on criterion 'b5' \(a "
+                       r"similarity criterion of a likert question\)"):
+        Survey.from_dict(d)
+    d = base_dict()
+    d["rules"] = [{"kind": "avoid", "question": "skills", "hours": 2}]
+    with pytest.raises(SurveyError, match=r"rule 'avoid\(skills\)' \(#1\): key 'hours' has no "
+                       r"effect on an avoid rule; it takes: name, kind, question"):
+        Survey.from_dict(d)
+
+
+def test_dump_loads_back_unchanged() -> None:
+    """A survey dumped (e.g. into a rematch state) loads back: only its own keys."""
+    for path in [demo_paths()["survey"], *sorted(DATA.glob("reference_*.toml"))]:
+        s = Survey.load(path)
+        dumped = s.model_dump(mode="json")
+        assert Survey.model_validate(dumped) == s
+        for c in dumped["criteria"]:
+            if c["kind"] == "coverage":
+                assert "hours_needed" not in c and "min_gap" not in c
+        for q in dumped["questions"]:
+            if q["kind"] == "single_choice":
+                assert "levels" not in q and "separator" not in q
+
+
+# --------------------------------------------------------- answers that collide (issue 11)
+@pytest.mark.parametrize(("question", "pattern"), [
+    ({"options": ["node.js", "nodejs"]},
+     r"`options` 'node.js' and 'nodejs' are the same answer once case, spaces and "
+     r"punctuation are normalised"),
+    ({"options": ["1", "1.0"]}, r"`options` '1' and '1.0' are the same answer"),
+    ({"options": ["python", "go"], "synonyms": {"Go Lang": "python", "golang": "go"}},
+     r"synonym 'golang' -> 'go' is the same answer as 'Go Lang' \(which means 'python'\)"),
+    ({"options": ["python", "sql"], "synonyms": {"SQL": "python"}},
+     r"synonym 'SQL' -> 'python' is the same answer as 'sql' \(which means 'sql'\)"),
+    ({"options": ["a, b", "a", "b"], "separator": ","},
+     r"'a, b' contains the separator ',' and each of its parts \('a', 'b'\) is an answer"),
+    ({"options": ["-", "python"]}, r"option '-' has no letters or digits"),
+])
+def test_colliding_options_are_refused(question: dict[str, Any], pattern: str) -> None:
+    d = base_dict()
+    d["questions"][0].update(question)
+    d["questions"][0].pop("synonyms", None) if "synonyms" not in question else None
+    with pytest.raises(SurveyError, match=pattern):
+        Survey.from_dict(d)
+
+
+def test_levels_and_missing_values_collide_too() -> None:
+    d = base_dict()
+    d["questions"][1]["levels"] = ["Mid-level", "mid level"]
+    with pytest.raises(SurveyError, match=r"`levels` 'Mid-level' and 'mid level'"):
+        Survey.from_dict(d)
+    d = base_dict()
+    d["capacity_options"] = {"One": 1, "ONE": 2}
+    with pytest.raises(SurveyError, match=r"`capacity_options`: 'One' and 'ONE' are the same"):
+        Survey.from_dict(d)
+
+
+# ------------------------------------------------------------- scales (issue 11, case 7)
+def _numeric(**q: Any) -> dict[str, Any]:
+    d = base_dict()
+    d["questions"].append({"name": "years", "kind": "numeric", "column": "years", **q})
+    return d
+
+
+@pytest.mark.parametrize("kind", ["closeness", "similarity", "gap"])
+def test_numeric_comparison_needs_a_declared_scale(kind: str) -> None:
+    d = _numeric(min=0)
+    d["criteria"].append({"name": "years", "kind": kind, "question": "years"})
+    with pytest.raises(SurveyError, match=(
+            rf"criterion 'years': a numeric {kind} needs a scale: declare `min` and `max` "
+            r"on question 'years' \(the scale is then max - min\) or set `scale`")):
+        Survey.from_dict(d)
+    d["criteria"][-1]["scale"] = 5
+    assert Survey.from_dict(d).criteria[-1].scale == 5
+    d = _numeric(min=0, max=40)
+    d["criteria"].append({"name": "years", "kind": kind, "question": "years"})
+    assert Survey.from_dict(d).question("years").value_range() == 40
+
+
+def test_directional_gap_on_numbers() -> None:
+    d = _numeric(min=0, max=60)
+    d["criteria"].append({"name": "senior", "kind": "gap", "question": "years",
+                          "min_gap": 5, "max_gap": float("inf")})
+    d["rules"] = [{"kind": "gap", "question": "years", "min_gap": 0}]
+    s = Survey.from_dict(d)
+    assert s.criteria[-1].max_gap == float("inf")
+    d["criteria"][-1]["max_gap"] = 3
+    with pytest.raises(SurveyError, match=r"`min_gap` must be <= `max_gap`; got 5.0 > 3.0"):
+        Survey.from_dict(d)
+    d["criteria"].pop()
+    d["rules"] = [{"kind": "gap", "question": "years", "min_gap": 4, "max_gap": 1}]
+    with pytest.raises(SurveyError, match=r"`min_gap` must be <= `max_gap`"):
+        Survey.from_dict(d)
+
+
+# ---------------------------------------------------------- importance (issue 11, case 2)
+def _with_importance(**crit: Any) -> dict[str, Any]:
+    d = base_dict()
+    d["questions"].append({"name": "wish", "kind": "single_choice", "mentee_column": "wish",
+                           "options": ["Definitely yes", "Yes, but not my first choice", "No"],
+                           "synonyms": {"yes": "Definitely yes"}})
+    d["criteria"][0].update({"importance_column": "wish", **crit})
+    return d
+
+
+def test_importance_levels_are_the_questions_answers() -> None:
+    levels = {"Definitely yes": 1.0, "Yes, but not my first choice": 0.5, "No": 0.0}
+    assert Survey.from_dict(_with_importance(importance_levels=levels))
+    typo = {"Definitely yes": 1.0, "Yes, but not my 1st choice": 0.5, "No": 0.0}
+    with pytest.raises(SurveyError, match=(
+            r"criterion 'skills': importance column 'wish' \(mentees\) is question 'wish', "
+            r"whose answers are \[.*\]; importance level 'Yes, but not my 1st choice' is "
+            r"not one of them \(did you mean 'Yes, but not my first choice'\?\)")):
+        Survey.from_dict(_with_importance(importance_levels=typo))
+    short = {"Definitely yes": 1.0, "No": 0.0}
+    with pytest.raises(SurveyError, match=r"gives no weight to its answers "
+                       r"\['Yes, but not my first choice'\]: add them"):
+        Survey.from_dict(_with_importance(importance_levels=short))
+    d = _with_importance(importance_levels=levels)
+    d["questions"][-1] = {"name": "wish", "kind": "text", "mentee_column": "wish"}
+    with pytest.raises(SurveyError, match=r"is question 'wish' of kind 'text'; importance is "
+                       r"one answer from a list"):
+        Survey.from_dict(d)
+
+
+def test_mentor_importance_column_and_levels_need_each_other() -> None:
+    d = base_dict()
+    d["criteria"][0]["mentor_importance_column"] = "m_wish"
+    with pytest.raises(SurveyError, match=r"needs `importance_levels`"):
+        Survey.from_dict(d)
+    d["criteria"][0]["importance_levels"] = {"yes": 1.0, "no": 0.0}
+    assert Survey.from_dict(d).criteria[0].importance_columns() == {"mentor": "m_wish"}
+    d = base_dict()
+    d["criteria"][0]["importance_levels"] = {"yes": 1.0}
+    with pytest.raises(SurveyError, match=r"`importance_levels` needs `importance_column`"):
+        Survey.from_dict(d)
+
+
+def test_kind_tables_are_one_table() -> None:
+    """The survey checks criteria and rules against the rows the scorer runs."""
+    from mentormatch.scoring import _kinds as scoring_kinds
+    from mentormatch.survey import _kinds, _schema
+
+    assert {s.kind for s in scoring_kinds.CRITERIA} == set(_kinds.CRITERION_KINDS)
+    assert {s.kind for s in scoring_kinds.RULES} == set(_kinds.RULE_KINDS)
+    for spec in (*scoring_kinds.CRITERIA, *scoring_kinds.RULES):
+        table = _kinds.CRITERION_KINDS if spec.family == "criterion" else _kinds.RULE_KINDS
+        assert table[spec.kind] is spec and spec.impl is not None
+    assert _schema.CRITERION_QUESTION_KINDS["gap"] == ("ordinal", "numeric")
+    assert set(_schema.CriterionKind.__args__) == set(_kinds.CRITERION_KINDS)
+    with pytest.raises(ValueError, match="already registered"):
+        _kinds.register_kind(scoring_kinds.CRITERIA[0])

@@ -47,6 +47,15 @@ def _shared(P: Any, s: int, i: int, j: int) -> float:
     return float(cnt)
 
 
+@njit(cache=True, inline="always")
+def _weight(P: Any, t0: int, t1: int, i: int, j: int) -> float:
+    """Weight of criterion terms ``t0:t1`` on pair ``(i, j)``: sum of U[i, t] V[j, t]."""
+    w = 0.0
+    for t in range(t0, t1):
+        w += P.U[i, t] * P.V[j, t]
+    return w
+
+
 @njit(cache=True)
 def _choice_value(sub: int, inter: float, a: float, b: float) -> float:
     if sub == 0:  # coverage
@@ -142,6 +151,9 @@ def _allowed(P: Any, M: Any, i: int, cols: NDArray, colpos: NDArray, keep: NDArr
             if not P.RMM[j, q]:
                 if form == 3:
                     bad = P.TAB[slot, P.ELC[i, slot], P.MLC[j, slot]] > 0.5
+                elif form == 6:  # numeric gap: mentor's number minus mentee's
+                    d = P.MS[j, slot] - P.ES[i, slot]
+                    bad = d < P.r_param[q] or d > P.r_param2[q]
                 else:
                     inter = _shared(P, slot, i, j)
                     if form == 0:
@@ -171,13 +183,17 @@ def _row_values(P: Any, M: Any, i: int, cols: NDArray, colpos: NDArray, num: NDA
         den[k] = 0.0
     # ---- criteria, in the survey's order, on the allowed pairs
     for c in range(P.c_form.size):
-        u = P.U[i, c]
-        if u == 0.0:
+        t0, t1 = P.c_toff[c], P.c_toff[c] + P.c_tcnt[c]
+        skip = True
+        for t in range(t0, t1):
+            if P.U[i, t] != 0.0:
+                skip = False
+        if skip:
             continue
         form, sub, slot, par = P.c_form[c], P.c_sub[c], P.c_slot[c], P.c_param[c]
         if form == 6:  # preference: present whenever the mentee answered
             for k in range(na):
-                den[k] += u
+                den[k] += _weight(P, t0, t1, i, cols[keep[k]])
             for e in range(P.P_ptr[slot, i], P.P_ptr[slot, i + 1]):
                 t = colpos[P.P_idx[e]]
                 if t < 0:
@@ -186,7 +202,7 @@ def _row_values(P: Any, M: Any, i: int, cols: NDArray, colpos: NDArray, num: NDA
                 if k < na and keep[k] == t:
                     r = P.P_val[e]
                     val = par ** max(r - 1.0, 0.0) if r > 0 else 0.0
-                    num[k] += val * u
+                    num[k] += val * _weight(P, t0, t1, i, P.P_idx[e])
             continue
         if form == 5:  # text: scatter the mentee's row, gather each mentor's
             base = P.x_off[slot]
@@ -194,7 +210,6 @@ def _row_values(P: Any, M: Any, i: int, cols: NDArray, colpos: NDArray, num: NDA
                 buf[base + P.EX_idx[e]] = P.EX_val[e]
         for k in range(na):
             j = cols[keep[k]]
-            v = P.V[j, c]
             if form == 0:
                 inter = _shared(P, slot, i, j)
                 val = _choice_value(sub, inter, P.ESZ[i, slot], P.MSZ[j, slot])
@@ -211,7 +226,13 @@ def _row_values(P: Any, M: Any, i: int, cols: NDArray, colpos: NDArray, num: NDA
                     dist = 1.0 - dist
                 val = min(max(dist, 0.0), 1.0)
             elif form == 3:
-                x = 1.0 - abs(P.ES[i, slot] - P.MS[j, slot]) / par
+                if sub == 0:  # closeness: 1 - |e - m| / scale
+                    x = 1.0 - abs(P.ES[i, slot] - P.MS[j, slot]) / par
+                else:  # gap: m - e in [lo, hi], falling by 1 / span outside
+                    d = P.MS[j, slot] - P.ES[i, slot]
+                    lo, hi = P.c_param2[c], P.c_param3[c]
+                    out = lo - d if d < lo else (d - hi if d > hi else 0.0)
+                    x = 1.0 - out / par
                 val = min(max(x, 0.0), 1.0) if x == x else 0.0
             elif form == 4:
                 val = min((_shared(P, slot, i, j) * par) / P.c_param2[c], 1.0)
@@ -221,8 +242,9 @@ def _row_values(P: Any, M: Any, i: int, cols: NDArray, colpos: NDArray, num: NDA
                 for e in range(P.MX_ptr[slot, j], P.MX_ptr[slot, j + 1]):
                     g += buf[base + P.MX_idx[e]] * P.MX_val[e]
                 val = min(max(g, 0.0), 1.0)
-            num[k] += (val * u) * v
-            den[k] += u * v
+            w = _weight(P, t0, t1, i, j)
+            num[k] += val * w
+            den[k] += w
         if form == 5:
             base = P.x_off[slot]
             for e in range(P.EX_ptr[slot, i], P.EX_ptr[slot, i + 1]):

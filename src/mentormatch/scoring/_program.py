@@ -21,22 +21,30 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-__all__ = ["Masks", "Program", "column_masks", "compile_program", "level_codes",
-           "one_hot_codes"]
+__all__ = [
+    "B_ANY", "B_COSINE", "B_COVERAGE", "B_DIFFERENT", "B_OVERLAP",
+    "C_AVAIL", "C_CHOICE", "C_PREF", "C_SCALAR", "C_TABLE", "C_TEXT", "C_VEC",
+    "R_AVOID", "R_MIN_SLOTS", "R_NOT_SHARED", "R_SCALAR_GAP", "R_SHARED", "R_SIDES",
+    "R_TABLE", "S_CLOSENESS", "S_GAP",
+    "Builder", "Masks", "Program", "column_masks", "compile_program", "level_codes",
+    "one_hot_codes",
+]
 
-# criterion forms
-_C_CHOICE, _C_TABLE, _C_VEC, _C_SCALAR, _C_AVAIL, _C_TEXT, _C_PREF = range(7)
+# criterion forms (how the kernel computes a value; see _row_values in _compiled)
+C_CHOICE, C_TABLE, C_VEC, C_SCALAR, C_AVAIL, C_TEXT, C_PREF = range(7)
 # how a choice criterion turns shared answers into a score
-_B_COVERAGE, _B_OVERLAP, _B_COSINE, _B_ANY, _B_DIFFERENT = range(5)
-_CHOICE_SUB = {"coverage": _B_COVERAGE, "overlap": _B_OVERLAP, "cosine": _B_COSINE,
-               "any": _B_ANY, "same": _B_ANY, "different": _B_DIFFERENT}
+B_COVERAGE, B_OVERLAP, B_COSINE, B_ANY, B_DIFFERENT = range(5)
+# how a scalar criterion compares two numbers
+S_CLOSENESS, S_GAP = range(2)
 # rule forms
-_R_SHARED, _R_NOT_SHARED, _R_MIN_SLOTS, _R_TABLE, _R_AVOID, _R_SIDES = range(6)
+R_SHARED, R_NOT_SHARED, R_MIN_SLOTS, R_TABLE, R_AVOID, R_SIDES, R_SCALAR_GAP = range(7)
 _MAX_WORDS = 8  # bit sets up to 512 answers; wider one-hot answers use codes
 
 Program = namedtuple("Program", [
-    # criteria: form, sub-kind, slot, parameter; U (mentee weight), V (mentor present)
-    "c_form", "c_sub", "c_slot", "c_param", "c_param2", "U", "V",
+    # criteria: form, sub-kind, slot, parameters; weight terms: the weight of pair (i, j)
+    # is sum over t in [t_off, t_off + t_cnt) of U[i, t] * V[j, t]
+    "c_form", "c_sub", "c_slot", "c_param", "c_param2", "c_param3", "c_toff", "c_tcnt",
+    "U", "V",
     # choice slots: bit words or codes, answer counts
     "s_is_code", "s_off", "s_words", "EB", "MB", "EC", "MC", "ESZ", "MSZ",
     # level-code tables
@@ -49,14 +57,23 @@ Program = namedtuple("Program", [
     "x_off", "EX_ptr", "EX_idx", "EX_val", "MX_ptr", "MX_idx", "MX_val", "x_width",
     # mentee x mentor sparse (preferences, avoid lists)
     "P_ptr", "P_idx", "P_val",
-    # rules: form, slot, parameter; missing masks
-    "r_form", "r_slot", "r_param", "RME", "RMM", "OKE", "OKM",
+    # rules: form, slot, parameters; missing masks
+    "r_form", "r_slot", "r_param", "r_param2", "RME", "RMM", "OKE", "OKM",
 ])
+
+#: What a criterion's compiled hook returns: ``(form, sub, slot, param, param2, param3)``.
+CriterionCode = tuple[int, int, int, float, float, float]
+#: What a rule's compiled hook returns: ``(form, slot, param, param2)``.
+RuleCode = tuple[int, int, float, float]
 
 
 # ------------------------------------------------------------------------ compiling
-class _Builder:
-    """Collects per-slot arrays while the survey's criteria and rules are translated."""
+class Builder:
+    """Collects per-slot arrays while the survey's criteria and rules are translated.
+
+    Each criterion or rule kind's compiled hook (see :mod:`mentormatch.scoring._kinds`)
+    adds its arrays through the methods below and returns its code.
+    """
 
     def __init__(self, n: int, m: int) -> None:
         self.n, self.m = n, m
@@ -87,6 +104,8 @@ class _Builder:
         self.mx: list[sp.csr_matrix] = []
         self.x_width = 0
         self.p: list[sp.csr_matrix] = []
+        self.sides_e: list[NDArray] = []
+        self.sides_m: list[NDArray] = []
 
     def choice_slot(self, feat: Any, e: Any, m: Any) -> int | None:
         """Slot of a 0/1 answer matrix pair (sparse or boolean), or None."""
@@ -184,6 +203,12 @@ class _Builder:
         self.p.append(sp.csr_matrix(mat, dtype=np.float64))
         return len(self.p) - 1
 
+    def sides(self, ok_e: NDArray[np.bool_], ok_m: NDArray[np.bool_]) -> int:
+        """Slot of per-participant pass flags (``require_value``)."""
+        self.sides_e.append(np.asarray(ok_e, dtype=np.bool_))
+        self.sides_m.append(np.asarray(ok_m, dtype=np.bool_))
+        return len(self.sides_e) - 1
+
     # --------------------------------------------------------------------- finish
     def finish(self, crit: dict[str, list], rules: dict[str, list]) -> Program:
         n, m = self.n, self.m
@@ -213,6 +238,9 @@ class _Builder:
             c_slot=np.asarray(crit["slot"], dtype=np.int64),
             c_param=np.asarray(crit["param"], dtype=np.float64),
             c_param2=np.asarray(crit["param2"], dtype=np.float64),
+            c_param3=np.asarray(crit["param3"], dtype=np.float64),
+            c_toff=np.asarray(crit["toff"], dtype=np.int64),
+            c_tcnt=np.asarray(crit["tcnt"], dtype=np.int64),
             U=cols(crit["U"], n, np.float64),
             V=cols(crit["V"], m, np.float64),
             s_is_code=np.asarray(self.s_is_code or [0], dtype=np.int64),
@@ -234,9 +262,10 @@ class _Builder:
             r_form=np.asarray(rules["form"], dtype=np.int64),
             r_slot=np.asarray(rules["slot"], dtype=np.int64),
             r_param=np.asarray(rules["param"], dtype=np.float64),
+            r_param2=np.asarray(rules["param2"], dtype=np.float64),
             RME=cols(rules["e_missing"], n, np.bool_),
             RMM=cols(rules["m_missing"], m, np.bool_),
-            OKE=cols(rules["ok_e"], n, np.bool_), OKM=cols(rules["ok_m"], m, np.bool_),
+            OKE=cols(self.sides_e, n, np.bool_), OKM=cols(self.sides_m, m, np.bool_),
         )
 
 
@@ -312,105 +341,39 @@ def _stack_csr(mats: list[sp.csr_matrix], rows: int
 def compile_program(crits: list[Any], rules: list[Any], n: int, m: int) -> Program | None:
     """Translate prepared criteria and rules into a :class:`Program`, or None.
 
-    ``crits`` and ``rules`` are the scorer's ``_Prepared`` / ``_PreparedRule`` objects.
+    ``crits`` and ``rules`` are the scorer's prepared objects (see
+    :mod:`mentormatch.scoring._kinds`). Each compiles itself through its kind's hook
+    (``compile(builder)``, returning its code or None when the program cannot express
+    it); the weight terms come from their public ``terms``, the missing-answer masks of
+    rules from their ``feature``.
     """
-    b = _Builder(n, m)
-    c: dict[str, list] = {k: [] for k in ("form", "sub", "slot", "param", "param2", "U",
-                                          "V")}
+    b = Builder(n, m)
+    c: dict[str, list] = {k: [] for k in ("form", "sub", "slot", "param", "param2",
+                                          "param3", "toff", "tcnt", "U", "V")}
+    n_terms = 0
     for p in crits:
-        q = p.feat.question
-        k = p.kind
-        e_miss, m_miss = p.e_missing, p.m_missing
-        v = (~m_miss).astype(np.float64)
-        param2 = 0.0
-        if k == "preference":
-            form, slot, param, v = _C_PREF, b.pairs(p.e), float(p.crit.decay), np.ones(m)
-            sub = 0
-        elif p.e is None or p.m is None:
+        code = p.compile(b)
+        if code is None:
             return None
-        elif k in _CHOICE_SUB and q.kind in ("multi_choice", "single_choice"):
-            s = b.choice_slot(p.feat, p.e, p.m)
-            if s is None:
-                return None
-            form, sub, slot, param = _C_CHOICE, _CHOICE_SUB[k], s, 0.0
-        elif k in ("same", "different") and q.kind == "ordinal":
-            n_lv = len(p.feat.vocabulary)
-            ec, mc = level_codes(p.e, n_lv), level_codes(p.m, n_lv)
-            if ec is None or mc is None:
-                return None
-            eq = np.eye(n_lv + 1)
-            eq[n_lv, n_lv] = 0.0  # NaN never equals NaN
-            form, sub, param = _C_TABLE, 0, 0.0
-            slot = b.table(ec, mc, eq if k == "same" else 1.0 - eq)
-        elif k == "gap":
-            if p.e_code is None or p.m_code is None:
-                return None
-            form, sub, slot, param = _C_TABLE, 0, b.table(p.e_code, p.m_code, p.table), 0.0
-        elif k in ("similarity", "complement") and q.kind == "likert":
-            form, sub = _C_VEC, int(k == "complement")
-            slot, param = b.vec(p.e, p.m, p.e_sq, p.m_sq), float(max(1, p.e.shape[1]))
-        elif k in ("closeness", "similarity"):
-            form, sub, slot, param = _C_SCALAR, 0, b.scalar(p.e, p.m), float(p.scale)
-        elif k == "availability":
-            s = b.choice_slot(p.feat, p.feat.mentee, p.feat.mentor)
-            if s is None:
-                return None
-            form, sub, slot = _C_AVAIL, 0, s
-            param, param2 = p.hours_per_slot, float(p.crit.hours_needed)
-        elif k == "text":
-            form, sub, slot, param = _C_TEXT, 0, b.text(p.e, p.m), 0.0
-        else:
-            return None
-        c["form"].append(form)
-        c["sub"].append(sub)
-        c["slot"].append(slot)
-        c["param"].append(param)
-        c["param2"].append(param2)
-        c["U"].append(p.crit.weight * p.importance * ~e_miss)
-        c["V"].append(v)
-    r: dict[str, list] = {k: [] for k in ("form", "slot", "param", "e_missing",
-                                           "m_missing", "ok_e", "ok_m")}
+        for key, value in zip(("form", "sub", "slot", "param", "param2", "param3"), code,
+                              strict=True):
+            c[key].append(value)
+        c["toff"].append(n_terms)
+        c["tcnt"].append(len(p.terms))
+        for u, v in p.terms:
+            c["U"].append(u)
+            c["V"].append(v)
+            n_terms += 1
+    r: dict[str, list] = {k: [] for k in ("form", "slot", "param", "param2", "e_missing",
+                                           "m_missing")}
     for p in rules:
-        rule, f = p.rule, p.feat
-        param = 0.0
-        if rule.kind not in ("avoid", "require_value") and (f.mentee is None
-                                                            or f.mentor is None):
+        code = p.compile(b)
+        if code is None:
             return None
-        if rule.kind in ("exclude_same", "require_shared"):
-            if f.question.kind == "ordinal":
-                n_lv = len(f.vocabulary)
-                ec, mc = level_codes(f.mentee, n_lv), level_codes(f.mentor, n_lv)
-                if ec is None or mc is None:
-                    return None
-                slot = b.code_slot(np.where(ec == n_lv, -1, ec), np.where(mc == n_lv, -2, mc))
-            else:
-                s = b.choice_slot(f, f.mentee, f.mentor)
-                if s is None:
-                    return None
-                slot = s
-            form = _R_SHARED if rule.kind == "exclude_same" else _R_NOT_SHARED
-        elif rule.kind == "min_shared_hours":
-            s = b.choice_slot(f, f.mentee, f.mentor)
-            if s is None or not p.whole:
-                return None
-            form, slot, param = _R_MIN_SLOTS, s, float(p.min_slots)
-        elif rule.kind == "gap":
-            if p.table is None:
-                return None
-            form, slot = _R_TABLE, b.table(p.e_code, p.m_code, p.table.astype(np.float64))
-        elif rule.kind == "avoid":
-            form, slot = _R_AVOID, b.pairs(f.mentee)
-        elif rule.kind == "require_value":
-            form, slot = _R_SIDES, len(r["ok_e"])
-            r["ok_e"].append(p.ok["mentee"])
-            r["ok_m"].append(p.ok["mentor"])
-        else:
-            return None
-        r["form"].append(form)
-        r["slot"].append(slot)
-        r["param"].append(param)
-        r["e_missing"].append(f.mentee_missing)
-        r["m_missing"].append(f.mentor_missing)
+        for key, value in zip(("form", "slot", "param", "param2"), code, strict=True):
+            r[key].append(value)
+        r["e_missing"].append(p.feature.mentee_missing)
+        r["m_missing"].append(p.feature.mentor_missing)
     return b.finish(c, r)
 
 
@@ -444,29 +407,29 @@ def column_masks(P: Program, cols: NDArray[np.int64]) -> Masks:
     for q in range(n_rules):
         form, slot = int(P.r_form[q]), int(P.r_slot[q])
         missing = P.RMM[cols, q]
-        if form == _R_AVOID:
+        if form == R_AVOID:
             mode[q] = 5
-        elif form == _R_SIDES:
+        elif form == R_SIDES:
             mode[q] = 4
             sm[q] = _pack_cols(P.OKM[cols, slot])
-        elif form == _R_TABLE:
+        elif form == R_TABLE:
             mode[q] = 1
             m_off[q] = n_lm
             codes = P.MLC[cols, slot]
             for level in range(P.TAB.shape[1]):
                 lm.append(_pack_cols(~(P.TAB[slot, level, codes] > 0.5) | missing))
                 n_lm += 1
-        elif form in (_R_SHARED, _R_NOT_SHARED) and not P.s_is_code[slot] and (
+        elif form in (R_SHARED, R_NOT_SHARED) and not P.s_is_code[slot] and (
             P.s_words[slot] == 1
         ):
-            mode[q] = 2 if form == _R_NOT_SHARED else 3
+            mode[q] = 2 if form == R_NOT_SHARED else 3
             m_off[q] = n_lm
             words = P.MB[cols, P.s_off[slot]]
             for o in range(64):
                 lm.append(_pack_cols(((words >> np.uint64(o)) & np.uint64(1)) > 0))
                 n_lm += 1
             sm[q] = _pack_cols(missing)
-        elif form == _R_SHARED and P.s_is_code[slot]:
+        elif form == R_SHARED and P.s_is_code[slot]:
             mode[q] = 6
             codes = np.where(missing, -3, P.MC[cols, P.s_off[slot]])
             order = np.argsort(codes, kind="stable")

@@ -15,18 +15,22 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.preprocessing import normalize
 
 from mentormatch.exceptions import IntakeError, IntakeIssue
+from mentormatch.survey._describe import describe_cohort
 from mentormatch.survey._parsers import (
     CellError,
     ChoiceVocabulary,
+    answer_key,
     get_zone,
     normalise,
+    number_key,
     parse_availability,
     parse_number,
 )
-from mentormatch.survey._schema import Question, Survey
+from mentormatch.survey._schema import Criterion, Question, Survey
 from mentormatch.survey._tables import IntakeTable, read_table
 
 __all__ = ["Cohort", "Feature", "load_cohort"]
@@ -43,8 +47,9 @@ class Feature:
     ``mentor`` and ``mentee`` hold one row per participant (None for a role that is not
     asked). Their form depends on ``kind``: multi-hot matrices over ``vocabulary`` for
     choices, level positions for ordinals, trait scores in [0, 1] for Likert items,
-    boolean UTC grids for availability, floats for numbers, TF-IDF rows for text, and for
-    ``preferred_ids`` / ``avoid_ids`` a sparse ``(n_mentees, n_mentors)`` matrix.
+    boolean UTC grids for availability, floats for numbers, l2-normalised term vectors
+    for text (see :func:`text_vectors`), and for ``preferred_ids`` / ``avoid_ids`` a
+    sparse ``(n_mentees, n_mentors)`` matrix.
     ``*_missing`` flag skipped answers (a missing answer never takes part in a score).
     """
 
@@ -71,6 +76,18 @@ class Cohort:
         One entry per question.
     sources : dict
         Table names (files) and their SHA-256, for the run manifest.
+    importance : dict
+        Criterion name -> role -> importance factor per participant (in [0, 1]), for
+        the criteria that declare importance columns.
+
+    Examples
+    --------
+    >>> from mentormatch.datasets import load_demo
+    >>> cohort = load_demo(n_mentees=12, n_mentors=4).cohort
+    >>> cohort.n_mentees, cohort.n_mentors, int(cohort.capacity.sum()) > 0
+    (12, 4, True)
+    >>> cohort.features["seniority"].vocabulary[:3]
+    ('intern', 'junior', 'mid-level')
     """
 
     survey: Survey
@@ -81,6 +98,7 @@ class Cohort:
     mentees: pd.DataFrame
     features: dict[str, Feature]
     sources: dict[str, str]
+    importance: dict[str, dict[str, NDArray[np.float64]]] = attrs.field(factory=dict)
 
     @property
     def n_mentors(self) -> int:
@@ -104,6 +122,30 @@ class Cohort:
             h.update("|".join(frame.columns).encode())
         _FINGERPRINTS[self] = h.hexdigest()
         return _FINGERPRINTS[self]
+
+    def describe(self) -> pd.DataFrame:
+        """Return what each column was read as, one row per column and role.
+
+        Columns: ``question``, ``kind``, ``role``, ``column``, ``answered``, ``blank``
+        (skipped or a missing-value answer) and ``read_as``: the options seen with their
+        counts (and answers that were written differently, e.g. ``'1.0' -> '1'``), the
+        numbers parsed (range, and text read as a number), levels, weekly hours, words or
+        ids per answer. Capacities and importance answers have rows too. Check it before
+        matching: ``mentormatch validate`` prints it.
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> from mentormatch.datasets import load_demo
+        >>> table = load_demo(n_mentees=20, n_mentors=5).cohort.describe()
+        >>> row = table[table["column"] == "seniority"].iloc[0]
+        >>> row["role"], row["kind"], int(row["blank"])
+        ('mentor', 'ordinal', 0)
+        """
+        return describe_cohort(self)
 
 
 # fingerprints of live cohorts (a Cohort is immutable; the entry goes with the cohort)
@@ -143,6 +185,7 @@ def load_cohort(
     mentees: Any,
     *,
     sheet: str | int | None = None,
+    allow_empty: bool = False,
 ) -> Cohort:
     """Read, validate and encode the two intake tables.
 
@@ -154,6 +197,10 @@ def load_cohort(
         The intake tables (CSV or Excel paths, DataFrames or records).
     sheet : str or int, optional
         Excel sheet to read.
+    allow_empty : bool, default=False
+        Accept a table without participants (a header only). By default an empty
+        table is an intake error: an export that lost its rows must not "match" nobody
+        in silence.
 
     Returns
     -------
@@ -164,12 +211,31 @@ def load_cohort(
     IntakeError
         Listing every problem found (up to 50), each naming the file, the spreadsheet
         row, the column, the value and what was expected.
+
+    Examples
+    --------
+    >>> from mentormatch.datasets import demo_paths, make_cohort
+    >>> survey = Survey.load(demo_paths()["survey"])
+    >>> mentors, mentees = make_cohort(12, 4, seed=0)
+    >>> load_cohort(survey, mentors, mentees).n_mentees
+    12
+    >>> load_cohort(survey, mentors, mentees.iloc[:0])
+    Traceback (most recent call last):
+    ...
+    mentormatch.exceptions.IntakeError: mentees: the table has a header but no participants; ...
     """
     tables = {
         "mentor": read_table(mentors, role="mentor", sheet=sheet),
         "mentee": read_table(mentees, role="mentee", sheet=sheet),
     }
     col = _Collector()
+    if not allow_empty:
+        for role in ROLES:
+            if len(tables[role]) == 0:
+                col.add(IntakeIssue(
+                    f"the table has a header but no participants; expected at least one "
+                    f"{role} (pass allow_empty=True to load an empty cohort on purpose).",
+                    file=tables[role].name))
     _check_columns(survey, tables, col)
     col.raise_if_any()
     ids = {role: _read_ids(survey, tables[role], col) for role in ROLES}
@@ -186,6 +252,8 @@ def load_cohort(
     features: dict[str, Feature] = {}
     for q in survey.questions:
         features[q.name] = _encode_question(survey, q, tables, ids, col)
+    importance = {c.name: _read_importance(survey, c, tables, col)
+                  for c in survey.criteria if c.importance_columns()}
     col.raise_if_any()
     return Cohort(
         survey=survey,
@@ -199,6 +267,7 @@ def load_cohort(
             "mentors": tables["mentor"].name,
             "mentees": tables["mentee"].name,
         },
+        importance=importance,
     )
 
 
@@ -213,8 +282,9 @@ def _check_columns(survey: Survey, tables: dict[str, IntakeTable], col: _Collect
         for q in survey.questions:
             needed += [(c, f"question {q.name!r}") for c in q.columns(role)]
         for c in survey.criteria:
-            if role == "mentee" and c.importance_column:
-                needed.append((c.importance_column, f"criterion {c.name!r}"))
+            column = c.importance_columns().get(role)
+            if column:
+                needed.append((column, f"the importance answers of criterion {c.name!r}"))
         reported: set[str] = set()
         for name, why in needed:
             if name not in have and name not in reported:
@@ -250,12 +320,12 @@ def _read_capacity(survey: Survey, table: IntakeTable, col: _Collector) -> NDArr
     name = survey.capacity_column
     if name is None or name not in table.frame.columns:
         return cap
-    options = {normalise(k): v for k, v in survey.capacity_options.items()}
+    options = {answer_key(k): v for k, v in survey.capacity_options.items()}
     for k, text in enumerate(table.frame[name].tolist()):
         if text == "":
             continue
-        if normalise(text) in options:
-            cap[k] = options[normalise(text)]
+        if answer_key(text) in options:
+            cap[k] = options[answer_key(text)]
             continue
         try:
             value = parse_number(text)
@@ -308,12 +378,45 @@ def _missing(q: Question, text: str) -> bool:
         return True
     if not q.missing_values:
         return False
-    return normalise(text) in _missing_set(tuple(q.missing_values))
+    return answer_key(text) in _missing_set(tuple(q.missing_values))
 
 
 @functools.lru_cache(maxsize=256)
 def _missing_set(values: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(normalise(v) for v in values)
+    return frozenset(answer_key(v) for v in values)
+
+
+def _read_importance(survey: Survey, c: Criterion, tables: dict[str, IntakeTable],
+                     col: _Collector) -> dict[str, NDArray[np.float64]]:
+    """Each asked role's importance factor per participant; a skipped answer counts 1."""
+    out: dict[str, NDArray[np.float64]] = {}
+    for role, column in c.importance_columns().items():
+        table = tables[role]
+        asked = [q for q in survey.questions if q.kind != "likert"
+                 and q.side_column(role) == column]
+        q = asked[0] if asked else None
+        levels = ChoiceVocabulary(list(c.importance_levels), {})
+        # the question's synonyms lead to its answers, which the levels name
+        answers = ChoiceVocabulary(q.answers(), q.synonyms) if q is not None else None
+        factors = np.ones(len(table))
+        for k, text in enumerate(table.frame[column].astype(str).tolist()):
+            if text == "" or (q is not None and _missing(q, text)):
+                continue
+            answer = answers.lookup(text) if answers is not None else text
+            if answer is None and q is not None and q.unknown == "error":
+                continue  # not an answer of the question: reported with the question
+            hit = levels.lookup(answer) if answer is not None else None
+            if hit is None:
+                shown = ", ".join(repr(v) for v in c.importance_levels)
+                col.add(IntakeIssue(
+                    f"importance answer {text!r} for criterion {c.name!r} is not one of the "
+                    f"declared `importance_levels` ({shown}); fix the answer or the "
+                    "survey (an unknown answer is never given a weight).", file=table.name,
+                    row=table.row_number(k), column=column, value=text))
+                continue
+            factors[k] = c.importance_levels[hit]
+        out[role] = factors
+    return out
 
 
 def _require(q: Question, table: IntakeTable, k: int, column: str, col: _Collector) -> None:
@@ -326,6 +429,7 @@ def _encode_choice(survey, q, tables, ids, col) -> Feature:
     vocab = ChoiceVocabulary(q.options, q.synonyms)
     parsed: dict[str, list[list[str]] | None] = {}
     missing: dict[str, NDArray[np.bool_]] = {}
+    shown: dict[str, set[str]] = {}  # key -> spellings of an answer kept as written
     for role in ROLES:
         cells = _cells(q, tables[role], role)
         if cells is None:
@@ -341,43 +445,61 @@ def _encode_choice(survey, q, tables, ids, col) -> Feature:
                 rows.append([])
                 _require(q, table, k, str(column), col)
                 continue
-            answers = (
-                [a.strip() for a in text.split(q.separator)]
-                if q.kind == "multi_choice" else [text]
-            )
-            answers = [a for a in answers if a and not _missing(q, a)]
-            out = []
+            answers = (vocab.split(text, q.separator) if q.kind == "multi_choice"
+                       else [text])
+            answers = [a for a in answers if not _missing(q, a)]
+            out: list[str] = []
+            reported = len(col.problems) + col.extra
             for a in answers:
                 hit = vocab.lookup(a)
                 if hit is None:
-                    if q.unknown == "error":
-                        shown = ", ".join(repr(o) for o in (q.options or [])[:8])
+                    if not answer_key(a):
+                        col.add(IntakeIssue(
+                            f"answer {a!r} to question {q.name!r} has no letters or digits; "
+                            "leave the cell empty to skip, or list the answer in "
+                            "`missing_values`.", file=table.name, row=table.row_number(k),
+                            column=column, value=a))
+                    elif q.unknown == "error":
+                        listed = ", ".join(repr(o) for o in (q.options or [])[:8])
                         more = "" if len(q.options or []) <= 8 else ", ..."
                         col.add(IntakeIssue(
                             f"unknown answer {a!r} to question {q.name!r}; expected one of "
-                            f"{shown}{more} (or add a synonym to the survey).",
-                            file=table.name, row=table.row_number(k), column=column, value=a))
+                            f"{listed}{more} (or add a synonym to the survey).",
+                            file=table.name, row=table.row_number(k), column=column,
+                            value=a))
                     elif q.unknown == "keep":
-                        out.append(normalise(a))
+                        out.append(answer_key(a))
+                        shown.setdefault(answer_key(a), set()).add(normalise(a))
                     continue
-                if hit not in out:
-                    out.append(hit)
+                key = answer_key(hit)
+                if not vocab.known(a):  # an open vocabulary keeps it as written
+                    shown.setdefault(key, set()).add(hit)
+                if key not in out:
+                    out.append(key)
             if not out:
                 miss[k] = True
+                if q.required and len(col.problems) + col.extra == reported:
+                    col.add(IntakeIssue(
+                        f"question {q.name!r} is required but the answer {text!r} holds no "
+                        "option.", file=table.name, row=table.row_number(k),
+                        column=column, value=text))
             rows.append(out)
         parsed[role] = rows
         missing[role] = miss
-    names = list(q.options or [])
-    seen = set(names)
-    for role in ROLES:
-        for row in parsed[role] or []:
-            for v in row:
-                if v not in seen:
-                    seen.add(v)
-                    names.append(v)
+    # the vocabulary: declared options first, then answers kept as written (by key, each
+    # shown as its first spelling in sorted order, so no row order decides a name)
+    names = {answer_key(o): o for o in q.options or []}
+    for target in q.synonyms.values():
+        if q.options is None:
+            names.setdefault(answer_key(target), vocab.lookup(target) or target)
+    extra = {key: min(spellings) for key, spellings in shown.items() if key not in names}
+    order = list(names) + sorted(extra, key=lambda k: (extra[k], k))
     if q.options is None:
-        names = sorted(names)
-    index = {v: t for t, v in enumerate(names)}
+        labels = {**names, **extra}
+        order = sorted({k for role in ROLES for row in parsed[role] or [] for k in row},
+                       key=lambda k: (labels[k], k))
+    index = {k: t for t, k in enumerate(order)}
+    label = {**names, **extra}
     mats: dict[str, Any] = {}
     for role in ROLES:
         role_rows = parsed[role]
@@ -389,9 +511,9 @@ def _encode_choice(survey, q, tables, ids, col) -> Feature:
         indices = np.fromiter((index[v] for r in rows for v in r), dtype=np.int64,
                               count=int(indptr[-1]))
         data = np.ones(indices.size, dtype=np.float64)
-        mats[role] = sp.csr_matrix((data, indices, indptr), shape=(len(rows), len(names)))
+        mats[role] = sp.csr_matrix((data, indices, indptr), shape=(len(rows), len(order)))
     return Feature(q, mats["mentor"], mats["mentee"], missing["mentor"], missing["mentee"],
-                   tuple(names))
+                   tuple(label[k] for k in order))
 
 
 def _encode_ordinal(survey, q, tables, ids, col) -> Feature:
@@ -546,6 +668,38 @@ def _encode_numeric(survey, q, tables, ids, col) -> Feature:
     return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"])
 
 
+#: Hash buckets of the text representation (collisions are negligible at this width).
+TEXT_FEATURES = 1 << 20
+
+
+@functools.lru_cache(maxsize=1)
+def _hasher() -> HashingVectorizer:
+    return HashingVectorizer(n_features=TEXT_FEATURES, alternate_sign=False, norm=None,
+                             strip_accents="unicode", lowercase=True,
+                             stop_words="english")
+
+
+def text_vectors(texts: list[str]) -> sp.csr_matrix:
+    """Represent answers as l2-normalised, sublinear term-frequency vectors.
+
+    Words (two letters or more, accents stripped, case folded, English stop words
+    left out) are hashed into :data:`TEXT_FEATURES` buckets; a word seen ``t`` times
+    weighs ``1 + log t``; each row is scaled to unit length. Nothing is fitted to the
+    cohort, so the cosine of two answers depends on those two answers only. Rows
+    without a word are all zero.
+
+    Examples
+    --------
+    >>> x = text_vectors(["data pipelines", "Data   pipelines!", "gardening"])
+    >>> round(float((x[0] @ x[1].T).toarray()[0, 0]), 6), float((x[0] @ x[2].T).sum())
+    (1.0, 0.0)
+    """
+    x = _hasher().transform(texts).tocsr().astype(np.float64)
+    np.log(x.data, out=x.data)
+    x.data += 1.0
+    return normalize(x, norm="l2", copy=False)
+
+
 def _encode_text(survey, q, tables, ids, col) -> Feature:
     texts: dict[str, list[str] | None] = {}
     missing: dict[str, NDArray[np.bool_]] = {}
@@ -560,32 +714,54 @@ def _encode_text(survey, q, tables, ids, col) -> Feature:
             if _missing(q, text):
                 miss[k] = True
                 _require(q, table, k, str(q.side_column(role)), col)
-        texts[role], missing[role] = cells, miss
-    corpus = [t for role in ROLES for t in (texts[role] or [])]
-    mats: dict[str, Any] = {"mentor": None, "mentee": None}
-    if any(t.strip() for t in corpus):
-        vec = TfidfVectorizer(sublinear_tf=True, strip_accents="unicode", min_df=1)
-        try:
-            vec.fit(corpus)
-            fitted = True
-        except ValueError:  # no usable tokens at all
-            fitted = False
-        for role in ROLES:
-            if texts[role] is not None and fitted:  # an empty side keeps the width
-                mats[role] = (vec.transform(texts[role]) if texts[role]
-                              else sp.csr_matrix((0, len(vec.vocabulary_))))
+        texts[role], missing[role] = [t if not m else "" for t, m in zip(cells, miss,
+                                                                          strict=True)], miss
+    mats: dict[str, Any] = {
+        role: text_vectors(texts[role] or []) if texts[role] is not None else None
+        for role in ROLES
+    }
+    # keep only the buckets some answer uses: the same dot products, narrow matrices
+    present = [m for m in mats.values() if m is not None]
+    used: NDArray[np.int32] = (np.unique(np.concatenate([m.indices for m in present]))
+                               if present else np.zeros(0, dtype=np.int32))
     for role in ROLES:
-        if mats[role] is None and texts[role] is not None:
-            mats[role] = sp.csr_matrix((len(texts[role] or []), 1))
-        if mats[role] is not None:
-            empty = np.asarray(mats[role].getnnz(axis=1) == 0)
-            missing[role] = missing[role] | empty
+        m = mats[role]
+        if m is None:
+            continue
+        m = sp.csr_matrix((m.data, np.searchsorted(used, m.indices), m.indptr),
+                          shape=(m.shape[0], max(1, len(used))))
+        m.sort_indices()
+        mats[role] = m
+        missing[role] = missing[role] | (np.diff(m.indptr) == 0)
     return Feature(q, mats["mentor"], mats["mentee"], missing["mentor"], missing["mentee"])
+
+
+class _IdIndex:
+    """Id -> position; a numeric id is also found as pandas writes it (``"101.0"``).
+
+    Only exact ids and their numeric forms are matched (never case or spacing), and a
+    numeric form two ids share (``"01"`` and ``"1"``) matches neither.
+    """
+
+    def __init__(self, values: list[str]) -> None:
+        self.exact = {v: k for k, v in enumerate(values)}
+        self.numeric: dict[str, int | None] = {}
+        for v, k in self.exact.items():
+            key = number_key(v)
+            if key is not None:
+                self.numeric[key] = None if key in self.numeric else k
+
+    def get(self, pid: str) -> int | None:
+        hit = self.exact.get(pid)
+        if hit is None:
+            key = number_key(pid)
+            hit = self.numeric.get(key) if key is not None else None
+        return hit
 
 
 def _encode_ids(survey, q, tables, ids, col) -> Feature:
     n_mentee, n_mentor = len(ids["mentee"]), len(ids["mentor"])
-    index = {role: {v: k for k, v in enumerate(ids[role].tolist())} for role in ROLES}
+    index = {role: _IdIndex(ids[role].tolist()) for role in ROLES}
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
@@ -605,13 +781,13 @@ def _encode_ids(survey, q, tables, ids, col) -> Feature:
             # a repeated id keeps its first (best) rank
             wanted = list(dict.fromkeys(a.strip() for a in text.split(q.separator) if a.strip()))
             for rank, pid in enumerate(wanted):
-                if pid not in index[other]:
+                j = index[other].get(pid)
+                if j is None:
                     col.add(IntakeIssue(
                         f"{pid!r} is not the id of any {other}; question {q.name!r} lists "
                         f"{other} ids.", file=table.name, row=table.row_number(k),
                         column=column, value=pid))
                     continue
-                j = index[other][pid]
                 i_mentee, j_mentor = (k, j) if role == "mentee" else (j, k)
                 rows.append(i_mentee)
                 cols.append(j_mentor)

@@ -5,13 +5,36 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tomllib
-from collections.abc import Mapping
+import typing
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from mentormatch.exceptions import SurveyError
+from mentormatch.survey._kinds import (
+    CRITERION_KINDS,
+    QUESTION_COMMON,
+    QUESTION_KEYS,
+    RULE_KINDS,
+    KindSpec,
+    a,
+    did_you_mean,
+    foreign_keys,
+    kind_spec,
+)
+from mentormatch.survey._parsers import ChoiceVocabulary, answer_key
 
 __all__ = [
     "Criterion",
@@ -33,64 +56,74 @@ QuestionKind = Literal[
     "avoid_ids",
 ]
 
-CriterionKind = Literal[
-    "coverage",
-    "overlap",
-    "cosine",
-    "any",
-    "same",
-    "different",
-    "gap",
-    "similarity",
-    "complement",
-    "availability",
-    "closeness",
-    "text",
-    "preference",
-]
 
-RuleKind = Literal[
-    "exclude_same",
-    "require_shared",
-    "min_shared_hours",
-    "gap",
-    "avoid",
-    "require_value",
-]
+class _QuestionKindsView(Mapping[str, tuple[str, ...]]):
+    """Read-only view: kind -> question kinds it accepts, from the live kinds table."""
 
-#: Which question kinds each criterion accepts.
-CRITERION_QUESTION_KINDS: Mapping[str, tuple[str, ...]] = {
-    "coverage": ("multi_choice", "single_choice"),
-    "overlap": ("multi_choice", "single_choice"),
-    "cosine": ("multi_choice", "single_choice"),
-    "any": ("multi_choice", "single_choice"),
-    "same": ("single_choice", "multi_choice", "ordinal"),
-    "different": ("single_choice", "multi_choice", "ordinal"),
-    "gap": ("ordinal",),
-    "similarity": ("likert", "numeric"),
-    "complement": ("likert",),
-    "availability": ("availability",),
-    "closeness": ("numeric", "ordinal"),
-    "text": ("text",),
-    "preference": ("preferred_ids",),
-}
+    def __init__(self, table: Mapping[str, KindSpec]) -> None:
+        self._table = table
 
-RULE_QUESTION_KINDS: Mapping[str, tuple[str, ...]] = {
-    "exclude_same": ("single_choice", "multi_choice", "ordinal"),
-    "require_shared": ("single_choice", "multi_choice"),
-    "min_shared_hours": ("availability",),
-    "gap": ("ordinal",),
-    "avoid": ("avoid_ids",),
-    "require_value": ("single_choice", "multi_choice", "ordinal"),
-}
+    def __getitem__(self, kind: str) -> tuple[str, ...]:
+        return self._table[kind].question_kinds
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+#: Which question kinds each criterion kind accepts (a view of the kinds table).
+CRITERION_QUESTION_KINDS: Mapping[str, tuple[str, ...]] = _QuestionKindsView(CRITERION_KINDS)
+#: Which question kinds each rule kind accepts (a view of the kinds table).
+RULE_QUESTION_KINDS: Mapping[str, tuple[str, ...]] = _QuestionKindsView(RULE_KINDS)
+
+
+def __getattr__(name: str) -> Any:
+    # ``CriterionKind`` / ``RuleKind``: the registered kinds, as a Literal type
+    if name in ("CriterionKind", "RuleKind"):
+        table = CRITERION_KINDS if name == "CriterionKind" else RULE_KINDS
+        return Literal[tuple(table)]
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    def _accepted(self) -> tuple[str, ...]:
+        return tuple(type(self).model_fields)
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # keys a kind does not take are left out, so a dump loads back unchanged
+        data = handler(self)
+        if isinstance(data, dict):
+            keep = set(self._accepted())
+            return self._post_dump({k: v for k, v in data.items() if k in keep})
+        return data
+
+    def _post_dump(self, data: dict[str, Any]) -> dict[str, Any]:
+        return data
+
 
 class LikertItem(_Model):
-    """One Likert item: its column, the trait it measures, and whether it is reverse-keyed."""
+    """One Likert item: its column, the trait it measures, and whether it is reverse-keyed.
+
+    Parameters
+    ----------
+    column : str
+        The column holding the answers, in both tables.
+    trait : str
+        The trait it measures; items of one trait are averaged.
+    reverse : bool, default=False
+        Reverse-keyed: an answer ``a`` counts as ``low + high - a``.
+
+    Examples
+    --------
+    >>> LikertItem(column="bf6", trait="extraversion", reverse=True).reverse
+    True
+    """
 
     column: str
     trait: str
@@ -102,7 +135,54 @@ class Question(_Model):
 
     A question reads ``mentor_column`` in the mentors' table and ``mentee_column`` in the
     mentees' table (``column`` sets both at once). A question asked of one role only
-    leaves the other column unset.
+    leaves the other column unset. Each kind takes its own keys (see the survey file
+    reference); a key of another kind is refused.
+
+    Parameters
+    ----------
+    name : str
+        Name criteria and rules refer to.
+    kind : str
+        ``multi_choice``, ``single_choice``, ``ordinal``, ``likert``, ``availability``,
+        ``numeric``, ``text``, ``preferred_ids`` or ``avoid_ids``.
+    column, mentor_column, mentee_column : str, optional
+        The column in both tables, or in each table.
+    required : bool, default=False
+        A skipped answer is an intake error.
+    description : str, default=""
+        Free text for readers of the survey.
+    options : list of str, optional
+        Choices: the canonical answers (None: an open vocabulary).
+    synonyms : dict, optional
+        Choices and ordinal: alias -> option or level.
+    separator : str, default=";"
+        Multi-choice and id lists: what separates answers in a cell.
+    unknown : {"error", "ignore", "keep"}, default="error"
+        Choices: what to do with an answer that is not an option.
+    missing_values : list of str, optional
+        Answers that mean "skipped".
+    levels : list of str, optional
+        Ordinal: the answers, lowest first.
+    items : list of LikertItem, optional
+        Likert: the items.
+    scale : (float, float), default=(1, 5)
+        Likert: lowest and highest answer.
+    timezone_column, mentor_timezone_column, mentee_timezone_column : str, optional
+        Availability: the IANA timezone column(s).
+    default_timezone : str, optional
+        Availability: the timezone of a participant without one.
+    min, max : float, optional
+        Numeric: the accepted range, also the default scale of comparisons.
+
+    Examples
+    --------
+    >>> Question(name="dept", kind="single_choice", column="dept", options=["a", "b"]).kind
+    'single_choice'
+    >>> Question(name="dept", kind="single_choice", column="dept", levels=["a", "b"])
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Question
+    ...
     """
 
     name: str = Field(min_length=1)
@@ -132,8 +212,15 @@ class Question(_Model):
     min: float | None = None
     max: float | None = None
 
+    def _accepted(self) -> tuple[str, ...]:
+        return (*QUESTION_COMMON, *QUESTION_KEYS[self.kind])
+
     @model_validator(mode="after")
     def _check(self) -> Question:
+        bad = foreign_keys(self.model_fields_set, self._accepted(),
+                           f"{a(self.kind)} question")
+        if bad:
+            raise ValueError(bad)
         if self.column is not None and (self.mentor_column or self.mentee_column):
             msg = "give either `column` (both roles) or `mentor_column`/`mentee_column`"
             raise ValueError(msg)
@@ -144,27 +231,31 @@ class Question(_Model):
             if self.scale[0] >= self.scale[1]:
                 msg = f"`scale` must be (low, high) with low < high; got {self.scale}"
                 raise ValueError(msg)
+            if self.column or self.mentor_column or self.mentee_column:
+                msg = "a likert question reads its items' columns: leave out `column`"
+                raise ValueError(msg)
         elif self.column is None and not (self.mentor_column or self.mentee_column):
             msg = "needs `column`, or `mentor_column` and/or `mentee_column`"
             raise ValueError(msg)
         if self.kind == "ordinal" and not self.levels:
             msg = "an ordinal question needs `levels`, lowest first"
             raise ValueError(msg)
-        if self.kind in ("multi_choice", "single_choice") and self.options is not None:
-            if len({_norm(o) for o in self.options}) != len(self.options):
-                msg = "`options` must be distinct after case and space normalisation"
-                raise ValueError(msg)
-            known = {_norm(o) for o in self.options}
-            for alias, target in self.synonyms.items():
-                if _norm(target) not in known:
-                    msg = f"synonym {alias!r} points to {target!r}, which is not an option"
-                    raise ValueError(msg)
+        if self.kind in ("multi_choice", "single_choice", "ordinal"):
+            _check_vocabulary(self)
+        if self.kind in ("multi_choice", "preferred_ids", "avoid_ids") and not self.separator:
+            msg = "`separator` must not be empty"
+            raise ValueError(msg)
         if self.kind == "preferred_ids" and self.mentor_column is not None:
             msg = "a preferred_ids question is answered by mentees only: set `mentee_column`"
             raise ValueError(msg)
         if self.min is not None and self.max is not None and self.min >= self.max:
             msg = f"`min` must be below `max`; got {self.min} and {self.max}"
             raise ValueError(msg)
+        for v in (self.min, self.max):
+            if v is not None and not np.isfinite(v):
+                msg = f"`min` and `max` must be finite numbers; got {v}"
+                raise ValueError(msg)
+        _check_distinct(self.missing_values, "`missing_values`")
         return self
 
     def side_column(self, role: str) -> str | None:
@@ -190,44 +281,186 @@ class Question(_Model):
             cols.append(tz)
         return cols
 
+    def answers(self) -> list[str] | None:
+        """Return the declared answers: ``options`` or ``levels`` (ordinal); else None."""
+        return self.levels if self.kind == "ordinal" else self.options
+
+    def value_range(self) -> float | None:
+        """Width of the declared range of answers, or None when the survey declares none.
+
+        ``max - min`` for a numeric question, the number of levels minus one for an
+        ordinal one, 1 for Likert traits (rescaled to [0, 1]).
+        """
+        if self.kind == "numeric":
+            if self.min is None or self.max is None:
+                return None
+            return float(self.max - self.min)
+        if self.kind == "ordinal":
+            return max(1.0, float(len(self.levels or []) - 1))
+        if self.kind == "likert":
+            return 1.0
+        return None
+
+
+def _check_distinct(values: list[str], what: str) -> None:
+    seen: dict[str, str] = {}
+    for v in values:
+        k = answer_key(v)
+        if k in seen and seen[k] != v:
+            msg = (f"{what}: {seen[k]!r} and {v!r} are the same answer once case, spaces "
+                   "and punctuation are normalised; keep one")
+            raise ValueError(msg)
+        seen[k] = v
+
+
+def _check_vocabulary(q: Question) -> None:
+    """Refuse options, levels or synonyms that one answer could not tell apart."""
+    declared = q.answers()
+    what = "levels" if q.kind == "ordinal" else "options"
+    owner: dict[str, str] = {}  # key -> the option it means
+    spelled: dict[str, str] = {}  # key -> how the survey wrote it
+    for opt in declared or []:
+        k = answer_key(opt)
+        if not k:
+            msg = f"{what[:-1]} {opt!r} has no letters or digits"
+            raise ValueError(msg)
+        if k in owner:
+            msg = (f"`{what}` {spelled[k]!r} and {opt!r} are the same answer once case, "
+                   "spaces and punctuation are normalised; an answer could not be told "
+                   "apart: keep one, or reword one")
+            raise ValueError(msg)
+        owner[k], spelled[k] = opt, opt
+    for alias, target in q.synonyms.items():
+        tk, ak = answer_key(target), answer_key(alias)
+        if not ak:
+            msg = f"synonym {alias!r} has no letters or digits"
+            raise ValueError(msg)
+        if declared is not None and tk not in owner:
+            msg = (f"synonym {alias!r} points to {target!r}, which is not "
+                   f"{'a level' if what == 'levels' else 'an option'}"
+                   f"{did_you_mean(target, declared)}")
+            raise ValueError(msg)
+        meant = owner.get(tk, target)
+        if ak in owner and owner[ak] != meant:
+            msg = (f"synonym {alias!r} -> {target!r} is the same answer as "
+                   f"{spelled[ak]!r} (which means {owner[ak]!r}) once case, spaces and "
+                   "punctuation are normalised; remove or reword one")
+            raise ValueError(msg)
+        owner.setdefault(ak, meant)
+        spelled.setdefault(ak, alias)
+    if q.kind == "multi_choice":
+        sep = q.separator
+        for spelling in [*(declared or []), *q.synonyms]:
+            parts = [p.strip() for p in spelling.split(sep) if p.strip()]
+            if len(parts) > 1 and all(answer_key(p) in owner for p in parts):
+                msg = (f"{spelling!r} contains the separator {sep!r} and each of its parts "
+                       f"({', '.join(repr(p) for p in parts)}) is an answer too: a cell "
+                       "holding it could not be told apart from those answers; choose "
+                       "another `separator`")
+                raise ValueError(msg)
+
 
 class Criterion(_Model):
     """A scored comparison of one question across the two roles.
 
-    ``importance_column`` (a mentee column) with ``importance_levels`` scales the
-    criterion per mentee by their stated importance, e.g. ``{"Definitely yes" = 1.0,
-    "Yes, but not my first choice" = 0.5, "No" = 0.0}``.
+    Each kind takes its own keys (see the survey file reference); a key of another kind
+    is refused. ``importance_column`` (mentees' table) and ``mentor_importance_column``
+    (mentors' table) with ``importance_levels`` scale the criterion per participant by
+    their stated importance, e.g. ``{"Definitely yes" = 1.0, "Yes, but not my first
+    choice" = 0.5, "No" = 0.0}``. When both sides are asked, a pair's factor is the mean
+    of the two answers' factors.
+
+    Parameters
+    ----------
+    name : str
+        Unique name (a column of ``Matching.pairs``, a key of weights).
+    kind : str
+        A registered criterion kind (see the survey file reference).
+    question : str
+        The question it compares.
+    weight : float, default=1.0
+        Relative weight (>= 0).
+    min_gap, max_gap : float, default=1.0, 3.0
+        ``gap``: the ideal range of mentor minus mentee.
+    hours_needed : float, default=2.0
+        ``availability``: shared weekly hours at which the score reaches 1.
+    scale : float, optional
+        ``closeness``, numeric ``similarity``, ``gap``: the difference at which the score
+        reaches 0 (default: the question's declared range).
+    decay : float, default=0.5
+        ``preference``: factor per rank.
+    importance_column, mentor_importance_column : str, optional
+        Mentees' / mentors' column of importance answers.
+    importance_levels : dict, optional
+        Importance answer -> factor in [0, 1].
+
+    Examples
+    --------
+    >>> Criterion(name="skills", kind="coverage", question="skills", weight=2.0).weight
+    2.0
     """
 
     name: str = Field(min_length=1)
-    kind: CriterionKind
+    kind: str
     question: str
-    weight: float = Field(default=1.0, ge=0.0)
+    weight: float = Field(default=1.0, ge=0.0, allow_inf_nan=False)
     # gap
     min_gap: float = 1.0
     max_gap: float = 3.0
     # availability
-    hours_needed: float = Field(default=2.0, gt=0.0)
-    # closeness
-    scale: float | None = Field(default=None, gt=0.0)
+    hours_needed: float = Field(default=2.0, gt=0.0, allow_inf_nan=False)
+    # closeness, numeric similarity, gap
+    scale: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
     # preference
     decay: float = Field(default=0.5, gt=0.0, le=1.0)
     importance_column: str | None = None
+    mentor_importance_column: str | None = None
     importance_levels: dict[str, float] = Field(default_factory=dict)
+
+    def _accepted(self) -> tuple[str, ...]:
+        spec = CRITERION_KINDS.get(self.kind)
+        return spec.accepted_keys() if spec is not None else tuple(type(self).model_fields)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        kind_spec("criterion", kind)
+        return kind
 
     @model_validator(mode="after")
     def _check(self) -> Criterion:
-        if self.kind == "gap" and self.min_gap > self.max_gap:
+        spec = kind_spec("criterion", self.kind)
+        bad = foreign_keys(self.model_fields_set, spec.accepted_keys(),
+                           f"{a(self.kind)} criterion")
+        if bad:
+            raise ValueError(bad)
+        if self.min_gap > self.max_gap or np.isnan(self.min_gap) or np.isnan(self.max_gap):
             msg = f"`min_gap` must be <= `max_gap`; got {self.min_gap} > {self.max_gap}"
             raise ValueError(msg)
-        if self.importance_column and not self.importance_levels:
-            msg = "`importance_column` needs `importance_levels` (answer -> weight in [0, 1])"
+        asked = self.importance_column or self.mentor_importance_column
+        if asked and not self.importance_levels:
+            msg = ("`importance_column` needs `importance_levels` (answer -> weight in "
+                   "[0, 1])")
+            raise ValueError(msg)
+        if self.importance_levels and not asked:
+            msg = ("`importance_levels` needs `importance_column` (mentees' answers) "
+                   "and/or `mentor_importance_column`")
             raise ValueError(msg)
         for k, v in self.importance_levels.items():
             if not 0.0 <= v <= 1.0:
                 msg = f"importance level {k!r} must be in [0, 1]; got {v}"
                 raise ValueError(msg)
+        _check_distinct(list(self.importance_levels), "`importance_levels`")
         return self
+
+    def importance_columns(self) -> dict[str, str]:
+        """Role -> the column holding that role's importance answers (asked roles only)."""
+        out = {}
+        if self.importance_column:
+            out["mentee"] = self.importance_column
+        if self.mentor_importance_column:
+            out["mentor"] = self.mentor_importance_column
+        return out
 
 
 class Rule(_Model):
@@ -235,17 +468,40 @@ class Rule(_Model):
 
     Kinds: ``exclude_same`` (same value, e.g. reporting line), ``require_shared`` (at
     least one shared value, e.g. a language), ``min_shared_hours``, ``gap`` (mentor's
-    level minus mentee's must lie in ``[min_gap, max_gap]``), ``avoid`` (a participant's
-    "never with" list of ids), ``require_value`` (participants of ``role`` must have one
-    of ``values``, e.g. mentors who committed the time).
+    level or number minus mentee's must lie in ``[min_gap, max_gap]``), ``avoid`` (a
+    participant's "never with" list of ids), ``require_value`` (participants of ``role``
+    must have one of ``values``, e.g. mentors who committed the time). Each kind takes
+    its own keys; a key of another kind is refused.
+
+    Parameters
+    ----------
+    name : str, optional
+        Label in explanations (default ``kind(question)``).
+    kind : str
+        A registered rule kind.
+    question : str
+        The question it reads.
+    hours : float, default=1.0
+        ``min_shared_hours``: least shared hours a week.
+    min_gap, max_gap : float, optional
+        ``gap``: allowed range of mentor minus mentee (at least one).
+    role : {"mentor", "mentee", "both"}, default="both"
+        ``require_value``: whose answer is checked.
+    values : list of str, optional
+        ``require_value``: accepted answers.
+
+    Examples
+    --------
+    >>> Rule(kind="gap", question="years", min_gap=5).label
+    'gap(years)'
     """
 
     name: str | None = None
-    kind: RuleKind
+    kind: str
     question: str
-    hours: float = Field(default=1.0, ge=0.0)
-    min_gap: float | None = None
-    max_gap: float | None = None
+    hours: float = Field(default=1.0, ge=0.0, allow_inf_nan=False)
+    min_gap: float | None = Field(default=None, allow_inf_nan=False)
+    max_gap: float | None = Field(default=None, allow_inf_nan=False)
     role: Literal["mentor", "mentee", "both"] = "both"
     values: list[str] = Field(default_factory=list)
 
@@ -254,13 +510,32 @@ class Rule(_Model):
         """Return the rule's name, or ``kind(question)`` when unnamed."""
         return self.name or f"{self.kind}({self.question})"
 
+    def _accepted(self) -> tuple[str, ...]:
+        spec = RULE_KINDS.get(self.kind)
+        return spec.accepted_keys() if spec is not None else tuple(type(self).model_fields)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        kind_spec("rule", kind)
+        return kind
+
     @model_validator(mode="after")
     def _check(self) -> Rule:
+        spec = kind_spec("rule", self.kind)
+        bad = foreign_keys(self.model_fields_set, spec.accepted_keys(),
+                           f"{a(self.kind)} rule")
+        if bad:
+            raise ValueError(bad)
         if self.kind == "require_value" and not self.values:
             msg = "a require_value rule needs `values`"
             raise ValueError(msg)
         if self.kind == "gap" and self.min_gap is None and self.max_gap is None:
             msg = "a gap rule needs `min_gap` and/or `max_gap`"
+            raise ValueError(msg)
+        if (self.min_gap is not None and self.max_gap is not None
+                and self.min_gap > self.max_gap):
+            msg = f"`min_gap` must be <= `max_gap`; got {self.min_gap} > {self.max_gap}"
             raise ValueError(msg)
         return self
 
@@ -284,6 +559,8 @@ class Survey(_Model):
         Answer text -> capacity, for forms that ask in words ("One mentee only").
     default_capacity : int, default=1
         Capacity used where the answer is skipped or the column is absent.
+    max_capacity : int, default=50
+        Largest capacity accepted; a larger answer is an intake error.
     start_date : date, optional
         First day of the programme; availability is converted to UTC with the offsets in
         force that week (so DST is taken at the programme's start).
@@ -329,47 +606,90 @@ class Survey(_Model):
         if dupes:
             msg = f"criterion names must be unique; repeated: {dupes}"
             raise ValueError(msg)
-        kinds = {q.name: q.kind for q in self.questions}
+        by_name = {q.name: q for q in self.questions}
         for c in self.criteria:
-            self._check_reference(
-                f"criterion {c.name!r}", c.kind, c.question, kinds,
-                CRITERION_QUESTION_KINDS, one_sided_ok=c.kind == "preference",
-            )
+            q = self._check_reference(f"criterion {c.name!r}", "criterion", c, by_name)
+            self._check_importance(c, q)
         for r in self.rules:
-            self._check_reference(
-                f"rule {r.label!r}", r.kind, r.question, kinds, RULE_QUESTION_KINDS,
-                one_sided_ok=r.kind in ("avoid", "require_value"),
-            )
+            self._check_reference(f"rule {r.label!r}", "rule", r, by_name)
+        _check_distinct(list(self.capacity_options), "`capacity_options`")
         return self
 
-    def _check_reference(
-        self,
-        what: str,
-        kind: str,
-        question: str,
-        kinds: Mapping[str, str],
-        accepted: Mapping[str, tuple[str, ...]],
-        *,
-        one_sided_ok: bool,
-    ) -> None:
+    def _check_reference(self, what: str, family: Literal["criterion", "rule"],
+                         decl: Criterion | Rule, by_name: Mapping[str, Question]) -> Question:
         """Check that a criterion or rule names a known question it can use."""
-        if question not in kinds:
-            msg = f"{what} refers to unknown question {question!r}"
+        spec = kind_spec(family, decl.kind)
+        q = by_name.get(decl.question)
+        if q is None:
+            msg = (f"{what} refers to unknown question {decl.question!r}"
+                   f"{did_you_mean(decl.question, by_name)}")
             raise ValueError(msg)
-        allowed = accepted[kind]
-        if kinds[question] not in allowed:
-            msg = (
-                f"{what} of kind {kind!r} needs a question of kind "
-                f"{' or '.join(allowed)}; {question!r} is {kinds[question]!r}"
-            )
+        if q.kind not in spec.question_kinds:
+            msg = (f"{what} of kind {decl.kind!r} needs a question of kind "
+                   f"{' or '.join(spec.question_kinds)}; {q.name!r} is {q.kind!r}")
             raise ValueError(msg)
-        if not one_sided_ok and not _asked_of_both(self.question(question)):
-            msg = (
-                f"{what} compares question {question!r} across the two "
-                "roles, so the question needs a column for both (`column`, or "
-                "`mentor_column` and `mentee_column`)"
-            )
+        bad = foreign_keys(decl.model_fields_set, spec.accepted_keys(q.kind),
+                           f"{what} ({a(decl.kind)} {family} of {a(q.kind)} question)")
+        if bad:
+            raise ValueError(bad)
+        if not spec.one_sided and not _asked_of_both(q):
+            msg = (f"{what} compares question {q.name!r} across the two roles, so the "
+                   "question needs a column for both (`column`, or `mentor_column` and "
+                   "`mentee_column`)")
             raise ValueError(msg)
+        if spec.check is not None:
+            try:
+                spec.check(decl, q)
+            except ValueError as exc:
+                msg = f"{what}: {exc}"
+                raise ValueError(msg) from None
+        return q
+
+    def _check_importance(self, c: Criterion, question: Question) -> None:
+        """Check that importance levels are the answers of the question that asks them."""
+        for role, column in c.importance_columns().items():
+            asked = [q for q in self.questions if q.kind != "likert"
+                     and q.side_column(role) == column]
+            if not asked:
+                continue
+            q = asked[0]
+            where = (f"criterion {c.name!r}: importance column {column!r} ({role}s) is "
+                     f"question {q.name!r}")
+            answers = q.answers()
+            if q.kind not in ("single_choice", "ordinal"):
+                msg = (f"{where} of kind {q.kind!r}; importance is one answer from a list: "
+                       "declare that question as single_choice or ordinal")
+                raise ValueError(msg)
+            if answers is None:
+                continue  # an open vocabulary: answers are checked against the levels
+            vocab = ChoiceVocabulary(answers, q.synonyms)
+            for level in c.importance_levels:
+                if not vocab.known(level):
+                    msg = (f"{where}, whose answers are {answers}; importance level "
+                           f"{level!r} is not one of them{did_you_mean(level, answers)}")
+                    raise ValueError(msg)
+            given = {vocab.lookup(level) for level in c.importance_levels}
+            missing = [a for a in answers if a not in given]
+            if missing:
+                msg = (f"{where}; `importance_levels` gives no weight to its answers "
+                       f"{missing}: add them")
+                raise ValueError(msg)
+
+    def _post_dump(self, data: dict[str, Any]) -> dict[str, Any]:
+        # a criterion's keys may depend on its question's kind (``scale``)
+        kinds = {q.name: q.kind for q in self.questions}
+        for family, decls in (("criterion", "criteria"), ("rule", "rules")):
+            table = CRITERION_KINDS if family == "criterion" else RULE_KINDS
+            out = []
+            for d in data.get(decls, []):
+                spec = table.get(d.get("kind"))
+                if spec is not None and d.get("question") in kinds:
+                    keep = set(spec.accepted_keys(kinds[d["question"]]))
+                    d = {k: v for k, v in d.items() if k in keep}
+                out.append(d)
+            if decls in data:
+                data[decls] = out
+        return data
 
     # ---------------------------------------------------------------- accessors
     def question(self, name: str) -> Question:
@@ -478,10 +798,6 @@ def _asked_of_both(q: Question) -> bool:
     )
 
 
-def _norm(value: str) -> str:
-    return " ".join(str(value).casefold().split())
-
-
 def _format_validation(exc: ValidationError, source: str, data: Mapping[str, Any]) -> str:
     lines = []
     for err in exc.errors():
@@ -491,17 +807,41 @@ def _format_validation(exc: ValidationError, source: str, data: Mapping[str, Any
             path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
         where = _named_path(loc, data) or path or "survey"
         text = err.get("msg", "invalid")
+        got = err.get("input")
+        hint = ""
         if err.get("type") == "extra_forbidden":
+            hint = did_you_mean(str(loc[-1]), _known_keys(loc, data)) if loc else ""
             text = "unknown key (not a survey setting; check the spelling)"
         elif err.get("type") == "literal_error":
             ctx = err.get("ctx", {})
             text = f"must be one of {ctx.get('expected', '?')}"
+            if isinstance(got, str) and loc and loc[-1] == "kind":
+                hint = did_you_mean(got, typing.get_args(QuestionKind))
         text = text.removeprefix("Value error, ")
-        got = err.get("input")
-        got_text = "" if err.get("type") == "missing" or isinstance(got, dict) else f"; got {got!r}"
-        lines.append(f"{where}: {text}{got_text}")
+        got_text = ("" if err.get("type") == "missing" or isinstance(got, dict)
+                    or (isinstance(got, str) and repr(got) in text) else f"; got {got!r}")
+        lines.append(f"{where}: {text}{got_text}{hint}")
     head = f"{source}: invalid survey ({len(lines)} problem{'s' if len(lines) > 1 else ''})"
     return head + ":\n  - " + "\n  - ".join(lines)
+
+
+def _known_keys(loc: tuple, data: Mapping[str, Any]) -> list[str]:
+    """Return the keys a declaration at ``loc`` may set (its kind's, when known)."""
+    models: dict[str, type[_Model]] = {"questions": Question, "criteria": Criterion,
+                                       "rules": Rule}
+    if len(loc) >= 3 and loc[0] in models and isinstance(loc[1], int):
+        seq = data.get(loc[0], [])
+        decl = seq[loc[1]] if isinstance(seq, list) and loc[1] < len(seq) else {}
+        kind = str(decl.get("kind")) if isinstance(decl, Mapping) else ""
+        if loc[0] == "questions" and kind in QUESTION_KEYS:
+            return [*QUESTION_COMMON, *QUESTION_KEYS[kind]]
+        table = CRITERION_KINDS if loc[0] == "criteria" else RULE_KINDS
+        if loc[0] != "questions" and kind in table:
+            return list(table[kind].accepted_keys())
+        return list(models[loc[0]].model_fields)
+    if len(loc) == 1:
+        return list(Survey.model_fields)
+    return []
 
 
 def _named_path(loc: tuple, data: Mapping[str, Any]) -> str:
@@ -511,7 +851,10 @@ def _named_path(loc: tuple, data: Mapping[str, Any]) -> str:
         label = {"questions": "question", "criteria": "criterion", "rules": "rule"}[loc[0]]
         name = None
         if isinstance(seq, list) and loc[1] < len(seq) and isinstance(seq[loc[1]], Mapping):
-            name = seq[loc[1]].get("name")
+            decl = seq[loc[1]]
+            name = decl.get("name")
+            if name is None and loc[0] == "rules" and "kind" in decl and "question" in decl:
+                name = f"{decl['kind']}({decl['question']})"  # the rule's label
         head = f"{label} {name!r} (#{loc[1] + 1})" if name else f"{label} #{loc[1] + 1}"
         rest = ".".join(str(p) for p in loc[2:])
         return f"{head} {rest}".strip()
