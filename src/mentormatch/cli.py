@@ -194,6 +194,12 @@ def validate(
     def run() -> None:
         s = Survey.load(survey)
         cohort = load_cohort(s, mentors=mentors, mentees=mentees)
+        out.print("What each column was read as (check before matching):", style="bold",
+                  highlight=False)
+        for r in cohort.describe().itertuples(index=False):
+            out.print(f"{r.question} ({r.kind}), {r.role}s' column {r.column!r}: "
+                      f"{r.answered} answered, {r.blank} blank", highlight=False)
+            out.print(f"    {r.read_as}", highlight=False, markup=False, soft_wrap=True)
         out.print(
             f"ok: {cohort.n_mentors} mentors ({int(cohort.capacity.sum())} seats) and "
             f"{cohort.n_mentees} mentees fit survey {s.name!r} "
