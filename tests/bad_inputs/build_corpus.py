@@ -148,6 +148,71 @@ def _set(rows: list[list[str]], header: list[str], row: int, col: str, value: st
     rows[row][header.index(col)] = value
 
 
+_CODED = """
+[[questions]]
+name = "code"
+kind = "single_choice"
+column = "code"
+options = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
+
+[[criteria]]
+name = "code"
+kind = "same"
+question = "code"
+"""
+
+_WISHES = """
+[[questions]]
+name = "wishes"
+kind = "preferred_ids"
+mentee_column = "wishes"
+"""
+
+_YEARS = """
+[[questions]]
+name = "years"
+kind = "numeric"
+column = "years"
+min = 0
+max = 50
+"""
+
+_YEARS_CLOSE = """
+[[criteria]]
+name = "years"
+kind = "closeness"
+question = "years"
+"""
+
+_YEARS_GAP = """
+[[rules]]
+name = "mentor has more years of experience"
+kind = "gap"
+question = "years"
+min_gap = 1
+"""
+
+_IMPORTANCE = """
+[[questions]]
+name = "same_dept"
+kind = "single_choice"
+mentee_column = "same_dept"
+options = ["Definitely yes", "Yes, but not my first choice", "No"]
+
+[[criteria]]
+name = "department"
+kind = "same"
+question = "department"
+importance_column = "same_dept"
+importance_levels = { "Definitely yes" = 1.0, "Yes, but not my first choice" = 0.5, "No" = 0.0 }
+"""
+
+
+def _with(header: list[str], rows: list[list[str]], col: str, values: list[str]) -> str:
+    """The table with one more column."""
+    return _csv([*header, col], [[*r, v] for r, v in zip(rows, values, strict=True)])
+
+
 def _copy() -> tuple[list[str], list[list[str]], list[str], list[list[str]]]:
     return (list(MENTOR_COLS), [list(r) for r in MENTORS], list(MENTEE_COLS),
             [list(r) for r in MENTEES])
@@ -237,13 +302,12 @@ def define() -> None:
     case("capacity_all_zero", mentors=_csv(mh2, mr2),
          expected_json={"handling": "ok", "matched": 0, "reason": "no_mentors"})
     # ------------------------------------------------------------ empty sides
-    case("mentees_header_only", mentees=_csv(eh, []),
-         expected_json={"handling": "ok", "matched": 0})
-    case("mentors_header_only", mentors=_csv(mh, []),
-         expected_json={"handling": "ok", "matched": 0})
+    # a header without rows is an export that lost its rows: an error, not "0 matched"
+    case("mentees_header_only", mentees=_csv(eh, []))
+    case("mentors_header_only", mentors=_csv(mh, []))
     case("mentees_file_empty", mentees="")
-    case("both_sides_empty", mentors=_csv(mh, []), mentees=_csv(eh, []),
-         expected_json={"handling": "ok", "matched": 0})
+    case("both_sides_empty", mentors=_csv(mh, []), mentees=_csv(eh, []))
+    case("cli_mentees_header_only", mentees=_csv(eh, []), options={"entry": "cli"})
     # ---------------------------------------------------------- forced/banned
     every = [[e, m] for e in ("E1", "E2", "E3", "E4") for m in ("M1", "M2", "M3")]
     case("every_pair_banned", options={"banned": every},
@@ -317,6 +381,67 @@ def define() -> None:
                                                                     'kind = "ordnial"'))
     case("survey_criterion_unknown_question", survey=BASE_SURVEY.replace(
         'question = "seniority"', 'question = "seniorty"'))
+    # ------------------------------------------- no silent changes (issue 11)
+    # coded answers as pandas writes a float column with gaps: "1.0" is option "1"
+    coded = BASE_SURVEY + _CODED
+    case("coded_answer_written_as_float_ok", survey=coded,
+         mentors=_with(mh, mr, "code", ["1", "10", "2.0"]),
+         mentees=_with(eh, er, "code", ["1.0", "10.0", "", "2"]),
+         expected_json={"handling": "ok", "matched": 4})
+    case("coded_answer_not_an_option", survey=coded,
+         mentors=_with(mh, mr, "code", ["1", "10", "2"]),
+         mentees=_with(eh, er, "code", ["1.5", "10", "", "2"]))
+    case("options_collide_after_normalisation", survey=BASE_SURVEY.replace(
+        'options = ["python", "nodejs", "sql"', 'options = ["python", "nodejs", "node.js", "sql"'))
+    case("synonym_collides_with_option", survey=BASE_SURVEY.replace(
+        '"stats" = "statistics"', '"stats" = "statistics"\n"SQL" = "python"'))
+    case("options_contain_separator_ambiguous", survey=BASE_SURVEY.replace(
+        '"leadership"]', '"leadership", "python;sql"]'))
+    case("key_levels_on_single_choice", survey=BASE_SURVEY.replace(
+        'options = ["engineering", "data", "sales"]',
+        'options = ["engineering", "data", "sales"]\nlevels = ["engineering", "data"]'))
+    case("key_hours_needed_on_coverage", survey=BASE_SURVEY.replace(
+        'question = "skills"\nweight = 3.0', 'question = "skills"\nweight = 3.0\nhours_needed = 2'))
+    case("key_unknown_on_preferred_ids", survey=BASE_SURVEY + _WISHES + 'unknown = "ignore"\n')
+    case("key_typo_with_suggestion", survey=BASE_SURVEY.replace(
+        "hours_needed = 1.0", "hours_neded = 1.0"))
+    case("criterion_kind_typo", survey=BASE_SURVEY.replace('kind = "coverage"',
+                                                           'kind = "coverag"'))
+    case("closeness_numeric_without_range", survey=BASE_SURVEY + _YEARS.replace(
+        "min = 0\nmax = 50\n", "") + _YEARS_CLOSE,
+         mentors=_with(mh, mr, "years", ["12", "8", "20"]),
+         mentees=_with(eh, er, "years", ["2", "3", "1", "4"]))
+    case("numeric_gap_rule_ok", survey=BASE_SURVEY + _YEARS + _YEARS_CLOSE + _YEARS_GAP,
+         mentors=_with(mh, mr, "years", ["12", "8.0", "20"]),
+         mentees=_with(eh, er, "years", ["2", "3", "25", "4"]),
+         expected_json={"handling": "ok", "matched": 3})
+    # the importance column is not a declared question: the levels alone decide
+    case("importance_answer_unknown", survey=BASE_SURVEY + _IMPORTANCE[
+        _IMPORTANCE.index("[[criteria]]"):],
+         mentees=_with(eh, er, "same_dept", ["Definitely yes", "Maybe", "", "No"]))
+    case("importance_level_not_an_answer", survey=(BASE_SURVEY + _IMPORTANCE).replace(
+        '"No" = 0.0 }', '"Nope" = 0.0 }'),
+         mentees=_with(eh, er, "same_dept", ["Definitely yes", "No", "", "No"]))
+    case("importance_both_sides_ok", survey=(BASE_SURVEY + _IMPORTANCE).replace(
+        'importance_column = "same_dept"',
+        'importance_column = "same_dept"\nmentor_importance_column = "same_dept"'),
+         mentors=_with(mh, mr, "same_dept", ["No", "", "Definitely yes"]),
+         mentees=_with(eh, er, "same_dept", ["Definitely yes", "No", "", "No"]),
+         expected_json={"handling": "ok", "matched": 4})
+    mutate("required_multi_choice_only_separators", "mentee", 1, "skills_wanted", "; ;")
+    mutate("choice_answer_only_punctuation", "mentee", 2, "skills_wanted", "-")
+    checkbox = BASE_SURVEY.replace('separator = ";"', 'separator = ","').replace(
+        '"leadership"]', '"leadership (teams, 1:1s, feedback)"]').replace(
+        '"stats" = "statistics"', '"stats" = "statistics"\n"leadership" = '
+        '"leadership (teams, 1:1s, feedback)"')
+    mh4, mr4, eh4, er4 = _copy()
+    for rows, header in ((mr4, mh4), (er4, eh4)):
+        col = "skills_offered" if "skills_offered" in header else "skills_wanted"
+        for r in rows:
+            r[header.index(col)] = r[header.index(col)].replace(";", ", ").replace(
+                "leadership", "leadership (teams, 1:1s, feedback)")
+    case("options_contain_separator_ok", survey=checkbox, mentors=_csv(mh4, mr4),
+         mentees=_csv(eh4, er4), expected_json={"handling": "ok", "matched": 4})
     # --------------------------------------------------------------- cli path
     case("cli_missing_file", options={"entry": "cli", "mentees": "nope.csv"})
     case("cli_bad_capacity", mentors=_csv(mh, [[*r[:-1], "-3"] for r in mr]),
