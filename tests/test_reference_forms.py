@@ -181,3 +181,21 @@ def test_coding_mentor_profiles_load_and_match() -> None:
     assert pairs.loc["learner-1", "mentor_id"] == "cc0000"  # full tag cover and first pick
     parts = pairs[[c.name for c in survey.criteria]].sum(axis=1)
     np.testing.assert_allclose(parts.to_numpy(), pairs["score"].to_numpy())
+
+
+def test_corporate_years_of_experience_gap() -> None:
+    """The form asks years of experience on both sides: a directional numeric gap."""
+    survey = Survey.load(DATA / "reference_corporate.toml")
+    mentors = synthetic(survey, "mentor", 3, seed=7)
+    mentors["years_total"] = ["12", "4.0", ""]
+    mentees = synthetic(survey, "mentee", 2, seed=8, other_ids=mentors["employee_id"].tolist())
+    mentees["years_total"] = ["2", "6"]
+    mentors["position_level"] = "director"  # the level rule allows every pair
+    mentees["position_level"] = "entry"
+    cohort = load_cohort(survey, mentors, mentees)
+    raw = Scorer(survey).criterion_scores(cohort, [0, 0, 1, 1], [0, 1, 0, 1])
+    # mentor - mentee: 10, 2 (1 year short of 3), 6, -2 (5 years short)
+    np.testing.assert_allclose(raw["more_experienced"].to_numpy(), [1.0, 0.9, 1.0, 0.5])
+    scores = Scorer(survey).score(cohort)
+    assert np.isneginf(scores[1, 1]) and not np.isneginf(scores[0, 1])
+    assert not np.isneginf(scores[:, 2]).any()  # a skipped answer never forbids
