@@ -502,6 +502,19 @@ def test_empty_tables_are_refused_unless_asked_for(tmp_path: Path) -> None:
         load_cohort(make_survey(), mentors_df().iloc[:0], p)
 
 
+def test_an_empty_cohort_asked_for_scores_and_describes() -> None:
+    import mentormatch as mm
+    from mentormatch.datasets import load_demo
+
+    demo = load_demo(n_mentees=5, n_mentors=3)  # every question kind, text included
+    c = load_cohort(demo.survey, demo.mentors, demo.mentees.iloc[:0], allow_empty=True)
+    assert mm.Scorer(demo.survey).score(c).shape == (0, 3)
+    src = mm.CohortScores(demo.survey, c, engine="compiled")
+    assert src.block(np.arange(0)).shape == (0, 3)
+    assert mm.match(c, None, demo.survey).n_matched == 0
+    assert (c.describe().query("role == 'mentee'")["answered"] == 0).all()
+
+
 def test_numeric_ids_as_spreadsheets_write_them() -> None:
     s = make_survey(questions=[
         *make_survey().questions,

@@ -694,6 +694,8 @@ def text_vectors(texts: list[str]) -> sp.csr_matrix:
     >>> round(float((x[0] @ x[1].T).toarray()[0, 0]), 6), float((x[0] @ x[2].T).sum())
     (1.0, 0.0)
     """
+    if not texts:
+        return sp.csr_matrix((0, TEXT_FEATURES))
     x = _hasher().transform(texts).tocsr().astype(np.float64)
     np.log(x.data, out=x.data)
     x.data += 1.0
