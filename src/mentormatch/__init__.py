@@ -1,6 +1,7 @@
 """mentormatch: optimal, explainable mentor-mentee matching from intake surveys."""
 
 from mentormatch import datasets, engagement
+from mentormatch._batch import BatchResult, match_many
 from mentormatch._match import match
 from mentormatch._output import write_matching
 from mentormatch._scores import DenseScores, ScoreSource
@@ -53,6 +54,7 @@ from mentormatch.tuning import PairModel, WeightTuner, compare_weights
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchResult",
     "Cohort",
     "CohortScores",
     "Comparison",
@@ -99,6 +101,7 @@ __all__ = [
     "load_cohort",
     "load_state",
     "match",
+    "match_many",
     "read_events",
     "rematch",
     "render_report",
