@@ -147,13 +147,17 @@ class HighsEngine:
     def set_row_bounds(self, row: int, lo: float, hi: float) -> None:
         self.h.changeRowBounds(row, lo, hi)
 
-    def set_gaps(self, rel: float, absolute: float) -> None:
-        """Set the MIP's relative and absolute optimality gaps."""
+    def set_gaps(self, rel: float, absolute: float, *, cost_tolerance: float = 1e-7) -> None:
+        """Set the MIP's optimality gaps and the LP's reduced-cost tolerance.
+
+        Whole-number costs of up to 2**40 cannot be priced to 1e-7 in double precision;
+        there, a tolerance well below 1 (one unit of cost) is both reachable and enough.
+        """
         self.gaps = (rel, absolute)
-        if "mip_rel_gap" not in HIGHS_OPTIONS:
-            self.h.setOptionValue("mip_rel_gap", float(rel))
-        if "mip_abs_gap" not in HIGHS_OPTIONS:
-            self.h.setOptionValue("mip_abs_gap", float(absolute))
+        for key, value in (("mip_rel_gap", rel), ("mip_abs_gap", absolute),
+                           ("dual_feasibility_tolerance", cost_tolerance)):
+            if key not in HIGHS_OPTIONS:
+                self.h.setOptionValue(key, float(value))
 
     def set_mip(self, mip: bool) -> None:
         if mip == self.mip:
@@ -179,7 +183,12 @@ class HighsEngine:
         if self.mip and start is not None:
             h.setSolution(start.size, np.arange(start.size, dtype=np.int32),
                           start.astype(np.float64))
-        h.run()
+        if h.run() == _highspy.HighsStatus.kError and not self.mip:
+            # a warm start can fail on hard numerics: solve again from scratch
+            h.clearSolver()
+            if "solver" not in HIGHS_OPTIONS:
+                h.setOptionValue("solver", "ipm")
+            h.run()
         ms = h.getModelStatus()
         info = h.getInfo()
         st = _highspy.HighsModelStatus
@@ -258,8 +267,8 @@ class PulpEngine:
     def set_row_bounds(self, row: int, lo: float, hi: float) -> None:
         self.row_lo[row], self.row_hi[row] = lo, hi
 
-    def set_gaps(self, rel: float, absolute: float) -> None:
-        """Set the MIP's relative and absolute optimality gaps."""
+    def set_gaps(self, rel: float, absolute: float, *, cost_tolerance: float = 1e-7) -> None:
+        """Set the MIP's relative and absolute optimality gaps (CBC)."""
         self.gaps = (rel, absolute)
 
     def set_mip(self, mip: bool) -> None:

@@ -208,7 +208,7 @@ class Model:
         # whole-number costs: a better solution is better by at least 1, so the MIP may
         # stop within 1 of its bound (the optimum is then proven on the integers)
         if integral_costs:
-            self.be.set_gaps(0.0, 0.999)
+            self.be.set_gaps(0.0, 0.999, cost_tolerance=0.05)
         else:
             self.be.set_gaps(1e-9, 1e-9)
         pair_cost = self._pair_costs(self.pi, self.pj)
