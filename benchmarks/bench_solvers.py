@@ -15,14 +15,23 @@ Peers:
 - ``networkx``: ``networkx.min_cost_flow`` on the dense graph (smallest size only).
 - ``matching``: the ``matching`` package solves stable matching, not this problem (n/a).
 
+Families: ``popular`` and ``uniform`` (objective ``total``), and the tie-heavy ones of
+:data:`_families.TIE_FAMILIES` (``all_equal``, ``few_levels``, ``identical_rows``,
+``column_constant``, ``clones4``; objective ``coverage``, the default: every score is
+allowed and >= 0, so the dense peers' optimum is also the coverage optimum).
+
 Raw results accumulate in ``benchmarks/results_solvers.json`` (one entry per family,
-size and peer; a new run replaces the old entry), and the table of everything stored is
-written to the "Solvers" section of ``benchmarks/RESULTS.md`` and printed.
+size, capacity and peer; a new run replaces the old entry), and the tables of everything
+stored are written to the "Solvers" and "Solvers on ties" sections of
+``benchmarks/RESULTS.md`` and printed. Each run records the 1-minute load average of the
+machine when it started and ended (the machine is shared: compare with care).
 
 Usage::
 
     python benchmarks/bench_solvers.py --sizes 1000x200,5000x1000 --repeats 3
     python benchmarks/bench_solvers.py --sizes 20000x4000 --peers mm-flow,mm-auto,scipy
+    python benchmarks/bench_solvers.py --families ties --sizes 1200x300 --repeats 3
+    python benchmarks/bench_solvers.py --families all_equal --sizes 600x600 --capacity 1
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import platform
 import resource
 import statistics
@@ -43,11 +53,12 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _families import make_family  # noqa: E402
+from _families import TIE_FAMILIES, make_family  # noqa: E402
 from _results import replace_section  # noqa: E402
 
 PEERS = ("mm-flow", "mm-auto", "scipy", "ortools", "pulp-cbc", "networkx", "matching")
 FAMILY_NAMES = ("popular", "uniform")
+TIE_NAMES = tuple(TIE_FAMILIES)
 DEFAULT_SIZES = "1000x200,5000x1000,20000x4000"
 CAPACITY = 5
 SEED = 0
@@ -71,15 +82,21 @@ def _dense(src: Any) -> np.ndarray:
     return out
 
 
-def _run_mm(src: Any, cap: np.ndarray, method: str) -> tuple[np.ndarray, dict]:
+def objective_of(family: str) -> str:
+    """The objective a family is benchmarked with (ties: the default, coverage)."""
+    return "coverage" if family in TIE_FAMILIES else "total"
+
+
+def _run_mm(src: Any, cap: np.ndarray, method: str, objective: str) -> tuple[np.ndarray, dict]:
     import mentormatch.solvers as solvers
 
-    m = solvers.solve(src, cap, method=method, objective="total")
+    m = solvers.solve(src, cap, method=method, objective=objective)
     extra = {
         "method": m.method,
         "bound": m.bound,
         "status": m.status,
         "rounds": m.stats.get("rounds"),
+        "full_flow": m.stats.get("full_flow"),
         "candidate_pairs": m.stats.get("candidate_pairs"),
         "pairs_added": m.stats.get("pairs_added"),
     }
@@ -186,15 +203,16 @@ def _warm_imports(peer: str) -> None:
     importlib.import_module(module)
 
 
-def _child(conn: Any, peer: str, family: str, n: int, m: int) -> None:
+def _child(conn: Any, peer: str, family: str, n: int, m: int, capacity: int) -> None:
     try:
         src = make_family(family, n, m, SEED)
-        cap = np.full(m, CAPACITY, dtype=np.int64)
+        cap = np.full(m, capacity, dtype=np.int64)
         _warm_imports(peer)  # import time is not solve time
         ru0 = resource.getrusage(resource.RUSAGE_SELF)
+        load0 = os.getloadavg()[0]
         t0 = time.perf_counter()
         if peer in ("mm-flow", "mm-auto"):
-            a, extra = _run_mm(src, cap, peer[3:])
+            a, extra = _run_mm(src, cap, peer[3:], objective_of(family))
         else:
             a, extra = {"scipy": _run_scipy, "ortools": _run_ortools, "pulp-cbc": _run_pulp,
                         "networkx": _run_networkx}[peer](src, cap)
@@ -210,8 +228,9 @@ def _child(conn: Any, peer: str, family: str, n: int, m: int) -> None:
         objective = float(np.sum(src.pair_scores(rows, a[rows])))
         rss_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        load = (load0, os.getloadavg()[0])
         conn.send({"ok": True, "seconds": seconds, "cpu_seconds": cpu, "objective": objective,
-                   "matched": int(rows.size), "rss_mb": rss_mb, **extra})
+                   "matched": int(rows.size), "rss_mb": rss_mb, "load": load, **extra})
     except Exception as exc:  # reported in the table
         conn.send({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
     finally:
@@ -230,10 +249,11 @@ def _baseline_child(conn: Any) -> None:
     conn.close()
 
 
-def run_one(peer: str, family: str, n: int, m: int, timeout: float) -> dict:
+def run_one(peer: str, family: str, n: int, m: int, timeout: float,
+            capacity: int = CAPACITY) -> dict:
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, peer, family, n, m))
+    proc = ctx.Process(target=_child, args=(child, peer, family, n, m, capacity))
     proc.start()
     child.close()
     if parent.poll(timeout):
@@ -249,10 +269,10 @@ def run_one(peer: str, family: str, n: int, m: int, timeout: float) -> dict:
     return out
 
 
-def skip_reason(peer: str, n: int, m: int) -> str | None:
+def skip_reason(peer: str, n: int, m: int, capacity: int = CAPACITY) -> str | None:
     if peer == "matching":
         return "n/a (stable matching only)"
-    if peer == "scipy" and n * m * CAPACITY > LIMITS["scipy"]:
+    if peer == "scipy" and n * m * capacity > LIMITS["scipy"]:
         return "skipped: expanded matrix too large"
     if peer in ("ortools", "pulp-cbc", "networkx") and n * m > LIMITS[peer]:
         return "skipped: dense model beyond memory/time budget"
@@ -261,14 +281,30 @@ def skip_reason(peer: str, n: int, m: int) -> str | None:
 
 # ----------------------------------------------------------------------------- table
 def _fmt_size(key: str) -> str:
-    n, m = key.split("x")
-    return f"{int(n):,} x {int(m):,}"
+    size, _, cap = key.partition("c")
+    n, m = size.split("x")
+    out = f"{int(n):,} x {int(m):,}"
+    return out + (f", capacity {cap}" if cap else "")
 
 
-def make_table(results: dict) -> str:
+def _size_key(n: int, m: int, capacity: int) -> str:
+    return f"{n}x{m}" + (f"c{capacity}" if capacity != CAPACITY else "")
+
+
+def make_table(results: dict, families: tuple[str, ...] = FAMILY_NAMES) -> str:
+    ties = families == TIE_NAMES
     lines = [
-        "## Solvers",
+        "## Solvers on ties" if ties else "## Solvers",
         "",
+        *([
+            "Tie-heavy score families (what coded surveys produce: a few answer levels, "
+            "scores that depend on the mentor only, groups of identical mentees; see "
+            "`benchmarks/_families.py`), capacity 5 unless stated, objective `coverage` "
+            "(the default; before issue 16 `flow` stopped at its round limit on these). "
+            "Same columns as below; `load` is the machine's 1-minute load average when "
+            "the run started and ended (2 cores, shared with other jobs).",
+            "",
+        ] if ties else []),
         "Exact capacity-constrained matching, capacity 5 per mentor, objective `total` "
         "(all scores are in [0, 1] and seats = mentees, so `coverage` gives the same "
         "matching). Wall time is the median over repeats and includes reading the scores; "
@@ -284,12 +320,12 @@ def make_table(results: dict) -> str:
         "`python benchmarks/bench_solvers.py` (see `--help`).",
         "",
         "| family | size (mentees x mentors) | peer | time (s) | x scipy time | CPU (s) | "
-        "peak MB | x scipy MB | objective | gap to optimum | notes |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "peak MB | x scipy MB | objective | gap to optimum | load | notes |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    for family in FAMILY_NAMES:
+    for family in families:
         sizes = sorted({k.split("|")[1] for k in results if k.startswith(family + "|")},
-                       key=lambda s: int(s.split("x")[0]))
+                       key=lambda s: (int(s.split("x")[0]), s))
         for size in sizes:
             ref = results.get(f"{family}|{size}|mm-flow", {})
             opt = ref.get("bound") if ref.get("status") == "optimal" else None
@@ -299,7 +335,7 @@ def make_table(results: dict) -> str:
                 if r is None:
                     continue
                 if not r.get("ok"):
-                    cells = ["", "", "", "", "", "", "", r.get("error", "")]
+                    cells = ["", "", "", "", "", "", "", "", r.get("error", "")]
                 else:
                     t, mb = r["seconds"], r["rss_mb"]
                     xt = f"{t / sc['seconds']:.3f}" if sc.get("ok") else ""
@@ -307,15 +343,19 @@ def make_table(results: dict) -> str:
                     gap = f"{max(0.0, opt - r['objective']):.2e}" if opt is not None else ""
                     notes = []
                     if peer.startswith("mm-"):
-                        notes.append(f"method={r.get('method')}")
+                        notes.append(f"method={r.get('method')}, status={r.get('status')}, "
+                                     f"matched={r.get('matched'):,}")
                         if r.get("rounds") is not None:
                             notes.append(f"rounds={r['rounds']}, candidates="
-                                         f"{r['candidate_pairs']:,}, added={r['pairs_added']}")
+                                         f"{r['candidate_pairs']:,}, added={r['pairs_added']}"
+                                         + (", full flow" if r.get("full_flow") else ""))
                     cpu = f"{r['cpu_seconds']:.2f}" if "cpu_seconds" in r else ""
                     if r.get("note"):
                         notes.append(r["note"])
+                    load = r.get("load")
+                    load_s = f"{load[0]:.1f} / {load[1]:.1f}" if load else ""
                     cells = [f"{t:.3f}", xt, cpu, f"{mb:.0f}", xm, f"{r['objective']:.6f}", gap,
-                             "; ".join(notes)]
+                             load_s, "; ".join(notes)]
                 lines.append(f"| {family} | {_fmt_size(size)} | {peer} | " + " | ".join(cells)
                              + " |")
     lines.append("")
@@ -330,7 +370,9 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default=DEFAULT_SIZES,
                     help=f"comma-separated NxM sizes (default {DEFAULT_SIZES})")
-    ap.add_argument("--families", default=",".join(FAMILY_NAMES))
+    ap.add_argument("--families", default=",".join(FAMILY_NAMES),
+                    help="comma-separated families; 'ties' = every tie-heavy family")
+    ap.add_argument("--capacity", type=int, default=CAPACITY, help="seats per mentor")
     ap.add_argument("--peers", default=",".join(PEERS))
     ap.add_argument("--repeats", type=int, default=1, help="runs per cell; the median is kept")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per run")
@@ -346,16 +388,20 @@ def main(argv: list[str] | None = None) -> None:
     results["_baseline_mb"] = parent.recv()
     proc.join()
     results["_machine"] = f"{platform.machine()}, Python {platform.python_version()}"
+    families = [f for name in args.families.split(",")
+                for f in (TIE_NAMES if name == "ties" else (name,))]
+    cap = args.capacity
     for size in args.sizes.split(","):
         n, m = (int(x) for x in size.lower().split("x"))
-        for family in args.families.split(","):
+        for family in families:
             for peer in args.peers.split(","):
-                key = f"{family}|{n}x{m}|{peer}"
-                reason = skip_reason(peer, n, m)
+                key = f"{family}|{_size_key(n, m, cap)}|{peer}"
+                reason = skip_reason(peer, n, m, cap)
                 if reason:
                     results.setdefault(key, {"ok": False, "error": reason})
                     continue
-                runs = [run_one(peer, family, n, m, args.timeout) for _ in range(args.repeats)]
+                runs = [run_one(peer, family, n, m, args.timeout, cap)
+                        for _ in range(args.repeats)]
                 good = [r for r in runs if r.get("ok")]
                 if good:
                     best = dict(good[0])
@@ -363,14 +409,18 @@ def main(argv: list[str] | None = None) -> None:
                     best["rss_mb"] = statistics.median(r["rss_mb"] for r in good)
                     best["cpu_seconds"] = statistics.median(r["cpu_seconds"] for r in good)
                     best["repeats"] = len(good)
+                    best["load"] = (min(r["load"][0] for r in good),
+                                    max(r["load"][1] for r in good))
                 else:
                     best = runs[0]
                 results[key] = best
                 print(key, {k: v for k, v in best.items() if k != "pairs_added"}, flush=True)
                 args.json.write_text(json.dumps(results, indent=1, sort_keys=True))
-    table = make_table(results)
-    write_results_md(table, args.out)
-    print(table)
+    for names in (FAMILY_NAMES, TIE_NAMES):
+        if any(k.split("|")[0] in names for k in results if "|" in k):
+            table = make_table(results, names)
+            write_results_md(table, args.out)
+            print(table)
 
 
 if __name__ == "__main__":

@@ -37,8 +37,9 @@ __all__ = ["FlowResult", "flow_assignment"]
 
 #: Kept pairs per call to a source's ``best_pairs`` (at least; 48 MB of buffers).
 _SPARSE_BLOCK = 1 << 22
-#: Pairs any store may hold, whatever the problem's size (48 MB).
-_SMALL_STORE = 4_000_000
+#: Pairs any store may hold, whatever the problem's size (96 MB): problems up to this size
+#: keep every allowed pair, so ties never force rows to be read again.
+_SMALL_STORE = 8_000_000
 #: Candidate ties are spread by ``score + 2**-40 * sigma * tie_hash`` (ranking only).
 _TIE_SPREAD = 2.0**-40
 
@@ -103,7 +104,8 @@ def flow_assignment(
     k : int, default=10
         Candidates per mentee: its ``k`` best mentors.
     r : int, default=50
-        Candidates per mentor: its ``r`` best mentees.
+        Candidates per mentor: its ``r`` best mentees (at most ten per seat of the
+        largest capacity, and at least ``k``).
     block_cells : int, default=1048576
         Dense score cells read at once (rows per block = ``block_cells // n_mentors``).
         A score source that keeps each row's best pairs itself (``sparse_scan``) is read
@@ -119,7 +121,7 @@ def flow_assignment(
     max_stored : int, default=200_000_000
         Most allowed pairs kept in memory (12 bytes each) after the one pass over the
         scores, so that pricing rounds do not score them again; never more than an
-        eighth of all pairs (or 4 million). Each mentee keeps at most
+        eighth of all pairs (or 8 million). Each mentee keeps at most
         ``max(k, stored // n_mentees)`` of its best ones; a mentee whose left-out pairs
         could still improve the matching is scored again.
 
@@ -276,7 +278,8 @@ class _FlowSolver:
         """One pass over all blocks: the pair store, then row top-k and column top-r."""
         t0 = time.perf_counter()
         kk = min(self.k, self.mu)
-        rr = min(self.r, self.nf)
+        # a mentor's best r mentees, but no more than about ten per seat
+        rr = min(self.r, self.nf, max(self.k, 10 * int(self.cap.max(initial=1))))
         # the store stays well below the dense matrix: at most an eighth of all pairs
         # (small problems, up to _SMALL_STORE pairs, keep everything)
         budget = min(self.max_stored, max(self.nf * self.mu // 8, _SMALL_STORE))
@@ -380,8 +383,10 @@ class _FlowSolver:
         supply_p = supply_n = 0
         if self.tiers:
             supply_p = self._max_flow(ci, cj, self.is_p)
-        if self.coverage:
+        if self.coverage and self.tiers:
             supply_n = self._max_flow(ci, cj, None) - supply_p
+        elif self.coverage:  # OR-Tools' max flow then min cost: the same, in one call
+            supply_n = K_max
         else:  # leaving seats empty costs nothing (the bypass)
             n_free = int((~self.is_p).sum()) if self.tiers else K_max
             supply_n = n_free
@@ -400,7 +405,8 @@ class _FlowSolver:
         mcf.set_node_supply(hub_p, supply_p)
         mcf.set_node_supply(hub_n, supply_n)
         mcf.set_node_supply(snk, -(supply_p + supply_n))
-        status = mcf.solve()
+        plain_coverage = self.coverage and not self.tiers
+        status = mcf.solve_max_flow_with_min_cost() if plain_coverage else mcf.solve()
         if status != mcf.OPTIMAL:
             msg = f"OR-Tools min-cost flow ended with status {status!r} (expected OPTIMAL)."
             raise SolverError(msg)
@@ -610,10 +616,3 @@ class _FlowSolver:
         bound = forced_score + max(best, obj_rest)
         return FlowResult(self.assignment, status, bound, info, self.stats)
 
-
-def _isin_sorted(values: NDArray[np.int64], sorted_ref: NDArray[np.int64]) -> NDArray:
-    """Boolean mask of ``values`` present in the sorted array ``sorted_ref``."""
-    if sorted_ref.size == 0:
-        return np.zeros(values.shape, dtype=bool)
-    pos = np.searchsorted(sorted_ref, values).clip(0, sorted_ref.size - 1)
-    return sorted_ref[pos] == values
