@@ -71,7 +71,7 @@ def _child(conn: Any, peer: str, n: int, m: int) -> None:
         out["generate"] = _since(t)
         out["rss_generate_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t = _clock()
-        cohort = load_cohort(survey, mentors, mentees)
+        cohort = load_cohort(mentees, mentors, survey)
         out["load"] = _since(t)
         if peer == "mm":
             t = _clock()

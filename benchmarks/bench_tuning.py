@@ -58,7 +58,7 @@ def new_cohorts(h, n: int, seed: int, size: tuple[int, int]) -> dict:
     out = {}
     for k in range(n):
         mentors, mentees = make_cohort(*size, seed=10_000 + 97 * seed + k)
-        out[k] = load_cohort(h.survey, mentors, mentees)
+        out[k] = load_cohort(mentees, mentors, h.survey)
     return out
 
 

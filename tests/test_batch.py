@@ -313,6 +313,25 @@ def test_a_job_that_kills_its_worker_fails_alone():
         assert_same_matching(res[name], mm.solve(jobs[name]))
 
 
+@pytest.mark.slow
+def test_a_job_that_kills_its_dask_worker_fails_alone():
+    import dask
+
+    rng = np.random.default_rng(2)
+    jobs = {f"p{k}": mm.Problem(rng.random((6, 3)), [2, 2, 2]) for k in range(5)}
+    jobs["p1"] = mm.Problem(CrashingScores(rng.random((6, 3))), [2, 2, 2])
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        res = mm.match_many(jobs, client=client, chunk_size=3)
+    assert list(res) == ["p0", "p2", "p3", "p4"]
+    assert res.failures.loc["p1", ["error", "stage"]].tolist() == ["KilledWorker", "worker"]
+    assert res.stats["retried"] >= 1
+    for name in res:
+        assert_same_matching(res[name], mm.solve(jobs[name]))
+
+
 # ------------------------------------------------------------------- arguments
 def test_argument_errors():
     p = mm.Problem([[1.0]], [1])
@@ -323,6 +342,8 @@ def test_argument_errors():
     with pytest.raises(mm.SolverError, match=r"`defaults` has an unknown entry 'mentess' "
                        r"\(did you mean 'mentees'\?\)"):
         mm.match_many({"a": p}, defaults={"mentess": None})
+    with pytest.raises(mm.SolverError, match="`n_jobs` must be None or a whole number"):
+        mm.match_many({"a": p}, n_jobs=0)
     with pytest.raises(mm.SolverError, match="`chunk_size` must be a whole number"):
         mm.match_many({"a": p}, chunk_size=0)
     with pytest.raises(mm.SolverError, match="`progress` must be"):
@@ -340,6 +361,8 @@ def test_progress_reports_every_programme():
     assert {c[0] for c in calls} == {"programmes"} and calls[-1] == ("programmes", 6, 6)
     done = [c[1] for c in calls]
     assert done == sorted(done)
+    # a bar on stderr, in this process too
+    assert len(mm.match_many(jobs, progress=True)) == 5
 
 
 class FakeClient:

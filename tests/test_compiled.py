@@ -121,7 +121,7 @@ def rules(draw: st.DrawFn) -> list[dict]:
 
 def _engines(survey: Survey, mentors: pd.DataFrame, mentees: pd.DataFrame
              ) -> tuple[CohortScores, CohortScores]:
-    cohort = load_cohort(survey, mentors, mentees)
+    cohort = load_cohort(mentees, mentors, survey)
     return (CohortScores(survey, cohort, engine="numpy"),
             CohortScores(survey, cohort, engine="compiled"))
 
@@ -195,7 +195,7 @@ def test_best_pairs_keeps_each_rows_best(seed: int, per_row: int,
                                          data: st.DataObject) -> None:
     survey = Survey.load(demo_paths()["survey"])
     mentors, mentees = make_cohort(40, 30, seed=seed)
-    cohort = load_cohort(survey, mentors, mentees)
+    cohort = load_cohort(mentees, mentors, survey)
     src = CohortScores(survey, cohort, engine="compiled")
     cols = np.asarray(sorted(data.draw(st.sets(st.integers(0, 29), min_size=1))),
                       dtype=np.intp)
@@ -222,7 +222,7 @@ def test_best_pairs_keeps_each_rows_best(seed: int, per_row: int,
 def test_results_do_not_depend_on_thread_count() -> None:
     survey = Survey.load(demo_paths()["survey"])
     mentors, mentees = make_cohort(200, 50, seed=2)
-    src = CohortScores(survey, load_cohort(survey, mentors, mentees), engine="compiled")
+    src = CohortScores(survey, load_cohort(mentees, mentors, survey), engine="compiled")
     rows = np.arange(200)
     before = numba.get_num_threads()
     try:
@@ -247,7 +247,7 @@ def test_results_do_not_depend_on_thread_count() -> None:
 def test_engine_choice_and_errors() -> None:
     survey = Survey.load(demo_paths()["survey"])
     mentors, mentees = make_cohort(20, 5, seed=1)
-    cohort = load_cohort(survey, mentors, mentees)
+    cohort = load_cohort(mentees, mentors, survey)
     assert CohortScores(survey, cohort).engine == "numpy"  # small: no compilation
     with pytest.raises(SurveyError, match=r"`engine` must be one of"):
         CohortScores(survey, cohort, engine="gpu")

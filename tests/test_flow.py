@@ -355,7 +355,7 @@ def test_every_price_rule_certifies(problem: DrawnProblem, objective: str, rule:
 def _compiled_source(seed: int) -> CohortScores:
     survey = Survey.load(demo_paths()["survey"])
     mentors, mentees = make_cohort(90, 24, seed=seed)
-    return CohortScores(survey, load_cohort(survey, mentors, mentees), engine="compiled")
+    return CohortScores(survey, load_cohort(mentees, mentors, survey), engine="compiled")
 
 
 @settings(max_examples=40, deadline=None)

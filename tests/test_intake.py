@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from mentormatch.exceptions import IntakeError, MentorMatchWarning
+from mentormatch.exceptions import IntakeError, MentorMatchWarning, SurveyError
 from mentormatch.survey import Survey, load_cohort
 from strategies import DrawnCohort, drawn_cohorts
 
@@ -74,7 +74,7 @@ def problems(exc: pytest.ExceptionInfo[IntakeError]) -> list[str]:
 
 # ------------------------------------------------------------------------ happy path
 def test_valid_cohort_is_encoded() -> None:
-    c = load_cohort(make_survey(), mentors_df(), mentees_df())
+    c = load_cohort(mentees_df(), mentors_df(), make_survey())
     assert c.n_mentors == 2 and c.n_mentees == 3
     assert c.capacity.tolist() == [1, 2]
     f = c.features["skills"]
@@ -102,8 +102,8 @@ def test_valid_cohort_is_encoded() -> None:
 
 
 def test_dst_shift_between_january_and_july() -> None:
-    jan = load_cohort(make_survey(start_date=dt.date(2026, 1, 12)), mentors_df(), mentees_df())
-    jul = load_cohort(make_survey(start_date=dt.date(2026, 7, 13)), mentors_df(), mentees_df())
+    jan = load_cohort(mentees_df(), mentors_df(), make_survey(start_date=dt.date(2026, 1, 12)))
+    jul = load_cohort(mentees_df(), mentors_df(), make_survey(start_date=dt.date(2026, 7, 13)))
     a = np.flatnonzero(jan.features["when"].mentor[0]).tolist()
     b = np.flatnonzero(jul.features["when"].mentor[0]).tolist()
     assert a == [17, 18]
@@ -114,14 +114,13 @@ def test_dst_shift_between_january_and_july() -> None:
 
 def test_intake_error_is_value_error() -> None:
     with pytest.raises(ValueError, match=r"column 'offers' is missing"):
-        load_cohort(make_survey(), mentors_df().drop(columns="offers"), mentees_df())
+        load_cohort(mentees_df(), mentors_df().drop(columns="offers"), make_survey())
 
 
 # ---------------------------------------------------------------------- table checks
 def test_missing_columns_all_listed() -> None:
     with pytest.raises(IntakeError) as info:
-        load_cohort(make_survey(), mentors_df().drop(columns=["offers", "tz"]),
-                    mentees_df().drop(columns=["e2"]))
+        load_cohort(mentees_df().drop(columns=["e2"]), mentors_df().drop(columns=["offers", "tz"]), make_survey())
     msgs = problems(info)
     assert len(msgs) == 3
     assert any("mentors, column 'offers'" in m and "question 'skills'" in m for m in msgs)
@@ -130,8 +129,7 @@ def test_missing_columns_all_listed() -> None:
 
 
 def test_capacity_column_is_optional() -> None:
-    c = load_cohort(make_survey(default_capacity=3), mentors_df().drop(columns="capacity"),
-                    mentees_df())
+    c = load_cohort(mentees_df(), mentors_df().drop(columns="capacity"), make_survey(default_capacity=3))
     assert c.capacity.tolist() == [3, 3]
 
 
@@ -144,23 +142,23 @@ def test_duplicated_header_csv(tmp_path: Path) -> None:
     p.write_text("\n".join(text) + "\n", encoding="utf-8")
     with pytest.raises(IntakeError, match=r"mentors.csv row 1: column name 'level' appears "
                        r"twice \(columns 4 and 8\)"):
-        load_cohort(make_survey(), p, mentees_df())
+        load_cohort(mentees_df(), p, make_survey())
 
 
 def test_missing_file_and_bad_suffix(tmp_path: Path) -> None:
     with pytest.raises(IntakeError, match=r"does not exist"):
-        load_cohort(make_survey(), tmp_path / "nope.csv", mentees_df())
+        load_cohort(mentees_df(), tmp_path / "nope.csv", make_survey())
     bad = tmp_path / "m.pdf"
     bad.write_text("x")
     with pytest.raises(IntakeError, match=r"unsupported file type"):
-        load_cohort(make_survey(), bad, mentees_df())
+        load_cohort(mentees_df(), bad, make_survey())
 
 
 def test_blank_duplicate_and_shared_ids() -> None:
     m = mentors_df(id=["m1", "e1"])
     e = mentees_df(id=["e1", "", "e1"])
     with pytest.raises(IntakeError) as info:
-        load_cohort(make_survey(), m, e)
+        load_cohort(e, m, make_survey())
     msgs = problems(info)
     assert "mentees row 3, column 'id': blank participant id; every row needs an id." in msgs
     assert any(s.startswith("mentees row 4, column 'id': duplicate id 'e1' (first seen in "
@@ -170,7 +168,7 @@ def test_blank_duplicate_and_shared_ids() -> None:
     assert len(msgs) == 3
     # a blank id in both tables is reported as blank, not as shared
     with pytest.raises(IntakeError) as info:
-        load_cohort(make_survey(), mentors_df(id=["m1", ""]), mentees_df(id=["e1", "", "e3"]))
+        load_cohort(mentees_df(id=["e1", "", "e3"]), mentors_df(id=["m1", ""]), make_survey())
     assert [p.message for p in info.value.problems] == [
         "blank participant id; every row needs an id."] * 2
 
@@ -179,7 +177,7 @@ def test_unknown_choice_and_level() -> None:
     m = mentors_df(offers=["cobol;python", "data science"])
     e = mentees_df(level=["junior", "guru", ""])
     with pytest.raises(IntakeError) as info:
-        load_cohort(make_survey(), m, e)
+        load_cohort(e, m, make_survey())
     msgs = problems(info)
     assert len(msgs) == 2
     assert msgs[0].startswith("mentors row 2, column 'offers': unknown answer 'cobol' to "
@@ -192,7 +190,7 @@ def test_unknown_choice_ignore_and_keep() -> None:
         s = make_survey()
         q = s.questions[0].model_copy(update={"unknown": mode})
         s = s.model_copy(update={"questions": [q, *s.questions[1:]]})
-        c = load_cohort(s, mentors_df(offers=["cobol;python", "data science"]), mentees_df())
+        c = load_cohort(mentees_df(), mentors_df(offers=["cobol;python", "data science"]), s)
         f = c.features["skills"]
         assert ("cobol" in f.vocabulary) is expect_col
         assert f.mentor[0].sum() == (2 if expect_col else 1)
@@ -201,7 +199,7 @@ def test_unknown_choice_ignore_and_keep() -> None:
 def test_likert_out_of_range_and_non_numeric() -> None:
     e = mentees_df(e1=["6", "three", "0"], e2=["3", "3", "2,5"])
     with pytest.raises(IntakeError) as info:
-        load_cohort(make_survey(), mentors_df(), e)
+        load_cohort(e, mentors_df(), make_survey())
     msgs = problems(info)
     assert len(msgs) == 3
     assert msgs[0] == ("mentees row 2, column 'e1': answer to Likert item of trait "
@@ -211,8 +209,8 @@ def test_likert_out_of_range_and_non_numeric() -> None:
 
 
 def test_likert_decimal_comma_is_accepted() -> None:
-    c = load_cohort(make_survey(), mentors_df(), mentees_df(e1=["2,5", "4", ""],
-                                                            e2=["", "2", ""]))
+    c = load_cohort(mentees_df(e1=["2,5", "4", ""],
+                                                            e2=["", "2", ""]), mentors_df(), make_survey())
     # only e1 answered: (2.5 - 1) / 4
     assert c.features["big5"].mentee[0, 0] == pytest.approx(0.375)
 
@@ -231,7 +229,7 @@ def test_malformed_availability(cell: str, fragment: str) -> None:
     e = mentees_df(when=["Mon 17:00-19:00", cell, "Wed 10:00-11:00"],
                    tz=["Europe/London", "UTC", "UTC"])
     with pytest.raises(IntakeError) as info:
-        load_cohort(make_survey(), mentors_df(), e)
+        load_cohort(e, mentors_df(), make_survey())
     msgs = problems(info)
     assert len(msgs) == 1
     assert msgs[0].startswith("mentees row 3, column 'when': ")
@@ -242,7 +240,7 @@ def test_malformed_availability(cell: str, fragment: str) -> None:
 def test_day_range_wraps_over_week_end() -> None:
     e = mentees_df(when=["Sat-Mon 10:00-11:00", "", "Wed 10:00-11:00"],
                    tz=["UTC", "", "UTC"])
-    c = load_cohort(make_survey(), mentors_df(), e)
+    c = load_cohort(e, mentors_df(), make_survey())
     assert np.flatnonzero(c.features["when"].mentee[0]).tolist() == [10, 5 * 24 + 10,
                                                                      6 * 24 + 10]
 
@@ -250,7 +248,7 @@ def test_day_range_wraps_over_week_end() -> None:
 def test_unknown_and_missing_timezone() -> None:
     e = mentees_df(tz=["Europe/Pariss", "", ""], when=["Mon 17:00-19:00", "", "Wed 10:00-11:00"])
     with pytest.raises(IntakeError) as info:
-        load_cohort(make_survey(), mentors_df(), e)
+        load_cohort(e, mentors_df(), make_survey())
     msgs = problems(info)
     assert len(msgs) == 2
     assert msgs[0].startswith("mentees row 2, column 'tz': unknown timezone 'Europe/Pariss'")
@@ -262,7 +260,7 @@ def test_default_timezone_fills_blank() -> None:
     q = s.questions[3].model_copy(update={"default_timezone": "UTC"})
     s = s.model_copy(update={"questions": [*s.questions[:3], q]})
     e = mentees_df(tz=["", "", ""])
-    c = load_cohort(s, mentors_df(), e)
+    c = load_cohort(e, mentors_df(), s)
     assert np.flatnonzero(c.features["when"].mentee[0]).tolist() == [17, 18]
 
 
@@ -274,11 +272,11 @@ def test_default_timezone_fills_blank() -> None:
 def test_capacity_values(cell: str, ok: bool) -> None:
     m = mentors_df(capacity=["1", cell])
     if ok:
-        c = load_cohort(make_survey(), m, mentees_df())
+        c = load_cohort(mentees_df(), m, make_survey())
         assert c.capacity[1] == int(float(cell))
     else:
         with pytest.raises(IntakeError) as info:
-            load_cohort(make_survey(), m, mentees_df())
+            load_cohort(mentees_df(), m, make_survey())
         msgs = problems(info)
         assert msgs == [f"mentors row 3, column 'capacity': capacity must be a whole number "
                         f"from 0 to 50; got {cell!r}."]
@@ -287,12 +285,12 @@ def test_capacity_values(cell: str, ok: bool) -> None:
 def test_capacity_in_words() -> None:
     s = make_survey(capacity_options={"One mentee only, please!": 1, "Two is fine": 2})
     m = mentors_df(capacity=["one mentee only,  PLEASE!", "Two is fine"])
-    assert load_cohort(s, m, mentees_df()).capacity.tolist() == [1, 2]
+    assert load_cohort(mentees_df(), m, s).capacity.tolist() == [1, 2]
     m = mentors_df(capacity=["as many as you like", ""])
     with pytest.raises(IntakeError, match=r"or one of \['One mentee only, please!', 'Two is "):
-        load_cohort(s, m, mentees_df())
+        load_cohort(mentees_df(), m, s)
     # blank falls back to the default
-    assert load_cohort(s, mentors_df(capacity=["", "2"]), mentees_df()).capacity[0] == 1
+    assert load_cohort(mentees_df(), mentors_df(capacity=["", "2"]), s).capacity[0] == 1
 
 
 def test_required_vs_optional() -> None:
@@ -301,11 +299,11 @@ def test_required_vs_optional() -> None:
     s = s.model_copy(update={"questions": qs})
     e = mentees_df(wants=["node", "", "python"])
     with pytest.raises(IntakeError) as info:
-        load_cohort(s, mentors_df(), e)
+        load_cohort(e, mentors_df(), s)
     assert problems(info) == [
         "mentees row 3, column 'wants': question 'skills' is required but was skipped."]
     # optional: the skipped answer is flagged missing
-    c = load_cohort(make_survey(), mentors_df(), e)
+    c = load_cohort(e, mentors_df(), make_survey())
     assert c.features["skills"].mentee_missing.tolist() == [False, True, False]
 
 
@@ -313,7 +311,7 @@ def test_many_problems_reported_together() -> None:
     m = mentors_df(capacity=["-1", "x"], offers=["cobol", "python"])
     e = mentees_df(e1=["9", "3", ""], tz=["Mars/Olympus", "", "UTC"])
     with pytest.raises(IntakeError) as info:
-        load_cohort(make_survey(), m, e)
+        load_cohort(e, m, make_survey())
     msg = str(info.value)
     assert msg.startswith("5 problems in the intake data:")
     for frag in ("mentors row 2, column 'capacity'", "mentors row 3, column 'capacity'",
@@ -328,13 +326,13 @@ def test_csv_utf8_bom_and_cp1252(tmp_path: Path) -> None:
     e = mentees_df(id=["José", "Zoë", "Ana"])
     bom = tmp_path / "mentees_bom.csv"
     bom.write_bytes(e.to_csv(index=False).encode("utf-8-sig"))
-    c = load_cohort(make_survey(), mentors_df(), bom)
+    c = load_cohort(bom, mentors_df(), make_survey())
     assert c.mentee_ids.tolist() == ["José", "Zoë", "Ana"]
     assert c.sources["mentees"] == "mentees_bom.csv"
     win = tmp_path / "mentees_win.csv"
     win.write_bytes(e.to_csv(index=False).encode("cp1252"))
     with pytest.warns(MentorMatchWarning, match=r"mentees_win.csv is not UTF-8"):
-        c2 = load_cohort(make_survey(), mentors_df(), win)
+        c2 = load_cohort(win, mentors_df(), make_survey())
     assert c2.mentee_ids.tolist() == ["José", "Zoë", "Ana"]
 
 
@@ -345,20 +343,20 @@ def test_csv_rows_numbered_as_in_spreadsheet(tmp_path: Path) -> None:
     p.write_text("\n".join(text) + "\n", encoding="utf-8")
     with pytest.raises(IntakeError, match=r"^mentees.csv row 4, column 'level': unknown level "
                        r"'wizard'"):
-        load_cohort(make_survey(), mentors_df(), p)
+        load_cohort(p, mentors_df(), make_survey())
     # a blank line in the middle is dropped, but still counts as a row of the file
     text.insert(2, "")
     p.write_text("\n".join(text) + "\n", encoding="utf-8")
     with pytest.raises(IntakeError, match=r"^mentees.csv row 5, column 'level': unknown level "
                        r"'wizard'"):
-        load_cohort(make_survey(), mentors_df(), p)
+        load_cohort(p, mentors_df(), make_survey())
     text[2] = ",,,,,,"  # a row of empty cells, as spreadsheets export it
     p.write_text("\n".join(text) + "\n", encoding="utf-8")
     with pytest.raises(IntakeError, match=r"^mentees.csv row 5, column 'level'"):
-        load_cohort(make_survey(), mentors_df(), p)
+        load_cohort(p, mentors_df(), make_survey())
     ok = tmp_path / "ok.csv"
     ok.write_text("\n\n" + mentees_df().to_csv(index=False), encoding="utf-8")
-    assert load_cohort(make_survey(), mentors_df(), ok).n_mentees == 3  # header found
+    assert load_cohort(ok, mentors_df(), make_survey()).n_mentees == 3  # header found
 
 
 def test_xlsx_reading_and_row_numbers(tmp_path: Path) -> None:
@@ -366,13 +364,13 @@ def test_xlsx_reading_and_row_numbers(tmp_path: Path) -> None:
     m = mentors_df(capacity=["1", "many"])
     m.to_excel(p, index=False)
     with pytest.raises(IntakeError) as info:
-        load_cohort(make_survey(), p, mentees_df())
+        load_cohort(mentees_df(), p, make_survey())
     assert problems(info) == ["mentors.xlsx row 3, column 'capacity': capacity must be a "
                               "whole number from 0 to 50; got 'many'."]
     m.to_excel(p, index=False)
     ok = tmp_path / "ok.xlsx"
     mentors_df().to_excel(ok, index=False)
-    c = load_cohort(make_survey(), ok, mentees_df())
+    c = load_cohort(mentees_df(), ok, make_survey())
     assert c.mentor_ids.tolist() == ["m1", "m2"]
     assert c.capacity.tolist() == [1, 2]
 
@@ -381,7 +379,7 @@ def test_dataframe_numbers_and_records() -> None:
     m = mentors_df()
     m["capacity"] = [1.0, 2.0]
     m["e1"] = [5, 1]
-    c = load_cohort(make_survey(), m, mentees_df().to_dict("records"))
+    c = load_cohort(mentees_df().to_dict("records"), m, make_survey())
     assert c.capacity.tolist() == [1, 2]
     assert c.features["big5"].mentor[:, 0].tolist() == [1.0, 0.0]
 
@@ -394,13 +392,13 @@ def test_preferred_and_avoid_ids() -> None:
     ])
     m = mentors_df(never=["e2", ""])
     e = mentees_df(wish=["m2;m1", "", "m1"])
-    c = load_cohort(s, m, e)
+    c = load_cohort(e, m, s)
     assert c.features["wish"].mentee.toarray().tolist() == [[2, 1], [0, 0], [1, 0]]
     assert c.features["never"].mentee.toarray().tolist() == [[0, 0], [1, 0], [0, 0]]
     with pytest.raises(IntakeError, match=r"mentees row 2, column 'wish': 'm9' is not the id"):
-        load_cohort(s, m, mentees_df(wish=["m9", "", ""]))
+        load_cohort(mentees_df(wish=["m9", "", ""]), m, s)
     # a repeated id keeps its first rank
-    c = load_cohort(s, m, mentees_df(wish=["m1; m1; m2", "", ""]))
+    c = load_cohort(mentees_df(wish=["m1; m1; m2", "", ""]), m, s)
     assert c.features["wish"].mentee.toarray()[0].tolist() == [1, 2]
 
 
@@ -421,15 +419,15 @@ def test_coded_answers_written_by_pandas_keep_their_value(tmp_path: Path) -> Non
     e.to_csv(tmp_path / "e.csv", index=False)
     m.to_csv(tmp_path / "m.csv", index=False)
     assert "1.0" in (tmp_path / "e.csv").read_text()
-    for c in (load_cohort(coded_survey(), m, e),
-              load_cohort(coded_survey(), tmp_path / "m.csv", tmp_path / "e.csv")):
+    for c in (load_cohort(e, m, coded_survey()),
+              load_cohort(tmp_path / "e.csv", tmp_path / "m.csv", coded_survey())):
         f = c.features["code"]
         assert [f.vocabulary[j] for j in f.mentee.indices] == ["1", "10"]
         assert f.mentee_missing.tolist() == [False, True, False]
     bad = pd.DataFrame({"id": ["e1"], "code": ["1.5"]})
     with pytest.raises(IntakeError, match=r"mentees row 2, column 'code': unknown answer "
                        r"'1.5' to question 'code'"):
-        load_cohort(coded_survey(), m, bad)
+        load_cohort(bad, m, coded_survey())
 
 
 def test_open_vocabulary_normalises_like_a_declared_one() -> None:
@@ -441,7 +439,7 @@ def test_open_vocabulary_normalises_like_a_declared_one() -> None:
     })
     m = pd.DataFrame({"id": ["m1"], "offers": ["nodejs;React"]})
     e = pd.DataFrame({"id": ["e1", "e2"], "wants": ["node.js;react", "Node JS"]})
-    c = load_cohort(s, m, e)
+    c = load_cohort(e, m, s)
     # one answer each, shown as the first of its spellings in sorted order
     assert c.features["tags"].vocabulary == ("node js", "react")
     from mentormatch.scoring import Scorer
@@ -461,10 +459,10 @@ def test_options_holding_the_separator_are_read_whole() -> None:
         "People management (hiring, 1:1s, feedback), Public speaking"]})
     e = pd.DataFrame({"id": ["e1", "e2"], "skills": ["Python, Public speaking", ", ,"]})
     with pytest.raises(IntakeError) as info:
-        load_cohort(s, m, e)
+        load_cohort(e, m, s)
     assert problems(info) == ["mentees row 3, column 'skills': question 'skills' is required "
                               "but the answer ', ,' holds no option."]
-    c = load_cohort(s, m, e.iloc[:1])
+    c = load_cohort(e.iloc[:1], m, s)
     f = c.features["skills"]
     assert [f.vocabulary[j] for j in f.mentor.indices] == opts[:2]
 
@@ -474,32 +472,32 @@ def test_required_multi_choice_of_separators_only_is_an_error() -> None:
     qs = [q.model_copy(update={"required": q.name == "skills"}) for q in s.questions]
     s = s.model_copy(update={"questions": qs})
     with pytest.raises(IntakeError) as info:
-        load_cohort(s, mentors_df(), mentees_df(wants=["node", "; ;", "python"]))
+        load_cohort(mentees_df(wants=["node", "; ;", "python"]), mentors_df(), s)
     assert problems(info) == ["mentees row 3, column 'wants': question 'skills' is required "
                               "but the answer '; ;' holds no option."]
     # optional: skipped
-    c = load_cohort(make_survey(), mentors_df(), mentees_df(wants=["node", "; ;", "python"]))
+    c = load_cohort(mentees_df(wants=["node", "; ;", "python"]), mentors_df(), make_survey())
     assert c.features["skills"].mentee_missing.tolist() == [False, True, False]
 
 
 def test_punctuation_is_not_an_answer() -> None:
     with pytest.raises(IntakeError, match=r"mentees row 2, column 'wants': answer '-' to "
                        r"question 'skills' has no letters or digits"):
-        load_cohort(make_survey(), mentors_df(), mentees_df(wants=["-", "node", "python"]))
+        load_cohort(mentees_df(wants=["-", "node", "python"]), mentors_df(), make_survey())
 
 
 def test_empty_tables_are_refused_unless_asked_for(tmp_path: Path) -> None:
     p = tmp_path / "mentees.csv"
     mentees_df().iloc[:0].to_csv(p, index=False)
     with pytest.raises(IntakeError) as info:
-        load_cohort(make_survey(), mentors_df(), p)
+        load_cohort(p, mentors_df(), make_survey())
     assert problems(info) == [
         "mentees.csv: the table has a header but no participants; expected at least one "
         "mentee (pass allow_empty=True to load an empty cohort on purpose)."]
-    c = load_cohort(make_survey(), mentors_df(), p, allow_empty=True)
+    c = load_cohort(p, mentors_df(), make_survey(), allow_empty=True)
     assert c.n_mentees == 0 and c.n_mentors == 2
     with pytest.raises(IntakeError, match=r"(?s)^2 problems.*mentors: the table has a header"):
-        load_cohort(make_survey(), mentors_df().iloc[:0], p)
+        load_cohort(p, mentors_df().iloc[:0], make_survey())
 
 
 def test_an_empty_cohort_asked_for_scores_and_describes() -> None:
@@ -507,7 +505,7 @@ def test_an_empty_cohort_asked_for_scores_and_describes() -> None:
     from mentormatch.datasets import load_demo
 
     demo = load_demo(n_mentees=5, n_mentors=3)  # every question kind, text included
-    c = load_cohort(demo.survey, demo.mentors, demo.mentees.iloc[:0], allow_empty=True)
+    c = load_cohort(demo.mentees.iloc[:0], demo.mentors, demo.survey, allow_empty=True)
     assert mm.Scorer(demo.survey).score(c).shape == (0, 3)
     src = mm.CohortScores(demo.survey, c, engine="compiled")
     assert src.block(np.arange(0)).shape == (0, 3)
@@ -522,14 +520,14 @@ def test_numeric_ids_as_spreadsheets_write_them() -> None:
     ])
     m = mentors_df(id=[101, 102])
     e = mentees_df(wish=["102.0;101", "", "101.0"])
-    c = load_cohort(s, m, e)
+    c = load_cohort(e, m, s)
     assert c.features["wish"].mentee.toarray().tolist() == [[2, 1], [0, 0], [1, 0]]
     # ids are never matched by case or spacing, and ambiguous numbers match nothing
     with pytest.raises(IntakeError, match=r"'M101' is not the id of any mentor"):
-        load_cohort(s, m, mentees_df(wish=["M101", "", ""]))
+        load_cohort(mentees_df(wish=["M101", "", ""]), m, s)
     m2 = mentors_df(id=["01", "1"])
     with pytest.raises(IntakeError, match=r"'1.0' is not the id of any mentor"):
-        load_cohort(s, m2, mentees_df(wish=["1.0", "", ""]))
+        load_cohort(mentees_df(wish=["1.0", "", ""]), m2, s)
 
 
 def importance_survey(*, mentor: bool, mentee: bool) -> Survey:
@@ -551,11 +549,11 @@ def test_importance_answers_from_both_sides() -> None:
     s = importance_survey(mentor=True, mentee=True)
     m = mentors_df(imp=["No", "n/a"])
     e = mentees_df(imp=["yes", "", "Yes, but not my first choice"])
-    c = load_cohort(s, m, e)
+    c = load_cohort(e, m, s)
     assert c.importance["skills"]["mentee"].tolist() == [1.0, 1.0, 0.5]
     assert c.importance["skills"]["mentor"].tolist() == [0.0, 1.0]
     with pytest.raises(IntakeError) as info:
-        load_cohort(s, mentors_df(imp=["Nope", ""]), e)
+        load_cohort(e, mentors_df(imp=["Nope", ""]), s)
     # the column is a declared question: its answers are checked (and reported) once
     assert problems(info) == [
         "mentors row 2, column 'imp': unknown answer 'Nope' to question 'imp'; expected one "
@@ -563,7 +561,7 @@ def test_importance_answers_from_both_sides() -> None:
         "survey)."]
     with pytest.raises(IntakeError, match=r"mentors, column 'imp': column 'imp' is missing "
                        r"\(needed for question 'imp'\)"):
-        load_cohort(s, mentors_df(), e)
+        load_cohort(e, mentors_df(), s)
 
 
 def test_describe_says_what_each_column_was_read_as() -> None:
@@ -575,7 +573,7 @@ def test_describe_says_what_each_column_was_read_as() -> None:
     ])
     m = mentors_df(code=["1.0", "10"], years=["3,5", "12"])
     e = mentees_df(code=["1", "", "1.0"], years=["1.0", "", "7"])
-    table = load_cohort(s, m, e).describe()
+    table = load_cohort(e, m, s).describe()
     assert list(table.columns) == ["question", "kind", "role", "column", "answered", "blank",
                                    "read_as"]
     row = table.set_index(["question", "role"])
@@ -600,7 +598,7 @@ def test_csv_and_excel_round_trips_give_the_same_scores(drawn: DrawnCohort) -> N
     from mentormatch.scoring import Scorer
 
     survey = Survey.from_dict(drawn.survey)
-    want = Scorer(survey).score(load_cohort(survey, drawn.mentors, drawn.mentees))
+    want = Scorer(survey).score(load_cohort(drawn.mentees, drawn.mentors, survey))
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         drawn.mentors.to_csv(d / "m.csv", index=False)
@@ -608,7 +606,16 @@ def test_csv_and_excel_round_trips_give_the_same_scores(drawn: DrawnCohort) -> N
         drawn.mentors.to_excel(d / "m.xlsx", index=False)
         drawn.mentees.to_excel(d / "e.xlsx", index=False)
         for ext in ("csv", "xlsx"):
-            got = Scorer(survey).score(load_cohort(survey, d / f"m.{ext}", d / f"e.{ext}"))
+            got = Scorer(survey).score(load_cohort(d / f"e.{ext}", d / f"m.{ext}", survey))
             np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
             fin = np.isfinite(want)
             np.testing.assert_allclose(got[fin], want[fin], rtol=0, atol=1e-12)
+
+
+def test_load_cohort_takes_mentees_mentors_survey():
+    """One argument order everywhere (issue 12): the old (survey, mentors, mentees) is refused."""
+    s = make_survey()
+    with pytest.raises(SurveyError, match=r"load_cohort takes \(mentees, mentors, survey\).*"
+                                          r"got a Survey first"):
+        load_cohort(s, mentors_df(), mentees_df())
+    assert load_cohort(mentees_df(), mentors_df(), s).n_mentees == 3

@@ -79,7 +79,7 @@ def test_reference_survey_loads_and_matches(name: str) -> None:
     if "commitment" in mentors:
         mentors["commitment"] = ["Yes"] * 5 + ["No"]
     mentees = synthetic(survey, "mentee", 8, seed=2, other_ids=mentors[survey.id_column].tolist())
-    cohort = load_cohort(survey, mentors, mentees)
+    cohort = load_cohort(mentees, mentors, survey)
     assert cohort.n_mentors == 6 and cohort.n_mentees == 8
     scores = Scorer(survey).score(cohort)
     fin = np.isfinite(scores)
@@ -95,10 +95,10 @@ def test_corporate_capacity_in_words_and_preferences() -> None:
     mentors["mentee_count"] = ["One mentee only, please!", "I'm willing to take on two mentees.",
                                "i can handle this! give me three mentees."]
     mentees = synthetic(survey, "mentee", 4, seed=4, other_ids=mentors["employee_id"].tolist())
-    assert load_cohort(survey, mentors, mentees).capacity.tolist() == [1, 2, 3]
+    assert load_cohort(mentees, mentors, survey).capacity.tolist() == [1, 2, 3]
     mentors.loc[1, "mentee_count"] = "Four, why not"
     with pytest.raises(IntakeError, match=r"row 3, column 'mentee_count'.*'Four, why not'"):
-        load_cohort(survey, mentors, mentees)
+        load_cohort(mentees, mentors, survey)
     crit = {c.name: c for c in survey.criteria}
     for name in ("same_site", "same_gender", "function_wish"):
         assert crit[name].importance_levels == {
@@ -112,14 +112,14 @@ def test_open_community_age_band_and_frequency() -> None:
     mentees = synthetic(survey, "mentee", 4, seed=6)
     mentees["age_band"] = ["Prefer not to say", "20-30", "50 - 60", ""]
     mentees["contact_frequency"] = ["Once a week", "biweekly", "Monthly", "Every 2 weeks"]
-    c = load_cohort(survey, mentors, mentees)
+    c = load_cohort(mentees, mentors, survey)
     age = c.features["age"]
     assert age.mentee_missing.tolist() == [True, False, False, True]
     assert age.mentee[1:3].tolist() == [0.0, 3.0]
     assert c.features["contact_frequency"].mentee.tolist() == [2.0, 1.0, 0.0, 1.0]
     # mentors who did not commit the time are never matched
     mentors["commitment"] = ["Yes", "No", "Yes"]
-    scores = Scorer(survey).score(load_cohort(survey, mentors, mentees))
+    scores = Scorer(survey).score(load_cohort(mentees, mentors, survey))
     assert np.isneginf(scores[:, 1]).all()
 
 
@@ -154,7 +154,7 @@ def test_coding_mentor_profiles_load_and_match() -> None:
     survey = Survey.load(DATA / "reference_coding_mentors.toml")
     mentors = coding_mentors()
     assert len(mentors) == 298
-    cohort = load_cohort(survey, mentors, CODING_MENTEES)
+    cohort = load_cohort(CODING_MENTEES, mentors, survey)
     assert cohort.n_mentors == 298
     assert cohort.capacity.tolist() == [3] * 298  # no capacity in the profiles
     tags = cohort.features["tags"]
@@ -192,7 +192,7 @@ def test_corporate_years_of_experience_gap() -> None:
     mentees["years_total"] = ["2", "6"]
     mentors["position_level"] = "director"  # the level rule allows every pair
     mentees["position_level"] = "entry"
-    cohort = load_cohort(survey, mentors, mentees)
+    cohort = load_cohort(mentees, mentors, survey)
     raw = Scorer(survey).criterion_scores(cohort, [0, 0, 1, 1], [0, 1, 0, 1])
     # mentor - mentee: 10, 2 (1 year short of 3), 6, -2 (5 years short)
     np.testing.assert_allclose(raw["more_experienced"].to_numpy(), [1.0, 0.9, 1.0, 0.5])

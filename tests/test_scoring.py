@@ -105,7 +105,7 @@ def all_criteria() -> list[dict[str, Any]]:
 
 @lru_cache(maxsize=4)
 def hand_cohort(with_rules: bool = False) -> Cohort:
-    return load_cohort(survey_with(all_criteria()), MENTORS, MENTEES)
+    return load_cohort(MENTEES, MENTORS, survey_with(all_criteria()))
 
 
 def pairs() -> tuple[np.ndarray, np.ndarray]:
@@ -156,7 +156,7 @@ def test_importance_levels_scale_per_mentee() -> None:
                                "No": 0.0}},
     ]
     s = survey_with(crit)
-    got = Scorer(s).score(load_cohort(s, MENTORS, MENTEES))
+    got = Scorer(s).score(load_cohort(MENTEES, MENTORS, s))
     cov = np.array(EXPECTED["coverage"][1])
     same = np.array(EXPECTED["same"][1])
     # e0 said "No": department ignored; e1 said "not first choice": weight 4 * 0.5
@@ -164,7 +164,7 @@ def test_importance_levels_scale_per_mentee() -> None:
     np.testing.assert_allclose(got[1], (2 * cov[1] + 2 * same[1]) / 4)
     # a blank importance answer counts fully
     e = MENTEES.assign(importance=["", ""])
-    got = Scorer(s).score(load_cohort(s, MENTORS, e))
+    got = Scorer(s).score(load_cohort(e, MENTORS, s))
     np.testing.assert_allclose(got, (2 * cov + 4 * same) / 6)
     # an answer that is not a level is an intake error, never a weight
     e = MENTEES.assign(importance=["", "whatever"])
@@ -172,12 +172,12 @@ def test_importance_levels_scale_per_mentee() -> None:
             r"^mentees row 3, column 'importance': importance answer 'whatever' for "
             r"criterion 'dept' is not one of the declared `importance_levels` "
             r"\('Definitely yes', 'Yes, but not my first choice', 'No'\)")):
-        load_cohort(s, MENTORS, e)
+        load_cohort(e, MENTORS, s)
 
 
 def test_no_applicable_criterion_scores_zero() -> None:
     s = survey_with([{"name": "preference", "kind": "preference", "question": "wish"}])
-    got = Scorer(s).score(load_cohort(s, MENTORS, MENTEES))
+    got = Scorer(s).score(load_cohort(MENTEES, MENTORS, s))
     np.testing.assert_allclose(got, [[0.5, 1.0], [0.0, 0.0]])
 
 
@@ -194,7 +194,7 @@ def test_text_identical_vs_unrelated_larger() -> None:
     e = MENTEES.assign(hopes=["Distributed systems and databases at scale",
                               "Quantum chemistry simulations"])
     s = survey_with([{"name": "text", "kind": "text", "question": "bio"}])
-    got = Scorer(s).score(load_cohort(s, m, e))
+    got = Scorer(s).score(load_cohort(e, m, s))
     assert got[0, 0] == pytest.approx(1.0)
     assert got[0, 1] == pytest.approx(0.0)
     assert got[1].tolist() == [0.0, 0.0]
@@ -204,7 +204,7 @@ def test_availability_saturates() -> None:
     for hours, expected in ((1.0, [[1.0, 1.0], [0.0, 0.0]]), (4.0, [[0.75, 0.25], [0, 0]])):
         s = survey_with([{"name": "a", "kind": "availability", "question": "when",
                           "hours_needed": hours}])
-        got = Scorer(s).score(load_cohort(s, MENTORS, MENTEES))
+        got = Scorer(s).score(load_cohort(MENTEES, MENTORS, s))
         np.testing.assert_allclose(got, expected)
 
 
@@ -213,7 +213,7 @@ def test_preference_decay() -> None:
         id=["m0", "m1", "m2", "m3"], never="")
     e = MENTEES.assign(wish=["m3;m1;m0", "m2"])
     s = survey_with([{"name": "p", "kind": "preference", "question": "wish", "decay": 0.6}])
-    got = Scorer(s).score(load_cohort(s, m, e))
+    got = Scorer(s).score(load_cohort(e, m, s))
     np.testing.assert_allclose(got, [[0.36, 0.6, 0.0, 1.0], [0.0, 0.0, 1.0, 0.0]])
 
 
@@ -234,7 +234,7 @@ def test_each_rule_forbids_exactly(kind: str) -> None:
     spec, expected = RULES[kind]
     s = survey_with([{"name": "coverage", "kind": "coverage", "question": "skills"}],
                     [{"name": f"rule {kind}", "kind": kind, **spec}])
-    src = Scorer(s).bind(load_cohort(s, MENTORS, MENTEES))
+    src = Scorer(s).bind(load_cohort(MENTEES, MENTORS, s))
     full = src.block(np.arange(2))
     np.testing.assert_array_equal(np.isneginf(full), expected)
     for i in range(2):
@@ -245,7 +245,7 @@ def test_each_rule_forbids_exactly(kind: str) -> None:
 def test_rules_together_and_labels() -> None:
     rules = [{"kind": k, **spec} for k, (spec, _) in RULES.items()]
     s = survey_with([{"name": "coverage", "kind": "coverage", "question": "skills"}], rules)
-    src = Scorer(s).bind(load_cohort(s, MENTORS, MENTEES))
+    src = Scorer(s).bind(load_cohort(MENTEES, MENTORS, s))
     union = np.zeros((2, 2), dtype=bool)
     for _, exp in RULES.values():
         union |= np.asarray(exp)
@@ -259,7 +259,7 @@ def test_rules_skip_missing_answers() -> None:
     rules = [{"kind": "exclude_same", "question": "dept"},
              {"kind": "gap", "question": "level", "min_gap": 0}]
     s = survey_with([{"name": "coverage", "kind": "coverage", "question": "skills"}], rules)
-    got = Scorer(s).score(load_cohort(s, MENTORS, e))
+    got = Scorer(s).score(load_cohort(e, MENTORS, s))
     np.testing.assert_array_equal(np.isneginf(got), [[False, False], [False, True]])
 
 
@@ -267,7 +267,7 @@ def test_require_value_unknown_value() -> None:
     s = survey_with([{"name": "c", "kind": "coverage", "question": "skills"}],
                     [{"kind": "require_value", "question": "dept", "values": ["z"]}])
     with pytest.raises(SurveyError, match=r"lists value 'z', which is not an answer"):
-        Scorer(s).bind(load_cohort(s, MENTORS, MENTEES))
+        Scorer(s).bind(load_cohort(MENTEES, MENTORS, s))
 
 
 # -------------------------------------------------------- demo cohorts (properties)
@@ -275,7 +275,7 @@ def test_require_value_unknown_value() -> None:
 def demo_scores(seed: int, n_e: int, n_m: int) -> CohortScores:
     survey = Survey.load(demo_paths()["survey"])
     mentors, mentees = make_cohort(n_e, n_m, seed=seed)
-    return Scorer(survey).bind(load_cohort(survey, mentors, mentees))
+    return Scorer(survey).bind(load_cohort(mentees, mentors, survey))
 
 
 @lru_cache(maxsize=16)
@@ -349,11 +349,11 @@ def test_determinism() -> None:
     b = make_cohort(30, 8, seed=5)
     pd.testing.assert_frame_equal(a[0], b[0])
     pd.testing.assert_frame_equal(a[1], b[1])
-    s1 = Scorer(survey).score(load_cohort(survey, *a))
-    s2 = Scorer(survey).score(load_cohort(survey, *b))
+    s1 = Scorer(survey).score(load_cohort(*a[::-1], survey))
+    s2 = Scorer(survey).score(load_cohort(*b[::-1], survey))
     np.testing.assert_array_equal(s1, s2)
-    c1 = load_cohort(survey, *a)
-    assert c1.fingerprint() == load_cohort(survey, *b).fingerprint()
+    c1 = load_cohort(*a[::-1], survey)
+    assert c1.fingerprint() == load_cohort(*b[::-1], survey).fingerprint()
 
 
 # ---------------------------------------------------------- no silent changes (issue 11)
@@ -369,9 +369,8 @@ def assert_same_scores(got: np.ndarray, want: np.ndarray) -> None:
 def test_pair_scores_do_not_depend_on_who_else_is_in_the_cohort(drawn: DrawnCohort) -> None:
     """Property (a): adding participants leaves every existing pair's score unchanged."""
     survey = Survey.from_dict(drawn.survey)
-    base = load_cohort(survey, drawn.mentors, drawn.mentees)
-    grown = load_cohort(survey, pd.concat([drawn.mentors, drawn.more_mentors]),
-                        pd.concat([drawn.mentees, drawn.more_mentees]))
+    base = load_cohort(drawn.mentees, drawn.mentors, survey)
+    grown = load_cohort(pd.concat([drawn.mentees, drawn.more_mentees]), pd.concat([drawn.mentors, drawn.more_mentors]), survey)
     n, m = base.n_mentees, base.n_mentors
     rows = np.arange(n)
     for engine in ("numpy", "compiled"):
@@ -386,10 +385,10 @@ def test_pair_scores_do_not_depend_on_who_else_is_in_the_cohort(drawn: DrawnCoho
 
 def test_text_scores_are_stationary() -> None:
     s = survey_with([{"name": "text", "kind": "text", "question": "bio"}])
-    one = Scorer(s).score(load_cohort(s, MENTORS, MENTEES))
+    one = Scorer(s).score(load_cohort(MENTEES, MENTORS, s))
     more = pd.concat([MENTORS, MENTORS.assign(id=["m2", "m3"], bio=["python python data",
                                                                       "science fiction"])])
-    two = Scorer(s).score(load_cohort(s, more, MENTEES))
+    two = Scorer(s).score(load_cohort(MENTEES, more, s))
     np.testing.assert_allclose(two[:, :2], one, rtol=0, atol=1e-15)
 
 
@@ -409,17 +408,17 @@ def test_directional_numeric_gap_criterion_and_rule() -> None:
     s = years_survey([{"name": "more", "kind": "gap", "question": "years", "min_gap": 5,
                        "max_gap": 10, "scale": 4}])
     # d = mentor - mentee: e0: 10, 2, -; e1: 2, -6, -; below the window by 3 and 11
-    raw = Scorer(s).criterion_scores(load_cohort(s, m, e), [0, 0, 0, 1, 1], [0, 1, 2, 0, 1])
+    raw = Scorer(s).criterion_scores(load_cohort(e, m, s), [0, 0, 0, 1, 1], [0, 1, 2, 0, 1])
     np.testing.assert_allclose(raw["more"].to_numpy(), [1.0, 0.25, np.nan, 0.25, 0.0])
     # without `scale`, the declared range (40) is the scale
     s2 = years_survey([{"name": "more", "kind": "gap", "question": "years", "min_gap": 5,
                         "max_gap": float("inf")}])
-    raw = Scorer(s2).criterion_scores(load_cohort(s2, m, e), [0, 1], [1, 1])
+    raw = Scorer(s2).criterion_scores(load_cohort(e, m, s2), [0, 1], [1, 1])
     np.testing.assert_allclose(raw["more"].to_numpy(), [1 - 3 / 40, 1 - 11 / 40])
     rule = years_survey([{"name": "c", "kind": "closeness", "question": "years"}],
                         [{"kind": "gap", "question": "years", "min_gap": 0}])
     for engine in ("numpy", "compiled"):
-        got = CohortScores(rule, load_cohort(rule, m, e), engine=engine).block(np.arange(2))
+        got = CohortScores(rule, load_cohort(e, m, rule), engine=engine).block(np.arange(2))
         # a mentor with fewer years is forbidden; a skipped answer never forbids
         np.testing.assert_array_equal(np.isneginf(got), [[False, False, False],
                                                          [False, True, False]])
@@ -430,7 +429,7 @@ def test_closeness_on_levels_scales_by_the_levels_declared() -> None:
     s = survey_with([{"name": "c", "kind": "closeness", "question": "level"}])
     m = MENTORS.assign(level=["L1", "L2"])  # observed range 1: the declared one is 4
     e = MENTEES.assign(level=["L1", "L2"])
-    np.testing.assert_allclose(Scorer(s).score(load_cohort(s, m, e)),
+    np.testing.assert_allclose(Scorer(s).score(load_cohort(e, m, s)),
                                [[1.0, 0.75], [0.75, 1.0]])
 
 
@@ -446,7 +445,7 @@ def test_importance_from_either_side(sides: str) -> None:
     s = survey_with([{"name": "skills", "kind": "coverage", "question": "skills",
                       "weight": 2.0}, dept])
     m = MENTORS.assign(importance=["Definitely yes", "No"])
-    cohort = load_cohort(s, m, MENTEES)
+    cohort = load_cohort(MENTEES, m, s)
     g = np.array([0.0, 0.5])[:, None]  # mentees: "No", "not my first choice"
     h = np.array([1.0, 0.0])[None, :]
     f = {"mentee": g + 0 * h, "mentor": h + 0 * g, "both": (g + h) / 2}[sides]
@@ -476,10 +475,10 @@ def test_a_new_criterion_kind_is_one_table_row() -> None:
     register_kind(spec)
     try:
         s = survey_with([{"name": "older", "kind": "older", "question": "age"}])
-        src = CohortScores(s, load_cohort(s, MENTORS, MENTEES), engine="auto")
+        src = CohortScores(s, load_cohort(MENTEES, MENTORS, s), engine="auto")
         np.testing.assert_array_equal(src.block(np.arange(2)), [[0.0, 1.0], [0.0, 1.0]])
         with pytest.raises(SurveyError, match="compiled engine cannot express"):
-            CohortScores(s, load_cohort(s, MENTORS, MENTEES), engine="compiled")
+            CohortScores(s, load_cohort(MENTEES, MENTORS, s), engine="compiled")
         with pytest.raises(ValueError, match=r"key 'decay' has no effect on an older"):
             survey_with([{"name": "older", "kind": "older", "question": "age", "decay": 1}])
     finally:

@@ -147,7 +147,7 @@ def test_logging_weights_are_far_from_the_truth(history):
 def test_tuned_weights_match_new_cohort_nearly_as_well_as_true(history):
     tuner = WeightTuner().fit(history.X, history.y)
     mentors, mentees = make_cohort(300, 120, seed=12345)
-    cohort = load_cohort(history.survey, mentors, mentees)
+    cohort = load_cohort(mentees, mentors, history.survey)
 
     def expected(weights):
         scorer = Scorer(history.survey, weights)

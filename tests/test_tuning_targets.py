@@ -22,7 +22,7 @@ from mentormatch.tuning._compare import _auc_many, weighted_score
 
 
 def _new_cohorts(h, n, seed, size=(300, 120)):
-    return {k: load_cohort(h.survey, *make_cohort(*size, seed=20_000 + 31 * seed + k))
+    return {k: load_cohort(*make_cohort(*size, seed=20_000 + 31 * seed + k)[::-1], h.survey)
             for k in range(n)}
 
 

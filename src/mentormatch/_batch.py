@@ -378,6 +378,10 @@ def match_many(
     if client is not None and n_jobs is not None:
         msg = "give `client` (Dask) or `n_jobs` (local processes), not both."
         raise SolverError(msg)
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(
+            n_jobs, int | np.integer) or n_jobs == 0):
+        msg = f"`n_jobs` must be None or a whole number other than 0; got {n_jobs!r}."
+        raise SolverError(msg)
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(
             chunk_size, int | np.integer) or chunk_size < 1):
         msg = f"`chunk_size` must be a whole number >= 1; got {chunk_size!r}."

@@ -74,7 +74,7 @@ def match(
     else:
         if progress is not None:
             progress("reading intake", 0, 0)
-        cohort = load_cohort(survey, mentors=mentors, mentees=mentees)
+        cohort = load_cohort(mentees, mentors, survey)
     scorer = Scorer(cohort.survey if isinstance(mentees, Cohort) else survey, weights)
     source = scorer.bind(cohort)
     manifest = {

@@ -193,7 +193,7 @@ def validate(
 
     def run() -> None:
         s = Survey.load(survey)
-        cohort = load_cohort(s, mentors=mentors, mentees=mentees)
+        cohort = load_cohort(mentees, mentors, s)
         out.print("What each column was read as (check before matching):", style="bold",
                   highlight=False)
         for r in cohort.describe().itertuples(index=False):

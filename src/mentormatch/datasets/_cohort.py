@@ -207,4 +207,4 @@ def load_demo(
             400 if n_mentees is None else n_mentees, 120 if n_mentors is None else n_mentors,
             seed,
         )
-    return Demo(survey, mentors, mentees, load_cohort(survey, mentors, mentees))
+    return Demo(survey, mentors, mentees, load_cohort(mentees, mentors, survey))

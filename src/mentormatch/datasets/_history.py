@@ -374,7 +374,7 @@ def make_history(
     while (total < n_pairs) if n_cohorts is None else (len(cohorts) < n_cohorts):
         c_seed = int(rng.integers(2**31))
         mentors, mentees = make_cohort(*cohort_size, seed=c_seed)
-        cohort: Cohort = load_cohort(survey, mentors, mentees)
+        cohort: Cohort = load_cohort(mentees, mentors, survey)
         scores = scorer.score(cohort)
         noisy = np.where(np.isfinite(scores),
                          scores + explore * rng.gumbel(size=scores.shape), -np.inf)

@@ -344,7 +344,7 @@ def _load_source(src: Mapping[str, Any], n: int, m: int, name: str) -> ScoreSour
         survey = Survey.model_validate(src["survey"])
         mentors = pd.DataFrame(src["mentors"], columns=src["mentor_columns"], dtype=object)
         mentees = pd.DataFrame(src["mentees"], columns=src["mentee_columns"], dtype=object)
-        cohort = load_cohort(survey, mentors=mentors, mentees=mentees)
+        cohort = load_cohort(mentees, mentors, survey)
         return CohortScores(survey, cohort)
     if kind == "dense":
         mat = np.array([[_unfloat(v) for v in row] for row in src["matrix"]], dtype=np.float64)

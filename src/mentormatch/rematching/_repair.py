@@ -292,7 +292,7 @@ def _rebuild_cohort(source: CohortScores, st: WorkingState) -> ScoreSource:
         tables[ev.role] = pd.concat([frame, pd.DataFrame([row], dtype=object)],
                                     ignore_index=True).astype(str)
     try:
-        new = load_cohort(survey, mentors=tables["mentor"], mentees=tables["mentee"])
+        new = load_cohort(tables["mentee"], tables["mentor"], survey)
     except IntakeError as exc:
         msg = f"the answers of a joining participant do not fit the survey: {exc}"
         raise EventError(msg) from exc

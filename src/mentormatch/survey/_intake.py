@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
-from mentormatch.exceptions import IntakeError, IntakeIssue
+from mentormatch.exceptions import IntakeError, IntakeIssue, SurveyError
 from mentormatch.survey._describe import describe_cohort
 from mentormatch.survey._parsers import (
     CellError,
@@ -180,9 +180,9 @@ class _Collector:
 
 
 def load_cohort(
-    survey: Survey,
-    mentors: Any,
     mentees: Any,
+    mentors: Any,
+    survey: Survey,
     *,
     sheet: str | int | None = None,
     allow_empty: bool = False,
@@ -191,10 +191,11 @@ def load_cohort(
 
     Parameters
     ----------
+    mentees, mentors : str, Path, DataFrame or list of dict
+        The intake tables (CSV or Excel paths, DataFrames or records), in the order
+        every entry point takes them (``mentees, mentors, survey``).
     survey : Survey
         The survey the tables answer.
-    mentors, mentees : str, Path, DataFrame or list of dict
-        The intake tables (CSV or Excel paths, DataFrames or records).
     sheet : str or int, optional
         Excel sheet to read.
     allow_empty : bool, default=False
@@ -217,13 +218,18 @@ def load_cohort(
     >>> from mentormatch.datasets import demo_paths, make_cohort
     >>> survey = Survey.load(demo_paths()["survey"])
     >>> mentors, mentees = make_cohort(12, 4, seed=0)
-    >>> load_cohort(survey, mentors, mentees).n_mentees
+    >>> load_cohort(mentees, mentors, survey).n_mentees
     12
-    >>> load_cohort(survey, mentors, mentees.iloc[:0])
+    >>> load_cohort(mentees.iloc[:0], mentors, survey)
     Traceback (most recent call last):
     ...
     mentormatch.exceptions.IntakeError: mentees: the table has a header but no participants; ...
     """
+    if not isinstance(survey, Survey):
+        got = "a Survey first" if isinstance(mentees, Survey) else type(survey).__name__
+        msg = ("load_cohort takes (mentees, mentors, survey), the order of every entry point "
+               f"(match, the CLI); the third argument must be a Survey; got {got}.")
+        raise SurveyError(msg)
     tables = {
         "mentor": read_table(mentors, role="mentor", sheet=sheet),
         "mentee": read_table(mentees, role="mentee", sheet=sheet),

@@ -161,7 +161,7 @@ def tune_files(
         raise HistoryError(msg)
     mentors = people[role == "mentor"].drop(columns="role").reset_index(drop=True)
     mentees = people[role == "mentee"].drop(columns="role").reset_index(drop=True)
-    cohort = load_cohort(survey, mentors, mentees)
+    cohort = load_cohort(mentees, mentors, survey)
     hist = read_table(history_path, role="history").frame
     name = Path(history_path).name
     for col in ("mentee_id", "mentor_id", outcome_column):
