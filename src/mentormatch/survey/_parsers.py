@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import difflib
 import re
 import unicodedata
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,7 +22,9 @@ __all__ = [
     "normalise",
     "number_key",
     "parse_availability",
+    "parse_days",
     "parse_number",
+    "parse_timestamps",
 ]
 
 
@@ -254,3 +258,462 @@ def _parse_number(text: str) -> float:
     return value
 
 
+# ------------------------------------------------------------------ availability
+_DAYS = {
+    "mon": 0, "monday": 0, "mondays": 0,
+    "tue": 1, "tues": 1, "tuesday": 1, "tuesdays": 1,
+    "wed": 2, "weds": 2, "wednesday": 2, "wednesdays": 2,
+    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "thursdays": 3,
+    "fri": 4, "friday": 4, "fridays": 4,
+    "sat": 5, "saturday": 5, "saturdays": 5,
+    "sun": 6, "sunday": 6, "sundays": 6,
+}
+#: Words that name several days at once.
+_DAY_GROUPS = {
+    "weekday": (0, 1, 2, 3, 4), "weekdays": (0, 1, 2, 3, 4),
+    "weekend": (5, 6), "weekends": (5, 6),
+    "daily": tuple(range(7)), "everyday": tuple(range(7)),
+}
+#: Words between two times or two days that make a range.
+_RANGE_WORDS = frozenset({"to", "till", "til", "until", "through", "thru"})
+#: Words that only join or introduce (ignored).
+_FILLER = frozenset({"and", "from", "at", "on", "between", "or"})
+_TOKEN = re.compile(
+    r"(?P<time>(?:\d{1,2}(?:[:.h]\d{2}|h)?(?:\s*(?:a\.?m\.?|p\.?m\.?))?|noon|midnight)"
+    r"(?![\w:]))"
+    r"|(?P<word>[^\W\d_]+)\.?"
+    r"|(?P<sep>[,&/+])"
+    r"|(?P<dash>-)"
+    r"|(?P<space>\s+)"
+)
+_TIME = re.compile(r"(\d{1,2})(?:[:.h](\d{2})|h)?\s*(?:(a|p)\.?m\.?)?")
+_EXAMPLES = "'Mon 18:00-20:00', 'Mon, Wed 6pm-8pm' or 'Sun 23:00-01:00'"
+#: Longest slot that may run past midnight ("Sun 23:00-01:00"); longer is an error.
+OVERNIGHT_MAX_MINUTES = 12 * 60
+
+
+@lru_cache(maxsize=512)
+def get_zone(name: str) -> dt.tzinfo:
+    """Return the timezone ``name`` or raise :class:`CellError`.
+
+    ``name`` is an IANA name (``"Europe/Paris"``) or a fixed offset from UTC written
+    ``UTC+2``, ``GMT-05:00`` or ``UTC+5:30`` (no daylight saving time: an offset is the
+    same all year). Case and spaces around the sign do not matter.
+
+    Examples
+    --------
+    >>> str(get_zone("Europe/Berlin")), str(get_zone("UTC+5:30")), str(get_zone("gmt - 5"))
+    ('Europe/Berlin', 'UTC+05:30', 'UTC-05:00')
+    """
+    text = name.strip()
+    m = re.fullmatch(r"(?i)(?:utc|gmt)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?", text)
+    if m is not None:
+        if m[1] is None:
+            return dt.UTC
+        hours, minutes = int(m[2]), int(m[3] or 0)
+        if hours > 14 or minutes >= 60:
+            msg = f"unknown timezone {name!r}; offsets run from UTC-14:00 to UTC+14:00"
+            raise CellError(msg)
+        sign = 1 if m[1] == "+" else -1
+        return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    try:
+        return zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+        msg = (f"unknown timezone {name!r}; expected an IANA name such as 'Europe/Paris' "
+               "or an offset such as 'UTC+2'")
+        raise CellError(msg) from None
+
+
+@lru_cache(maxsize=4096)
+def _offset_minutes(zone: str, start: dt.date, weekday: int) -> int:
+    """UTC offset (minutes) in ``zone`` at noon of the first ``weekday`` on/after ``start``."""
+    day = start + dt.timedelta(days=(weekday - start.weekday()) % 7)
+    local = dt.datetime.combine(day, dt.time(12, 0), tzinfo=get_zone(zone))
+    off = local.utcoffset()
+    return 0 if off is None else int(off.total_seconds() // 60)
+
+
+def parse_availability(
+    text: str, zone: str, *, start: dt.date, slot_minutes: int,
+    slots: Mapping[str, str] | None = None, separator: str | None = None,
+    default_days: str | None = None,
+) -> NDArray[np.bool_]:
+    """Parse weekly availability as people write it into a boolean grid in UTC.
+
+    Parameters
+    ----------
+    text : str
+        Slots separated by ``;`` or new lines. Each slot is days, then one or more time
+        ranges, in local time:
+
+        * days: ``Mon`` or ``Monday`` (``Mondays``), lists ``Mon, Wed`` or ``Mon and
+          Wed``, ranges ``Mon-Fri`` or ``Mon to Fri``, and ``weekdays``, ``weekends``,
+          ``daily``, ``every day``. Several groups may follow each other: ``Mon
+          18:00-20:00, Wed 07:00-08:00``.
+        * times: ``18:00``, ``18.00``, ``18h``, ``6pm``, ``6:30 pm``, ``noon``,
+          ``midnight``; a bare hour (``18``) is on the 24-hour clock. A start without
+          am/pm takes the end's (``6-8pm`` is 18:00-20:00). A range ends after it
+          starts, or past midnight (``Sun 23:00-01:00`` ends Monday 01:00) when it lasts
+          at most 12 hours; ``24:00`` ends a day.
+        * times must fall on the grid (multiples of ``slot_minutes``).
+
+        Overlapping slots are merged.
+    zone : str
+        The participant's timezone (see :func:`get_zone`).
+    start : date
+        Programme start: the UTC offset is the one in force in the first week from it
+        (so DST is taken as it is at the start).
+    slot_minutes : int
+        Grid resolution.
+    slots : mapping of str to str, optional
+        Named answers of a checkbox question (``"Weekday evenings" -> "Mon-Fri
+        18:00-21:00"``), recognised as :func:`answer_key` does; the rest of the cell is
+        read as times.
+    separator : str, optional
+        What separates checked boxes in a cell (with ``slots``).
+    default_days : str, optional
+        Days of a slot written without days (``"6pm-8pm"``), e.g. ``"every day"`` or
+        ``"Mon-Fri"``. Without it such a slot is an error.
+
+    Returns
+    -------
+    ndarray of bool, shape (7 * 24 * 60 // slot_minutes,)
+        Monday 00:00 UTC first.
+
+    Raises
+    ------
+    CellError
+        Naming the part of the answer that could not be read.
+
+    Examples
+    --------
+    >>> g = parse_availability("Mon 18:00-20:00", "Europe/Berlin",
+    ...                        start=dt.date(2026, 1, 12), slot_minutes=60)
+    >>> np.flatnonzero(g).tolist()   # 17:00-19:00 UTC in winter
+    [17, 18]
+    >>> g = parse_availability("Sun 23:00-01:00", "UTC", start=dt.date(2026, 1, 12),
+    ...                        slot_minutes=60)
+    >>> np.flatnonzero(g).tolist()   # Sunday 23:00 to Monday 01:00
+    [0, 167]
+    >>> g = parse_availability("Mon, Wed 6-7pm", "UTC", start=dt.date(2026, 1, 12),
+    ...                        slot_minutes=60)
+    >>> np.flatnonzero(g).tolist()
+    [18, 66]
+    """
+    named = tuple(sorted(slots.items())) if slots else ()
+    return _parse_availability(text, zone, start, slot_minutes, named, separator,
+                               default_days).copy()
+
+
+@lru_cache(maxsize=1 << 14)
+def _parse_availability(
+    text: str, zone: str, start: dt.date, slot_minutes: int,
+    slots: tuple[tuple[str, str], ...], separator: str | None, default_days: str | None,
+) -> NDArray[np.bool_]:
+    # cached: many participants write the same slots
+    per_day = 24 * 60 // slot_minutes
+    n_slots = 7 * per_day
+    grid = np.zeros(n_slots, dtype=bool)
+    free = text
+    spans: list[tuple[tuple[int, ...], int, int, str]] = []
+    if slots:
+        vocab = ChoiceVocabulary([name for name, _ in slots], {})
+        meaning = {answer_key(name): value for name, value in slots}
+        pieces = vocab.split(text, separator) if separator else [text.strip()]
+        rest = []
+        for piece in pieces:
+            if vocab.known(piece):
+                for part in _parts(meaning[answer_key(piece)]):
+                    spans += _read_part(part, None)
+            else:
+                rest.append(piece)
+        free = (separator or ";").join(rest)
+        if free.strip():
+            try:
+                for part in _parts(free):
+                    spans += _read_part(part, default_days)
+            except CellError as exc:
+                names = [name for name, _ in slots]
+                listed = ", ".join(repr(n) for n in names[:6]) + (", ..." if len(names) > 6
+                                                                  else "")
+                close = difflib.get_close_matches(free.strip(), names, n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                msg = (f"{free.strip()!r} is neither a declared slot ({listed}){hint} nor "
+                       f"times that can be read: {exc}")
+                raise CellError(msg) from None
+    else:
+        parts = _parts(text)
+        if not parts:
+            msg = f"expected weekly slots like {_EXAMPLES}; got an empty answer"
+            raise CellError(msg)
+        for part in parts:
+            spans += _read_part(part, default_days)
+    if not spans:
+        msg = f"expected weekly slots like {_EXAMPLES}; got an empty answer"
+        raise CellError(msg)
+    for days, t1, t2, part in spans:
+        if t1 % slot_minutes or t2 % slot_minutes:
+            msg = (f"slot {part!r} is off the {slot_minutes}-minute grid; use times like "
+                   "18:00")
+            raise CellError(msg)
+        for day in days:
+            offset = _offset_minutes(zone, start, day)
+            a = (day * 24 * 60 + t1 - offset) // slot_minutes
+            b = (day * 24 * 60 + t2 - offset) // slot_minutes
+            grid[np.arange(a, b) % n_slots] = True
+    grid.setflags(write=False)
+    return grid
+
+
+def _parts(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[;\n]", text) if p.strip()]
+
+
+def parse_days(text: str) -> tuple[int, ...]:
+    """Parse days such as ``"Mon-Fri"``, ``"weekends"`` or ``"every day"`` (0 = Monday).
+
+    Examples
+    --------
+    >>> parse_days("Mon-Wed, Sat"), parse_days("every day")
+    ((0, 1, 2, 5), (0, 1, 2, 3, 4, 5, 6))
+    """
+    items = _items(text, text)
+    if not items or any(kind != "days" for kind, _ in items):
+        msg = f"expected days such as 'Mon-Fri' or 'every day'; got {text!r}"
+        raise CellError(msg)
+    return tuple(sorted({d for _, days in items for d in days}))
+
+
+def _tokens(part: str) -> list[tuple[str, str]]:
+    text = " ".join(part.casefold().replace("\u2013", "-").replace("\u2014", "-").split())
+    text = re.sub(r"\bevery\s+day\b", "everyday", text)
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            msg = f"expected slots like {_EXAMPLES}; got {part!r}"
+            raise CellError(msg)
+        kind = m.lastgroup or ""
+        if kind != "space":
+            out.append((kind, m[kind]))
+        pos = m.end()
+    return out
+
+
+def _minutes(token: str, part: str) -> tuple[int, str | None, bool]:
+    """(minutes after midnight, am/pm letter or None, written as midnight)."""
+    if token == "noon":
+        return 12 * 60, None, False
+    if token == "midnight":
+        return 0, None, True
+    m = _TIME.fullmatch(token)
+    if m is None:  # pragma: no cover - the tokeniser only passes times
+        msg = f"invalid time {token!r} in {part!r}"
+        raise CellError(msg)
+    h, mins, half = int(m[1]), int(m[2] or 0), m[3]
+    if mins > 59 or (half is not None and not 1 <= h <= 12) or h > 24 or (
+            h == 24 and mins):
+        msg = f"invalid time in {part!r}; expected HH:MM between 00:00 and 24:00, or 1-12 am/pm"
+        raise CellError(msg)
+    return h * 60 + mins, half, False
+
+
+def _clock(value: int, half: str | None) -> int:
+    if half is None:
+        return value
+    h, mins = divmod(value, 60)
+    return (h % 12 + (12 if half == "p" else 0)) * 60 + mins
+
+
+def _range(a: str, b: str, part: str) -> tuple[int, int]:
+    t1, h1, _ = _minutes(a, part)
+    t2, h2, end_midnight = _minutes(b, part)
+    if h1 is None and h2 is not None and 60 <= t1 < 13 * 60:
+        h1 = h2  # "6-8pm": the start takes the end's am/pm
+    t1, t2 = _clock(t1, h1), _clock(t2, h2)
+    if t1 >= 24 * 60:
+        msg = f"invalid time in {part!r}; a slot cannot start at 24:00"
+        raise CellError(msg)
+    if end_midnight or (t2 == 0 and t1 > 0):
+        t2 = 24 * 60
+    if t2 <= t1:
+        t2 += 24 * 60  # past midnight: "Sun 23:00-01:00"
+        if t2 - t1 > OVERNIGHT_MAX_MINUTES or t2 - t1 == 24 * 60:
+            msg = (f"slot {part!r} ends before it starts; write the end after the start "
+                   "(a slot past midnight, such as 'Sun 23:00-01:00', lasts at most "
+                   "12 hours)")
+            raise CellError(msg)
+    return t1, t2
+
+
+def _items(tokens_of: str, part: str) -> list[tuple[str, Any]]:
+    """Return the part as ("days", days) and ("times", (t1, t2)) items."""
+    toks = _tokens(tokens_of)
+    items: list[tuple[str, Any]] = []
+    i = 0
+    between = False
+
+    def is_range(k: int) -> bool:
+        return k < len(toks) and (toks[k][0] == "dash" or (
+            toks[k][0] == "word" and (toks[k][1] in _RANGE_WORDS
+                                      or (between and toks[k][1] == "and"))))
+
+    while i < len(toks):
+        kind, tok = toks[i]
+        if kind == "time":
+            if not is_range(i + 1) or i + 2 >= len(toks) or toks[i + 2][0] != "time":
+                msg = (f"time {tok!r} in {part!r} has no end; write a range such as "
+                       "'18:00-20:00' or '6pm-8pm'")
+                raise CellError(msg)
+            items.append(("times", _range(tok, toks[i + 2][1], part)))
+            between = False
+            i += 3
+        elif kind == "word" and tok in _DAYS:
+            first = _DAYS[tok]
+            if is_range(i + 1) and i + 2 < len(toks) and toks[i + 2][0] == "word":
+                last_word = toks[i + 2][1]
+                if last_word not in _DAYS:
+                    msg = (f"unknown day {last_word!r} in {part!r}; expected Mon, Tue, Wed, "
+                           "Thu, Fri, Sat, Sun")
+                    raise CellError(msg)
+                last = _DAYS[last_word]
+                days = (tuple(range(first, last + 1)) if first <= last
+                        else (*range(first, 7), *range(last + 1)))
+                items.append(("days", days))
+                i += 3
+            else:
+                items.append(("days", (first,)))
+                i += 1
+        elif kind == "word" and tok in _DAY_GROUPS:
+            items.append(("days", _DAY_GROUPS[tok]))
+            i += 1
+        elif kind == "word" and tok in _FILLER:
+            between = between or tok == "between"
+            i += 1
+        elif kind == "sep":
+            i += 1
+        elif kind == "word" and i + 1 < len(toks) and toks[i + 1][0] in ("time", "dash"):
+            msg = (f"unknown day {tok!r} in {part!r}; expected Mon, Tue, Wed, Thu, Fri, "
+                   "Sat, Sun")
+            raise CellError(msg)
+        else:
+            msg = f"expected slots like {_EXAMPLES}; got {part!r}"
+            raise CellError(msg)
+    return items
+
+
+def _read_part(part: str, default_days: str | None) -> list[tuple[tuple[int, ...], int, int,
+                                                                   str]]:
+    """Days-and-times groups of one slot: [(days, start, end, part)]."""
+    items = _items(part, part)
+    groups: list[tuple[list[int], list[tuple[int, int]]]] = []
+    for kind, value in items:
+        if kind == "days":
+            if not groups or groups[-1][1]:
+                groups.append(([], []))
+            groups[-1][0].extend(value)
+        else:
+            if not groups:
+                groups.append(([], []))
+            groups[-1][1].append(value)
+    # "18:00-20:00 Mon, Wed": times first, then the days
+    if len(groups) == 2 and not groups[0][0] and groups[1][0] and not groups[1][1]:
+        groups = [(groups[1][0], groups[0][1])]
+    out = []
+    for days, times in groups:
+        if not times:
+            shown = ", ".join(_DAY_LABELS[d] for d in days)
+            msg = f"no time given for {shown} in {part!r}; write e.g. 'Mon 18:00-20:00'"
+            raise CellError(msg)
+        if not days:
+            if default_days is None:
+                msg = (f"no day given in {part!r}; write the days ('Mon, Wed 18:00-19:00'), "
+                       "or declare `default_days` for this question in the survey")
+                raise CellError(msg)
+            days = list(parse_days(default_days))
+        for t1, t2 in times:
+            out.append((tuple(dict.fromkeys(days)), t1, t2, part))
+    return out
+
+
+_DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+# -------------------------------------------------------------------- timestamps
+_TIMESTAMP = re.compile(
+    r"(?P<a>\d{1,4})[-/.](?P<b>\d{1,2})[-/.](?P<c>\d{1,4})"
+    r"(?:(?:t|\s+|\s*,\s*)(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d+))?)?"
+    r"\s*(?P<half>[ap])?\.?(?:m\.?)?)?"
+    r"\s*(?:z|utc|gmt)?\s*(?P<off>[+-]\d{1,2}(?::?\d{2})?)?"
+)
+#: The orders in which a date may be written.
+DATE_ORDERS = ("year first", "month first", "day first")
+
+
+def parse_timestamps(text: str, fmt: str | None = None) -> dict[str, float]:
+    """Read a submission time; return its readings (seconds since 1970, UTC).
+
+    Without ``fmt`` a date is ``year-month-day`` (``2026-03-01 14:05:09``,
+    ``2026/03/01 2:05:09 PM GMT+1``), or ``month/day/year`` or ``day/month/year``
+    (``03/01/2026 14:05``): such a date gets both readings that are valid dates, and
+    the caller decides which order the column uses. A time without an offset is taken
+    as UTC (only the order of one column's times matters). With ``fmt`` (a
+    :func:`datetime.datetime.strptime` format) only that reading is tried.
+
+    Returns
+    -------
+    dict
+        Order (``"year first"``, ``"month first"``, ``"day first"`` or ``"format"``) ->
+        seconds; empty when the text is not a date and time.
+
+    Examples
+    --------
+    >>> parse_timestamps("2026-03-01 14:05:09")
+    {'year first': 1772373909.0}
+    >>> sorted(parse_timestamps("03/01/2026 2:05 PM"))
+    ['day first', 'month first']
+    >>> parse_timestamps("13/01/2026 14:05")
+    {'day first': 1768313100.0}
+    """
+    text = text.strip()
+    if fmt is not None:
+        try:
+            when = dt.datetime.strptime(text, fmt)
+        except ValueError:
+            return {}
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        return {"format": when.timestamp()}
+    m = _TIMESTAMP.fullmatch(text.casefold())
+    if m is None:
+        return {}
+    a, b, c = m["a"], m["b"], m["c"]
+    if len(a) == 4:
+        orders = {"year first": (int(a), int(b), int(c))}
+    elif len(c) in (2, 4) and len(a) <= 2:
+        year = int(c) + (2000 if len(c) == 2 else 0)
+        orders = {"month first": (year, int(a), int(b)), "day first": (year, int(b), int(a))}
+    else:
+        return {}
+    hour, minute = int(m["h"] or 0), int(m["mi"] or 0)
+    second = int(m["s"] or 0)
+    micro = int((m["f"] or "0")[:6].ljust(6, "0"))
+    if m["half"]:
+        if not 1 <= hour <= 12:
+            return {}
+        hour = hour % 12 + (12 if m["half"] == "p" else 0)
+    offset = 0
+    if m["off"]:
+        sign = -1 if m["off"][0] == "-" else 1
+        digits = m["off"][1:].replace(":", "")
+        hh, mm = (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 else (int(digits), 0)
+        offset = sign * (hh * 60 + mm)
+    out: dict[str, float] = {}
+    for order, (y, mo, d) in orders.items():
+        try:
+            when = dt.datetime(y, mo, d, hour, minute, second, micro, tzinfo=dt.UTC)
+        except ValueError:
+            continue
+        out[order] = (when - dt.timedelta(minutes=offset)).timestamp()
+    return out
