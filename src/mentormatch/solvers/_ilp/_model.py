@@ -134,6 +134,8 @@ class Model:
         self.eligible_floor: float | None = None
         # whether the phase's pair costs are whole numbers (then any improvement is >= 1)
         self.integral_costs = False
+        # the last integer solution found (a warm start for the next phase's MIP)
+        self.last_x: NDArray[np.float64] | None = None
 
     # ----------------------------------------------------------- columns and phases
     def _pair_entries(self, ii: NDArray, jj: NDArray) -> tuple[NDArray, NDArray]:
@@ -350,6 +352,7 @@ class Model:
             frac = np.abs(x - np.round(x)).max(initial=0.0) > 1e-6
             if not limited and not frac:
                 # an integral LP optimum over all pairs is also the integer optimum
+                self.last_x = x
                 return Phase("optimal", x, res.value, res.value)
             if limited:
                 lp_bound = z_lp + rc_pos if math.isfinite(z_lp) else _INF
@@ -357,7 +360,12 @@ class Model:
                     return Phase("limit", x, res.value, lp_bound)
         # integer programme over the active pairs (grown by reduced-cost filtering)
         be.set_mip(True)
+        # the previous phase's integer solution meets every constraint of this one (a
+        # phase only adds a floor its own optimum reaches): a warm start for the MIP
         start = None
+        if self.last_x is not None and be.pricing:
+            start = np.zeros(self.be_cols())
+            start[:self.last_x.size] = self.last_x
         mres = be.run(remaining(deadline), start)
         if mres.status == "infeasible":
             return Phase("infeasible", None, -_INF, -_INF)
@@ -381,6 +389,8 @@ class Model:
                 else:
                     mres = RunResult("limit", x0, mres.value, _INF, None)
             max_out = float(rc.max(initial=-_INF))
+        if mres.x is not None:
+            self.last_x = mres.x
         status = "limit" if (limited or mres.status == "limit") else "optimal"
         if limited:
             bound = lp_bound
