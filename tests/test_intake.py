@@ -164,7 +164,8 @@ def test_blank_duplicate_and_shared_ids() -> None:
     assert any(s.startswith("mentees row 4, column 'id': duplicate id 'e1' (first seen in "
                             "row 2)") for s in msgs)
     assert "mentees row 2, column 'id': id 'e1' is both a mentor (mentors row 3) and a " \
-        "mentee; ids must be unique across the two tables." in msgs
+        "mentee; ids must be unique across the two tables, unless the survey sets " \
+        "`both_roles = true` (one person in both roles, never paired with themselves)." in msgs
     assert len(msgs) == 3
     # a blank id in both tables is reported as blank, not as shared
     with pytest.raises(IntakeError) as info:
@@ -556,7 +557,8 @@ def test_importance_answers_from_both_sides() -> None:
         load_cohort(e, mentors_df(imp=["Nope", ""]), s)
     # the column is a declared question: its answers are checked (and reported) once
     assert problems(info) == [
-        "mentors row 2, column 'imp': unknown answer 'Nope' to question 'imp'; expected one "
+        "mentors row 2, column 'imp': unknown answer 'Nope' to question 'imp' (did you mean "
+        "'No'?); expected one "
         "of 'Definitely yes', 'Yes, but not my first choice', 'No' (or add a synonym to the "
         "survey)."]
     with pytest.raises(IntakeError, match=r"mentors, column 'imp': column 'imp' is missing "

@@ -41,8 +41,20 @@ def _intake(matching: Matching, role: str) -> pd.DataFrame | None:
     return cohort.mentees if role == "mentee" else cohort.mentors
 
 
-def carried_columns(matching: Matching, carry: Sequence[str]) -> dict[str, pd.DataFrame]:
+def default_carry(matching: Matching, carry: Sequence[str] | None) -> list[str]:
+    """Return ``carry``, or the survey's ``carry`` when ``carry`` is None or empty."""
+    if carry:
+        return list(carry)
+    cohort = getattr(matching.source, "cohort", None)
+    survey = getattr(cohort, "survey", None)
+    return list(getattr(survey, "carry", None) or [])
+
+
+def carried_columns(matching: Matching, carry: Sequence[str] | None
+                    ) -> dict[str, pd.DataFrame]:
     """Return the intake columns ``carry`` of each role, one row per participant.
+
+    ``carry`` None or empty takes the survey's ``carry`` (names, e-mails).
 
     Raises
     ------
@@ -51,6 +63,7 @@ def carried_columns(matching: Matching, carry: Sequence[str]) -> dict[str, pd.Da
         was not made from intake tables.
     """
     out: dict[str, pd.DataFrame] = {}
+    carry = default_carry(matching, carry)
     if not carry:
         return out
     tables = {role: _intake(matching, role) for role in ("mentee", "mentor")}
@@ -85,7 +98,7 @@ def _with_carry(frame: pd.DataFrame, id_col: str, ids: Sequence[Any],
     return pd.concat([left, extra, right], axis=1)
 
 
-def mentee_rows(matching: Matching, carry: Sequence[str] = ()) -> pd.DataFrame:
+def mentee_rows(matching: Matching, carry: Sequence[str] | None = None) -> pd.DataFrame:
     """Return one row per mentee: matched (mentor, score, contributions) or why not."""
     table = matching_table(matching)
     why = why_unmatched(matching).set_index("mentee_id")["detail"]
@@ -107,7 +120,7 @@ def mentee_rows(matching: Matching, carry: Sequence[str] = ()) -> pd.DataFrame:
     return table
 
 
-def matching_sheets(matching: Matching, carry: Sequence[str] = (),
+def matching_sheets(matching: Matching, carry: Sequence[str] | None = None,
                     changes: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Return the workbook's sheets: summary, mentees, pairs, mentors, unmatched.
 
@@ -189,7 +202,7 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-def write_matching(matching: Matching, path: str | Path, *, carry: Sequence[str] = (),
+def write_matching(matching: Matching, path: str | Path, *, carry: Sequence[str] | None = None,
                    changes: pd.DataFrame | None = None) -> Path:
     """Write the matching: one row per mentee as CSV, or a workbook for ``.xlsx``.
 
@@ -201,8 +214,9 @@ def write_matching(matching: Matching, path: str | Path, *, carry: Sequence[str]
         ``.csv``: one row per mentee (mentor, score, contributions, or the reason in
         words). ``.xlsx``: sheets ``summary``, ``mentees``, ``pairs``, ``mentors``
         (capacity, mentees, seats left) and ``unmatched``.
-    carry : sequence of str, default=()
-        Intake columns (names, emails, ...) copied next to each mentee and mentor.
+    carry : sequence of str, optional
+        Intake columns (names, emails, ...) copied next to each mentee and mentor; by
+        default the survey's ``carry``.
     changes : DataFrame, optional
         Output of :func:`change_table`, adding a ``change`` column after a rematch.
 

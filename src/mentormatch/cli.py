@@ -183,17 +183,101 @@ def demo(
     _guard(run)
 
 
+_ROLE_HELP = ("One table for both roles (give it as --mentees): the column saying who "
+              "mentors, who is mentored, and who does both.")
+_KEEP_HELP = ("A participant's rows submitted more than once: keep the latest or first by "
+              "submission time (default: the survey's `keep`, else an error listing them).")
+_SHEET_HELP = "Excel sheet to read (default: the first)."
+
+
+def _sheet(value: str | None) -> str | int | None:
+    return int(value) if value is not None and value.strip().isdigit() else value
+
+
+def _intake(survey: Path, mentees: Path, mentors: Path | None, role_column: str | None,
+            keep: str | None, sheet: str | None) -> tuple[Survey, Any]:
+    """Load the survey and the intake tables (one table with a role column, or two)."""
+    if keep is not None and keep not in ("latest", "first", "error"):
+        msg = f"--keep must be latest or first; got {keep!r}."
+        raise MentorMatchError(msg)
+    s = Survey.load(survey)
+    cohort = load_cohort(mentees, mentors, s, sheet=_sheet(sheet), role_column=role_column,
+                         keep=keep)
+    return cohort.survey, cohort
+
+
+@app.command()
+def init(
+    mentees: Annotated[Path, typer.Option(
+        help="The mentees' export (.csv or .xlsx), or the one export of both roles.")],
+    mentors: Annotated[Path | None, typer.Option(
+        help="The mentors' export, when mentors answered their own form.")] = None,
+    role_column: Annotated[str | None, typer.Option(help=_ROLE_HELP)] = None,
+    out_path: Annotated[Path, typer.Option("--out", help="Survey file to write.")] = Path(
+        "survey.toml"),
+    keep: Annotated[str | None, typer.Option(help=_KEEP_HELP)] = None,
+    sheet: Annotated[str | None, typer.Option(help=_SHEET_HELP)] = None,
+    name: Annotated[str | None, typer.Option(help="Programme name.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Draft a commented survey file from a forms export (then run validate).
+
+    Every decision (ids, e-mails and names, multi-select separators, options, grids,
+    availability, capacity in words, which mentor question answers which mentee
+    question) is written as a comment above the key it sets; what the export cannot
+    decide is listed, and validate fails until it is settled.
+    """
+
+    def run() -> None:
+        from mentormatch.survey._draft import draft_survey
+
+        if keep is not None and keep not in ("latest", "first"):
+            msg = f"--keep must be latest or first; got {keep!r}."
+            raise MentorMatchError(msg)
+        if out_path.exists() and not force:
+            msg = f"{out_path}: exists; init never overwrites a file (give another --out, or --force)."
+            raise MentorMatchError(msg)
+        with err.status("reading the export..."):
+            draft = draft_survey(mentees, mentors, role_column=role_column, sheet=_sheet(sheet),
+                                 keep=keep, name=name)
+        out_path.write_text(draft.text, encoding="utf-8")
+        s = draft.survey
+        if s is not None:
+            out.print(f"drafted {out_path}: {len(s.questions)} questions, {len(s.criteria)} "
+                      f"criteria, {len(s.rules)} rules; {len(draft.decisions)} decisions, each "
+                      "written as a comment: check them.", highlight=False, markup=False,
+                      soft_wrap=True)
+        else:
+            out.print(f"drafted {out_path}.", highlight=False, markup=False)
+        if draft.todo:
+            out.print("Left to decide (validate fails until each is settled):",
+                      highlight=False, markup=False)
+            for line in draft.todo:
+                out.print(f"  - {line}", highlight=False, markup=False, soft_wrap=True)
+        tables = f"--mentees {mentees}" + (f" --mentors {mentors}" if mentors else "")
+        out.print(f"next: mentormatch validate --survey {out_path} {tables}",
+                  highlight=False, markup=False, soft_wrap=True)
+
+    _guard(run)
+
+
 @app.command()
 def validate(
     survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
-    mentors: Annotated[Path, typer.Option(help="Mentors' intake table (.csv or .xlsx).")],
-    mentees: Annotated[Path, typer.Option(help="Mentees' intake table (.csv or .xlsx).")],
+    mentees: Annotated[Path, typer.Option(
+        help="Mentees' intake table (.csv or .xlsx), or the one table of both roles.")],
+    mentors: Annotated[Path | None, typer.Option(
+        help="Mentors' intake table (.csv or .xlsx).")] = None,
+    role_column: Annotated[str | None, typer.Option(help=_ROLE_HELP)] = None,
+    keep: Annotated[str | None, typer.Option(help=_KEEP_HELP)] = None,
+    sheet: Annotated[str | None, typer.Option(help=_SHEET_HELP)] = None,
 ) -> None:
-    """Check the survey and both tables; list every problem found."""
+    """Check the survey and the tables; list every problem found."""
 
     def run() -> None:
-        s = Survey.load(survey)
-        cohort = load_cohort(mentees, mentors, s)
+        s, cohort = _intake(survey, mentees, mentors, role_column, keep, sheet)
+        for note in cohort.notes:
+            out.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
         out.print("What each column was read as (check before matching):", style="bold",
                   highlight=False)
         for r in cohort.describe().itertuples(index=False):
@@ -213,8 +297,13 @@ def validate(
 @app.command("match")
 def match_cmd(
     survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
-    mentors: Annotated[Path, typer.Option(help="Mentors' intake table (.csv or .xlsx).")],
-    mentees: Annotated[Path, typer.Option(help="Mentees' intake table (.csv or .xlsx).")],
+    mentees: Annotated[Path, typer.Option(
+        help="Mentees' intake table (.csv or .xlsx), or the one table of both roles.")],
+    mentors: Annotated[Path | None, typer.Option(
+        help="Mentors' intake table (.csv or .xlsx).")] = None,
+    role_column: Annotated[str | None, typer.Option(help=_ROLE_HELP)] = None,
+    keep: Annotated[str | None, typer.Option(help=_KEEP_HELP)] = None,
+    sheet: Annotated[str | None, typer.Option(help=_SHEET_HELP)] = None,
     out_path: Annotated[Path, typer.Option(
         "--out", help="Matches to write (.csv, or .xlsx for a workbook).")] = Path(
         "matches.csv"),
@@ -228,7 +317,8 @@ def match_cmd(
         help="Break ties among equally good matchings by a random order drawn from this "
              "seed (default: the order of the intake table).")] = None,
     carry: Annotated[list[str] | None, typer.Option(
-        help="Intake column to copy into the outputs (names, emails); repeat it.")] = None,
+        help="Intake column to copy into the outputs (names, emails); repeat it. Default: "
+             "the survey's `carry`.")] = None,
     state: Annotated[
         Path | None, typer.Option(help="Also save the state needed by `mentormatch rematch`.")
     ] = None,
@@ -246,10 +336,12 @@ def match_cmd(
         _check_format(fmt)
         w = _load_weights(weights)
         with _progress("matching") as report:
-            m = match(mentees, mentors, survey, weights=w, objective=objective,
+            report("reading intake", 0, 0)
+            s, cohort = _intake(survey, mentees, mentors, role_column, keep, sheet)
+            m = match(cohort, None, s, weights=w, objective=objective,
                       method=method, min_score=min_score, seed=seed, progress=report)
-        carried_columns(m, carry or [])  # refuse an unknown column before writing
-        written = [write_matching(m, out_path, carry=carry or [])]
+        carried_columns(m, carry)  # refuse an unknown column before writing
+        written = [write_matching(m, out_path, carry=carry)]
         if state is not None:
             from mentormatch.rematching import save_state
 

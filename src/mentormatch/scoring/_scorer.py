@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from mentormatch.exceptions import SurveyError
 from mentormatch.scoring._kinds import prepare_criterion, prepare_rule
 from mentormatch.scoring._program import Masks, Program, column_masks, compile_program
+from mentormatch.scoring._self_pair import builtin_rules
 from mentormatch.survey._intake import Cohort
 from mentormatch.survey._schema import Survey
 
@@ -144,7 +145,8 @@ class CohortScores:
         self.cohort = cohort
         self.shape: tuple[int, int] = (cohort.n_mentees, cohort.n_mentors)
         self._crit = [prepare_criterion(c, cohort) for c in survey.criteria]
-        self._rules = [prepare_rule(r, cohort) for r in survey.rules]
+        self._rules = [*(prepare_rule(r, cohort) for r in survey.rules),
+                       *builtin_rules(cohort)]  # a person in both roles: never self
         self.criteria: tuple[str, ...] = tuple(c.name for c in survey.criteria)
         self._program: Program | None = None
         self._masks: Masks | None = None

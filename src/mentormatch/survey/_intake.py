@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import re
 import weakref
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -15,11 +15,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from pydantic import ValidationError
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
 from mentormatch.exceptions import IntakeError, IntakeIssue, SurveyError
 from mentormatch.survey._describe import describe_cohort
+from mentormatch.survey._kinds import did_you_mean
 from mentormatch.survey._parsers import (
     CellError,
     ChoiceVocabulary,
@@ -30,13 +32,19 @@ from mentormatch.survey._parsers import (
     parse_availability,
     parse_number,
 )
+from mentormatch.survey._prepare import (
+    Collector,
+    drop_resubmissions,
+    pseudonym,
+    read_ids,
+    resolve_columns,
+    split_roles,
+)
 from mentormatch.survey._schema import Criterion, Question, Survey
 from mentormatch.survey._tables import IntakeTable, read_table
 
 __all__ = ["Cohort", "Feature", "load_cohort"]
 
-#: At most this many problems are listed in one IntakeError.
-MAX_PROBLEMS = 50
 ROLES = ("mentor", "mentee")
 
 
@@ -79,6 +87,9 @@ class Cohort:
     importance : dict
         Criterion name -> role -> importance factor per participant (in [0, 1]), for
         the criteria that declare importance columns.
+    notes : tuple of str
+        What intake decided on the way, in words: resubmissions dropped (``keep``),
+        headers found under the survey's spelling. ``mentormatch validate`` prints them.
 
     Examples
     --------
@@ -99,6 +110,7 @@ class Cohort:
     features: dict[str, Feature]
     sources: dict[str, str]
     importance: dict[str, dict[str, NDArray[np.float64]]] = attrs.field(factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def n_mentors(self) -> int:
@@ -152,33 +164,6 @@ class Cohort:
 _FINGERPRINTS: weakref.WeakKeyDictionary[Cohort, str] = weakref.WeakKeyDictionary()
 
 
-#: A quoted value longer than 100 characters inside a problem message.
-_LONG_QUOTE = re.compile(r"(['\"])([^'\"\n]{100,})\1")
-
-
-def _shorten(m: re.Match[str]) -> str:
-    text = m[2]
-    return f"{m[1]}{text[:60]}...{m[1]} ({len(text)} characters)"
-
-
-class _Collector:
-    def __init__(self) -> None:
-        self.problems: list[IntakeIssue] = []
-        self.extra = 0
-
-    def add(self, problem: IntakeIssue) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            if len(problem.message) > 1000:  # a huge cell is quoted in part, not whole
-                problem.message = _LONG_QUOTE.sub(_shorten, problem.message)
-            self.problems.append(problem)
-        else:
-            self.extra += 1
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise IntakeError(self.problems, truncated=self.extra)
-
-
 def load_cohort(
     mentees: Any,
     mentors: Any,
@@ -186,26 +171,38 @@ def load_cohort(
     *,
     sheet: str | int | None = None,
     allow_empty: bool = False,
+    role_column: str | None = None,
+    keep: str | None = None,
 ) -> Cohort:
-    """Read, validate and encode the two intake tables.
+    """Read, validate and encode the two intake tables (or one, with a role column).
 
     Parameters
     ----------
     mentees, mentors : str, Path, DataFrame or list of dict
         The intake tables (CSV or Excel paths, DataFrames or records), in the order
-        every entry point takes them (``mentees, mentors, survey``).
+        every entry point takes them (``mentees, mentors, survey``). With a role column,
+        give the one table as ``mentees`` (``mentors`` None or the same table).
     survey : Survey
         The survey the tables answer.
     sheet : str or int, optional
-        Excel sheet to read.
+        Excel sheet to read (an error for a missing column lists the workbook's sheets).
     allow_empty : bool, default=False
         Accept a table without participants (a header only). By default an empty
         table is an intake error: an export that lost its rows must not "match" nobody
         in silence.
+    role_column : str, optional
+        One table for both roles: the column saying who mentors, who is mentored and
+        who does both (overrides the survey's ``role_column``). A participant in both
+        roles is never paired with themselves.
+    keep : {"error", "latest", "first"}, optional
+        Rows sharing an id (a resubmitted form): an error listing them, or keep the
+        latest / first by the survey's ``timestamp_column`` (overrides ``keep``).
 
     Returns
     -------
     Cohort
+        :attr:`Cohort.notes` says what was decided on the way (resubmissions dropped,
+        headers read under the survey's spelling).
 
     Raises
     ------
@@ -224,36 +221,41 @@ def load_cohort(
     Traceback (most recent call last):
     ...
     mentormatch.exceptions.IntakeError: mentees: the table has a header but no participants; ...
+
+    One table with a role column; a participant in both roles is in both tables:
+
+    >>> import pandas as pd
+    >>> one = pd.concat([mentors.assign(role="mentor"), mentees.assign(role="mentee")],
+    ...                 ignore_index=True)
+    >>> both = one.index[one["id"] == mentees["id"][0]][0]
+    >>> for column in mentors.columns.difference(mentees.columns):  # a mentor's answers
+    ...     one.loc[both, column] = mentors.loc[0, column]
+    >>> one.loc[both, "role"] = "both"
+    >>> cohort = load_cohort(one, None, survey, role_column="role")
+    >>> cohort.n_mentors, cohort.n_mentees
+    (5, 12)
     """
     if not isinstance(survey, Survey):
         got = "a Survey first" if isinstance(mentees, Survey) else type(survey).__name__
         msg = ("load_cohort takes (mentees, mentors, survey), the order of every entry point "
                f"(match, the CLI); the third argument must be a Survey; got {got}.")
         raise SurveyError(msg)
-    tables = {
-        "mentor": read_table(mentors, role="mentor", sheet=sheet),
-        "mentee": read_table(mentees, role="mentee", sheet=sheet),
-    }
-    col = _Collector()
+    survey = _with_settings(survey, role_column=role_column, keep=keep)
+    col = Collector()
+    notes: list[str] = []
+    if survey.role_column is not None:
+        tables, ids = _one_table(survey, mentees, mentors, sheet, col, notes)
+    else:
+        tables, ids = _two_tables(survey, mentees, mentors, sheet, col, notes)
     if not allow_empty:
         for role in ROLES:
             if len(tables[role]) == 0:
+                what = ("no row of the role column says so" if survey.role_column
+                        else "the table has a header but no participants")
                 col.add(IntakeIssue(
-                    f"the table has a header but no participants; expected at least one "
-                    f"{role} (pass allow_empty=True to load an empty cohort on purpose).",
-                    file=tables[role].name))
-    _check_columns(survey, tables, col)
+                    f"{what}; expected at least one {role} (pass allow_empty=True to load an "
+                    "empty cohort on purpose).", file=tables[role].name))
     col.raise_if_any()
-    ids = {role: _read_ids(survey, tables[role], col) for role in ROLES}
-    shared = sorted(set(ids["mentor"].tolist()) & set(ids["mentee"].tolist()) - {""})
-    for pid in shared[:10]:
-        where = {role: ids[role].tolist().index(pid) for role in ROLES}
-        col.add(IntakeIssue(
-            f"id {pid!r} is both a mentor ({tables['mentor'].name} row "
-            f"{tables['mentor'].row_number(where['mentor'])}) and a mentee; ids must be unique "
-            "across the two tables.", file=tables["mentee"].name,
-            row=tables["mentee"].row_number(where["mentee"]), column=survey.id_column,
-            value=pid))
     capacity = _read_capacity(survey, tables["mentor"], col)
     features: dict[str, Feature] = {}
     for q in survey.questions:
@@ -274,53 +276,87 @@ def load_cohort(
             "mentees": tables["mentee"].name,
         },
         importance=importance,
+        notes=tuple(notes),
     )
 
 
-# --------------------------------------------------------------------------- checks
-def _check_columns(survey: Survey, tables: dict[str, IntakeTable], col: _Collector) -> None:
+def _with_settings(survey: Survey, **settings: Any) -> Survey:
+    """Return the survey with the caller's intake settings (validated again)."""
+    given = {k: v for k, v in settings.items() if v is not None and getattr(survey, k) != v}
+    if not given:
+        return survey
+    try:
+        return Survey.model_validate({**survey.model_dump(), **given})
+    except ValidationError as exc:
+        problems = "; ".join(str(e.get("msg", "")).removeprefix("Value error, ")
+                             for e in exc.errors())
+        msg = f"invalid intake settings {given}: {problems}."
+        raise SurveyError(msg) from None
+
+
+def _one_table(survey: Survey, mentees: Any, mentors: Any, sheet: str | int | None,
+               col: Collector, notes: list[str]
+               ) -> tuple[dict[str, IntakeTable], dict[str, NDArray]]:
+    """One table with a role column: resubmissions first (by id), then split by role."""
+    if mentees is not None and mentors is not None and not _same_source(mentees, mentors):
+        msg = (f"with a role column ({survey.role_column!r}) both roles come from one table; "
+               "give it once (as the mentees' table).")
+        raise IntakeError([IntakeIssue(msg)])
+    source = mentees if mentees is not None else mentors
+    whole = read_table(source, role="participant", sheet=sheet, skip_rows=survey.skip_rows)
+    resolve_columns(survey, {"participant": whole}, col, notes)
+    col.raise_if_any()
+    raw_ids = read_ids(survey, whole, col)
+    whole, raw_ids = drop_resubmissions(survey, whole, raw_ids, col, notes)
+    col.raise_if_any()
+    parts = split_roles(survey, whole, raw_ids, col)
+    tables = {role: parts[role][0] for role in ROLES}
+    ids = {role: np.asarray(parts[role][1], dtype=object) for role in ROLES}
+    return tables, ids
+
+
+def _same_source(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, str | Path) and isinstance(b, str | Path):
+        return Path(a).resolve() == Path(b).resolve()
+    return False
+
+
+def _two_tables(survey: Survey, mentees: Any, mentors: Any, sheet: str | int | None,
+                col: Collector, notes: list[str]
+                ) -> tuple[dict[str, IntakeTable], dict[str, NDArray]]:
+    """Read the mentors' and the mentees' tables (an id in both: one person, both roles)."""
+    if mentors is None or mentees is None:
+        msg = ("both tables are needed (mentees and mentors), or one table with a role "
+               "column (`role_column` in the survey, --role-column).")
+        raise IntakeError([IntakeIssue(msg)])
+    tables = {
+        "mentor": read_table(mentors, role="mentor", sheet=sheet, skip_rows=survey.skip_rows),
+        "mentee": read_table(mentees, role="mentee", sheet=sheet, skip_rows=survey.skip_rows),
+    }
+    resolve_columns(survey, tables, col, notes)
+    col.raise_if_any()
+    ids: dict[str, NDArray] = {}
     for role in ROLES:
-        table = tables[role]
-        have = set(table.frame.columns)
-        needed: list[tuple[str, str]] = [(survey.id_column, "participant ids")]
-        if role == "mentor" and survey.capacity_column is not None:
-            needed.append((survey.capacity_column, "capacities"))
-        for q in survey.questions:
-            needed += [(c, f"question {q.name!r}") for c in q.columns(role)]
-        for c in survey.criteria:
-            column = c.importance_columns().get(role)
-            if column:
-                needed.append((column, f"the importance answers of criterion {c.name!r}"))
-        reported: set[str] = set()
-        for name, why in needed:
-            if name not in have and name not in reported:
-                reported.add(name)
-                if role == "mentor" and name == survey.capacity_column:
-                    continue  # optional: default capacity
-                listed = ", ".join(repr(h) for h in list(table.frame.columns)[:12])
-                col.add(IntakeIssue(
-                    f"column {name!r} is missing (needed for {why}); the table has: {listed}.",
-                    file=table.name, column=name))
-
-
-def _read_ids(survey: Survey, table: IntakeTable, col: _Collector) -> NDArray:
-    values = table.frame[survey.id_column].astype(str).tolist()
-    seen: dict[str, int] = {}
-    for k, v in enumerate(values):
-        if v == "":
-            col.add(IntakeIssue("blank participant id; every row needs an id.", file=table.name,
-                            row=table.row_number(k), column=survey.id_column, value=v))
-        elif v in seen:
+        raw = read_ids(survey, tables[role], col)
+        tables[role], raw = drop_resubmissions(survey, tables[role], raw, col, notes)
+        ids[role] = np.asarray(raw, dtype=object)
+    if not survey.both_roles:
+        shared = sorted(set(ids["mentor"].tolist()) & set(ids["mentee"].tolist()) - {""})
+        for pid in shared[:10]:
+            where = {role: ids[role].tolist().index(pid) for role in ROLES}
             col.add(IntakeIssue(
-                f"duplicate id {v!r} (first seen in row {table.row_number(seen[v])}); ids "
-                "must be unique.", file=table.name, row=table.row_number(k),
-                column=survey.id_column, value=v))
-        else:
-            seen[v] = k
-    return np.asarray(values, dtype=object)
+                f"id {pid!r} is both a mentor ({tables['mentor'].name} row "
+                f"{tables['mentor'].row_number(where['mentor'])}) and a mentee; ids must be "
+                "unique across the two tables, unless the survey sets `both_roles = true` "
+                "(one person in both roles, never paired with themselves).",
+                file=tables["mentee"].name, row=tables["mentee"].row_number(where["mentee"]),
+                column=survey.id_column, value=pid))
+    return tables, ids
 
 
-def _read_capacity(survey: Survey, table: IntakeTable, col: _Collector) -> NDArray[np.int64]:
+def _read_capacity(survey: Survey, table: IntakeTable, col: Collector) -> NDArray[np.int64]:
     n = len(table)
     cap = np.full(n, survey.default_capacity, dtype=np.int64)
     name = survey.capacity_column
@@ -356,7 +392,7 @@ def _encode_question(
     q: Question,
     tables: dict[str, IntakeTable],
     ids: dict[str, NDArray],
-    col: _Collector,
+    col: Collector,
 ) -> Feature:
     encoders: dict[str, Callable[..., Feature]] = {
         "multi_choice": _encode_choice,
@@ -393,7 +429,7 @@ def _missing_set(values: tuple[str, ...]) -> frozenset[str]:
 
 
 def _read_importance(survey: Survey, c: Criterion, tables: dict[str, IntakeTable],
-                     col: _Collector) -> dict[str, NDArray[np.float64]]:
+                     col: Collector) -> dict[str, NDArray[np.float64]]:
     """Each asked role's importance factor per participant; a skipped answer counts 1."""
     out: dict[str, NDArray[np.float64]] = {}
     for role, column in c.importance_columns().items():
@@ -425,7 +461,7 @@ def _read_importance(survey: Survey, c: Criterion, tables: dict[str, IntakeTable
     return out
 
 
-def _require(q: Question, table: IntakeTable, k: int, column: str, col: _Collector) -> None:
+def _require(q: Question, table: IntakeTable, k: int, column: str, col: Collector) -> None:
     if q.required:
         col.add(IntakeIssue(f"question {q.name!r} is required but was skipped.", file=table.name,
                         row=table.row_number(k), column=column, value=""))
@@ -468,9 +504,11 @@ def _encode_choice(survey, q, tables, ids, col) -> Feature:
                     elif q.unknown == "error":
                         listed = ", ".join(repr(o) for o in (q.options or [])[:8])
                         more = "" if len(q.options or []) <= 8 else ", ..."
+                        hint = "" if col.full else did_you_mean(a, [*(q.options or []),
+                                                                    *q.synonyms])
                         col.add(IntakeIssue(
-                            f"unknown answer {a!r} to question {q.name!r}; expected one of "
-                            f"{listed}{more} (or add a synonym to the survey).",
+                            f"unknown answer {a!r} to question {q.name!r}{hint}; expected one "
+                            f"of {listed}{more} (or add a synonym to the survey).",
                             file=table.name, row=table.row_number(k), column=column,
                             value=a))
                     elif q.unknown == "keep":
@@ -542,8 +580,9 @@ def _encode_ordinal(survey, q, tables, ids, col) -> Feature:
                 continue
             hit = vocab.lookup(text)
             if hit is None:
+                hint = "" if col.full else did_you_mean(text, [*levels, *q.synonyms])
                 col.add(IntakeIssue(
-                    f"unknown level {text!r} for question {q.name!r}; expected one of "
+                    f"unknown level {text!r} for question {q.name!r}{hint}; expected one of "
                     f"{', '.join(repr(v) for v in levels)}.", file=table.name,
                     row=table.row_number(k), column=column, value=text))
                 continue
@@ -555,6 +594,7 @@ def _encode_ordinal(survey, q, tables, ids, col) -> Feature:
 
 def _encode_likert(survey, q, tables, ids, col) -> Feature:
     lo, hi = q.scale
+    labels = {answer_key(w): float(v) for w, v in q.labels.items()}
     traits = list(dict.fromkeys(item.trait for item in q.items or []))
     out: dict[str, Any] = {}
     missing: dict[str, NDArray[np.bool_]] = {}
@@ -569,14 +609,20 @@ def _encode_likert(survey, q, tables, ids, col) -> Feature:
                 if _missing(q, text):
                     _require(q, table, k, item.column, col)
                     continue
-                try:
-                    v = parse_number(text)
-                except CellError:
-                    v = float("nan")
+                v = labels.get(answer_key(text), float("nan"))
+                if v != v:
+                    try:
+                        v = parse_number(text)
+                    except CellError:
+                        v = float("nan")
                 if not (lo <= v <= hi):
+                    words = ""
+                    if q.labels:
+                        hint = "" if col.full else did_you_mean(text, list(q.labels))
+                        words = (f" or one of {', '.join(repr(w) for w in q.labels)}{hint}")
                     col.add(IntakeIssue(
                         f"answer to Likert item of trait {item.trait!r} must be a number "
-                        f"from {lo:g} to {hi:g}; got {text!r}.", file=table.name,
+                        f"from {lo:g} to {hi:g}{words}; got {text!r}.", file=table.name,
                         row=table.row_number(k), column=item.column, value=text))
                     continue
                 if item.reverse:
@@ -630,8 +676,10 @@ def _encode_availability(survey, q, tables, ids, col) -> Feature:
                                 column=tz_col or column, value=zone))
                 continue
             try:
-                grid[k] = parse_availability(text, zone, start=start,
-                                             slot_minutes=survey.slot_minutes)
+                grid[k] = parse_availability(
+                    text, zone, start=start, slot_minutes=survey.slot_minutes,
+                    slots=q.slots or None, separator=q.separator if q.slots else None,
+                    default_days=q.default_days)
             except CellError as exc:
                 col.add(IntakeIssue(f"{exc}.", file=table.name, row=table.row_number(k),
                                 column=column, value=text))
@@ -788,12 +836,19 @@ def _encode_ids(survey, q, tables, ids, col) -> Feature:
                 continue
             # a repeated id keeps its first (best) rank
             wanted = list(dict.fromkeys(a.strip() for a in text.split(q.separator) if a.strip()))
+            if survey.hash_ids:
+                wanted = list(dict.fromkeys(pseudonym(a) for a in wanted))
             for rank, pid in enumerate(wanted):
                 j = index[other].get(pid)
                 if j is None:
+                    hint = ""
+                    if not survey.hash_ids and not col.full:
+                        hint = did_you_mean(pid, ids[other].tolist())
+                    shown = (f"entry {rank + 1} (id {pid!r})" if survey.hash_ids
+                             else repr(pid))
                     col.add(IntakeIssue(
-                        f"{pid!r} is not the id of any {other}; question {q.name!r} lists "
-                        f"{other} ids.", file=table.name, row=table.row_number(k),
+                        f"{shown} is not the id of any {other}{hint}; question {q.name!r} "
+                        f"lists {other} ids.", file=table.name, row=table.row_number(k),
                         column=column, value=pid))
                     continue
                 i_mentee, j_mentor = (k, j) if role == "mentee" else (j, k)

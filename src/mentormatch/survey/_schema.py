@@ -34,7 +34,13 @@ from mentormatch.survey._kinds import (
     foreign_keys,
     kind_spec,
 )
-from mentormatch.survey._parsers import ChoiceVocabulary, answer_key
+from mentormatch.survey._parsers import (
+    CellError,
+    ChoiceVocabulary,
+    answer_key,
+    parse_availability,
+    parse_days,
+)
 
 __all__ = [
     "Criterion",
@@ -167,10 +173,19 @@ class Question(_Model):
         Likert: the items.
     scale : (float, float), default=(1, 5)
         Likert: lowest and highest answer.
+    labels : dict, optional
+        Likert: answers written in words -> their number on the scale
+        (``{"Strongly disagree" = 1, ..., "Strongly agree" = 5}``).
     timezone_column, mentor_timezone_column, mentee_timezone_column : str, optional
         Availability: the IANA timezone column(s).
     default_timezone : str, optional
         Availability: the timezone of a participant without one.
+    slots : dict, optional
+        Availability: checkbox answers -> the times they mean
+        (``{"Weekday evenings" = "Mon-Fri 18:00-21:00"}``); ``separator`` splits them.
+    default_days : str, optional
+        Availability: the days of a slot written without days (``"6pm-8pm"``), such as
+        ``"every day"`` or ``"Mon-Fri"``; without it such a slot is an error.
     min, max : float, optional
         Numeric: the accepted range, also the default scale of comparisons.
 
@@ -203,11 +218,14 @@ class Question(_Model):
     # likert
     items: list[LikertItem] | None = None
     scale: tuple[float, float] = (1.0, 5.0)
+    labels: dict[str, float] = Field(default_factory=dict)
     # availability
     timezone_column: str | None = None
     mentor_timezone_column: str | None = None
     mentee_timezone_column: str | None = None
     default_timezone: str | None = None
+    slots: dict[str, str] = Field(default_factory=dict)
+    default_days: str | None = None
     # numeric
     min: float | None = None
     max: float | None = None
@@ -237,12 +255,17 @@ class Question(_Model):
         elif self.column is None and not (self.mentor_column or self.mentee_column):
             msg = "needs `column`, or `mentor_column` and/or `mentee_column`"
             raise ValueError(msg)
+        if self.kind == "likert":
+            _check_labels(self)
+        if self.kind == "availability":
+            _check_slots(self)
         if self.kind == "ordinal" and not self.levels:
             msg = "an ordinal question needs `levels`, lowest first"
             raise ValueError(msg)
         if self.kind in ("multi_choice", "single_choice", "ordinal"):
             _check_vocabulary(self)
-        if self.kind in ("multi_choice", "preferred_ids", "avoid_ids") and not self.separator:
+        if self.kind in ("multi_choice", "preferred_ids", "avoid_ids",
+                         "availability") and not self.separator:
             msg = "`separator` must not be empty"
             raise ValueError(msg)
         if self.kind == "preferred_ids" and self.mentor_column is not None:
@@ -300,6 +323,37 @@ class Question(_Model):
         if self.kind == "likert":
             return 1.0
         return None
+
+
+def _check_labels(q: Question) -> None:
+    """Likert answers in words: distinct, each a number on the scale."""
+    _check_distinct(list(q.labels), "`labels`")
+    lo, hi = q.scale
+    for word, value in q.labels.items():
+        if not lo <= value <= hi:
+            msg = (f"`labels`: {word!r} = {value:g} lies outside the scale "
+                   f"[{lo:g}, {hi:g}]")
+            raise ValueError(msg)
+
+
+def _check_slots(q: Question) -> None:
+    """Named availability answers: distinct names, times that can be read."""
+    _check_distinct(list(q.slots), "`slots`")
+    if q.default_days is not None:
+        try:
+            parse_days(q.default_days)
+        except CellError as exc:
+            msg = f"`default_days`: {exc}"
+            raise ValueError(msg) from None
+    for name, times in q.slots.items():
+        if not answer_key(name):
+            msg = f"slot {name!r} has no letters or digits"
+            raise ValueError(msg)
+        try:
+            parse_availability(times, "UTC", start=dt.date(2026, 1, 5), slot_minutes=15)
+        except CellError as exc:
+            msg = f"`slots`: {name!r} = {times!r} cannot be read: {exc}"
+            raise ValueError(msg) from None
 
 
 def _check_distinct(values: list[str], what: str) -> None:
@@ -566,6 +620,31 @@ class Survey(_Model):
         force that week (so DST is taken at the programme's start).
     slot_minutes : int, default=30
         Resolution of the weekly availability grid (15, 30 or 60).
+    role_column : str, optional
+        One table for both roles: the column saying who mentors and who is mentored.
+    roles : dict, optional
+        Answers of ``role_column`` -> ``"mentor"``, ``"mentee"`` or ``"both"`` (default:
+        the answers ``mentor``, ``mentee`` and ``both`` themselves).
+    both_roles : bool, default=False
+        With two tables, an id in both is one person in both roles (never paired with
+        themselves); otherwise it is an intake error.
+    hash_ids : bool, default=False
+        Replace each id by a short code derived from it (``p-`` and 10 hex digits of
+        the SHA-256 of the id, case-folded), for an id column that holds e-mail
+        addresses: messages and outputs then never show them.
+    timestamp_column : str, optional
+        Submission time of each row (for ``keep``).
+    timestamp_format : str, optional
+        :func:`~datetime.datetime.strptime` format of the submission times, when the
+        written form is ambiguous.
+    keep : {"error", "latest", "first"}, default="error"
+        Several rows with one id (a resubmitted form): an intake error listing them, or
+        keep the latest / first by ``timestamp_column``.
+    skip_rows : int, default=0
+        Rows under the header that hold no participant (a Qualtrics export's question
+        texts and import ids).
+    carry : list of str, optional
+        Intake columns (names, e-mails) copied next to each participant in every output.
     questions, criteria, rules : list
         The declarations.
 
@@ -590,6 +669,15 @@ class Survey(_Model):
     max_capacity: Annotated[int, Field(ge=1)] = 50
     start_date: dt.date | None = None
     slot_minutes: Literal[15, 30, 60] = 30
+    role_column: str | None = None
+    roles: dict[str, Literal["mentor", "mentee", "both"]] = Field(default_factory=dict)
+    both_roles: bool = False
+    hash_ids: bool = False
+    timestamp_column: str | None = None
+    timestamp_format: str | None = None
+    keep: Literal["error", "latest", "first"] = "error"
+    skip_rows: Annotated[int, Field(ge=0)] = 0
+    carry: list[str] = Field(default_factory=list)
     questions: list[Question] = Field(default_factory=list)
     criteria: list[Criterion] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
@@ -613,7 +701,43 @@ class Survey(_Model):
         for r in self.rules:
             self._check_reference(f"rule {r.label!r}", "rule", r, by_name)
         _check_distinct(list(self.capacity_options), "`capacity_options`")
+        self._check_intake_settings()
         return self
+
+    def _check_intake_settings(self) -> None:
+        """Role answers, duplicates, carried columns and availability slots."""
+        _check_distinct(list(self.roles), "`roles`")
+        if self.roles and self.role_column is None:
+            msg = "`roles` names the answers of `role_column`: set `role_column` too"
+            raise ValueError(msg)
+        if self.keep != "error" and self.timestamp_column is None:
+            msg = (f"`keep = {self.keep!r}` keeps a participant's {self.keep} submission by "
+                   "time: set `timestamp_column`")
+            raise ValueError(msg)
+        if self.timestamp_format is not None:
+            sample = dt.datetime(2026, 11, 23, 17, 45, 30)
+            try:
+                back = dt.datetime.strptime(sample.strftime(self.timestamp_format),
+                                            self.timestamp_format)
+            except ValueError as exc:
+                msg = f"`timestamp_format` {self.timestamp_format!r} cannot be read: {exc}"
+                raise ValueError(msg) from None
+            if (back.year, back.month, back.day) != (2026, 11, 23):
+                msg = (f"`timestamp_format` {self.timestamp_format!r} must hold the year, "
+                       "month and day (e.g. '%d/%m/%Y %H:%M:%S')")
+                raise ValueError(msg)
+        dupes = sorted({c for c in self.carry if self.carry.count(c) > 1})
+        if dupes:
+            msg = f"`carry` lists {dupes} more than once"
+            raise ValueError(msg)
+        for q in self.questions:
+            for name, times in q.slots.items():
+                try:
+                    parse_availability(times, "UTC", start=dt.date(2026, 1, 5),
+                                       slot_minutes=self.slot_minutes)
+                except CellError as exc:
+                    msg = f"question {q.name!r}: slot {name!r} = {times!r}: {exc}"
+                    raise ValueError(msg) from None
 
     def _check_reference(self, what: str, family: Literal["criterion", "rule"],
                          decl: Criterion | Rule, by_name: Mapping[str, Question]) -> Question:

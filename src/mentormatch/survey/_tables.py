@@ -26,12 +26,31 @@ class IntakeTable:
     ``"mentees"`` for a DataFrame); row ``k`` of ``frame`` is spreadsheet row ``k + 2``.
     """
 
-    def __init__(self, frame: pd.DataFrame, name: str, positions: Any = None) -> None:
+    def __init__(self, frame: pd.DataFrame, name: str, positions: Any = None, *,
+                 sheet: str | None = None, sheets: Sequence[str] = ()) -> None:
         self.frame = frame
         self.name = name
         self.positions = (
             list(range(len(frame))) if positions is None else [int(p) for p in positions]
         )
+        #: The workbook sheet read, and every sheet of the workbook (Excel only).
+        self.sheet = sheet
+        self.sheets = tuple(sheets)
+
+    def subset(self, keep: Sequence[int]) -> IntakeTable:
+        """Return the table of data rows ``keep`` (positions), with their row numbers."""
+        rows = list(keep)
+        return IntakeTable(self.frame.iloc[rows].reset_index(drop=True), self.name,
+                           [self.positions[k] for k in rows], sheet=self.sheet,
+                           sheets=self.sheets)
+
+    def where(self) -> str:
+        """Say which sheet was read, for messages (empty for a CSV or a DataFrame)."""
+        if not self.sheets:
+            return ""
+        listed = ", ".join(repr(s) for s in self.sheets)
+        return (f" (read from sheet {self.sheet!r}; the workbook's sheets: {listed}; choose "
+                "another with --sheet)")
 
     def row_number(self, position: int) -> int:
         """Return the 1-based spreadsheet row of data row ``position`` (header is row 1)."""
@@ -41,7 +60,8 @@ class IntakeTable:
         return len(self.frame)
 
 
-def read_table(source: Any, *, role: str, sheet: str | int | None = None) -> IntakeTable:
+def read_table(source: Any, *, role: str, sheet: str | int | None = None,
+               skip_rows: int = 0) -> IntakeTable:
     """Read an intake table from a path (CSV or Excel), a DataFrame, or a list of records.
 
     Every cell is kept as text; parsing is the survey's job so that errors can name the
@@ -55,7 +75,11 @@ def read_table(source: Any, *, role: str, sheet: str | int | None = None) -> Int
     role : {"mentor", "mentee"}
         Used to name a table that has no file name.
     sheet : str or int, optional
-        Excel sheet (the first by default).
+        Excel sheet (the first by default). A sheet the workbook lacks is an error that
+        lists the workbook's sheets.
+    skip_rows : int, default=0
+        Rows under the header that hold no participant (a Qualtrics export's question
+        texts and import ids); row numbers in messages stay those of the file.
 
     Returns
     -------
@@ -67,27 +91,31 @@ def read_table(source: Any, *, role: str, sheet: str | int | None = None) -> Int
         If the file is missing, unreadable, or has duplicated or blank column names.
     """
     default_name = f"{role}s"
+    if isinstance(source, IntakeTable):
+        return source
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
         frame.columns = [str(c) for c in frame.columns]
-        return _finish(_as_text(frame), default_name, list(frame.columns))
+        return _finish(_as_text(frame), default_name, list(frame.columns), skip_rows)
     if (
         isinstance(source, Sequence)
         and not isinstance(source, str | bytes)
         and all(isinstance(r, Mapping) for r in source)
     ):
         frame = pd.DataFrame.from_records(list(source))
-        return _finish(_as_text(frame), default_name, [str(c) for c in frame.columns])
+        return _finish(_as_text(frame), default_name, [str(c) for c in frame.columns],
+                       skip_rows)
     path = Path(source)
     name = path.name
     if not path.exists():
         raise IntakeError([IntakeIssue(f"file {str(path)!r} does not exist.", file=name)])
     suffix = path.suffix.lower()
+    sheets: list[str] = []
+    read_sheet: str | None = None
     try:
         if suffix in (".xlsx", ".xlsm", ".xls"):
-            raw = pd.read_excel(
-                path, sheet_name=0 if sheet is None else sheet, header=None, dtype=str
-            )
+            sheets, read_sheet = _pick_sheet(path, sheet)
+            raw = pd.read_excel(path, sheet_name=read_sheet, header=None, dtype=str)
         elif suffix in (".csv", ".txt", ".tsv"):
             raw = _read_csv(path, sep="\t" if suffix == ".tsv" else ",")
         else:
@@ -104,7 +132,31 @@ def read_table(source: Any, *, role: str, sheet: str | int | None = None) -> Int
     header = [str(h).strip() for h in raw.iloc[0].tolist()]
     frame = raw.iloc[1:].reset_index(drop=True)
     frame.columns = pd.RangeIndex(frame.shape[1])
-    return _finish(frame.astype(str), name, header)
+    table = _finish(frame.astype(str), name, header, skip_rows)
+    table.sheet, table.sheets = read_sheet, tuple(sheets)
+    return table
+
+
+def _pick_sheet(path: Path, sheet: str | int | None) -> tuple[list[str], str]:
+    """Return the workbook's sheet names and the one to read (an error if it is absent)."""
+    with pd.ExcelFile(path) as book:
+        names = [str(n) for n in book.sheet_names]
+    listed = ", ".join(repr(n) for n in names)
+    if sheet is None:
+        if not names:
+            raise IntakeError([IntakeIssue("the workbook has no sheets.", file=path.name)])
+        return names, names[0]
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if 0 <= sheet < len(names):
+            return names, names[sheet]
+        msg = f"the workbook has no sheet number {sheet} (counting from 0); its sheets: {listed}."
+        raise IntakeError([IntakeIssue(msg, file=path.name)])
+    if str(sheet) in names:
+        return names, str(sheet)
+    close = [n for n in names if n.casefold().strip() == str(sheet).casefold().strip()]
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    msg = f"the workbook has no sheet {str(sheet)!r}{hint}; its sheets: {listed}."
+    raise IntakeError([IntakeIssue(msg, file=path.name)])
 
 
 def _read_csv(path: Path, sep: str) -> pd.DataFrame:
@@ -142,7 +194,10 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def _finish(frame: pd.DataFrame, name: str, header: list[str]) -> IntakeTable:
+def _finish(frame: pd.DataFrame, name: str, header: list[str],
+            skip_rows: int = 0) -> IntakeTable:
+    if skip_rows:
+        frame = frame.iloc[skip_rows:]  # the index keeps each row's place in the file
     problems = []
     seen: dict[str, int] = {}
     for k, h in enumerate(header):
