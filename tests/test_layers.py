@@ -169,3 +169,22 @@ def test_architecture_page_lists_the_same_layers():
     block = page.split(".. layers-start", 1)[1].split(".. layers-end", 1)[0]
     names = re.findall(r"^\s+(\w+)\s+\|", block, flags=re.MULTILINE)
     assert names == [name for name, _ in LAYERS][::-1], names
+
+
+def test_flat_namespace_is_lazy_and_complete():
+    """``import mentormatch`` loads no heavy module; every public name resolves."""
+    import subprocess
+    import sys
+
+    code = ("import sys, mentormatch as mm; heavy = [m for m in ('numpy', 'pandas', 'scipy', "
+            "'sklearn', 'numba', 'ortools', 'highspy', 'pulp', 'matplotlib') if m in "
+            "sys.modules]; print(heavy); missing = [n for n in mm.__all__ if getattr(mm, n, "
+            "None) is None]; print(missing)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["[]", "[]"], out
+    import mentormatch
+
+    assert sorted(mentormatch._WHERE) == sorted(mentormatch.__all__)
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        _ = mentormatch.nope

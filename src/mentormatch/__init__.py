@@ -1,57 +1,80 @@
-"""mentormatch: optimal, explainable mentor-mentee matching from intake surveys."""
+"""mentormatch: optimal, explainable mentor-mentee matching from intake surveys.
 
-from mentormatch import datasets, engagement
-from mentormatch._batch import BatchResult, match_many
-from mentormatch._match import match
-from mentormatch._output import write_matching
-from mentormatch._scores import DenseScores, ScoreSource
-from mentormatch.analysis import (
-    Comparison,
-    blocking_pairs,
-    capacity_what_if,
-    compare,
-    suggest,
-    suggestions,
-    weight_sensitivity,
-    what_if,
-    why_unmatched,
-)
-from mentormatch.exceptions import (
-    EventError,
-    HistoryError,
-    InfeasibleError,
-    IntakeError,
-    MentorMatchError,
-    MentorMatchWarning,
-    SolverError,
-    SolverFallbackWarning,
-    StateError,
-    SurveyError,
-    UnknownIdError,
-)
-from mentormatch.matching import Matching
-from mentormatch.problem import GroupCaps, Problem, Quota, Status
-from mentormatch.rematching import (
-    Diff,
-    Join,
-    Leave,
-    MentorUnmatch,
-    NeedsHelp,
-    SetCapacity,
-    Unmatch,
-    WantsStaff,
-    load_state,
-    read_events,
-    rematch,
-    save_state,
-)
-from mentormatch.report import render_report, write_report
-from mentormatch.scoring import CohortScores, Scorer
-from mentormatch.solvers import solve
-from mentormatch.survey import Cohort, Criterion, LikertItem, Question, Rule, Survey, load_cohort
-from mentormatch.tuning import PairModel, WeightTuner, compare_weights
+The flat namespace loads lazily: ``import mentormatch`` is quick, and each name is
+imported from its module the first time it is used (``mentormatch.solve`` loads the
+solvers, ``mentormatch.WeightTuner`` scikit-learn).
+"""
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.2.0"
+
+#: Public name -> module that defines it (or the submodule itself).
+_WHERE: dict[str, str] = {
+    "BatchResult": "mentormatch._batch",
+    "Cohort": "mentormatch.survey",
+    "CohortScores": "mentormatch.scoring",
+    "Comparison": "mentormatch.analysis",
+    "Criterion": "mentormatch.survey",
+    "DenseScores": "mentormatch._scores",
+    "Diff": "mentormatch.rematching",
+    "EventError": "mentormatch.exceptions",
+    "GroupCaps": "mentormatch.problem",
+    "HistoryError": "mentormatch.exceptions",
+    "InfeasibleError": "mentormatch.exceptions",
+    "IntakeError": "mentormatch.exceptions",
+    "Join": "mentormatch.rematching",
+    "Leave": "mentormatch.rematching",
+    "LikertItem": "mentormatch.survey",
+    "Matching": "mentormatch.matching",
+    "MentorMatchError": "mentormatch.exceptions",
+    "MentorMatchWarning": "mentormatch.exceptions",
+    "MentorUnmatch": "mentormatch.rematching",
+    "NeedsHelp": "mentormatch.rematching",
+    "PairModel": "mentormatch.tuning",
+    "Problem": "mentormatch.problem",
+    "Question": "mentormatch.survey",
+    "Quota": "mentormatch.problem",
+    "Rule": "mentormatch.survey",
+    "ScoreSource": "mentormatch._scores",
+    "Scorer": "mentormatch.scoring",
+    "SetCapacity": "mentormatch.rematching",
+    "SolverError": "mentormatch.exceptions",
+    "SolverFallbackWarning": "mentormatch.exceptions",
+    "StateError": "mentormatch.exceptions",
+    "Status": "mentormatch.problem",
+    "Survey": "mentormatch.survey",
+    "SurveyError": "mentormatch.exceptions",
+    "UnknownIdError": "mentormatch.exceptions",
+    "Unmatch": "mentormatch.rematching",
+    "WantsStaff": "mentormatch.rematching",
+    "WeightTuner": "mentormatch.tuning",
+    "blocking_pairs": "mentormatch.analysis",
+    "capacity_what_if": "mentormatch.analysis",
+    "compare": "mentormatch.analysis",
+    "compare_weights": "mentormatch.tuning",
+    "datasets": "mentormatch.datasets",
+    "engagement": "mentormatch.engagement",
+    "load_cohort": "mentormatch.survey",
+    "load_state": "mentormatch.rematching",
+    "match": "mentormatch._match",
+    "match_many": "mentormatch._batch",
+    "read_events": "mentormatch.rematching",
+    "rematch": "mentormatch.rematching",
+    "render_report": "mentormatch.report",
+    "save_state": "mentormatch.rematching",
+    "solve": "mentormatch.solvers",
+    "suggest": "mentormatch.analysis",
+    "suggestions": "mentormatch.analysis",
+    "weight_sensitivity": "mentormatch.analysis",
+    "what_if": "mentormatch.analysis",
+    "why_unmatched": "mentormatch.analysis",
+    "write_matching": "mentormatch._output",
+    "write_report": "mentormatch.report",
+}
 
 __all__ = [
     "BatchResult",
@@ -115,3 +138,79 @@ __all__ = [
     "write_matching",
     "write_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        msg = f"module 'mentormatch' has no attribute {name!r}"
+        raise AttributeError(msg)
+    loaded = importlib.import_module(module)
+    value = loaded if module == f"mentormatch.{name}" else getattr(loaded, name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from mentormatch import datasets, engagement
+    from mentormatch._batch import BatchResult, match_many
+    from mentormatch._match import match
+    from mentormatch._output import write_matching
+    from mentormatch._scores import DenseScores, ScoreSource
+    from mentormatch.analysis import (
+        Comparison,
+        blocking_pairs,
+        capacity_what_if,
+        compare,
+        suggest,
+        suggestions,
+        weight_sensitivity,
+        what_if,
+        why_unmatched,
+    )
+    from mentormatch.exceptions import (
+        EventError,
+        HistoryError,
+        InfeasibleError,
+        IntakeError,
+        MentorMatchError,
+        MentorMatchWarning,
+        SolverError,
+        SolverFallbackWarning,
+        StateError,
+        SurveyError,
+        UnknownIdError,
+    )
+    from mentormatch.matching import Matching
+    from mentormatch.problem import GroupCaps, Problem, Quota, Status
+    from mentormatch.rematching import (
+        Diff,
+        Join,
+        Leave,
+        MentorUnmatch,
+        NeedsHelp,
+        SetCapacity,
+        Unmatch,
+        WantsStaff,
+        load_state,
+        read_events,
+        rematch,
+        save_state,
+    )
+    from mentormatch.report import render_report, write_report
+    from mentormatch.scoring import CohortScores, Scorer
+    from mentormatch.solvers import solve
+    from mentormatch.survey import (
+        Cohort,
+        Criterion,
+        LikertItem,
+        Question,
+        Rule,
+        Survey,
+        load_cohort,
+    )
+    from mentormatch.tuning import PairModel, WeightTuner, compare_weights
