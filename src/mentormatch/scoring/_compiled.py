@@ -220,11 +220,14 @@ def _row_values(P: Any, M: Any, i: int, cols: NDArray, colpos: NDArray, num: NDA
                 g = 0.0
                 for d in range(off, off + P.v_dim[slot]):
                     g += P.EV[i, d] * P.MV[j, d]
-                d2 = (P.ESQ[i, slot] + P.MSQ[j, slot]) - 2.0 * g
-                dist = np.sqrt(max(d2, 0.0) / par)
-                if sub == 0:
-                    dist = 1.0 - dist
-                val = min(max(dist, 0.0), 1.0)
+                if sub == 2:  # correlation of unit profiles: (1 + r) / 2
+                    val = min(max((g + 1.0) * 0.5, 0.0), 1.0)
+                else:
+                    d2 = (P.ESQ[i, slot] + P.MSQ[j, slot]) - 2.0 * g
+                    dist = np.sqrt(max(d2, 0.0) / par)
+                    if sub == 0:
+                        dist = 1.0 - dist
+                    val = min(max(dist, 0.0), 1.0)
             elif form == 3:
                 if sub == 0:  # closeness: 1 - |e - m| / scale
                     x = 1.0 - abs(P.ES[i, slot] - P.MS[j, slot]) / par

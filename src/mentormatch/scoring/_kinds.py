@@ -53,7 +53,14 @@ from mentormatch.scoring._program import (
     one_hot_codes,
 )
 from mentormatch.survey._intake import Cohort, Feature
-from mentormatch.survey._kinds import CRITERION_KINDS, RULE_KINDS, KindSpec, register_kind
+from mentormatch.survey._intake import _missing as _skipped  # the intake's own reading
+from mentormatch.survey._kinds import (
+    CRITERION_KINDS,
+    RULE_KINDS,
+    KindSpec,
+    did_you_mean,
+    register_kind,
+)
 from mentormatch.survey._parsers import ChoiceVocabulary
 from mentormatch.survey._schema import Criterion, Question, Rule
 
@@ -146,6 +153,84 @@ def _needs_range(decl: Criterion, q: Question) -> None:
         raise ValueError(msg)
 
 
+def _check_item(decl: Criterion, q: Question) -> None:
+    """Refuse an ``item`` that is not a trait (likert) or a declared option (choice)."""
+    item = decl.item
+    if item is None:
+        return
+    if q.kind == "likert":
+        items = list(q.items or [])
+        traits = list(dict.fromkeys(it.trait for it in items))
+        if item in traits:
+            return
+        hit = [it for it in items if it.column == item]
+        if hit:
+            same = [it.column for it in items if it.trait == hit[0].trait]
+            if len(same) == 1:
+                return
+            msg = (f"`item` {item!r} is averaged with {[c for c in same if c != item]} into "
+                   f"trait {hit[0].trait!r}; name the trait (the items of a trait are "
+                   "compared as their average)")
+            raise ValueError(msg)
+        msg = (f"`item` {item!r} is not a trait or item column of likert question "
+               f"{q.name!r}; its traits are {traits}"
+               f"{did_you_mean(item, traits + [it.column for it in items])}")
+        raise ValueError(msg)
+    if q.options is None:
+        msg = (f"`item` needs question {q.name!r} to declare `options` (an open vocabulary "
+               "cannot tell a misspelt option from one nobody chose)")
+        raise ValueError(msg)
+    if ChoiceVocabulary(list(q.options), q.synonyms).lookup(item) is None:
+        msg = (f"`item` {item!r} is not an option of question {q.name!r}"
+               f"{did_you_mean(item, list(q.options))}")
+        raise ValueError(msg)
+
+
+def _check_similarity(decl: Criterion, q: Question) -> None:
+    _needs_range(decl, q)
+    _check_item(decl, q)
+
+
+def _check_profile(decl: Criterion, q: Question) -> None:
+    """Refuse a correlation on fewer than three traits (no profile shape)."""
+    traits = list(dict.fromkeys(it.trait for it in q.items or []))
+    if len(traits) < 3:
+        msg = (f"a correlation needs a profile of at least 3 traits; likert question "
+               f"{q.name!r} has {len(traits)} ({traits}); use `similarity`")
+        raise ValueError(msg)
+
+
+def item_position(crit: Criterion, feature: Feature) -> int:
+    """Column of ``crit.item`` in the feature: a trait's (likert) or an option's (choice)."""
+    q = feature.question
+    item = str(crit.item)
+    if q.kind == "likert":
+        trait = item
+        if item not in feature.vocabulary:
+            trait = next(it.trait for it in q.items or [] if it.column == item)
+        return feature.vocabulary.index(trait)
+    option = ChoiceVocabulary(list(q.options or []), q.synonyms).lookup(item)
+    return feature.vocabulary.index(str(option))
+
+
+def _trait_answered(crit: Criterion, feature: Feature, cohort: Cohort, role: str
+                    ) -> NDArray[np.bool_]:
+    """Participants of ``role`` who answered at least one item of ``crit.item``'s trait.
+
+    The encoder gives a trait left blank by someone who answered other traits the
+    middle (0.5); an item-level criterion reads it as skipped instead.
+    """
+    q = feature.question
+    trait = feature.vocabulary[item_position(crit, feature)]
+    frame = cohort.mentees if role == "mentee" else cohort.mentors
+    out = np.zeros(len(frame), dtype=bool)
+    for it in q.items or []:
+        if it.trait == trait:
+            out |= np.array([not _skipped(q, str(v)) for v in frame[it.column].tolist()],
+                            dtype=bool)
+    return out
+
+
 # ------------------------------------------------------------------------ criteria
 def weight_terms(crit: Criterion, cohort: Cohort, e_missing: NDArray[np.bool_],
                  m_missing: NDArray[np.bool_], one_sided: bool) -> Terms:
@@ -218,10 +303,26 @@ _CHOICE_SUB = {"coverage": B_COVERAGE, "overlap": B_OVERLAP, "cosine": B_COSINE,
 
 
 class ChoiceSets(PreparedCriterion):
-    """coverage, overlap, cosine, any, same, different on choice answers (sets)."""
+    """coverage, overlap, cosine, any, same, different on choice answers (sets).
+
+    With ``item`` (``coverage``, ``any``), one option: the answers are that option's
+    column. ``coverage`` of one option applies to the mentees who chose it (1 when the
+    mentor chose it too); ``any`` of one option is 1 when both chose it.
+    """
 
     def __init__(self, crit: Criterion, feature: Feature, cohort: Cohort) -> None:
         super().__init__(crit, feature, cohort)
+        self.slot_key: object = feature
+        if crit.item is not None:
+            k = item_position(crit, feature)
+            self.e = self.e[:, [k]]
+            self.m = self.m[:, [k]]
+            self.slot_key = self  # not the whole question's answers: a slot of its own
+            if self.kind == "coverage":
+                chose = np.asarray(self.e.sum(axis=1)).ravel() > 0
+                self.e_missing = self.e_missing | ~chose
+                self.terms = weight_terms(crit, cohort, self.e_missing, self.m_missing,
+                                          self.one_sided)
         self.e_size = np.asarray(self.e.sum(axis=1)).ravel()
         self.m_size = np.asarray(self.m.sum(axis=1)).ravel()
         self.e_dense = _small_dense(self.e)
@@ -252,7 +353,7 @@ class ChoiceSets(PreparedCriterion):
         return np.clip(out, 0.0, 1.0, out=out)
 
     def compile(self, b: Builder) -> CriterionCode | None:
-        s = b.choice_slot(self.feature, self.e, self.m)
+        s = b.choice_slot(self.slot_key, self.e, self.m)
         if s is None:
             return None
         return (C_CHOICE, _CHOICE_SUB[self.kind], s, 0.0, 0.0, 0.0)
@@ -350,12 +451,26 @@ class GapNumbers(Scalars):
 
 
 class Traits(PreparedCriterion):
-    """similarity / complement on Likert trait scores (in [0, 1])."""
+    """similarity / complement on Likert trait scores (in [0, 1]).
+
+    With ``item``, one trait: ``1 - |t_e - t_m|`` (similarity) or ``|t_e - t_m|``,
+    applying to the pairs where both answered an item of that trait.
+    """
 
     def __init__(self, crit: Criterion, feature: Feature, cohort: Cohort) -> None:
         super().__init__(crit, feature, cohort)
         self.e = np.nan_to_num(self.e)
         self.m = np.nan_to_num(self.m)
+        if crit.item is not None:
+            k = item_position(crit, feature)
+            self.e = np.ascontiguousarray(self.e[:, [k]])
+            self.m = np.ascontiguousarray(self.m[:, [k]])
+            self.e_missing = self.e_missing | ~_trait_answered(crit, feature, cohort,
+                                                               "mentee")
+            self.m_missing = self.m_missing | ~_trait_answered(crit, feature, cohort,
+                                                               "mentor")
+            self.terms = weight_terms(crit, cohort, self.e_missing, self.m_missing,
+                                      self.one_sided)
         self.e_sq = (self.e**2).sum(1)
         self.m_sq = (self.m**2).sum(1)
 
@@ -376,6 +491,50 @@ class Traits(PreparedCriterion):
         slot = b.vec(self.e, self.m, self.e_sq, self.m_sq)
         return (C_VEC, int(self.kind == "complement"), slot, float(max(1, self.e.shape[1])),
                 0.0, 0.0)
+
+
+#: Sub-kind of the compiled vector form for a correlation (``(1 + g) / 2`` of unit
+#: profiles; 0 and 1 are similarity and complement).
+V_CORRELATION = 2
+
+
+def _profile_shapes(x: NDArray) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Each row centred on its own mean and scaled to length 1; flat rows flagged."""
+    x = np.nan_to_num(np.asarray(x, dtype=np.float64))
+    c = x - x.mean(axis=1, keepdims=True) if x.shape[1] else x
+    norm = np.sqrt((c**2).sum(axis=1))
+    flat = norm < 1e-9
+    out = c / np.where(flat, 1.0, norm)[:, None]
+    out[flat] = 0.0
+    return np.ascontiguousarray(out), flat
+
+
+class Correlation(PreparedCriterion):
+    """correlation on a likert question: Pearson correlation of the trait profiles.
+
+    The score is ``(1 + r) / 2``. A participant whose traits are all equal has no
+    profile shape (``r`` is undefined): the criterion does not apply to their pairs.
+    """
+
+    def __init__(self, crit: Criterion, feature: Feature, cohort: Cohort) -> None:
+        super().__init__(crit, feature, cohort)
+        self.e, flat_e = _profile_shapes(self.e)
+        self.m, flat_m = _profile_shapes(self.m)
+        self.e_missing = self.e_missing | flat_e
+        self.m_missing = self.m_missing | flat_m
+        self.terms = weight_terms(crit, cohort, self.e_missing, self.m_missing,
+                                  self.one_sided)
+
+    def block(self, rows: NDArray[np.intp], cols: NDArray[np.intp],
+              memo: dict | None = None) -> NDArray[np.float64]:
+        r = self.e[rows] @ self.m[cols].T
+        r += 1.0
+        r *= 0.5
+        return np.clip(r, 0.0, 1.0, out=r)
+
+    def compile(self, b: Builder) -> CriterionCode | None:
+        slot = b.vec(self.e, self.m, np.ones(self.e.shape[0]), np.ones(self.m.shape[0]))
+        return (C_VEC, V_CORRELATION, slot, 1.0, 0.0, 0.0)
 
 
 class Availability(PreparedCriterion):
@@ -680,10 +839,12 @@ _SETS = "shared answers (a share in [0, 1])"
 
 #: Every criterion kind: question kinds, keys, checks, implementation.
 CRITERIA: tuple[KindSpec, ...] = (
-    KindSpec("coverage", "criterion", _CHOICE, impl=ChoiceSets, default_scale=_SETS),
+    KindSpec("coverage", "criterion", _CHOICE, keys={"item": None}, check=_check_item,
+             impl=ChoiceSets, default_scale=_SETS),
     KindSpec("overlap", "criterion", _CHOICE, impl=ChoiceSets, default_scale=_SETS),
     KindSpec("cosine", "criterion", _CHOICE, impl=ChoiceSets, default_scale=_SETS),
-    KindSpec("any", "criterion", _CHOICE, impl=ChoiceSets, default_scale="0 or 1"),
+    KindSpec("any", "criterion", _CHOICE, keys={"item": None}, check=_check_item,
+             impl=ChoiceSets, default_scale="0 or 1"),
     KindSpec("same", "criterion", ("single_choice", "multi_choice", "ordinal"),
              impl=_set_or_levels, default_scale="0 or 1"),
     KindSpec("different", "criterion", ("single_choice", "multi_choice", "ordinal"),
@@ -691,11 +852,13 @@ CRITERIA: tuple[KindSpec, ...] = (
     KindSpec("gap", "criterion", ("ordinal", "numeric"),
              keys={"min_gap": None, "max_gap": None, "scale": None}, check=_needs_range,
              impl=_gap, default_scale="number of levels - 1; numeric: max - min"),
-    KindSpec("similarity", "criterion", ("likert", "numeric"), keys={"scale": ("numeric",)},
-             check=_needs_range, impl=_similarity,
-             default_scale="likert: traits in [0, 1]; numeric: max - min"),
-    KindSpec("complement", "criterion", ("likert",), impl=Traits,
-             default_scale="traits in [0, 1]"),
+    KindSpec("similarity", "criterion", ("likert", "numeric"),
+             keys={"scale": ("numeric",), "item": ("likert",)}, check=_check_similarity,
+             impl=_similarity, default_scale="likert: traits in [0, 1]; numeric: max - min"),
+    KindSpec("complement", "criterion", ("likert",), keys={"item": None},
+             check=_check_item, impl=Traits, default_scale="traits in [0, 1]"),
+    KindSpec("correlation", "criterion", ("likert",), check=_check_profile,
+             impl=Correlation, default_scale="(1 + r) / 2 of the trait profiles"),
     KindSpec("availability", "criterion", ("availability",), keys={"hours_needed": None},
              impl=Availability, default_scale="hours_needed"),
     KindSpec("closeness", "criterion", ("numeric", "ordinal"), keys={"scale": None},

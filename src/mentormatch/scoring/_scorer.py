@@ -10,7 +10,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from mentormatch.exceptions import SurveyError
-from mentormatch.scoring._kinds import prepare_criterion, prepare_rule
+from mentormatch.scoring._kinds import prepare_criterion, prepare_rule, weight_terms
 from mentormatch.scoring._program import Masks, Program, column_masks, compile_program
 from mentormatch.scoring._self_pair import builtin_rules
 from mentormatch.survey._intake import Cohort
@@ -306,26 +306,75 @@ class CohortScores:
         """Raw criterion scores in [0, 1] for the pairs (NaN where not answered)."""
         return pd.DataFrame(self._pairwise(rows, cols)["raw"])
 
+    def criterion_parts(self, rows: Any, cols: Any) -> dict[str, pd.DataFrame]:
+        r"""Return the parts of the pairs' scores ``(rows[k], cols[k])``, per criterion.
+
+        Parameters
+        ----------
+        rows, cols : array-like of int, shape (n_pairs,)
+            Mentee and mentor positions.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            One column per criterion in each of: ``"score"``, the raw score
+            :math:`s_c` in [0, 1] (NaN where the criterion does not apply);
+            ``"importance"``, the importance factor :math:`f_c` (1 when the criterion
+            declares no importance column); ``"answered"``, :math:`a_c` (whether it
+            applies). With the weights :math:`w_c`, an allowed pair's score is
+            :math:`\sum_c w_c f_c a_c s_c / \sum_c w_c f_c a_c` (0 when no term is
+            positive), exactly what :meth:`block` computes.
+
+        Examples
+        --------
+        >>> from mentormatch.datasets import load_demo
+        >>> demo = load_demo(n_mentees=6, n_mentors=3)
+        >>> parts = CohortScores(demo.survey, demo.cohort).criterion_parts([0, 1], [2, 2])
+        >>> sorted(parts), parts["importance"].shape
+        (['answered', 'importance', 'score'], (2, 8))
+        """
+        rows = np.asarray(rows, dtype=np.intp).ravel()
+        cols = np.asarray(cols, dtype=np.intp).ravel()
+        none_e = np.zeros(self.shape[0], dtype=bool)
+        none_m = np.zeros(self.shape[1], dtype=bool)
+        out: dict[str, dict[str, NDArray]] = {"score": {}, "importance": {}, "answered": {}}
+        for p in self._crit:
+            vals, pres = self._values(p, rows, cols)
+            unit = weight_terms(p.crit.model_copy(update={"weight": 1.0}), self.cohort,
+                                none_e, none_m, p.one_sided)
+            out["score"][p.crit.name] = np.where(pres, vals, np.nan)
+            out["importance"][p.crit.name] = sum(u[rows] * v[cols] for u, v in unit)
+            out["answered"][p.crit.name] = pres
+        return {k: pd.DataFrame(v, columns=list(self.criteria), index=range(rows.size))
+                for k, v in out.items()}
+
     def forbidding_rules(self, row: int, col: int) -> list[str]:
         """Return the labels of the rules that forbid the pair (empty when allowed)."""
         r = np.array([row], dtype=np.intp)
         c = np.array([col], dtype=np.intp)
         return [p.label for p in self._rules if bool(p.forbids(r, c)[0, 0])]
 
+    @staticmethod
+    def _values(p: Any, rows: NDArray[np.intp], cols: NDArray[np.intp]
+                ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        """Raw scores of one criterion on the pairs, and where it applies."""
+        vals = np.empty(rows.size)
+        pres = np.empty(rows.size, dtype=bool)
+        for start in range(0, rows.size, 512):
+            r = rows[start:start + 512]
+            c = cols[start:start + 512]
+            ur, ri = np.unique(r, return_inverse=True)
+            uc, ci = np.unique(c, return_inverse=True)
+            vals[start:start + 512] = p.block(ur, uc)[ri, ci]
+            pres[start:start + 512] = p.present(ur, uc)[ri, ci]
+        return vals, pres
+
     def _pairwise(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> dict[str, Any]:
         raw: dict[str, NDArray] = {}
         weighted: dict[str, NDArray] = {}
         den = np.zeros(rows.size)
         for p in self._crit:
-            vals = np.empty(rows.size)
-            pres = np.empty(rows.size, dtype=bool)
-            for start in range(0, rows.size, 512):
-                r = rows[start:start + 512]
-                c = cols[start:start + 512]
-                ur, ri = np.unique(r, return_inverse=True)
-                uc, ci = np.unique(c, return_inverse=True)
-                vals[start:start + 512] = p.block(ur, uc)[ri, ci]
-                pres[start:start + 512] = p.present(ur, uc)[ri, ci]
+            vals, pres = self._values(p, rows, cols)
             w = sum(u[rows] * v[cols] for u, v in p.terms) * pres
             raw[p.crit.name] = np.where(pres, vals, np.nan)
             weighted[p.crit.name] = w * np.where(pres, vals, 0.0)

@@ -443,6 +443,11 @@ class Criterion(_Model):
         reaches 0 (default: the question's declared range).
     decay : float, default=0.5
         ``preference``: factor per rank.
+    item : str, optional
+        ``similarity`` and ``complement`` on a likert question: compare one trait (or
+        the column of an item that is its trait's only item); ``coverage`` and ``any``
+        on a choice question: one option. Item-level criteria let weights be tuned per
+        item.
     importance_column, mentor_importance_column : str, optional
         Mentees' / mentors' column of importance answers.
     importance_levels : dict, optional
@@ -467,6 +472,8 @@ class Criterion(_Model):
     scale: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
     # preference
     decay: float = Field(default=0.5, gt=0.0, le=1.0)
+    # item-level similarity, complement, coverage, any
+    item: str | None = Field(default=None, min_length=1)
     importance_column: str | None = None
     mentor_importance_column: str | None = None
     importance_levels: dict[str, float] = Field(default_factory=dict)
