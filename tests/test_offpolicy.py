@@ -10,7 +10,10 @@ from scipy.special import softmax
 
 from mentormatch.datasets._history import make_history
 from mentormatch.exceptions import HistoryError
+from mentormatch.scoring import Scorer
+from mentormatch.solvers import solve
 from mentormatch.tuning import (
+    PairFeaturizer,
     WeightTuner,
     matching_propensities,
     off_policy_estimate,
@@ -159,11 +162,69 @@ def _simulate(seed, n_cohorts, size, draws):
     return truth, est
 
 
+def _replications(seed, n_cohorts=8, size=(60, 25), draws=40, reps=20):
+    """Estimates of the tuned weights' rate from ``reps`` logs of the same rounds.
+
+    The rounds, their propensities (``draws`` re-solves) and the target (weights tuned on
+    an earlier, independent history) are fixed; each replication draws the logging
+    noise and the outcomes afresh, as the programme would have.
+    """
+    h = make_history(n_cohorts=n_cohorts, cohort_size=size, seed=seed)
+    past = make_history(800, seed=100 + seed, cohort_size=size)
+    tuner = WeightTuner().fit(past.X, past.y)
+    target = policy_pairs(h.cohorts, tuner.weights_dict())
+    truth = float(h.pair_probability(target).mean())
+    scorer = Scorer(h.survey, h.logging_weights)
+    fixed, parts = {}, []
+    for k, (label, cohort) in enumerate(h.cohorts.items()):
+        S = scorer.score(cohort)
+        P = matching_propensities(S, cohort.capacity, explore=0.2, n_draws=draws, seed=k)
+        f = PairFeaturizer(scorer, cohort)
+        fixed[label] = (S, P, f)
+        t = target[target["cohort"] == label]
+        rows = [int(np.flatnonzero(cohort.mentee_ids == v)[0]) for v in t["mentee_id"]]
+        cols = [int(np.flatnonzero(cohort.mentor_ids == v)[0]) for v in t["mentor_id"]]
+        X = f.features(rows, cols, answers=False)
+        parts.append(t.assign(prediction=tuner.predict_proba(X)[:, 1]))
+    target = pd.concat(parts, ignore_index=True)
+    rng = np.random.default_rng(seed)
+    out = []
+    for rep in range(reps):
+        frames = []
+        for label, cohort in h.cohorts.items():
+            S, P, f = fixed[label]
+            noisy = np.where(np.isfinite(S), S + 0.2 * rng.gumbel(size=S.shape), -np.inf)
+            a = solve(noisy, cohort.capacity, method="hungarian", objective="total").assignment
+            rows = np.flatnonzero(a >= 0)
+            X = f.features(rows, a[rows], answers=False)
+            frames.append(pd.DataFrame({
+                "cohort": label, "mentee_id": cohort.mentee_ids[rows],
+                "mentor_id": cohort.mentor_ids[a[rows]],
+                "outcome": (rng.random(rows.size) < h.outcome_probability(X)).astype(int),
+                "propensity": (1 + draws * P[rows, a[rows]]) / (1 + draws),
+                "prediction": tuner.predict_proba(X)[:, 1]}))
+        out.append(off_policy_estimate(pd.concat(frames, ignore_index=True), target,
+                                       n_boot=500, random_state=rep))
+    return truth, out
+
+
 def test_estimates_cover_the_true_rate_of_new_weights():
-    truth, est = _simulate(seed=1, n_cohorts=5, size=(60, 25), draws=60)
-    for row in ("ipw", "snipw", "dr"):
-        assert est.loc[row, "ci_low"] <= truth <= est.loc[row, "ci_high"], (row, truth, est)
-    assert est.attrs["overlap"] > 0.3 * est.attrs["target_pairs"]
+    """Over replications the estimates centre on the true rate and the CIs cover it.
+
+    Measured once on seeds 0-7 (20 replications of 8 rounds each): DR covered the truth
+    in 16-20 of 20, SNIPW 16-20, IPW 15-20 (a bootstrap over 8 rounds runs a little
+    below its nominal 95%); the mean DR estimate was within 0.014 of the truth. The
+    bars below leave a margin of two replications or more. (A single log's CI covers
+    with about its nominal probability, so a test of one log fails now and then,
+    whatever its size.)
+    """
+    truth, ests = _replications(seed=0)
+    covered = {k: sum(e.loc[k, "ci_low"] <= truth <= e.loc[k, "ci_high"] for e in ests)
+               for k in ("ipw", "snipw", "dr")}
+    assert covered["dr"] >= 14 and covered["snipw"] >= 14 and covered["ipw"] >= 12, covered
+    dr = np.array([e.loc["dr", "estimate"] for e in ests])
+    assert abs(dr.mean() - truth) <= 4 * dr.std(ddof=1) / np.sqrt(dr.size) + 0.01
+    assert all(e.attrs["overlap"] > 0.3 * e.attrs["target_pairs"] for e in ests)
 
 
 @pytest.mark.slow

@@ -125,7 +125,7 @@ def test_bind_refuses_features_of_another_survey(demo):
 @pytest.mark.parametrize("estimator", [LogisticRegression(max_iter=1000), WeightTuner()])
 def test_additive_models_explain_exactly(fitted, estimator):
     _, X, y = fitted
-    crit = X[[c for c in X.columns if "@" not in c]].fillna(0.5)
+    crit = X[[c for c in X.columns if "@" not in c and ":" not in c]].fillna(0.5)
     model = PairModel(estimator).fit(crit, y)
     assert model.additive_
     parts = model.explain(crit.iloc[:50])

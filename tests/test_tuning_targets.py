@@ -18,7 +18,8 @@ from mentormatch.datasets import make_cohort
 from mentormatch.datasets._history import make_history
 from mentormatch.survey import load_cohort
 from mentormatch.tuning import PairModel, WeightTuner, compare_weights, policy_pairs
-from mentormatch.tuning._compare import _auc_many, weighted_score
+from mentormatch.tuning._compare import _auc_many
+from mentormatch.tuning._score import layout_of, matcher_score
 
 
 def _new_cohorts(h, n, seed, size=(300, 120)):
@@ -69,7 +70,7 @@ def test_weight_tuner_recovers_linear_truths(seed, random_truth, n_pairs):
                  "availability", "hopes_text", "wishlist"]
         truth = dict(zip(names, rng.dirichlet(np.ones(8)), strict=True))
     h = make_history(n_pairs, truth, seed=seed)
-    true = np.array([h.true_weights[c] for c in h.X.columns])
+    true = np.array([h.true_weights[c] for c in h.criteria])
     assert np.corrcoef(true, WeightTuner().fit(h.X, h.y).weights_)[0, 1] >= 0.95
 
 
@@ -87,10 +88,10 @@ def _grouped_vs_heldout(seed, n_pairs, n_heldout, size=(300, 120)):
     new = make_history(n_cohorts=n_heldout, seed=9_000 + seed, cohort_size=size)
     p = h.outcome_probability(new.X)
     Xn = new.X.to_numpy(dtype=np.float64)
-    fill = np.nanmean(h.X.to_numpy(dtype=np.float64), axis=0)
-    current = np.array([h.logging_weights[c] for c in h.X.columns])
-    heldout = (_expected_auc(weighted_score(Xn, tuner.weights_, tuner.fill_values_), p)
-               - _expected_auc(weighted_score(Xn, current, fill), p))
+    layout = layout_of(list(new.X.columns), Xn.shape[1])
+    current = np.array([h.logging_weights[c] for c in h.criteria])
+    heldout = (_expected_auc(tuner.score_pairs(new.X), p)
+               - _expected_auc(matcher_score(Xn, current, layout), p))
     return table.loc["difference"], heldout
 
 

@@ -370,6 +370,9 @@ def tune(
     outcome_column: Annotated[str, typer.Option(help="Outcome column of the history.")] = (
         "outcome"),
     seed: Annotated[int, typer.Option(help="Seed of the folds and the bootstrap.")] = 0,
+    group_penalty: Annotated[float, typer.Option(
+        min=0.0, help="Group penalty of the tuner: sets the weights of item-level criteria "
+                      "of a question that do not help to 0 (0: off).")] = 0.0,
     force: Annotated[bool, typer.Option(
         "--force", help="Write the weights even if their lift is not distinguishable "
                         "from 0.")] = False,
@@ -392,7 +395,8 @@ def tune(
             with err.status("tuning weights..."):
                 table = tune_files(survey, participants, history, out_path,
                                    outcome_column=outcome_column, outcome=outcome,
-                                   groups=groups, cv=folds, seed=seed, force=force)
+                                   groups=groups, cv=folds, seed=seed, force=force,
+                                   group_penalty=group_penalty)
         except NoLiftError as exc:
             out.print(exc.table.to_string(), highlight=False, markup=False)
             out.print(exc.table.attrs.get("grouping", ""), highlight=False, markup=False)

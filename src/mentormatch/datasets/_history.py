@@ -17,6 +17,7 @@ from mentormatch.scoring import Scorer
 from mentormatch.solvers import solve
 from mentormatch.survey import Cohort, Survey, load_cohort
 from mentormatch.tuning import PairFeaturizer, matching_propensities
+from mentormatch.tuning._score import layout_of, matcher_score
 
 __all__ = ["DEFAULT_TRUE_WEIGHTS", "NONLINEAR_TERMS", "History", "make_history",
            "nonlinear_quality"]
@@ -101,9 +102,12 @@ class History:
     Attributes
     ----------
     survey : Survey
-        The demo survey (its weights are the logging weights).
-    X : DataFrame of shape (n_pairs, n_criteria)
-        Raw criterion scores of each past pair (NaN where a criterion did not apply).
+        The survey the cohorts were scored with (by default the demo survey; its
+        weights are the logging weights).
+    X : DataFrame of shape (n_pairs, n_columns)
+        What :class:`~mentormatch.WeightTuner` fits: raw criterion scores of each past
+        pair (NaN where a criterion did not apply) and the ``"importance:<criterion>"``
+        factors (:func:`mentormatch.tuning.pair_features` with ``answers=False``).
     y : ndarray of shape (n_pairs,)
         Outcome (1 when the pair "worked").
     pairs : DataFrame
@@ -113,12 +117,10 @@ class History:
     true_weights, logging_weights : dict of str to float
         Weights of the linear outcome model (sum 1) and of the matchings that made the
         pairs.
-    fill_values : ndarray of shape (n_criteria,)
-        Value the linear outcome model uses for a criterion that did not apply.
     intercept, scale : float
         The outcome model: ``P(y=1) = expit(intercept + scale * quality)``, with
-        ``quality = x_filled @ w_true`` (``truth="linear"``) or
-        :func:`nonlinear_quality`.
+        ``quality`` the matcher's score of the pair under the true weights
+        (``truth="linear"``) or :func:`nonlinear_quality`.
     features : DataFrame of shape (n_pairs, n_features)
         ``X`` plus the raw answer columns of each pair
         (:func:`mentormatch.tuning.pair_features`), for a
@@ -135,7 +137,6 @@ class History:
     pairs: pd.DataFrame
     true_weights: dict[str, float]
     logging_weights: dict[str, float]
-    fill_values: NDArray[np.float64]
     intercept: float
     scale: float
     features: pd.DataFrame = attrs.field(factory=pd.DataFrame)
@@ -143,15 +144,26 @@ class History:
     truth: str = "linear"
     quality: Callable[[pd.DataFrame], NDArray[np.float64]] | None = None
 
+    @property
+    def criteria(self) -> list[str]:
+        """Names of the criterion columns of :attr:`X` (without importance columns).
+
+        Examples
+        --------
+        >>> make_history(100, seed=1).criteria[:2]
+        ['skills', 'goals']
+        """
+        return list(layout_of(list(self.X.columns), self.X.shape[1]).names)
+
     def outcome_probability(self, X: pd.DataFrame | NDArray) -> NDArray[np.float64]:
         """Return the true probability of a good outcome for pairs with features ``X``.
 
         Parameters
         ----------
         X : DataFrame or array of shape (n_pairs, n_features)
-            Criterion scores in the columns of :attr:`X` (an array is read in that
-            order); the non-linear and custom truths need a DataFrame with answer
-            columns (:func:`mentormatch.tuning.pair_features`).
+            The columns of :attr:`X`, criterion scores and importance factors (an
+            array is read in that order); the non-linear and custom truths need a
+            DataFrame with answer columns (:func:`mentormatch.tuning.pair_features`).
 
         Returns
         -------
@@ -174,13 +186,18 @@ class History:
         if isinstance(X, pd.DataFrame):
             missing = [c for c in self.X.columns if c not in X.columns]
             if missing:
-                msg = f"`X` lacks criterion columns {missing}."
+                msg = f"`X` lacks columns {missing} (criterion scores, importance factors)."
                 raise HistoryError(msg)
             X = X[list(self.X.columns)]
         arr = np.asarray(X, dtype=np.float64)
-        arr = np.where(np.isnan(arr), self.fill_values[None, :], arr)
-        w = np.array([self.true_weights[c] for c in self.X.columns])
-        return np.asarray(expit(self.intercept + self.scale * (arr @ w)), dtype=np.float64)
+        if arr.ndim != 2 or arr.shape[1] != self.X.shape[1]:
+            msg = (f"`X` must have the {self.X.shape[1]} columns of History.X; got shape "
+                   f"{arr.shape}.")
+            raise HistoryError(msg)
+        layout = layout_of(list(self.X.columns), arr.shape[1])
+        w = np.array([self.true_weights[c] for c in layout.names])
+        q = matcher_score(arr, w, layout)
+        return np.asarray(expit(self.intercept + self.scale * q), dtype=np.float64)
 
     def pair_probability(
         self, pairs: pd.DataFrame, cohorts: Mapping[Any, Cohort] | None = None
@@ -244,6 +261,7 @@ def make_history(
     *,
     truth: str | Callable[[pd.DataFrame], NDArray[np.float64]] = "linear",
     n_cohorts: int | None = None,
+    survey: Survey | None = None,
     logging_weights: Mapping[str, float] | None = None,
     cohort_size: tuple[int, int] = (300, 120),
     explore: float = 0.2,
@@ -263,12 +281,13 @@ def make_history(
         P(y = 1) = \sigma\big(b + k\, q(i, j)\big)
 
     with slope :math:`k` = ``scale`` and :math:`b` set so that about ``base_rate`` of the
-    pairs succeed. The quality :math:`q` is the known truth: ``"linear"``,
-    :math:`\sum_c w_c \tilde x_c` with true weights :math:`w` (sum 1) and
-    :math:`\tilde x_c` the criterion score (the history's mean of that criterion when
-    it did not apply); ``"nonlinear"``, :func:`nonlinear_quality` (interactions and raw
-    answers that no weighting of the criteria expresses); or a function of the pair
-    features.
+    pairs succeed. The quality :math:`q` is the known truth: ``"linear"``, the
+    matcher's score of the pair under the true weights :math:`w` (sum 1),
+    :math:`\sum_c w_c f_c a_c s_c / \sum_c w_c f_c a_c` with the pair's importance
+    factors :math:`f_c` and the criteria it answered (:math:`a_c = 1`), exactly what
+    ``Scorer(survey, weights=w)`` gives it; ``"nonlinear"``, :func:`nonlinear_quality`
+    (interactions and raw answers that no weighting of the criteria expresses); or a
+    function of the pair features.
 
     Parameters
     ----------
@@ -276,7 +295,8 @@ def make_history(
         Number of past pairs (cohorts are drawn until there are enough; the last cohort
         is cut). Ignored when ``n_cohorts`` is given.
     true_weights : mapping of str to float, optional
-        Weights of the linear truth; default :data:`DEFAULT_TRUE_WEIGHTS`. Normalised.
+        Weights of the linear truth (criteria not named weigh 0); default
+        :data:`DEFAULT_TRUE_WEIGHTS`. Normalised.
     seed : int, default=0
     truth : {"linear", "nonlinear"} or callable, default="linear"
         The outcome model; a callable maps a DataFrame of pair features
@@ -284,6 +304,10 @@ def make_history(
     n_cohorts : int, optional
         Draw exactly this many whole cohorts (every pair of each is kept), e.g. to
         replay new policies on them (:func:`mentormatch.tuning.policy_pairs`).
+    survey : Survey, optional
+        The survey that scores the cohorts; default the demo survey. It must read the
+        demo's columns (e.g. the demo survey with item-level criteria added by
+        :func:`mentormatch.tuning.item_criteria`).
     logging_weights : mapping of str to float, optional
         Weights the past matchings were made with; default the survey's.
     cohort_size : (int, int), default=(300, 120)
@@ -322,8 +346,8 @@ def make_history(
     Examples
     --------
     >>> h = make_history(300, seed=1)
-    >>> h.X.shape
-    (300, 8)
+    >>> h.X.shape, h.X.columns[-1]
+    ((300, 9), 'importance:department')
     >>> sorted(set(h.y.tolist()))
     [0, 1]
     >>> nl = make_history(n_cohorts=2, truth="nonlinear", cohort_size=(40, 15), seed=1)
@@ -353,7 +377,8 @@ def make_history(
         msg = f"`truth` must be 'linear', 'nonlinear' or a function; got {truth!r}."
         raise HistoryError(msg)
     k_scale = float(scale) if scale is not None else (20.0 if quality is None else 10.0)
-    survey = Survey.load(demo_paths()["survey"])
+    if survey is None:
+        survey = Survey.load(demo_paths()["survey"])
     names = [c.name for c in survey.criteria]
     tw = dict(DEFAULT_TRUE_WEIGHTS if true_weights is None else true_weights)
     unknown = sorted(set(tw) - set(names))
@@ -387,7 +412,8 @@ def make_history(
             prop = (1.0 + propensity_draws * freq[rows, cols]) / (1.0 + propensity_draws)
         else:
             prop = _softmax_propensity(scores, rows, cols, explore)
-        blocks.append(PairFeaturizer(scorer, cohort).features(rows, cols))
+        featurizer = PairFeaturizer(scorer, cohort)
+        blocks.append(featurizer.features(rows, cols))
         frames.append(pd.DataFrame({
             "cohort": c_seed,
             "round": len(cohorts),
@@ -400,13 +426,11 @@ def make_history(
         total += rows.size
     keep = total if n_cohorts is not None else n_pairs
     features = pd.concat(blocks, ignore_index=True).iloc[:keep].reset_index(drop=True)
-    X = features[names].copy()
+    scoring = list(featurizer.scoring_columns)
+    X = features[scoring].copy()
     pairs = pd.concat(frames, ignore_index=True).iloc[:keep].reset_index(drop=True)
-    arr = X.to_numpy(dtype=np.float64)
-    answered = np.isfinite(arr).sum(axis=0)
-    fill = np.where(answered > 0, np.nansum(arr, axis=0) / np.maximum(answered, 1), 0.0)
     if quality is None:
-        lin = np.where(np.isnan(arr), fill[None, :], arr) @ w
+        lin = matcher_score(X.to_numpy(dtype=np.float64), w, layout_of(scoring, len(scoring)))
     else:
         lin = np.asarray(quality(features), dtype=np.float64)
         if lin.shape != (len(features),) or not np.all(np.isfinite(lin)):
@@ -419,7 +443,6 @@ def make_history(
     return History(
         survey=survey, X=X, y=y, pairs=pairs,
         true_weights=dict(zip(names, w.tolist(), strict=True)),
-        logging_weights=dict(scorer.weights), fill_values=fill,
-        intercept=intercept, scale=k_scale, features=features, cohorts=cohorts,
+        logging_weights=dict(scorer.weights), intercept=intercept, scale=k_scale, features=features, cohorts=cohorts,
         truth=truth_name, quality=quality,
     )

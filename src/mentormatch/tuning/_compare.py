@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut, StratifiedKFold
 
 from mentormatch.exceptions import HistoryError
-from mentormatch.tuning._features import ANSWER_MARK
+from mentormatch.tuning._score import Layout, layout_of, matcher_score
 from mentormatch.tuning._tuner import WeightTuner, _weights_array
 
 __all__ = ["compare_weights", "group_labels", "people_groups"]
@@ -65,6 +65,20 @@ def people_groups(mentee_ids: Any, mentor_ids: Any) -> NDArray[np.int64]:
 
 def group_labels(groups: Any, n: int) -> tuple[NDArray[np.int64], list[Any]]:
     """Validate group labels; return integer codes and the distinct labels.
+
+    Parameters
+    ----------
+    groups : array-like of shape (n,)
+        A label (cohort, round) per pair.
+    n : int
+        Number of pairs.
+
+    Returns
+    -------
+    codes : ndarray of int64, shape (n,)
+        Position of each pair's label among the sorted distinct labels.
+    labels : list
+        The distinct labels, sorted.
 
     Raises
     ------
@@ -218,70 +232,51 @@ def _bootstrap(
 
 
 # ------------------------------------------------------------------------- the scores
-def _current_vector(
-    current: Any, columns: Sequence[str] | None, p: int
-) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
-    """Weights of the current score and the positions of the columns they apply to."""
+def _current_vector(current: Any, layout: Layout, named: bool) -> NDArray[np.float64]:
+    """Weights of the current score, one per criterion column of ``layout``."""
+    names = list(layout.names)
     if isinstance(current, WeightTuner):
         w = np.asarray(current.weights_, dtype=np.float64)
-        names = getattr(current, "feature_names_in_", None)
-        if names is not None and columns is not None:
-            return _current_vector(dict(zip(names, w, strict=True)), columns, p)
+        fitted = getattr(current, "feature_names_in_", None)
+        if fitted is not None and named:
+            return _current_vector(dict(zip(current.criteria_, w, strict=True)), layout,
+                                   named)
         current = w
     if isinstance(current, Mapping):
-        if columns is None:
+        if not named:
             msg = "`current` is a mapping, so `X` must be a DataFrame with criterion columns."
             raise HistoryError(msg)
-        unknown = sorted(str(k) for k in current if str(k) not in columns)
+        unknown = sorted(str(k) for k in current if str(k) not in names)
         if unknown:
             msg = f"`current` names criteria that are not columns of `X`: {unknown}."
             raise HistoryError(msg)
-        criteria = [c for c in columns if ANSWER_MARK not in c]
-        missing = sorted(set(criteria) - {str(k) for k in current})
+        keys = {str(k): k for k in current}
+        missing = sorted(set(names) - set(keys))
         if missing:
             msg = f"`current` has no weight for criteria {missing}."
             raise HistoryError(msg)
-        keys = {str(k): k for k in current}
-        pos = [i for i, c in enumerate(columns) if c in keys]
-        w = np.array([float(current[keys[columns[i]]]) for i in pos])
-        return w, np.asarray(pos, dtype=np.intp)
+        return np.array([float(current[keys[c]]) for c in names])
     try:
         w = np.asarray(current, dtype=np.float64).ravel()
     except (TypeError, ValueError) as exc:
         msg = f"`current` must be weights (a mapping or numbers); got {current!r}."
         raise HistoryError(msg) from exc
-    if w.shape[0] != p:
-        msg = f"`current` must have one weight per criterion ({p}); got {w.shape[0]}."
+    if w.shape[0] != len(names):
+        msg = (f"`current` must have one weight per criterion ({len(names)}); got "
+               f"{w.shape[0]}.")
         raise HistoryError(msg)
-    return w, np.arange(p, dtype=np.intp)
-
-
-def _fill_values(X: NDArray, sw: NDArray) -> NDArray[np.float64]:
-    nan = np.isnan(X)
-    w = np.where(nan, 0.0, sw[:, None])
-    tot = w.sum(axis=0)
-    num = np.where(nan, 0.0, X * sw[:, None]).sum(axis=0)
-    return np.where(tot > 0, num / np.where(tot > 0, tot, 1.0), 0.0)
-
-
-def weighted_score(X: NDArray, weights: NDArray, fill: NDArray) -> NDArray[np.float64]:
-    """Pair score of a weight set on criterion columns ``X`` (NaN imputed with ``fill``).
-
-    The one place where tuning turns weights into a pair score; when the scorer's own
-    function of weights and answers is exposed, it belongs here.
-    """
-    Xf = np.where(np.isnan(X), fill[None, :], X)
-    total = float(weights.sum())
-    return np.asarray(Xf @ (weights / total if total > 0 else weights), dtype=np.float64)
+    return w
 
 
 def model_score(est: Any, X: Any) -> NDArray[np.float64]:
-    """Score of a fitted model: higher means a better pair (the matcher's reading)."""
+    """Score of a fitted model: higher means a better pair (the matcher's reading).
+
+    A :class:`WeightTuner` or :class:`PairModel` gives the score the matcher would use
+    (:meth:`WeightTuner.score_pairs`); another classifier its probability of the
+    positive class, else its decision function or prediction.
+    """
     if hasattr(est, "score_pairs"):
         return np.asarray(est.score_pairs(X), dtype=np.float64)
-    if isinstance(est, WeightTuner):
-        X = np.asarray(X, dtype=np.float64)
-        return weighted_score(X, est.weights_, est.fill_values_)
     if is_classifier(est) and hasattr(est, "predict_proba"):
         return np.asarray(est.predict_proba(X)[:, -1], dtype=np.float64)
     if hasattr(est, "decision_function"):
@@ -319,8 +314,9 @@ def compare_weights(
     Folds hold out whole groups (cohorts or rounds): pairs of one round share people
     and conditions, so folds of random pairs put the same people on both sides of a
     split and overstate the lift. On each fold the tuned model is refitted on the
-    training part and scores the held-out part; the current weights score it too (NaN
-    criteria imputed with the training part's means). The out-of-fold scores of all
+    training part and scores the held-out part with the score the matcher would use;
+    the current weights score it too, by the matcher's own score (nothing is fitted for
+    them). The out-of-fold scores of all
     pairs are then pooled into one held-out figure per weight set, and a bootstrap over
     groups (resampling whole groups with replacement, the same draws for both sets)
     gives the confidence intervals, of the difference too.
@@ -328,15 +324,17 @@ def compare_weights(
     Parameters
     ----------
     X : DataFrame or array of shape (n_pairs, n_features)
-        Criterion scores of past pairs (and, for a :class:`PairModel`, answer columns;
-        see :func:`pair_features`).
+        Features of past pairs, as :func:`pair_features` returns them: criterion
+        scores, their ``"importance:<criterion>"`` columns and, for a
+        :class:`PairModel`, answer columns. An array's columns are all criteria.
     y : array-like of shape (n_pairs,)
+        Outcome of each pair: two classes (``"binary"``), counts or ratings.
     current : mapping, array or WeightTuner
-        Weights in use (e.g. ``survey.weights``). A mapping applies to the columns it
-        names (every criterion column must have a weight; answer columns are left out).
+        Weights in use (e.g. ``survey.weights``), one per criterion column (importance
+        and answer columns take none); a mapping must name every criterion column.
     tuned : estimator, optional
         Refitted on each fold (its parameters are kept): a :class:`WeightTuner` (fitted
-        on the columns the current weights use), a :class:`PairModel` or any
+        on the criterion and importance columns), a :class:`PairModel` or any
         scikit-learn estimator. Default ``WeightTuner(outcome=outcome)``.
     groups : array-like of shape (n_pairs,) or "pairs"
         Cohort or round of each pair (required). ``"pairs"`` splits random pairs
@@ -429,15 +427,15 @@ def compare_weights(
         yv = ya.astype(np.float64)
     sw_given = sample_weight is not None
     sw = _weights_array(sample_weight, n)
-    cur, cur_pos = _current_vector(current, columns, p)
+    layout = layout_of(columns, p)
+    cur = _current_vector(current, layout, columns is not None)
     folds, units, n_units, what = _splits(n, yv, groups, cv, seed, outcome == "binary")
     is_tuner = isinstance(template, WeightTuner)
-    tuned_cols = cur_pos if is_tuner else np.arange(p, dtype=np.intp)
+    tuned_cols = np.sort(layout.scoring) if is_tuner else np.arange(p, dtype=np.intp)
     frame = X if isinstance(X, pd.DataFrame) else None
     scores = {"current": np.empty(n), "tuned": np.empty(n)}
+    s_cur = matcher_score(Xa, cur, layout)  # the matcher's score: nothing is fitted
     for train, test in folds:
-        fill = _fill_values(Xa[train][:, cur_pos], sw[train])
-        s_cur = weighted_score(Xa[:, cur_pos], cur, fill)
         part_train: Any
         part_all: Any
         if frame is not None:

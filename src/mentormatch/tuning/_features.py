@@ -18,12 +18,10 @@ from numpy.typing import NDArray
 from mentormatch.exceptions import HistoryError
 from mentormatch.scoring import CohortScores, Scorer
 from mentormatch.survey import Cohort, Survey
+from mentormatch.tuning._score import ANSWER_MARK, IMPORTANCE_PREFIX, importance_column
 
-__all__ = ["ANSWER_MARK", "PairFeaturizer", "answer_group", "pair_features"]
-
-#: Separates a question name from the role in the name of an answer column, e.g.
-#: ``"seniority@mentee"`` or ``"personality@mentor.openness"``.
-ANSWER_MARK = "@"
+__all__ = ["ANSWER_MARK", "IMPORTANCE_PREFIX", "PairFeaturizer", "answer_group",
+           "pair_features"]
 
 _ROLES = ("mentee", "mentor")
 
@@ -31,16 +29,30 @@ _ROLES = ("mentee", "mentor")
 def answer_group(column: str) -> str:
     """Return the explanation group of a feature column.
 
-    Criterion columns are their own group; answer columns (``"<question>@<role>..."``)
-    are grouped per question as ``"<question> (answers)"``.
+    Criterion columns are their own group, with their importance column
+    (``"importance:<criterion>"``); answer columns (``"<question>@<role>..."``) are
+    grouped per question as ``"<question> (answers)"``.
+
+    Parameters
+    ----------
+    column : str
+        A column of :func:`pair_features`.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
     >>> answer_group("skills")
     'skills'
+    >>> answer_group("importance:department")
+    'department'
     >>> answer_group("seniority@mentor")
     'seniority (answers)'
     """
+    if column.startswith(IMPORTANCE_PREFIX):
+        return column[len(IMPORTANCE_PREFIX):]
     if ANSWER_MARK in column:
         return column.split(ANSWER_MARK, 1)[0] + " (answers)"
     return column
@@ -59,8 +71,13 @@ class PairFeaturizer:
     Notes
     -----
     The criterion columns are :meth:`mentormatch.CohortScores.criterion_table`: raw
-    scores in [0, 1], NaN where a criterion did not apply. The answer columns give a
-    model what a criterion summarises away, one value per role and question:
+    scores in [0, 1], NaN where a criterion did not apply. Each criterion that declares
+    importance columns adds ``"importance:<criterion>"``: the pair's importance factor
+    in [0, 1] (the mentee's, the mentor's, or their mean when both are asked; see
+    :meth:`mentormatch.CohortScores.criterion_parts`). With the weights, these columns
+    give exactly the matcher's score of the pair (see
+    :class:`~mentormatch.WeightTuner`). The answer columns give a model what a
+    criterion summarises away, one value per role and question:
 
     ========================  ===============================================
     question kind             columns (NaN when the answer was skipped)
@@ -91,6 +108,11 @@ class PairFeaturizer:
         self.cohort = cohort
         self.source: CohortScores = self.scorer.bind(cohort)
         self.criteria: tuple[str, ...] = tuple(self.source.criteria)
+        asked = {c.name for c in self.scorer.survey.criteria if c.importance_columns()}
+        #: criteria with importance columns, in order
+        self.weighted: tuple[str, ...] = tuple(c for c in self.criteria if c in asked)
+        self.importance_columns: tuple[str, ...] = tuple(
+            importance_column(c) for c in self.weighted)
         self._answers = self._answer_arrays()
         # differences (mentor minus mentee) of the answers on one scale
         where = {(name, role, suffix): k
@@ -104,12 +126,16 @@ class PairFeaturizer:
             f"{name}{ANSWER_MARK}{role}{suffix}"
             for name, role, suffix, _ in self._answers
         ) + tuple(f"{name}{ANSWER_MARK}diff{suffix}" for name, suffix, _, _ in self._diffs)
-        clash = sorted(set(self.criteria) & set(self.answer_columns))
+        clash = sorted(c for c in self.criteria
+                       if c in self.answer_columns or ANSWER_MARK in c
+                       or c.startswith(IMPORTANCE_PREFIX))
         if clash:
-            msg = (f"criterion names {clash} clash with answer feature names; rename the "
-                   f"criteria (the mark {ANSWER_MARK!r} is reserved for answer columns).")
+            msg = (f"criterion names {clash} clash with feature column names; rename the "
+                   f"criteria (the mark {ANSWER_MARK!r} is reserved for answer columns "
+                   f"and the prefix {IMPORTANCE_PREFIX!r} for importance columns).")
             raise HistoryError(msg)
-        self.columns: tuple[str, ...] = self.criteria + self.answer_columns
+        self.scoring_columns: tuple[str, ...] = self.criteria + self.importance_columns
+        self.columns: tuple[str, ...] = self.scoring_columns + self.answer_columns
 
     def _answer_arrays(self) -> list[tuple[str, str, str, NDArray[np.float64]]]:
         out: list[tuple[str, str, str, NDArray[np.float64]]] = []
@@ -141,10 +167,25 @@ class PairFeaturizer:
         return out
 
     def criterion_scores(self, rows: Any, cols: Any) -> pd.DataFrame:
-        """Return the raw criterion scores of the pairs ``(rows[k], cols[k])``."""
+        """Return the criterion and importance columns of the pairs ``(rows[k], cols[k])``.
+
+        Parameters
+        ----------
+        rows, cols : array-like of int, shape (n_pairs,)
+            Mentee and mentor positions.
+
+        Returns
+        -------
+        DataFrame
+            Columns :attr:`scoring_columns`: raw criterion scores (NaN where a
+            criterion did not apply), then ``"importance:<criterion>"`` factors.
+        """
         r, c = _positions(rows, cols, self.source.shape)
-        table = self.source.criterion_table(r, c)
-        return pd.DataFrame(table, columns=list(self.criteria)).reset_index(drop=True)
+        parts = self.source.criterion_parts(r, c)
+        frame = parts["score"][list(self.criteria)].copy()
+        for name in self.weighted:
+            frame[importance_column(name)] = parts["importance"][name].to_numpy()
+        return frame.reset_index(drop=True)
 
     def answers(self, rows: Any, cols: Any) -> pd.DataFrame:
         """Return the raw answer columns of the pairs ``(rows[k], cols[k])``."""
@@ -155,7 +196,7 @@ class PairFeaturizer:
         return pd.DataFrame(data, columns=list(self.answer_columns), index=range(r.size))
 
     def features(self, rows: Any, cols: Any, *, answers: bool = True) -> pd.DataFrame:
-        """Return criterion scores (and, with ``answers``, raw answers) of the pairs."""
+        """Return criterion and importance columns (with ``answers``, raw answers too)."""
         crit = self.criterion_scores(rows, cols)
         if not answers:
             return crit
@@ -194,13 +235,15 @@ def pair_features(
     Parameters
     ----------
     scorer : Scorer or Survey
+        Scores the criteria (its weights do not change the features).
     cohort : Cohort
+        The encoded participants.
     mentee_index, mentor_index : array-like of int, shape (n_pairs,)
         Positions of the mentees and mentors in the cohort.
     answers : bool, default=True
         Add the raw answer columns (for :class:`~mentormatch.tuning.PairModel`);
-        without them the frame is the criterion scores that
-        :class:`~mentormatch.WeightTuner` fits.
+        without them the frame is what :class:`~mentormatch.WeightTuner` fits: the
+        criterion scores and the ``"importance:<criterion>"`` factors.
 
     Returns
     -------
@@ -216,7 +259,7 @@ def pair_features(
     >>> from mentormatch.datasets import load_demo
     >>> demo = load_demo(n_mentees=20, n_mentors=8)
     >>> X = pair_features(demo.survey, demo.cohort, [0, 1], [2, 3], answers=False)
-    >>> list(X.columns) == [c.name for c in demo.survey.criteria]
+    >>> list(X.columns) == [c.name for c in demo.survey.criteria] + ["importance:department"]
     True
     """
     return PairFeaturizer(scorer, cohort).features(mentee_index, mentor_index,

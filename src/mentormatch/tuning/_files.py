@@ -16,6 +16,7 @@ from mentormatch.scoring import Scorer
 from mentormatch.survey import Survey, load_cohort, read_table
 from mentormatch.tuning._compare import compare_weights, people_groups
 from mentormatch.tuning._features import PairFeaturizer
+from mentormatch.tuning._items import criterion_groups
 from mentormatch.tuning._tuner import WeightTuner, ipw_weights
 
 __all__ = ["GROUP_COLUMNS", "NoLiftError", "check_outcome", "tune_files"]
@@ -90,6 +91,7 @@ def tune_files(
     outcome_column: str = "outcome",
     outcome: str = "binary",
     alpha: float = 1e-4,
+    group_penalty: float = 0.0,
     groups: str = "auto",
     cv: int | str = 5,
     seed: int = 0,
@@ -111,15 +113,24 @@ def tune_files(
     out_path : path, optional
         Where to write the tuned weights as JSON (``{"weights": {...}}``).
     outcome_column : str, default="outcome"
+        Column of the history holding the outcomes.
     outcome : {"binary", "count", "rating"}, default="binary"
+        Kind of outcome.
     alpha : float, default=1e-4
+        Ridge penalty of the :class:`~mentormatch.WeightTuner`.
+    group_penalty : float, default=0.0
+        Group penalty of the tuner; item-level criteria of one question form a group
+        (:func:`~mentormatch.tuning.criterion_groups`), so a penalty can set the
+        weights of items that do not help to 0.
     groups : str, default="auto"
         How folds are made: ``"auto"`` (the ``round`` or else ``cohort`` column when
         there is one, else groups of pairs sharing no participant), a column name,
         ``"people"`` or ``"pairs"`` (random pairs; overstates the lift when people
         recur).
     cv : int or "leave_one_group_out", default=5
+        Folds of whole groups, or one fold per group.
     seed : int, default=0
+        Seed of the folds and of the bootstrap.
     force : bool, default=False
         Write the weights even when the held-out lift is not distinguishable from 0.
 
@@ -183,11 +194,13 @@ def tune_files(
     if not rows:
         msg = f"{name}: no past pairs to learn from."
         raise HistoryError(msg)
-    X = PairFeaturizer(Scorer(survey), cohort).features(rows, cols, answers=False)
+    featurizer = PairFeaturizer(Scorer(survey), cohort)
+    X = featurizer.features(rows, cols, answers=False)  # what the matcher scores
     y = check_outcome(hist[outcome_column], outcome, column=outcome_column, file=name)
     sw = _propensity(hist, name)
     labels, grouping = _groups_for(hist, groups, name)
-    tuner = WeightTuner(outcome=outcome, alpha=alpha)
+    tuner = WeightTuner(outcome=outcome, alpha=alpha, group_penalty=group_penalty,
+                        groups=criterion_groups(survey) or None)
     try:
         table = compare_weights(X, y, survey.weights, tuner, groups=labels, cv=cv,
                                 seed=seed, sample_weight=sw)
@@ -195,11 +208,12 @@ def tune_files(
         msg = f"{name} ({grouping}): {exc}"
         raise HistoryError(msg) from exc
     tuner.fit(X, y, sample_weight=sw)
-    cur = np.array([survey.weights[c] for c in X.columns])
+    criteria = list(featurizer.criteria)
+    cur = np.array([survey.weights[c] for c in criteria])
     cur = cur / cur.sum() if cur.sum() > 0 else cur
     wrows = pd.DataFrame(
         {"current": cur, "tuned": tuner.weights_},
-        index=[f"weight:{c}" for c in X.columns],
+        index=[f"weight:{c}" for c in criteria],
     )
     table = pd.concat([table, wrows])
     table.attrs["grouping"] = grouping

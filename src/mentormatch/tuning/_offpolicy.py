@@ -51,11 +51,13 @@ def matching_propensities(
     scores : array-like of shape (n_mentees, n_mentors)
         Scores of the logging policy (``-inf`` forbids a pair).
     capacity : array-like of shape (n_mentors,) or int
+        Seats per mentor (one number for all).
     explore : float
         Scale of the Gumbel noise (> 0).
     n_draws : int, default=100
         Number of draws.
     seed : int, default=0
+        Seed of the noise.
     objective : {"total", "coverage"}, default="total"
         Objective of the solves (as the logging policy used).
 
@@ -273,8 +275,11 @@ def off_policy_estimate(
     cluster : {"group", "mentee"}, default="group"
         Bootstrap unit: whole rounds (needs 2 or more), or mentees (for a single round).
     confidence : float, default=0.95
+        Level of the percentile intervals.
     n_boot : int, default=2000
+        Bootstrap draws.
     random_state : int, default=0
+        Seed of the bootstrap.
 
     Returns
     -------

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import pickle
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.special import logit
+from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils import get_tags
@@ -24,10 +23,79 @@ from mentormatch.scoring import Scorer
 from mentormatch.survey import Cohort
 from mentormatch.tuning._features import ANSWER_MARK, PairFeaturizer, answer_group
 
-__all__ = ["PairModel", "PairScores"]
+__all__ = ["PairModel", "PairScores", "model_fingerprint"]
 
 #: Rows of the training data kept for explanations (a fixed random sample).
 BACKGROUND_ROWS = 256
+
+
+def _feed(h: Any, value: Any, seen: set[int], depth: int = 0) -> None:
+    """Add a deterministic description of ``value`` to the hash ``h`` (no pickling).
+
+    Numbers, strings and arrays (their dtype, shape and bytes) are hashed as they are;
+    containers item by item; other objects by their type and attributes (so a fitted
+    estimator contributes its parameters and every fitted array, trees included).
+    """
+    if depth > 12:
+        h.update(b"<deep>")
+        return
+    if value is None or isinstance(value, bool | int | float | complex | str | bytes):
+        h.update(f"{type(value).__name__}:{value!r};".encode())
+    elif isinstance(value, np.generic):
+        h.update(f"{value.dtype.str}:{value!r};".encode())
+    elif isinstance(value, np.ndarray):
+        h.update(f"array{value.dtype.str}{value.shape};".encode())
+        if value.dtype.hasobject:
+            for item in value.ravel().tolist():
+                _feed(h, item, seen, depth + 1)
+        else:
+            h.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, list | tuple):
+        h.update(f"{type(value).__name__}[{len(value)}];".encode())
+        for item in value:
+            _feed(h, item, seen, depth + 1)
+    elif isinstance(value, dict):
+        h.update(f"dict[{len(value)}];".encode())
+        for key in sorted(value, key=repr):
+            _feed(h, key, seen, depth + 1)
+            _feed(h, value[key], seen, depth + 1)
+    elif isinstance(value, set | frozenset):
+        h.update(f"set{sorted(repr(v) for v in value)};".encode())
+    else:
+        kind = type(value)
+        h.update(f"<{kind.__module__}.{kind.__qualname__}>".encode())
+        attrs = getattr(value, "__dict__", None)
+        if isinstance(attrs, dict) and id(value) not in seen:
+            seen.add(id(value))
+            _feed(h, dict(attrs), seen, depth + 1)
+
+
+def model_fingerprint(model: Any) -> str:
+    """Return a SHA-256 hex digest of a (fitted) model's parameters and arrays.
+
+    Parameters
+    ----------
+    model : object
+        Typically a fitted estimator.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1]
+    >>> a = model_fingerprint(LogisticRegression().fit(X, y))
+    >>> a == model_fingerprint(LogisticRegression().fit(X, y))
+    True
+    >>> a == model_fingerprint(LogisticRegression(C=0.1).fit(X, y))
+    False
+    """
+    h = hashlib.sha256()
+    _feed(h, model, set())
+    return h.hexdigest()
 
 
 def _default_estimator(random_state: Any) -> HistGradientBoostingClassifier:
@@ -276,9 +344,20 @@ class PairModel(BaseEstimator):
         """Detect a model additive in its link (exact explanations) and store its parts."""
         self.additive_ = False
         est = self.estimator_
+        bg = self.background_
+        if hasattr(est, "link_contributions"):  # a WeightTuner: parts of the matcher's score
+            parts = est.link_contributions(bg)
+            self.additive_ = True
+            self.link_ = {"binary": "logit", "count": "log"}.get(est.outcome, "identity")
+            self.base_parts_ = parts.mean(axis=0)
+            self.base_point_ = np.nan_to_num(np.nanmean(bg, axis=0)) if bg.size else np.zeros(
+                bg.shape[1])
+            self.base_eta_ = float(est.intercept_ + self.base_parts_.sum())
+            self.base_score_ = float({"logit": expit, "log": np.exp}.get(
+                self.link_, lambda v: v)(self.base_eta_))
+            return
         coef = getattr(est, "coef_", None)
         intercept = getattr(est, "intercept_", 0.0)
-        bg = self.background_
         p = bg.shape[1]
         if coef is None or np.size(coef) != p or np.size(intercept) != 1:
             return
@@ -394,8 +473,19 @@ class PairModel(BaseEstimator):
         score = self._raw_score(Xa)
         out: dict[str, NDArray[np.float64]] = {}
         if self.additive_:
-            filled = np.where(np.isnan(Xa), self.fill_view_[None, :], Xa)
-            parts = (filled - self.base_point_[None, :]) * self.coef_view_[None, :]
+            est = self.estimator_
+            if hasattr(est, "link_contributions"):
+                crit = est.link_contributions(Xa) - self.base_parts_[None, :]
+                where = {str(c): k for k, c in enumerate(est.criteria_)}
+                parts = np.zeros(Xa.shape)
+                names = (list(self.feature_names_in_) if hasattr(self, "feature_names_in_")
+                         else [f"x{i}" for i in range(Xa.shape[1])])
+                for i, c in enumerate(names):
+                    if str(c) in where:
+                        parts[:, i] = crit[:, where[str(c)]]
+            else:
+                filled = np.where(np.isnan(Xa), self.fill_view_[None, :], Xa)
+                parts = (filled - self.base_point_[None, :]) * self.coef_view_[None, :]
             d_eta = parts.sum(axis=1)
             d_score = score - self.base_score_
             slope = {"identity": 1.0, "log": self.base_score_,
@@ -470,8 +560,9 @@ class PairScores:
     model : PairModel
         Fitted.
     cohort : Cohort
+        The encoded participants (of the survey the model's features came from).
     scorer : Scorer, optional
-        Default ``Scorer(cohort.survey)``.
+        Criteria and hard rules; default ``Scorer(cohort.survey)``.
 
     Attributes
     ----------
@@ -479,6 +570,17 @@ class PairScores:
         ``(n_mentees, n_mentors)``.
     criteria : tuple of str
         Names of the explanation entries (:attr:`PairModel.explanation_names`).
+
+    Examples
+    --------
+    >>> from mentormatch.datasets import load_demo
+    >>> from mentormatch.tuning import pair_features
+    >>> demo = load_demo(n_mentees=20, n_mentors=8)
+    >>> rows, cols = np.divmod(np.arange(160), 8)
+    >>> X = pair_features(demo.survey, demo.cohort, rows, cols)
+    >>> model = PairModel(random_state=0).fit(X, X["skills"] > 0.2)
+    >>> PairScores(model, demo.cohort).block(np.arange(2)).shape
+    (2, 8)
     """
 
     def __init__(self, model: PairModel, cohort: Cohort, scorer: Scorer | None = None) -> None:
@@ -563,5 +665,5 @@ class PairScores:
     def fingerprint(self) -> str:
         """Hash of the cohort, the survey and the fitted model."""
         h = hashlib.sha256(str(self.base.fingerprint()).encode())
-        h.update(pickle.dumps(self.model.estimator_))
+        h.update(model_fingerprint(self.model).encode())
         return h.hexdigest()

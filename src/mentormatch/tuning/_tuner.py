@@ -1,8 +1,8 @@
-"""Fit criterion weights to past outcomes: a non-negative generalised linear model."""
+"""Fit criterion weights to past outcomes through the matcher's own score."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mentormatch.exceptions import HistoryError
+from mentormatch.tuning._score import Layout, layout_of, matcher_score, score_parts
 
 __all__ = ["WeightTuner", "ipw_weights"]
 
@@ -79,13 +80,69 @@ def _is_binary(est: Any) -> bool:
     return bool(est.outcome == "binary")
 
 
+def _loss(outcome: str, eta: NDArray, t: NDArray) -> tuple[NDArray, NDArray]:
+    """Per-pair loss and its derivative in the linear predictor ``eta``."""
+    if outcome == "binary":
+        return np.logaddexp(0.0, eta) - t * eta, expit(eta) - t
+    if outcome == "count":
+        mu = np.exp(np.minimum(eta, 700.0))
+        return mu - t * eta, mu - t
+    r = eta - t
+    return 0.5 * r**2, r
+
+
+class _Ratio:
+    """The tuner's objective: the outcome's loss of ``b + B s(beta)`` and its gradient.
+
+    ``s(beta)`` is the matcher's score (see :mod:`mentormatch.tuning._score`) and
+    ``B = sum(beta)``. The variables are ``gamma = beta * sd`` and ``c = b + beta @ mu``
+    (``mu`` the criteria's means): with every criterion applying, ``eta = c + sum_c
+    gamma_c (s_c - mu_c) / sd_c``, the standardised linear model, so the problem is
+    conditioned as that one is.
+    """
+
+    def __init__(self, S: NDArray, G: NDArray, t: NDArray, wn: NDArray, sd: NDArray,
+                 mu: NDArray, outcome: str, alpha: float) -> None:
+        self.S, self.G, self.t, self.wn, self.sd, self.mu = S, G, t, wn, sd, mu
+        self.GS = G * S
+        self.outcome, self.alpha = outcome, alpha
+
+    def eta(self, beta: NDArray, b: float) -> tuple[NDArray, NDArray, NDArray]:
+        den = self.G @ beta
+        ok = den > 1e-300
+        safe = np.where(ok, den, 1.0)
+        score = np.where(ok, (self.GS @ beta) / safe, 0.0)
+        return b + beta.sum() * score, score, np.where(ok, 1.0 / safe, 0.0)
+
+    def __call__(self, theta: NDArray) -> tuple[float, NDArray]:
+        p = self.S.shape[1]
+        gamma, b = theta[:p], float(theta[p])
+        beta = gamma / self.sd
+        eta, score, inv = self.eta(beta, b - float(beta @ self.mu))
+        loss, r = _loss(self.outcome, eta, self.t)
+        wr = self.wn * r
+        f = float(self.wn @ loss) + 0.5 * self.alpha * float(gamma @ gamma)
+        # d eta_i / d beta_c = score_i + B G_ic (S_ic - score_i) / D_i
+        u = wr * inv
+        g_beta = (float(wr @ score) + beta.sum() * (self.GS.T @ u - self.G.T @ (u * score))
+                  - wr.sum() * self.mu)
+        grad = np.empty(p + 1)
+        grad[:p] = g_beta / self.sd + self.alpha * gamma
+        grad[p] = wr.sum()
+        return f, grad
+
+
 class WeightTuner(BaseEstimator):
     r"""Learn non-negative criterion weights from past pairs and their outcomes.
 
-    A scikit-learn estimator: ``X`` holds one row per past pair and one column per
-    criterion (raw criterion scores in [0, 1], as returned by
-    :meth:`mentormatch.Scorer.criterion_scores`; NaN where a criterion did not apply),
-    ``y`` the outcome of each pair.
+    A scikit-learn estimator that fits exactly the score the matcher uses: the
+    weighted mean of the criteria, with each pair's importance factors and with the
+    criteria a pair did not answer left out (not imputed). ``X`` holds one row per past
+    pair: one column per criterion (raw scores in [0, 1], NaN where the criterion did
+    not apply) and, for criteria that declare importance columns, a column
+    ``"importance:<criterion>"`` with the pair's importance factor, as
+    :func:`~mentormatch.tuning.pair_features` returns them (``answers=False``); ``y``
+    holds the outcome of each pair.
 
     Parameters
     ----------
@@ -94,49 +151,71 @@ class WeightTuner(BaseEstimator):
         count (Poisson, log link, e.g. number of meetings), or a rating (least squares,
         identity link, e.g. satisfaction 1-5).
     alpha : float, default=1e-4
-        Strength of the ridge penalty on the coefficients of the standardised features.
+        Strength of the ridge penalty on the standardised coefficients.
+    group_penalty : float, default=0.0
+        Strength of the group penalty (a non-negative group lasso), which sets the
+        weights of whole groups of criteria, e.g. the items of a profile that do not
+        help, to exactly 0. 0 turns it off.
+    groups : mapping of str to str, sequence, or None, default=None
+        Group of each criterion for ``group_penalty``: a mapping from criterion name
+        to group label (criteria not listed are groups of one; see
+        :func:`~mentormatch.tuning.criterion_groups`) or one label per criterion
+        column. None: every criterion is a group of one (a lasso).
     max_iter : int, default=1000
-        Maximum L-BFGS-B iterations.
+        Maximum iterations of each optimiser.
     tol : float, default=1e-10
         Gradient tolerance of L-BFGS-B.
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features,)
-        Non-negative coefficients on the raw (imputed) features.
+    coef_ : ndarray of shape (n_criteria,)
+        Non-negative coefficients :math:`\beta`.
     intercept_ : float
-    weights_ : ndarray of shape (n_features,)
-        ``coef_`` normalised to sum 1 (uniform when every coefficient is 0).
-    fill_values_ : ndarray of shape (n_features,)
-        Value imputed for NaN in each column (the column's weighted mean of the answered
-        values; 0 for a column without any).
+    weights_ : ndarray of shape (n_criteria,)
+        ``coef_`` normalised to sum 1 (uniform when every coefficient is 0), directly
+        usable as ``Scorer(survey, weights=...)`` (see :meth:`weights_dict`).
+    criteria_ : ndarray of str
+        Names of the criterion columns (``"x0"``, ... when ``X`` had no column names).
     classes_ : ndarray of shape (2,)
         Class labels, for ``outcome="binary"``; the second is the positive class.
     feature_names_in_ : ndarray of str
-        Column names when ``X`` was a DataFrame (criterion names).
+        Column names when ``X`` was a DataFrame.
     n_features_in_ : int
+    n_iter_ : int
 
     Notes
     -----
-    With imputed features :math:`x_i \in \mathbb{R}^p`, sample weights :math:`s_i`
-    and the link of the outcome, the tuner solves
+    With criterion scores :math:`s_{ic}`, importance factors :math:`f_{ic}` and
+    :math:`a_{ic} = 1` where criterion :math:`c` applies to pair :math:`i`, the model
+    of the outcome is linear in the matcher's score:
 
     .. math::
 
-        \min_{\beta \ge 0,\, b} \frac{\sum_i s_i\, \ell(y_i, b + z_i^\top \beta)}
-        {\sum_i s_i} + \frac{\alpha}{2} \lVert \beta \rVert^2
+        \eta_i = b + B\, s_i(\beta), \qquad
+        s_i(\beta) = \frac{\sum_c \beta_c f_{ic} a_{ic} s_{ic}}{\sum_c \beta_c f_{ic}
+        a_{ic}}, \qquad B = \sum_c \beta_c,
 
-    where :math:`z_i` are the features standardised by their weighted mean and standard
-    deviation (a positive rescaling, so the sign constraint is the same on either scale)
-    and :math:`\ell` is the logistic, Poisson or squared loss. It uses
-    ``scipy.optimize.minimize(method="L-BFGS-B")`` with bounds :math:`\beta \ge 0`.
+    and the tuner solves
 
-    The score of a pair is the weighted mean of its criteria, :math:`\sum_c w_c x_c /
-    \sum_c w_c` when every criterion applies, so a model linear in that score is linear
-    in the criteria with coefficients proportional to the weights: ``weights_`` is
-    ``coef_ / coef_.sum()``, directly usable as ``Scorer(survey, weights=...)`` (see
-    :meth:`weights_dict`). A criterion that was not answered is imputed with the column
-    mean, i.e. it carries no information for that pair.
+    .. math::
+
+        \min_{\beta \ge 0,\, b} \frac{\sum_i w_i\, \ell(y_i, \eta_i)}{\sum_i w_i}
+        + \frac{\alpha}{2} \lVert \gamma \rVert^2
+        + \lambda \sum_g \sqrt{|g|}\, \lVert \gamma_g \rVert
+
+    with :math:`\gamma_c = \beta_c \sigma_c` (:math:`\sigma_c` the standard deviation
+    of the criterion among the pairs it applies to), :math:`\ell` the logistic, Poisson
+    or squared loss, :math:`\lambda` = ``group_penalty`` and :math:`g` the groups. When
+    every criterion applies with factor 1, :math:`\eta_i = b + \sum_c \beta_c s_{ic}`: a
+    non-negative generalised linear model. The fit starts from that model (with the
+    criteria's means filled in; a convex problem), refines it with L-BFGS-B, and with a
+    group penalty runs an accelerated proximal gradient method whose step sets whole
+    groups to exactly 0.
+
+    ``weights_`` is :math:`\beta / B`, so :meth:`decision_function` is
+    ``intercept_ + coef_.sum() * s`` with :math:`s` the score
+    ``Scorer(survey, weights=tuner.weights_dict())`` gives the pair: the fitted model
+    and the matching rank pairs identically (:meth:`score_pairs` returns :math:`s`).
 
     **Selection bias.** Outcomes exist only for pairs that were made, and those were
     chosen because they scored well under the weights in use at the time. If the model
@@ -160,13 +239,18 @@ class WeightTuner(BaseEstimator):
 
     def __init__(
         self,
+        *,
         outcome: str = "binary",
         alpha: float = 1e-4,
+        group_penalty: float = 0.0,
+        groups: Mapping[str, str] | Sequence[Any] | None = None,
         max_iter: int = 1000,
         tol: float = 1e-10,
     ) -> None:
         self.outcome = outcome
         self.alpha = alpha
+        self.group_penalty = group_penalty
+        self.groups = groups
         self.max_iter = max_iter
         self.tol = tol
 
@@ -190,6 +274,46 @@ class WeightTuner(BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ fitting
+    def _check_params(self) -> None:
+        if self.outcome not in _OUTCOMES:
+            msg = f"`outcome` must be one of {list(_OUTCOMES)}; got {self.outcome!r}."
+            raise HistoryError(msg)
+        for name in ("alpha", "group_penalty"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not (
+                    isinstance(value, int | float | np.number) and float(value) >= 0):
+                msg = f"`{name}` must be a number >= 0; got {value!r}."
+                raise HistoryError(msg)
+
+    def _layout(self) -> Layout:
+        names = getattr(self, "feature_names_in_", None)
+        return layout_of(None if names is None else [str(c) for c in names],
+                         self.n_features_in_)
+
+    def _group_index(self, names: tuple[str, ...]) -> list[NDArray[np.intp]]:
+        """Positions of each group's criteria."""
+        p = len(names)
+        spec = self.groups
+        if spec is None:
+            labels: list[Any] = list(range(p))
+        elif isinstance(spec, Mapping):
+            unknown = sorted(str(k) for k in spec if str(k) not in names)
+            if unknown:
+                msg = (f"`groups` names criteria that are not columns of `X`: "
+                       f"{unknown[:5]}; the criteria are {list(names)[:10]}.")
+                raise HistoryError(msg)
+            given = {str(k): v for k, v in spec.items()}
+            labels = [("group", given[c]) if c in given else ("alone", c) for c in names]
+        else:
+            labels = list(spec)
+            if len(labels) != p:
+                msg = f"`groups` must give one label per criterion ({p}); got {len(labels)}."
+                raise HistoryError(msg)
+        order: dict[Any, list[int]] = {}
+        for k, lab in enumerate(labels):
+            order.setdefault(lab, []).append(k)
+        return [np.asarray(v, dtype=np.intp) for v in order.values()]
+
     def fit(
         self, X: Any, y: Any, sample_weight: Any = None, propensity: Any = None
     ) -> WeightTuner:
@@ -197,8 +321,9 @@ class WeightTuner(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_pairs, n_criteria)
-            Criterion scores of past pairs; NaN where a criterion did not apply.
+        X : array-like or DataFrame of shape (n_pairs, n_columns)
+            Criterion scores of past pairs (NaN where a criterion did not apply) and
+            their ``"importance:<criterion>"`` columns, if any.
         y : array-like of shape (n_pairs,)
             Outcomes: two classes (``"binary"``), counts >= 0 (``"count"``) or numbers.
         sample_weight : array-like of shape (n_pairs,), optional
@@ -214,19 +339,17 @@ class WeightTuner(BaseEstimator):
         Raises
         ------
         HistoryError
-            If ``outcome`` is unknown, ``y`` has a single class, or counts are negative.
+            If ``outcome`` is unknown, ``y`` has a single class, counts are negative, an
+            importance factor is outside [0, 1] or ``groups`` does not fit the columns.
         """
-        if self.outcome not in _OUTCOMES:
-            msg = f"`outcome` must be one of {list(_OUTCOMES)}; got {self.outcome!r}."
-            raise HistoryError(msg)
-        if not (isinstance(self.alpha, int | float | np.number) and float(self.alpha) >= 0):
-            msg = f"`alpha` must be a number >= 0; got {self.alpha!r}."
-            raise HistoryError(msg)
+        self._check_params()
         X, y = validate_data(
             self, X, y, ensure_all_finite="allow-nan", dtype=np.float64,
             y_numeric=self.outcome != "binary",
         )
-        n, p = X.shape
+        layout = self._layout()
+        n = X.shape[0]
+        p = layout.criteria.size
         sw = _weights_array(sample_weight, n)
         if propensity is not None:
             prop = np.asarray(propensity, dtype=np.float64).ravel()
@@ -237,27 +360,28 @@ class WeightTuner(BaseEstimator):
         if sw.sum() <= 0:
             msg = "`sample_weight` must not be all zero."
             raise ValueError(msg)
+        groups = self._group_index(layout.names)
         target = self._encode_target(y)
-        # impute with the weighted mean of the answered values
-        nan = np.isnan(X)
-        fill = np.zeros(p)
-        for c in range(p):
-            ok = ~nan[:, c]
-            wsum = sw[ok].sum()
-            if wsum > 0:
-                fill[c] = float(np.dot(sw[ok], X[ok, c]) / wsum)
-        Xf = np.where(nan, fill[None, :], X)
         wn = sw / sw.sum()
-        mean = wn @ Xf
-        std = np.sqrt(np.maximum(wn @ (Xf - mean) ** 2, 0.0))
-        std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
-        Z = (Xf - mean) / std
-        beta, b = self._solve(Z, target, wn)
-        self.fill_values_ = fill
-        self.coef_ = beta / std
-        self.intercept_ = float(b - self.coef_ @ mean)
-        total = self.coef_.sum()
-        self.weights_ = self.coef_ / total if total > 0 else np.full(p, 1.0 / p)
+        S, G = score_parts(X, layout)
+        raw = X[:, layout.criteria]
+        # 1. the linear model with each criterion's mean filled in (convex): the answer
+        #    when every criterion applies with factor 1, else the starting point
+        theta, mu, sd = self._linear_start(raw, target, wn)
+        obj = _Ratio(S, G, target, wn, sd, mu, self.outcome, float(self.alpha))
+        # 2. the matcher's score: L-BFGS-B, then the group penalty's proximal steps
+        if not np.all(G == 1.0):
+            if not np.any(theta[:p] > 0):
+                theta[:p] = 1e-3
+            theta = self._lbfgs(obj, theta)
+        if float(self.group_penalty) > 0 and p:
+            theta = self._proximal(obj, theta, groups)
+        beta = np.maximum(theta[:p], 0.0) / sd
+        self.coef_ = beta
+        self.intercept_ = float(theta[p] - beta @ mu)
+        total = float(beta.sum())
+        self.weights_ = beta / total if total > 0 else np.full(p, 1.0 / max(p, 1))
+        self.criteria_ = np.asarray(layout.names, dtype=object)
         return self
 
     def _encode_target(self, y: NDArray) -> NDArray[np.float64]:
@@ -279,62 +403,232 @@ class WeightTuner(BaseEstimator):
             raise HistoryError(msg)
         return t
 
-    def _solve(
-        self, Z: NDArray, t: NDArray, wn: NDArray
-    ) -> tuple[NDArray[np.float64], float]:
-        p = Z.shape[1]
-        alpha = float(self.alpha)
-        outcome = self.outcome
+    def _b0(self, t: NDArray, wn: NDArray) -> float:
         ybar = float(wn @ t)
-        if outcome == "binary":
-            b0 = float(np.log(max(ybar, 1e-12) / max(1 - ybar, 1e-12)))
-        elif outcome == "count":
-            b0 = float(np.log(max(ybar, 1e-12)))
-        else:
-            b0 = ybar
+        if self.outcome == "binary":
+            return float(np.log(max(ybar, 1e-12) / max(1 - ybar, 1e-12)))
+        if self.outcome == "count":
+            return float(np.log(max(ybar, 1e-12)))
+        return ybar
+
+    def _linear_start(self, raw: NDArray, t: NDArray, wn: NDArray
+                      ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """Fit the mean-filled standardised linear model: ``(gamma, c)``, means, sds."""
+        p = raw.shape[1]
+        nan = np.isnan(raw)
+        fill = np.zeros(p)
+        sd = np.ones(p)
+        for c in range(p):
+            ok = ~nan[:, c]
+            wsum = wn[ok].sum()
+            if wsum > 0:
+                fill[c] = float(wn[ok] @ raw[ok, c] / wsum)
+                var = float(wn[ok] @ (raw[ok, c] - fill[c]) ** 2 / wsum)
+                sd[c] = np.sqrt(var) if var > 1e-24 * max(1.0, fill[c] ** 2) else 1.0
+        Xf = np.where(nan, fill[None, :], raw)
+        mean = wn @ Xf
+        Z = (Xf - mean) / sd
 
         def fun(theta: NDArray) -> tuple[float, NDArray]:
             beta, b = theta[:p], theta[p]
-            eta = Z @ beta + b
-            if outcome == "binary":
-                loss = np.logaddexp(0.0, eta) - t * eta
-                r = expit(eta) - t
-            elif outcome == "count":
-                mu = np.exp(np.minimum(eta, 700.0))
-                loss = mu - t * eta
-                r = mu - t
-            else:
-                r = eta - t
-                loss = 0.5 * r**2
-            f = float(wn @ loss) + 0.5 * alpha * float(beta @ beta)
+            loss, r = _loss(self.outcome, Z @ beta + b, t)
             wr = wn * r
             grad = np.empty(p + 1)
-            grad[:p] = Z.T @ wr + alpha * beta
+            grad[:p] = Z.T @ wr + float(self.alpha) * beta
             grad[p] = wr.sum()
-            return f, grad
+            return float(wn @ loss) + 0.5 * float(self.alpha) * float(beta @ beta), grad
 
         theta0 = np.zeros(p + 1)
-        theta0[p] = b0
-        bounds = [(0.0, None)] * p + [(None, None)]
-        res = minimize(
-            fun, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
-            options={"maxiter": int(self.max_iter), "gtol": float(self.tol), "ftol": 1e-15},
-        )
+        theta0[p] = self._b0(t, wn)
+        res = minimize(fun, theta0, jac=True, method="L-BFGS-B",
+                       bounds=[(0.0, None)] * p + [(None, None)],
+                       options={"maxiter": int(self.max_iter), "gtol": float(self.tol),
+                                "ftol": 0.0})
         self.n_iter_ = max(1, int(res.nit))
         theta = np.asarray(res.x, dtype=np.float64)
-        return np.maximum(theta[:p], 0.0), float(theta[p])
+        theta[:p] = np.maximum(theta[:p], 0.0)
+        theta = self._newton(fun, Z, t, wn, theta)
+        return theta, mean, sd
+
+    def _newton(self, fun: Any, Z: NDArray, t: NDArray, wn: NDArray, theta: NDArray
+                ) -> NDArray[np.float64]:
+        """Projected Newton steps that finish the convex fit to machine precision.
+
+        L-BFGS-B stops where its progress stalls, which on ill-conditioned problems
+        depends on rounding; a few Newton steps on the free coefficients make the fit a
+        function of the weighted objective only (e.g. equal for repeated pairs).
+        """
+        p = Z.shape[1]
+        alpha = float(self.alpha)
+        A = np.column_stack([Z, np.ones(Z.shape[0])])
+        f, g = fun(theta)
+        for _ in range(50):
+            eta = A @ theta
+            if self.outcome == "binary":
+                pr = expit(eta)
+                h = pr * (1.0 - pr)
+            elif self.outcome == "count":
+                h = np.exp(np.minimum(eta, 700.0))
+            else:
+                h = np.ones_like(eta)
+            free = np.ones(p + 1, dtype=bool)
+            free[:p] = (theta[:p] > 1e-12) | (g[:p] < 0)
+            H = (A[:, free] * (wn * h)[:, None]).T @ A[:, free]
+            H[np.diag_indices_from(H)] += np.append(np.full(p, alpha), 0.0)[free]
+            try:
+                step = -np.linalg.solve(H, g[free])
+            except np.linalg.LinAlgError:
+                break
+            if not np.all(np.isfinite(step)):
+                break
+            lam = 1.0
+            while lam > 1e-10:
+                cand = theta.copy()
+                cand[free] += lam * step
+                cand[:p] = np.maximum(cand[:p], 0.0)
+                fc, gc = fun(cand)
+                if fc <= f:
+                    break
+                lam *= 0.5
+            else:
+                break
+            done = float(np.abs(cand - theta).max()) <= 1e-12 * max(1.0, float(
+                np.abs(theta).max()))
+            theta, f, g = cand, fc, gc
+            if done:
+                break
+        return theta
+
+    def _lbfgs(self, obj: _Ratio, theta0: NDArray) -> NDArray[np.float64]:
+        p = theta0.size - 1
+        res = minimize(obj, theta0, jac=True, method="L-BFGS-B",
+                       bounds=[(0.0, None)] * p + [(None, None)],
+                       options={"maxiter": int(self.max_iter), "gtol": float(self.tol),
+                                "ftol": 0.0})
+        self.n_iter_ += int(res.nit)
+        return np.asarray(res.x, dtype=np.float64)
+
+    def _proximal(self, obj: _Ratio, theta: NDArray, groups: list[NDArray[np.intp]]
+                  ) -> NDArray[np.float64]:
+        """Accelerated proximal gradient with backtracking for the group penalty."""
+        p = theta.size - 1
+        lam = float(self.group_penalty)
+        gw = np.array([np.sqrt(g.size) for g in groups])
+
+        def penalty(x: NDArray) -> float:
+            return lam * float(sum(w * np.linalg.norm(x[g]) for g, w in zip(groups, gw,
+                                                                            strict=True)))
+
+        def prox(v: NDArray, step: float) -> NDArray:
+            out = v.copy()
+            out[:p] = np.maximum(out[:p], 0.0)
+            for g, w in zip(groups, gw, strict=True):
+                norm = float(np.linalg.norm(out[g]))
+                out[g] *= max(0.0, 1.0 - step * lam * w / norm) if norm > 0 else 0.0
+            return out
+
+        x = prox(theta, 0.0)
+        fx, _ = obj(x)
+        total_x = fx + penalty(x)
+        y, t, L = x.copy(), 1.0, 1.0
+        it = 0
+        for it in range(1, int(self.max_iter) * 5 + 1):  # noqa: B007
+            fy, gy = obj(y)
+            while True:
+                z = prox(y - gy / L, 1.0 / L)
+                d = z - y
+                fz, _ = obj(z)
+                if fz <= fy + float(gy @ d) + 0.5 * L * float(d @ d) + 1e-15 or L > 1e12:
+                    break
+                L *= 2.0
+            total_z = fz + penalty(z)
+            if total_z > total_x + 1e-15 and not np.array_equal(y, x):
+                y, t = x.copy(), 1.0  # momentum overshot: restart from x
+                continue
+            t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+            step = z - x
+            y = z + ((t - 1.0) / t_new) * step
+            x, total_x, t = z, total_z, t_new
+            L = max(L * 0.9, 1e-6)
+            if float(np.linalg.norm(step)) <= 1e-9 * max(1.0, float(np.linalg.norm(x))):
+                break
+        self.n_iter_ += it
+        return x
 
     # --------------------------------------------------------------- prediction
+    def _checked(self, X: Any) -> NDArray[np.float64]:
+        check_is_fitted(self, "coef_")
+        return np.asarray(validate_data(self, X, reset=False, ensure_all_finite="allow-nan",
+                                        dtype=np.float64), dtype=np.float64)
+
+    def score_pairs(self, X: Any) -> NDArray[np.float64]:
+        """Return the matcher's score of each pair under the tuned weights.
+
+        The score ``Scorer(survey, weights=self.weights_dict())`` gives the pair (in
+        [0, 1]); :meth:`decision_function` is ``intercept_ + coef_.sum()`` times it.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_pairs, n_columns)
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_pairs,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, np.nan]] * 20)
+        >>> t = WeightTuner().fit(X, [1, 0, 1] * 20)
+        >>> t.score_pairs(X[:3]).round(2).tolist()
+        [1.0, 0.0, 1.0]
+        """
+        Xa = self._checked(X)
+        return matcher_score(Xa, self.weights_, self._layout())
+
+    def link_contributions(self, X: Any) -> NDArray[np.float64]:
+        r"""Return each criterion's part of the linear predictor, per pair.
+
+        The part of criterion :math:`c` is :math:`B \beta_c f_c a_c s_c / \sum_k
+        \beta_k f_k a_k` (:math:`B` = ``coef_.sum()``; 0 when no term is positive): the
+        parts add up to ``decision_function(X) - intercept_``, and are each criterion's
+        contribution to the matcher's score times :math:`B`.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_pairs, n_columns)
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_pairs, n_criteria)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, np.nan]] * 20)
+        >>> t = WeightTuner(outcome="rating").fit(X, [2.0, 1.0, 2.0] * 20)
+        >>> parts = t.link_contributions(X[:3])
+        >>> bool(np.allclose(parts.sum(axis=1) + t.intercept_, t.predict(X[:3])))
+        True
+        """
+        Xa = self._checked(X)
+        S, G = score_parts(Xa, self._layout())
+        terms = G * self.coef_[None, :]
+        den = terms.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(den > 0, self.coef_.sum() / np.where(den > 0, den, 1.0), 0.0)
+        return np.asarray(terms * S * scale[:, None], dtype=np.float64)
+
     def _eta(self, X: Any) -> NDArray[np.float64]:
         check_is_fitted(self, "coef_")
-        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan",
+        return np.asarray(self.intercept_ + self.coef_.sum() * self.score_pairs(X),
                           dtype=np.float64)
-        X = np.where(np.isnan(X), self.fill_values_[None, :], X)
-        return np.asarray(X @ self.coef_ + self.intercept_, dtype=np.float64)
 
     @available_if(_is_binary)
     def decision_function(self, X: Any) -> NDArray[np.float64]:
-        """Return the linear predictor ``intercept_ + X @ coef_`` (NaN imputed)."""
+        """Return ``intercept_ + coef_.sum() * score_pairs(X)`` (the log-odds)."""
         return self._eta(X)
 
     @available_if(_is_binary)
@@ -370,22 +664,26 @@ class WeightTuner(BaseEstimator):
         Parameters
         ----------
         names : sequence of str, optional
-            Criterion names in column order; default the DataFrame columns seen in fit.
+            Criterion names in column order; default the criterion columns seen in fit.
         scale : float, default=1.0
             Multiply the weights (which sum to 1) by this, e.g. to keep a survey's scale.
+
+        Returns
+        -------
+        dict of str to float
 
         Raises
         ------
         HistoryError
-            If no names are known or their number does not match the features.
+            If no names are known or their number does not match the criteria.
         """
         check_is_fitted(self, "weights_")
         if names is None:
-            names = getattr(self, "feature_names_in_", None)
-            if names is None:
+            if getattr(self, "feature_names_in_", None) is None:
                 msg = ("the tuner was fitted on an array without column names; pass "
                        "`names` (the criterion names in column order).")
                 raise HistoryError(msg)
+            names = [str(c) for c in self.criteria_]
         names = [str(v) for v in names]
         if len(names) != self.weights_.shape[0]:
             msg = (f"`names` must have one entry per criterion ({self.weights_.shape[0]}); "
