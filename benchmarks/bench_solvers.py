@@ -301,13 +301,17 @@ def make_table(results: dict, families: tuple[str, ...] = FAMILY_NAMES) -> str:
             "scores that depend on the mentor only, groups of identical mentees; see "
             "`benchmarks/_families.py`), capacity 5 unless stated, objective `coverage` "
             "(the default; before issue 16 `flow` stopped at its round limit on these). "
-            "Same columns as below; `load` is the machine's 1-minute load average when "
-            "the run started and ended (2 cores, shared with other jobs).",
+            "`load` is the machine's 1-minute load average when the run started and ended "
+            "(2 cores, shared with other jobs: with a load of 6, wall times are about "
+            "twice the CPU times, and peers that ran at different loads compare best by "
+            "CPU).",
             "",
         ] if ties else []),
-        "Exact capacity-constrained matching, capacity 5 per mentor, objective `total` "
-        "(all scores are in [0, 1] and seats = mentees, so `coverage` gives the same "
-        "matching). Wall time is the median over repeats and includes reading the scores; "
+        ("" if ties else
+         "Exact capacity-constrained matching, capacity 5 per mentor, objective `total` "
+         "(all scores are in [0, 1] and seats = mentees, so `coverage` gives the same "
+         "matching). ")
+        + "Wall time is the median over repeats and includes reading the scores; "
         "peak memory is the run's own process `ru_maxrss` (baseline of a process with "
         f"every library imported: {results.get('_baseline_mb', float('nan')):.0f} MB; "
         "numba, which mentormatch loads only for problems above 4M pairs, adds about "

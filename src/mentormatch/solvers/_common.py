@@ -159,9 +159,12 @@ def objective_value(prep: Prepared, assignment: NDArray[np.int64]) -> tuple[floa
     return float(np.nansum(pair_scores)), pair_scores
 
 
-def unmatched_reasons(prep: Prepared, assignment: NDArray[np.int64]) -> NDArray:
+def unmatched_reasons(prep: Any, assignment: NDArray[np.int64]) -> NDArray:
     """Return a reason code per mentee (``""`` for the matched ones).
 
+    ``prep`` is a :class:`Prepared` or a :class:`~mentormatch.Problem` (anything with
+    their ``source``, ``capacity``, ``objective``, ``banned``, ``min_score`` and
+    ``shape``; ``priority``, ``quotas``, ``group_caps`` and ``max_changes`` when present).
     Codes, checked in this order (each is true of the matching returned, whatever the
     solve's status):
 

@@ -284,7 +284,7 @@ class _FlowSolver:
         # (small problems, up to _SMALL_STORE pairs, keep everything)
         budget = min(self.max_stored, max(self.nf * self.mu // 8, _SMALL_STORE))
         per_row = max(kk, self.add_per_row, budget // max(1, self.nf))
-        builder = StoreBuilder(self.nf, self.mu, per_row)
+        builder = StoreBuilder(self.nf, self.mu, per_row, col_keep=rr)
         src = self.prep.source
         if getattr(src, "sparse_scan", False):  # the source keeps the best pairs itself
             # kept pairs per call (no dense block): large calls keep both cores busy
@@ -371,10 +371,11 @@ class _FlowSolver:
         # OR-Tools refuses costs above about 2**62 / (nodes + 1) (cost scaling)
         limit = min((2**60) // (n_nodes + 1), (2**62) // (K_max + 1))
         smax = float(np.abs(self.cand_s).max())
-        # (scores below about 1e-288 would overflow the scale: they round to cost 0)
-        scale = min(limit / smax, 1e300) if smax > 1e-300 else 1.0
-        self.int_range = float(limit) * (self.sigma / smax if smax > 0 else 1.0)
-        cost = -np.rint(self.cand_s * scale).astype(np.int64)
+        # scores divided by a power of two (exact) into [-1, 1], then onto the integers:
+        # the same relative precision at every scale, 1e-300 as well as 1e300
+        shift = int(np.frexp(smax)[1]) if smax > 0 else 0
+        self.int_range = float(limit) * math.ldexp(self.sigma, -shift) if smax > 0 else math.inf
+        cost = -np.rint(np.ldexp(self.cand_s, -shift) * limit).astype(np.int64)
         hub_p, hub_n, snk = nf + mu, nf + mu + 1, nf + mu + 2
         row_hub = np.where(self.is_p, hub_p, hub_n) if self.tiers else np.full(nf, hub_n)
         tails = [row_hub, ci, nf + np.arange(mu)]

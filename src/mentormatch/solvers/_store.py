@@ -263,14 +263,25 @@ class StoreBuilder:
         Most pairs kept per mentee.
     compiled : bool, optional
         Use the numba kernels (default: above ``NUMPY_MAX_CELLS`` pairs).
+    col_keep : int, default=0
+        With the numba kernels and rows cut short, also keep each mentor's
+        ``col_keep`` best mentees seen in the dense blocks (equal scores ranked by
+        :func:`~mentormatch.solvers._certificate.tie_hash`): when every row is the same,
+        the rows' best pairs all name the same mentors, and the others would have no
+        stored pair at all.
     """
 
     def __init__(self, n_rows: int, n_cols: int, per_row: int,
-                 compiled: bool | None = None) -> None:
+                 compiled: bool | None = None, col_keep: int = 0) -> None:
         self.n_cols = n_cols
         self.compiled = (n_rows * n_cols > NUMPY_MAX_CELLS if compiled is None
                          else compiled)
         self.per_row = max(1, min(per_row, n_cols))
+        self.col_keep = min(col_keep, n_rows) if self.compiled and self.per_row < n_cols else 0
+        self._heaps = (np.full((n_cols, self.col_keep), -np.inf),
+                       np.zeros((n_cols, self.col_keep)),
+                       np.zeros((n_cols, self.col_keep), dtype=np.int64),
+                       np.zeros(n_cols, dtype=np.int64))
         capacity = n_rows * self.per_row  # never exceeded; untouched pages cost nothing
         self.cols = np.empty(capacity, dtype=np.int32)
         self.vals = np.empty(capacity)
@@ -316,6 +327,8 @@ class StoreBuilder:
                                   lo, hi, bad)
             if bad.any():
                 return bad
+            if self.col_keep:
+                _kernels().col_keep_block(S, np.asarray(rows, dtype=np.int64), *self._heaps)
         self.add_kept(rows, counts, self._buf_c, self._buf_v, trunc, lo, hi)
         return bad
 
@@ -342,8 +355,24 @@ class StoreBuilder:
             self.hi = max(self.hi, float(np.max(hi)))
 
     def finish(self) -> PairStore:
-        return PairStore(self.indptr, self.cols[: self.filled], self.vals[: self.filled],
-                         self.trunc, self.lo, self.hi, self.n_cols, self.compiled)
+        cols, vals, indptr = self.cols[: self.filled], self.vals[: self.filled], self.indptr
+        if self.col_keep:
+            cols, vals, indptr = self._merge_col_keep(cols, vals)
+        return PairStore(indptr, cols, vals, self.trunc, self.lo, self.hi, self.n_cols,
+                         self.compiled)
+
+    def _merge_col_keep(self, cols: NDArray, vals: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+        """Insert the kept column pairs that the rows left out (rows stay column-sorted)."""
+        hv, _hh, hr, size = self._heaps
+        xj, xt = np.nonzero(np.arange(self.col_keep)[None, :] < size[:, None])
+        xi, xv = hr[xj, xt], hv[xj, xt]
+        order = np.lexsort((xj, xi))
+        xi, xj, xv = xi[order], xj[order], xv[order]
+        n = self.indptr.size - 1
+        x_ptr = np.concatenate([[0], np.cumsum(np.bincount(xi, minlength=n))]).astype(np.int64)
+        indptr, cols, vals = _kernels().merge_rows(self.indptr, cols, vals, x_ptr,
+                                                   xj.astype(cols.dtype), xv)
+        return cols, vals, indptr
 
 
 def _kernels() -> Any:

@@ -9,7 +9,8 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-__all__ = ["append", "col_top", "keep_block", "lookup", "price_block", "price_rows", "row_top"]
+__all__ = ["append", "col_keep_block", "col_top", "keep_block", "lookup", "merge_rows",
+           "price_block", "price_rows", "row_top"]
 
 
 @njit(cache=True, inline="always")
@@ -99,6 +100,97 @@ def append(buf_c: NDArray, buf_v: NDArray, counts: NDArray, start: int,
             vals[pos] = buf_v[r, t]
             pos += 1
 
+
+
+@njit(cache=True)
+def col_keep_block(S: NDArray, rows: NDArray, hv: NDArray, hh: NDArray, hr: NDArray,
+                   size: NDArray) -> None:
+    """Keep, per column, the ``r`` best entries seen so far (value, then tie hash).
+
+    ``hv`` / ``hh`` / ``hr`` (``(n_cols, r)``) hold each column's heap of values, tie
+    hashes and local rows, worst first; ``size`` the entries per heap. Rows with equal
+    values are ranked by the hash, so identical rows spread over the columns.
+    """
+    r = hv.shape[1]
+    for t in range(S.shape[0]):
+        i = rows[t]
+        for j in range(S.shape[1]):
+            v = S[t, j]
+            if not v > -np.inf:
+                continue
+            n_j = size[j]
+            if n_j == r and v < hv[j, 0]:
+                continue
+            h = _h01(i, j)
+            if n_j < r:
+                pos = n_j
+                size[j] = n_j + 1
+            elif v > hv[j, 0] or (v == hv[j, 0] and h > hh[j, 0]):
+                pos = 0
+                hv[j, 0], hh[j, 0], hr[j, 0] = v, h, i
+                # sift down from the root
+                while True:
+                    left = 2 * pos + 1
+                    if left >= r:
+                        break
+                    small = left
+                    right = left + 1
+                    if right < r and (hv[j, right] < hv[j, left] or (
+                            hv[j, right] == hv[j, left] and hh[j, right] < hh[j, left])):
+                        small = right
+                    if hv[j, small] < hv[j, pos] or (
+                            hv[j, small] == hv[j, pos] and hh[j, small] < hh[j, pos]):
+                        hv[j, small], hv[j, pos] = hv[j, pos], hv[j, small]
+                        hh[j, small], hh[j, pos] = hh[j, pos], hh[j, small]
+                        hr[j, small], hr[j, pos] = hr[j, pos], hr[j, small]
+                        pos = small
+                    else:
+                        break
+                continue
+            else:
+                continue
+            # sift up a new entry
+            hv[j, pos], hh[j, pos], hr[j, pos] = v, h, i
+            while pos > 0:
+                parent = (pos - 1) // 2
+                if hv[j, pos] < hv[j, parent] or (
+                        hv[j, pos] == hv[j, parent] and hh[j, pos] < hh[j, parent]):
+                    hv[j, pos], hv[j, parent] = hv[j, parent], hv[j, pos]
+                    hh[j, pos], hh[j, parent] = hh[j, parent], hh[j, pos]
+                    hr[j, pos], hr[j, parent] = hr[j, parent], hr[j, pos]
+                    pos = parent
+                else:
+                    break
+
+
+@njit(cache=True)
+def merge_rows(indptr: NDArray, cols: NDArray, vals: NDArray, x_ptr: NDArray,
+               x_cols: NDArray, x_vals: NDArray) -> tuple:
+    """Merge extra pairs (CSR ``x_ptr``, columns sorted per row) into the rows.
+
+    Pairs already stored are skipped. Returns the new ``indptr``, ``cols``, ``vals``.
+    """
+    n = indptr.size - 1
+    out_c = np.empty(cols.size + x_cols.size, dtype=cols.dtype)
+    out_v = np.empty(cols.size + x_cols.size)
+    out_p = np.zeros(n + 1, dtype=np.int64)
+    pos = 0
+    for i in range(n):
+        a, a_end = indptr[i], indptr[i + 1]
+        b, b_end = x_ptr[i], x_ptr[i + 1]
+        while a < a_end or b < b_end:
+            if b >= b_end or (a < a_end and cols[a] < x_cols[b]):
+                out_c[pos], out_v[pos] = cols[a], vals[a]
+                a += 1
+            elif a < a_end and cols[a] == x_cols[b]:
+                b += 1
+                continue
+            else:
+                out_c[pos], out_v[pos] = x_cols[b], x_vals[b]
+                b += 1
+            pos += 1
+        out_p[i + 1] = pos
+    return out_p, out_c[:pos], out_v[:pos]
 
 
 # ----------------------------------------------------------------------- candidates
