@@ -24,9 +24,11 @@ __all__ = [
     "SCALES",
     "TIE_KINDS",
     "DrawnCohort",
+    "DrawnExport",
     "DrawnProblem",
     "ScaledProblem",
     "drawn_cohorts",
+    "forms_exports",
     "matchings",
     "medium_problems",
     "problems",
@@ -471,3 +473,63 @@ def drawn_cohorts(draw: st.DrawFn, *, max_base: int = 5, max_more: int = 3) -> D
     frame_m, frame_e = pd.DataFrame(mentors), pd.DataFrame(mentees)
     return DrawnCohort(survey, frame_m.iloc[:n_m], frame_e.iloc[:n_e],
                        frame_m.iloc[n_m:], frame_e.iloc[n_e:])
+
+
+# ------------------------------------------------------------------ forms exports
+#: Checkbox options as form tools export them: some hold the separator ", ".
+EXPORT_OPTIONS = ["Python", "SQL", "Data (pandas, SQL)", "Public speaking",
+                  "People management (hiring, 1:1s, feedback)", "Career change",
+                  "Statistics", "Writing"]
+#: Availability as people write it.
+EXPORT_TIMES = ["Mon, Wed 6pm-8pm", "Tue 18:00-20:00", "Sat 10am-12pm", "Sun 23:00-01:00",
+                "weekdays 7-8pm", "Mon 18:00-20:00, Thu 07:00-08:00", "Fri noon-2pm",
+                "Wed 19:00-21:00; Sat 09:00-11:00", "Mon to Thu 8-9am"]
+EXPORT_ZONES = ["Europe/Berlin", "America/New_York", "UTC+2", "Asia/Kolkata", "UTC"]
+
+
+@dataclass(frozen=True)
+class DrawnExport:
+    """A one-table forms export of both roles, as ``mentormatch init`` receives it.
+
+    ``options`` maps each multi-select header to the options its answers use.
+    """
+
+    frame: pd.DataFrame
+    role_column: str
+    n_mentors: int
+    n_mentees: int
+    options: dict[str, list[str]]
+
+
+@st.composite
+def forms_exports(draw: st.DrawFn, *, max_people: int = 14) -> DrawnExport:
+    """Draw a :class:`DrawnExport`: roles (some in both), e-mails, checkbox skills
+    (options holding the separator, case variants), availability and timezones."""
+    n = draw(st.integers(3, max_people), label="people")
+    roles = draw(st.lists(st.sampled_from(["Mentor", "Mentee", "Both"]), min_size=n,
+                          max_size=n), label="roles")
+    roles[0], roles[1] = "Mentor", "Mentee"
+    pool = draw(st.lists(st.sampled_from(EXPORT_OPTIONS), min_size=2, max_size=6,
+                         unique=True), label="options")
+    rows = []
+    used: dict[str, set[str]] = {"Skills I offer": set(), "Skills I want": set()}
+    for k, role in enumerate(roles):
+        row = {"Email Address": f"person{k}@example.org", "I am a": role}
+        for header, asked in (("Skills I offer", role in ("Mentor", "Both")),
+                              ("Skills I want", role in ("Mentee", "Both"))):
+            picks = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3,
+                                  unique=True)) if asked else []
+            picks = [pool_item for pool_item in pool if pool_item in picks]  # form order
+            used[header].update(picks)
+            # spelled another way now and then (a lower-case first letter would read
+            # as the rest of the option before it: "Yes, but not my first choice")
+            shown = [p.upper() if draw(st.booleans()) and k % 3 == 0 else p for p in picks]
+            row[header] = ", ".join(shown)
+        row["When can you meet?"] = draw(st.sampled_from(EXPORT_TIMES))
+        row["Time zone"] = draw(st.sampled_from(EXPORT_ZONES))
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    n_mentors = sum(r in ("Mentor", "Both") for r in roles)
+    n_mentees = sum(r in ("Mentee", "Both") for r in roles)
+    return DrawnExport(frame, "I am a", n_mentors, n_mentees,
+                       {h: sorted(v) for h, v in used.items()})

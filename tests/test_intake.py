@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
+import mentormatch.scoring  # noqa: F401  (registers the criterion and rule kinds)
 from mentormatch.exceptions import IntakeError, MentorMatchWarning, SurveyError
 from mentormatch.survey import Survey, load_cohort
 from strategies import DrawnCohort, drawn_cohorts
@@ -621,3 +622,265 @@ def test_load_cohort_takes_mentees_mentors_survey():
                                           r"got a Survey first"):
         load_cohort(s, mentors_df(), mentees_df())
     assert load_cohort(mentees_df(), mentors_df(), s).n_mentees == 3
+
+
+# ------------------------------------------------------------ from export to survey
+def one_table(**cols: list[str]) -> pd.DataFrame:
+    """Both roles in one table: two mentors, three mentees, one person in both roles."""
+    base = {
+        "id": ["m1", "m2", "e1", "e2", "b1"],
+        "role": ["Mentor", "mentor", "Mentee", "MENTEE", "both"],
+        "capacity": ["1", "2", "", "", "1"],
+        "offers": ["Node.js;python", "data science", "", "", "python"],
+        "wants": ["", "", "node", "python", "data science"],
+        "level": ["senior", "mid", "junior", "mid", "mid"],
+        "e1": ["5", "1", "3", "4", "2"],
+        "e2": ["1", "5", "3", "2", "2"],
+        "when": ["Mon 18:00-20:00", "Tue 09:00-10:00", "Mon 17:00-19:00", "", "Mon 6-8pm"],
+        "tz": ["Europe/Berlin", "UTC", "Europe/London", "", "UTC+1"],
+        "name": ["Ada", "Bo", "Cy", "Di", "Ed"],
+    }
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def test_role_column_splits_one_table_and_never_pairs_a_person_with_themselves() -> None:
+    from mentormatch.scoring import CohortScores
+
+    c = load_cohort(one_table(), None, make_survey(), role_column="role")
+    assert c.mentor_ids.tolist() == ["m1", "m2", "b1"]
+    assert c.mentee_ids.tolist() == ["e1", "e2", "b1"]
+    assert c.capacity.tolist() == [1, 2, 1]
+    # the person in both roles answers as a mentor and as a mentee
+    assert c.features["skills"].mentor.toarray()[2].tolist() == [0, 1, 0]
+    assert c.features["skills"].mentee.toarray()[2].tolist() == [0, 0, 1]
+    for engine in ("numpy", "compiled"):
+        src = CohortScores(c.survey, c, engine=engine)
+        scores = src.block(np.arange(3))
+        assert scores[2, 2] == -np.inf
+        assert np.isfinite(np.delete(scores.ravel(), 8)).all()
+        assert src.forbidding_rules(2, 2) == ["self_pair"]
+    # the same table given as both arguments, or the survey's role_column, read alike
+    s = make_survey(role_column="role")
+    frame = one_table()
+    assert load_cohort(frame, frame, s).mentee_ids.tolist() == ["e1", "e2", "b1"]
+
+
+def test_role_answers_unknown_or_blank_are_refused_by_row() -> None:
+    s = make_survey(role_column="role", roles={"I mentor": "mentor", "I want a mentor":
+                                               "mentee", "Both": "both"})
+    frame = one_table(role=["I mentor", "I mentr", "I want a mentor", "", "both"])
+    with pytest.raises(IntakeError) as info:
+        load_cohort(frame, None, s)
+    assert problems(info) == [
+        "participants row 3, column 'role': unknown role 'I mentr' (did you mean 'I mentor'?); "
+        "expected one of 'I mentor', 'I want a mentor', 'Both' (the survey's `roles` say "
+        "which answer means mentor, mentee or both).",
+        "participants row 5, column 'role': blank role; expected one of 'I mentor', 'I want "
+        "a mentor', 'Both' (the survey's `roles` say which answer means mentor, mentee or "
+        "both)."]
+    with pytest.raises(IntakeError, match="both roles come from one table"):
+        load_cohort(one_table(), mentors_df(), s)
+    with pytest.raises(IntakeError, match=r"column 'role' is missing \(needed for each "
+                                          r"participant's role\)"):
+        load_cohort(one_table().drop(columns="role"), None, s)
+
+
+def test_person_in_both_tables_needs_both_roles() -> None:
+    m = mentors_df(id=["m1", "e2"])
+    with pytest.raises(IntakeError, match="unless the survey sets `both_roles = true`"):
+        load_cohort(mentees_df(), m, make_survey())
+    c = load_cohort(mentees_df(), m, make_survey(both_roles=True))
+    from mentormatch.scoring import CohortScores
+
+    assert CohortScores(c.survey, c).block(np.arange(3))[1, 1] == -np.inf
+
+
+def stamped(times: list[str], ids: list[str] | None = None) -> pd.DataFrame:
+    e = mentees_df(id=ids or ["e1", "e2", "e1"])
+    e["submitted"] = times
+    return e
+
+
+def test_resubmissions_error_latest_and_first() -> None:
+    s = make_survey(timestamp_column="submitted")
+    e = stamped(["2026-03-01 10:00", "2026-03-01 11:00", "2026-03-02 09:00"])
+    with pytest.raises(IntakeError, match=r"row 4, column 'id': duplicate id 'e1' \(first "
+                                          r"seen in row 2\).*--keep"):
+        load_cohort(e, mentors_df(), s)
+    latest = load_cohort(e, mentors_df(), s, keep="latest")
+    assert latest.mentee_ids.tolist() == ["e2", "e1"]
+    assert latest.mentees["wants"].tolist() == ["NODE; Python", "Data  Science"]
+    assert latest.notes == ("mentees: id 'e1' was submitted 2 times (rows 2, 4); kept row 4, "
+                            "the latest.",)
+    first = load_cohort(e, mentors_df(), s.model_copy(update={"keep": "first"}))
+    assert first.mentee_ids.tolist() == ["e1", "e2"]
+    # a later problem still names the file's row: row 4 is the kept one
+    bad = stamped(["2026-03-01 10:00", "2026-03-01 11:00", "2026-03-02 09:00"])
+    bad.loc[2, "level"] = "guru"
+    with pytest.raises(IntakeError, match=r"mentees row 4, column 'level': unknown level"):
+        load_cohort(bad, mentors_df(), s, keep="latest")
+
+
+@pytest.mark.parametrize(("times", "match"), [
+    (["2026-03-01 10:00", "", "2026-03-01 10:00"], r"row 4, column 'submitted': id 'e1' was "
+     r"submitted at the same time in rows 2, 4"),
+    (["yesterday", "", "2026-03-01 10:00"], r"row 2, column 'submitted': submission time "
+     r"'yesterday' is not a date and time"),
+    (["", "", "2026-03-01 10:00"], r"row 2, column 'submitted': blank submission time"),
+    (["03/04/2026 10:00", "", "04/03/2026 10:00"], r"another latest when read month first "
+     r"than day first; set `timestamp_format`"),
+    (["13/04/2026 10:00", "", "04/13/2026 10:00"], r"written both month first and day first "
+     r"\(row 4 only month first, row 2 only day first\)"),
+])
+def test_resubmission_times_refused(times: list[str], match: str) -> None:
+    s = make_survey(timestamp_column="submitted", keep="latest")
+    with pytest.raises(IntakeError, match=match):
+        load_cohort(stamped(times), mentors_df(), s)
+
+
+def test_resubmission_times_in_one_order() -> None:
+    s = make_survey(timestamp_column="submitted", keep="latest")
+    # both readings keep the same row: no format needed
+    e = stamped(["03/04/2026 10:00", "", "05/06/2026 10:00"])
+    assert load_cohort(e, mentors_df(), s).mentees["wants"].tolist()[-1] == "Data  Science"
+    # a day above 12 settles the order of the whole column
+    e = stamped(["03/04/2026 10:00", "25/03/2026 10:00", "04/03/2026 10:00"])
+    assert "kept row 2, the latest" in load_cohort(e, mentors_df(), s).notes[0]  # 3 April
+    s2 = make_survey(timestamp_column="submitted", keep="latest",
+                     timestamp_format="%d/%m/%Y %H:%M")
+    e = stamped(["03/04/2026 10:00", "", "04/03/2026 10:00"])
+    assert "kept row 2, the latest" in load_cohort(e, mentors_df(), s2).notes[0]
+
+
+def test_hashed_ids_never_show_the_address() -> None:
+    m = mentors_df(id=["Ada@Example.org", "bo@example.org"])
+    e = mentees_df(id=["cy@example.org", "di@example.org", "CY@example.org "])
+    e["wish"] = ["ada@example.org", "bo@example.org;nobody@example.org", ""]
+    s = make_survey(hash_ids=True, questions=[
+        *make_survey().model_dump()["questions"],
+        {"name": "wish", "kind": "preferred_ids", "mentee_column": "wish"}])
+    with pytest.raises(IntakeError) as info:
+        load_cohort(e, m, s)
+    text = str(info.value)
+    assert "@" not in text and "duplicate id 'p-" in text
+    with pytest.raises(IntakeError) as info:
+        load_cohort(e.iloc[:2], m, s)
+    text = str(info.value)
+    assert "@" not in text and "entry 2 (id 'p-" in text
+    e.loc[1, "wish"] = "bo@example.org"
+    c = load_cohort(e.iloc[:2], m, s)
+    assert all(v.startswith("p-") and len(v) == 12 for v in c.mentor_ids)
+    assert c.features["wish"].mentee.toarray().tolist() == [[1, 0], [0, 1]]
+
+
+def test_headers_found_regardless_of_case_and_spacing() -> None:
+    m = mentors_df().rename(columns={"offers": " Offers ", "tz": "TZ"})
+    c = load_cohort(mentees_df(), m, make_survey())
+    assert c.features["skills"].mentor.toarray().tolist() == [[1, 1, 0], [0, 0, 1]]
+    assert "mentors: column 'offers' read from header ' Offers ' (the same once case, spaces " \
+        "and punctuation are ignored)." in c.notes
+    # two headers that both match, neither exactly: refused
+    m2 = mentors_df().rename(columns={"offers": "Offers"})
+    m2["OFFERS"] = m2["Offers"]
+    with pytest.raises(IntakeError, match=r"column 'offers' \(needed for question 'skills'\) "
+                                          r"matches the headers 'Offers', 'OFFERS'"):
+        load_cohort(mentees_df(), m2, make_survey())
+    # a near miss is named
+    with pytest.raises(IntakeError, match=r"column 'offers' is missing \(needed for question "
+                                          r"'skills'\) \(did you mean 'offer'\?\)"):
+        load_cohort(mentees_df(), mentors_df().rename(columns={"offers": "offer"}),
+                    make_survey())
+
+
+def test_excel_sheets_are_listed(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["nothing here"])
+    ws = book.create_sheet("Form responses 1")
+    frame = mentors_df()
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append(list(row))
+    path = tmp_path / "mentors.xlsx"
+    book.save(path)
+    with pytest.raises(IntakeError, match=r"mentors.xlsx, column 'id': column 'id' is missing "
+                                          r".*\(read from sheet 'Notes'; the workbook's sheets: "
+                                          r"'Notes', 'Form responses 1'; choose another with "
+                                          r"--sheet\)"):
+        load_cohort(mentees_df(), path, make_survey())
+    c = load_cohort(mentees_df(), path, make_survey(), sheet="Form responses 1")
+    assert c.n_mentors == 2
+    with pytest.raises(IntakeError, match=r"the workbook has no sheet 'form responses'; its "
+                                          r"sheets: 'Notes', 'Form responses 1'"):
+        load_cohort(mentees_df(), path, make_survey(), sheet="form responses")
+    with pytest.raises(IntakeError, match=r"did you mean 'Form responses 1'"):
+        load_cohort(mentees_df(), path, make_survey(), sheet="form responses 1")
+
+
+def test_carry_is_checked_and_used_by_the_outputs(tmp_path: Path) -> None:
+    import mentormatch as mm
+
+    s = make_survey(carry=["Name"])
+    m, e = mentors_df(name=["Ada", "Bo"]), mentees_df(name=["Cy", "Di", "Ed"])
+    with pytest.raises(IntakeError, match=r"column 'Name' is missing \(needed for `carry`\)"):
+        load_cohort(e.drop(columns="name"), m.drop(columns="name"), s)
+    matching = mm.match(e, m, s)
+    table = pd.read_csv(mm.write_matching(matching, tmp_path / "m.csv"), dtype=str,
+                        keep_default_na=False)
+    assert {"mentee Name", "mentor Name"} <= set(table.columns)
+    assert sorted(table["mentee Name"]) == ["Cy", "Di", "Ed"]
+
+
+def test_likert_labels_and_availability_slots() -> None:
+    q = make_survey().model_dump()["questions"]
+    q[2]["labels"] = {"Strongly disagree": 1, "Disagree": 2, "Neutral": 3, "Agree": 4,
+                      "Strongly agree": 5}
+    q[3].update(slots={"Weekday evenings": "Mon-Fri 18:00-20:00"}, separator=",",
+                default_days="Sat")
+    s = make_survey(questions=q)
+    e = mentees_df(e1=["agree", "Strongly  Agree", ""], when=["weekday evenings", "", "9-10"])
+    c = load_cohort(e, mentors_df(), s)
+    # "agree" = 4 and "3" reversed = 3; "Strongly  Agree" = 5 and "2" reversed = 4
+    assert c.features["big5"].mentee[:2, 0].tolist() == [0.625, 0.875]
+    assert int(c.features["when"].mentee[0].sum()) == 5 * 2
+    assert np.flatnonzero(c.features["when"].mentee[2]).tolist() == [5 * 24 + 9 + 5]
+    e.loc[0, "e1"] = "Agre"
+    with pytest.raises(IntakeError, match=r"from 1 to 5 or one of 'Strongly disagree', "
+                                          r".* \(did you mean 'Agree'\?\); got 'Agre'"):
+        load_cohort(e, mentors_df(), s)
+
+
+def test_qualtrics_rows_under_the_header_are_skipped(tmp_path: Path) -> None:
+    paths = []
+    for name, frame in (("mentees.csv", mentees_df()), ("mentors.csv", mentors_df())):
+        path = tmp_path / name
+        with path.open("w", encoding="utf-8") as fh:
+            fh.write(",".join(frame.columns) + "\n")
+            fh.write(",".join(f"Question {c}" for c in frame.columns) + "\n")
+            fh.write(",".join('"{""ImportId"":""x""}"' for _ in frame.columns) + "\n")
+            frame.to_csv(fh, index=False, header=False)
+        paths.append(path)
+    c = load_cohort(*paths, make_survey(skip_rows=2))
+    assert c.mentee_ids.tolist() == ["e1", "e2", "e3"]
+    bad = make_survey(skip_rows=2, criteria=[], questions=[
+        {**make_survey().model_dump()["questions"][1], "required": True}])
+    with pytest.raises(IntakeError, match=r"mentees.csv row 5, column 'level': question "
+                                          r"'level' is required"):
+        load_cohort(*paths, bad)
+
+
+@pytest.mark.parametrize(("extra", "match"), [
+    ({"keep": "latest"}, r"set `timestamp_column`"),
+    ({"roles": {"x": "mentor"}}, r"set `role_column` too"),
+    ({"role_column": "r", "roles": {"x": "mentr"}}, r"roles.x: must be one of"),
+    ({"timestamp_format": "%H:%M"}, r"must hold the year, month and day"),
+    ({"carry": ["a", "a"]}, r"lists \['a'\] more than once"),
+])
+def test_intake_settings_refused_on_load(extra: dict[str, Any], match: str) -> None:
+    from mentormatch.exceptions import SurveyError
+
+    with pytest.raises(SurveyError, match=match):
+        Survey.from_dict({"name": "t", **extra})

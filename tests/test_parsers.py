@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pytest
@@ -17,7 +18,9 @@ from mentormatch.survey._parsers import (
     normalise,
     number_key,
     parse_availability,
+    parse_days,
     parse_number,
+    parse_timestamps,
 )
 
 WINTER = dt.date(2026, 1, 12)  # a Monday
@@ -201,3 +204,135 @@ def test_availability_length_is_preserved(day: int, h1: int, length: int, zone: 
     assert off is not None
     shift = int(off.total_seconds() // 3600)
     assert sorted(got) == sorted((first - shift + k) % 168 for k in range(h2 - h1))
+
+
+# ----------------------------------------------------- availability as people write it
+@pytest.mark.parametrize(("text", "slots"), [
+    ("Mon 6pm-8pm", [18, 19]),
+    ("Mon 6-8pm", [18, 19]),
+    ("Mon 6 pm - 8 pm", [18, 19]),
+    ("monday 18h-20h", [18, 19]),
+    ("Mon 18.00-20.00", [18, 19]),
+    ("Mon 11am-1pm", [11, 12]),
+    ("Mon 12pm-1pm", [12]),
+    ("Mon 12am-1am", [0]),
+    ("Mon noon-2pm", [12, 13]),
+    ("Mon 10pm-midnight", [22, 23]),
+    ("Mon 22:00-00:00", [22, 23]),
+    ("Sun 23:00-01:00", [0, 167]),  # overnight: Sunday 23:00 to Monday 01:00
+    ("Mon, Wed 18:00-19:00", [18, 66]),
+    ("Mon and Wed 18:00-19:00", [18, 66]),
+    ("Mon & Wed 18:00-19:00", [18, 66]),
+    ("Mon to Wed 8-9", [8, 32, 56]),
+    ("Mondays 8am-9am", [8]),
+    ("Mon 18:00-19:00, Wed 07:00-08:00", [18, 55]),
+    ("Mon 18:00-19:00 and 21:00-22:00", [18, 21]),
+    ("18:00-19:00 Tue", [42]),
+    ("weekends 10:00-11:00", [130, 154]),
+    ("Sat 9-10am; Sun 9-10am", [129, 153]),
+    ("Fri-Mon 12:00-13:00", [12, 108, 132, 156]),
+    ("every day 07:00-08:00", [7 + 24 * d for d in range(7)]),
+    ("Tue between 6pm and 7pm", [42]),
+])
+def test_availability_as_people_write_it(text: str, slots: list[int]) -> None:
+    assert _slots(text) == slots
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("6pm-8pm", "no day given in '6pm-8pm'; write the days"),
+    ("Mon 6pm", "has no end"),
+    ("Mon", "no time given for Mon"),
+    ("Mon 11-1pm", "ends before it starts"),  # 23:00-13:00: 14 hours
+    ("Mon 9-5", "ends before it starts"),  # 24-hour clock: 09:00-05:00 is 20 hours
+    ("Mon 13pm-2pm", "invalid time"),
+    ("Mon 6pm-8pm (UTC)", "expected slots like"),
+    ("weekday evenings", "expected slots like"),
+])
+def test_availability_refusals(text: str, fragment: str) -> None:
+    with pytest.raises(CellError, match=re.escape(fragment)):
+        parse_availability(text, "UTC", start=WINTER, slot_minutes=60)
+
+
+def test_availability_default_days_and_named_slots() -> None:
+    assert np.flatnonzero(parse_availability(
+        "6pm-7pm", "UTC", start=WINTER, slot_minutes=60, default_days="Mon-Fri")).tolist() \
+        == [18 + 24 * d for d in range(5)]
+    named = {"Weekday evenings": "Mon-Fri 18:00-20:00", "Sunday (all day, mostly)":
+             "Sun 09:00-17:00"}
+    got = parse_availability("weekday  EVENINGS,Sunday (all day, mostly), Tue 07:00-08:00",
+                             "UTC", start=WINTER, slot_minutes=60, slots=named, separator=",")
+    hours = np.flatnonzero(got).tolist()
+    assert hours[:3] == [18, 19, 31] and 6 * 24 + 9 in hours and len(hours) == 10 + 8 + 1
+    with pytest.raises(CellError, match=r"'Weekday evenngs' is neither a declared slot .*"
+                                        r"\(did you mean 'Weekday evenings'\?\)"):
+        parse_availability("Weekday evenngs", "UTC", start=WINTER, slot_minutes=60,
+                           slots=named, separator=",")
+
+
+def test_parse_days() -> None:
+    assert parse_days("Mon-Wed, Sat") == (0, 1, 2, 5)
+    assert parse_days("weekends") == (5, 6)
+    with pytest.raises(CellError, match="expected days"):
+        parse_days("Mon 18:00-19:00")
+
+
+def test_timezone_offsets() -> None:
+    plus_two = parse_availability("Mon 18:00-19:00", "UTC+2", start=WINTER, slot_minutes=60)
+    assert np.flatnonzero(plus_two).tolist() == [16]
+    minus = parse_availability("Mon 18:00-19:00", "GMT-05:30", start=WINTER, slot_minutes=30)
+    assert np.flatnonzero(minus).tolist() == [47, 48]
+    with pytest.raises(CellError, match="offsets run from UTC-14:00"):
+        get_zone("UTC+15")
+
+
+# ----------------------------------------------------------------- submission times
+@pytest.mark.parametrize(("text", "orders"), [
+    ("2026-03-01 14:05:09", {"year first"}),
+    ("2026-03-01T14:05:09Z", {"year first"}),
+    ("2026/03/01 2:05:09 PM GMT+1", {"year first"}),
+    ("03/01/2026 14:05", {"month first", "day first"}),
+    ("13/01/2026 14:05", {"day first"}),
+    ("01/13/26 2:05 pm", {"month first"}),
+    ("not a date", set()),
+    ("2026-02-30 10:00", set()),
+])
+def test_parse_timestamps(text: str, orders: set[str]) -> None:
+    assert set(parse_timestamps(text)) == orders
+
+
+def test_timestamps_offsets_and_formats() -> None:
+    a = parse_timestamps("2026/03/01 2:05:09 PM GMT+1")["year first"]
+    b = parse_timestamps("2026-03-01 13:05:09")["year first"]
+    assert a == b
+    assert parse_timestamps("01.03.2026 14:05", "%d.%m.%Y %H:%M") == {
+        "format": parse_timestamps("2026-03-01 14:05")["year first"]}
+    assert parse_timestamps("2026-03-01", "%d.%m.%Y") == {}
+
+
+def _clock12(minutes: int) -> str:
+    h, m = divmod(minutes % (24 * 60), 60)
+    suffix = "am" if h < 12 else "pm"
+    h12 = h % 12 or 12
+    return f"{h12}{f':{m:02d}' if m else ''}{suffix}"
+
+
+@settings(max_examples=80, deadline=None)
+@given(days=st.lists(st.integers(0, 6), min_size=1, max_size=4, unique=True),
+       start=st.integers(0, 47), length=st.integers(1, 24),
+       zone=st.sampled_from(["UTC", "Europe/Berlin", "America/New_York", "UTC+5:30"]))
+def test_written_forms_of_one_slot_read_alike(days: list[int], start: int, length: int,
+                                              zone: str) -> None:
+    """Day lists, 12- and 24-hour clocks and overnight slots are one weekly grid."""
+    names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    t1, t2 = start * 30, start * 30 + length * 30  # may run past midnight (<= 12 h)
+    h24 = f"{t1 // 60:02d}:{t1 % 60:02d}-{(t2 // 60) % 24:02d}:{t2 % 60:02d}"
+    forms = [
+        "; ".join(f"{names[d]} {h24}" for d in days),
+        f"{', '.join(names[d] for d in days)} {h24}",
+        f"{' and '.join(names[d] for d in days)} {_clock12(t1)}-{_clock12(t2)}",
+        f"{h24} {', '.join(names[d] for d in days)}",
+    ]
+    grids = [parse_availability(f, zone, start=WINTER, slot_minutes=30) for f in forms]
+    for g in grids[1:]:
+        assert np.array_equal(g, grids[0]), forms
+    assert int(grids[0].sum()) == len(days) * length or len(days) * length > 336

@@ -254,8 +254,11 @@ def init(
                       highlight=False, markup=False)
             for line in draft.todo:
                 out.print(f"  - {line}", highlight=False, markup=False, soft_wrap=True)
-        tables = f"--mentees {mentees}" + (f" --mentors {mentors}" if mentors else "")
-        out.print(f"next: mentormatch validate --survey {out_path} {tables}",
+        import shlex
+
+        tables = f"--mentees {shlex.quote(str(mentees))}" + (
+            f" --mentors {shlex.quote(str(mentors))}" if mentors else "")
+        out.print(f"next: mentormatch validate --survey {shlex.quote(str(out_path))} {tables}",
                   highlight=False, markup=False, soft_wrap=True)
 
     _guard(run)
@@ -282,13 +285,14 @@ def validate(
                   highlight=False)
         for r in cohort.describe().itertuples(index=False):
             out.print(f"{r.question} ({r.kind}), {r.role}s' column {r.column!r}: "
-                      f"{r.answered} answered, {r.blank} blank", highlight=False)
+                      f"{r.answered} answered, {r.blank} blank", highlight=False,
+                      markup=False, soft_wrap=True)
             out.print(f"    {r.read_as}", highlight=False, markup=False, soft_wrap=True)
         out.print(
             f"ok: {cohort.n_mentors} mentors ({int(cohort.capacity.sum())} seats) and "
             f"{cohort.n_mentees} mentees fit survey {s.name!r} "
             f"({len(s.questions)} questions, {len(s.criteria)} criteria, {len(s.rules)} rules).",
-            highlight=False,
+            highlight=False, markup=False, soft_wrap=True,
         )
 
     _guard(run)

@@ -223,9 +223,12 @@ CASES: dict[str, dict] = {}
 
 def case(name: str, *, survey: str = BASE_SURVEY, mentors: str | bytes | None = None,
          mentees: str | bytes | None = None, options: dict | None = None,
-         expected_json: dict | None = None, xlsx: object = None) -> None:
+         expected_json: dict | None = None, xlsx: object = None,
+         one_table: bool = False) -> None:
+    """Add a case; ``one_table``: mentors.csv is a link to mentees.csv (a role column)."""
     mh, mr, eh, er = _copy()
     CASES[name] = {
+        "one_table": one_table,
         "survey.toml": survey,
         "mentors.csv": mentors if mentors is not None else _csv(mh, mr),
         "mentees.csv": mentees if mentees is not None else _csv(eh, er),
@@ -446,6 +449,118 @@ def define() -> None:
     case("cli_missing_file", options={"entry": "cli", "mentees": "nope.csv"})
     case("cli_bad_capacity", mentors=_csv(mh, [[*r[:-1], "-3"] for r in mr]),
          options={"entry": "cli"})
+    define_export_cases()
+
+
+def _one_table(role: list[str] | None = None) -> tuple[list[str], list[list[str]]]:
+    """Both roles in one table, with a ``role`` column (mentors first)."""
+    mh, mr, eh, er = _copy()
+    header = [*dict.fromkeys([*mh, *eh]), "role"]
+    rows = []
+    for h, table, r in ((mh, mr, "mentor"), (eh, er, "mentee")):
+        for row in table:
+            values = dict(zip(h, row, strict=True))
+            rows.append([values.get(c, "") for c in header[:-1]] + [r])
+    for k, value in enumerate(role or []):
+        rows[k][-1] = value
+    return header, rows
+
+
+_ROLE = BASE_SURVEY.replace('slot_minutes = 30\n', 'slot_minutes = 30\nrole_column = "role"\n')
+_KEEP = BASE_SURVEY.replace(
+    'slot_minutes = 30\n', 'slot_minutes = 30\ntimestamp_column = "submitted"\nkeep = "latest"\n')
+
+
+def _stamped(times: list[str]) -> str:
+    """The mentees, E1 submitted twice (rows 2 and 6), with submission times."""
+    _, _, eh, er = _copy()
+    rows = [*er, list(er[0])]
+    return _csv([*eh, "submitted"], [[*r, t] for r, t in zip(rows, times, strict=True)])
+
+
+def define_export_cases() -> None:
+    """Refusals (and accepted cases) of reading forms exports (issue 13)."""
+    _, _, eh, er = _copy()
+    # one table with a role column
+    header, rows = _one_table()
+    rows[1][-1] = "mentr"
+    case("role_answer_unknown", survey=_ROLE, mentees=_csv(header, rows), one_table=True)
+    header, rows = _one_table()
+    rows[4][-1] = ""
+    case("role_answer_blank", survey=_ROLE, mentees=_csv(header, rows), one_table=True)
+    header, rows = _one_table()
+    case("role_column_two_tables", survey=_ROLE, mentees=_csv(header, rows))
+    case("role_column_missing", survey=_ROLE, mentees=_csv(*_one_table()).replace(
+        ",role\n", ",rôle\n", 1), one_table=True)
+    # headers
+    case("header_ambiguous", mentees=_csv(
+        [c if c != "skills_wanted" else "Skills Wanted" for c in eh] + ["skills-wanted"],
+        [[*r, r[eh.index("skills_wanted")]] for r in er]))
+    case("header_near_miss", mentees=_csv(
+        [c if c != "skills_wanted" else "skill_wanted" for c in eh], er))
+    case("header_case_and_spacing_ok", mentees=_csv(
+        [{"skills_wanted": "Skills  Wanted", "timezone": "TimeZone"}.get(c, c) for c in eh],
+        er), expected_json={"handling": "ok", "matched": 4})
+    case("excel_missing_column_lists_sheets", xlsx="second_sheet")
+    # resubmissions
+    case("keep_same_time", survey=_KEEP, mentees=_stamped(
+        ["2026-03-01 10:00", "2026-03-01 11:00", "2026-03-01 12:00", "2026-03-01 13:00",
+         "2026-03-01 10:00"]))
+    case("keep_time_unreadable", survey=_KEEP, mentees=_stamped(
+        ["2026-03-01 10:00", "2026-03-01 11:00", "2026-03-01 12:00", "2026-03-01 13:00",
+         "the next day"]))
+    case("keep_date_order_ambiguous", survey=_KEEP, mentees=_stamped(
+        ["03/04/2026 10:00", "", "", "", "04/03/2026 10:00"]))
+    case("keep_without_timestamp_column", survey=_KEEP.replace(
+        'timestamp_column = "submitted"\n', ""))
+    case("duplicate_without_keep_with_times", survey=_KEEP.replace('keep = "latest"\n', ""),
+         mentees=_stamped(["2026-03-01 10:00", "", "", "", "2026-03-02 10:00"]))
+    # ids
+    case("hash_ids_duplicate_email", survey=BASE_SURVEY.replace(
+        'slot_minutes = 30\n', 'slot_minutes = 30\nhash_ids = true\n'), mentees=_csv(
+        eh, [[f"{r[0].lower()}@example.org", *r[1:]] for r in er[:3]]
+        + [["E1@Example.org", *er[3][1:]]]))
+    case("both_roles_self_pair_ok", survey=BASE_SURVEY.replace(
+        'slot_minutes = 30\n', 'slot_minutes = 30\nboth_roles = true\n'),
+         mentees=_csv(eh, [["M1", *er[0][1:]], *er[1:]]),
+         expected_json={"handling": "ok", "matched": 4})
+    case("wishlist_unknown_id_near_miss", survey=BASE_SURVEY + _WISHES,
+         mentees=_with(eh, er, "wishes", ["M1;M01", "", "M3", ""]))
+    case("carry_column_missing", survey=BASE_SURVEY.replace(
+        'slot_minutes = 30\n', 'slot_minutes = 30\ncarry = ["full name"]\n'))
+    mutate("unknown_answer_near_miss", "mentee", 0, "skills_wanted", "pyhton")
+    # availability as people write it
+    mutate("availability_written_forms_ok", "mentee", 0, "availability", "Mon, Wed 6pm-8pm",
+           expected_json={"handling": "ok", "matched": 4})
+    mutate("availability_overnight_ok", "mentor", 2, "availability", "Sun 23:00-01:00",
+           expected_json={"handling": "ok", "matched": 4})
+    mutate("availability_no_day", "mentee", 1, "availability", "6pm-8pm")
+    mutate("availability_overnight_too_long", "mentee", 2, "availability", "Thu 11-1pm")
+    mutate("timezone_offset_ok", "mentee", 3, "timezone", "UTC+1",
+           expected_json={"handling": "ok", "matched": 4})
+    mutate("timezone_offset_out_of_range", "mentee", 3, "timezone", "UTC+15")
+    slots = BASE_SURVEY.replace('timezone_column = "timezone"\nrequired = true\n',
+                                'timezone_column = "timezone"\nrequired = true\n'
+                                'separator = ","\nslots = { "Weekday evenings" = '
+                                '"Mon-Fri 18:00-20:00" }\n')
+    mutate("availability_unknown_slot", "mentee", 0, "availability", "Weekday evenngs",
+           survey=slots)
+    case("availability_slot_unreadable", survey=slots.replace('"Mon-Fri 18:00-20:00"',
+                                                              '"evenings"'))
+    # likert answers in words
+    labels = BASE_SURVEY.replace(
+        '  { column = "bf2", trait = "extraversion", reverse = true },\n]\n',
+        '  { column = "bf2", trait = "extraversion", reverse = true },\n]\nlabels = { '
+        '"Disagree" = 2, "Neutral" = 3, "Agree" = 4 }\n')
+    mutate("likert_label_unknown", "mentee", 0, "bf1", "Agre", survey=labels)
+    mutate("likert_label_ok", "mentee", 0, "bf1", "agree", survey=labels,
+           expected_json={"handling": "ok", "matched": 4})
+    case("likert_label_outside_scale", survey=labels.replace('"Agree" = 4', '"Agree" = 6'))
+    # survey settings
+    case("roles_without_role_column", survey=BASE_SURVEY + '\n[survey.roles]\n'
+         '"I mentor" = "mentor"\n')
+    case("timestamp_format_without_date", survey=_KEEP.replace(
+        'keep = "latest"\n', 'keep = "latest"\ntimestamp_format = "%H:%M"\n'))
 
 
 def _write_xlsx(path: Path, kind: str) -> None:
@@ -456,6 +571,11 @@ def _write_xlsx(path: Path, kind: str) -> None:
     if kind == "merged":
         ws.append(["Mentor intake 2026"] + [""] * (len(MENTOR_COLS) - 1))
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(MENTOR_COLS))
+        ws.append(MENTOR_COLS)
+    elif kind == "second_sheet":  # the answers are on the second sheet
+        ws.title = "Summary"
+        ws.append(["responses", "48"])
+        ws = wb.create_sheet("Form responses 1")
         ws.append(MENTOR_COLS)
     else:
         ws.append(MENTOR_COLS)
@@ -476,6 +596,8 @@ def build() -> None:
         (folder / "survey.toml").write_text(files["survey.toml"], encoding="utf-8")
         if files["xlsx"]:
             _write_xlsx(folder / "mentors.xlsx", files["xlsx"])
+        elif files["one_table"]:
+            (folder / "mentors.csv").symlink_to("mentees.csv")
         else:
             data = files["mentors.csv"]
             (folder / "mentors.csv").write_bytes(data if isinstance(data, bytes)

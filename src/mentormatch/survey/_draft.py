@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import json
 import re
 import tomllib
@@ -285,6 +286,7 @@ class _Drafter:
         self.texts: dict[str, str] = {}
         self.names: set[str] = set()
         self.ids: dict[str, list[str]] = {}
+        self.pieces: dict[str, Counter[str]] = {}
 
     def note(self, key: str, why: str) -> None:
         self.head_notes.setdefault(key, []).append(why)
@@ -529,20 +531,23 @@ class _Drafter:
             shared = mine & theirs
             if shared:
                 self.head["both_roles"] = True
-                self.note("both_roles", f"{len(shared)} participants are in both exports: "
+                self.note("both_roles", f"{len(shared)} participant"
+                                        f"{' is' if len(shared) == 1 else 's are'} in both "
+                                        "exports: "
                                         "each mentors and is mentored (never paired with "
                                         "themselves)")
         if repeats:
             if self.keep in ("latest", "first") and stamp is not None:
                 self.head["keep"] = self.keep
-                self.note("keep", f"{len(repeats)} ids were submitted more than once: the "
+                self.note("keep", f"{_ids_appear(len(repeats), 'were submitted')} more than "
+                                  "once: the "
                                   f"{self.keep} submission of each is kept")
             elif stamp is None:
-                self.todo.append(f"{len(repeats)} ids appear more than once ("
+                self.todo.append(f"{_ids_appear(len(repeats))} more than once ("
                                  f"{'; '.join(repeats[:3])}) and no submission time was "
                                  "found: remove the extra rows")
             else:
-                self.todo.append(f"{len(repeats)} ids appear more than once ("
+                self.todo.append(f"{_ids_appear(len(repeats))} more than once ("
                                  f"{'; '.join(repeats[:3])}): set keep = \"latest\" or "
                                  "\"first\" (or pass --keep)")
 
@@ -552,6 +557,11 @@ class _Drafter:
     # ---------------------------------------------------------------- columns
     def _classify(self, ids: dict[str, list[str]]) -> None:
         self.ids = ids
+        # answers of every column split by each separator: a piece that recurs anywhere
+        # (a mentor's "Python, SQL" and a mentee's "Python") marks a vocabulary
+        self.pieces = {sep: Counter(answer_key(p) for c in self.columns
+                                    for row in _split(c.answers(), sep) for p in row)
+                       for sep in SEPARATORS}
         _likert_grids(self)
         for c in self.columns:
             if not c.kind and _is_timezone(c.header, c.answers()):
@@ -740,6 +750,11 @@ class _Drafter:
             out.append("\n" + _comment(notes) + "[[rules]]\n")
             out.extend(f"{k} = {_value(v)}\n" for k, v in decl.items())
         text = "".join(out)
+        for c in self.columns:
+            if c.name:
+                self.decisions += [f"question {c.name!r}: {w}" for w in c.why]
+        for notes, decl in [*self.criteria, *self.rules]:
+            self.decisions += [f"{decl['kind']} ({decl['question']}): {n}" for n in notes]
         survey = None
         try:
             survey = Survey.from_dict(tomllib.loads(text), source="draft")
@@ -747,6 +762,12 @@ class _Drafter:
             if not self.todo:  # pragma: no cover - a draft loads unless a to-do says why
                 self.todo.append(f"the draft does not load: {exc}")
         return Draft(text=text, decisions=self.decisions, todo=self.todo, survey=survey)
+
+
+def _ids_appear(n: int, verb: str = "appear") -> str:
+    if n == 1:
+        return f"1 id {'appears' if verb == 'appear' else 'was submitted'}"
+    return f"{n} ids {verb}"
 
 
 def _check_draft(draft: Draft, mentees: Any, mentors: Any, sheet: str | int | None) -> None:
@@ -880,30 +901,41 @@ def _split(cells: list[str], sep: str) -> list[list[str]]:
     return [[p.strip() for p in c.split(sep) if p.strip()] for c in cells if c]
 
 
-def _glue(rows: list[list[str]], sep: str) -> tuple[list[list[str]], list[str]]:
+def _glue(rows: list[list[str]], sep: str, seen: Counter[str] | None = None
+          ) -> tuple[list[list[str]], list[str]]:
     """Join pieces that belong to one option containing the separator.
 
-    A piece is joined to the one before when brackets are open, or when it starts with
-    a lower-case letter and never appears except right after that piece.
+    A piece is joined to the one before when brackets are open, or when the two always
+    come together: the second starts with a lower-case letter and never appears except
+    right after the first, and the first never appears without the second, in this
+    column or (``seen``: piece counts of every column) anywhere else
+    (``"Yes, but not my first choice"``).
     """
-    after: dict[str, set[str]] = {}
+    count: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()
     for row in rows:
-        for k, p in enumerate(row):
-            after.setdefault(p, set()).add(row[k - 1] if k else "")
-    capital = sum(1 for p in after if p[:1].isupper() or p[:1].isdigit())
-    lower_joins = capital >= 0.7 * len(after)  # "Yes, but ...": only in capitalised lists
+        count.update(row)
+        pairs.update(itertools.pairwise(row))
     glued: list[list[str]] = []
     joined: set[str] = set()
     joiner = sep if sep in ("\n",) else (sep + " " if sep == "," else sep)
+
+    def together(a: str, b: str) -> bool:
+        n = pairs[(a, b)]
+        elsewhere = seen is not None and (seen[answer_key(a)] > count[a]
+                                          or seen[answer_key(b)] > count[b])
+        return b[:1].islower() and n == count[a] == count[b] and not elsewhere
+
     for row in rows:
         out: list[str] = []
+        last = ""
         for p in row:
-            if out and (_open(out[-1]) or (lower_joins and p[:1].islower() and after[p] == {
-                    out[-1].rsplit(joiner, 1)[-1] if joiner in out[-1] else out[-1]})):
+            if out and (_open(out[-1]) or together(last, p)):
                 out[-1] = out[-1] + joiner + p
                 joined.add(out[-1])
             else:
                 out.append(p)
+            last = p
         glued.append(out)
     return glued, sorted(joined)
 
@@ -929,7 +961,7 @@ def _classify_column(d: _Drafter, c: _Column) -> None:
     if (_try_ids(d, c, real) or _try_numeric(c, real) or _try_bands(c, real)
             or _try_availability(d, c, real)):
         return
-    _try_choice(c, real)
+    _try_choice(c, real, d.pieces)
 
 
 def _set_columns(c: _Column) -> None:
@@ -1113,7 +1145,8 @@ def _try_bands(c: _Column, answers: list[str]) -> bool:
     return True
 
 
-def _try_choice(c: _Column, answers: list[str]) -> None:
+def _try_choice(c: _Column, answers: list[str],
+                pieces: dict[str, Counter[str]] | None = None) -> None:
     if not answers:
         c.kind = "text"
         return
@@ -1122,10 +1155,14 @@ def _try_choice(c: _Column, answers: list[str]) -> None:
     for cand in SEPARATORS:
         if not any(cand in a for a in answers):
             continue
-        rows, joined = _glue(_split(answers, cand), cand)
+        seen = (pieces or {}).get(cand, Counter())
+        rows, joined = _glue(_split(answers, cand), cand, seen)
         if any(len(r) > 1 for r in rows):
-            atoms = Counter(p for r in rows for p in r)
-            if len(atoms) < sum(atoms.values()):  # pieces repeat: a vocabulary
+            atoms = Counter(answer_key(p) for r in rows for p in r)
+            # a vocabulary: some answer recurs, in this column or in another one, or
+            # the question asks for several ("Skills", "select all that apply")
+            if (len(atoms) < sum(atoms.values()) or any(seen[k] > n for k, n in atoms.items())
+                    or _asks_for_several(c.keys.get("_title", c.header))):
                 best = (cand, rows, joined)
                 break
     sep: str | None = None
@@ -1156,8 +1193,9 @@ def _try_choice(c: _Column, answers: list[str]) -> None:
                      "cells hold several)")
         c.keys["separator"] = sep
         if joined:
-            c.why.append("options holding the separator, read whole (their parts never "
-                         "appear apart): " + ", ".join(repr(j) for j in joined[:6]))
+            c.why.append("options holding the separator, read whole (it stands inside "
+                         "brackets, or the parts never appear apart): "
+                         + ", ".join(repr(j) for j in joined[:6]))
     if len(spelled) > MAX_OPTIONS:
         c.keys["unknown"] = "keep"
         c.why.append(f"{len(spelled)} different answers: the vocabulary is left open (every "
@@ -1180,6 +1218,13 @@ def _try_choice(c: _Column, answers: list[str]) -> None:
                     "uncomment") + "\n", "# [questions.synonyms]\n"]
         lines += [f"# {_q(a)} = {_q(b)}\n" for a, b in cands[:20]]
         c.extra.extend(lines)
+
+
+def _asks_for_several(title: str) -> bool:
+    words = set(re.findall(r"[a-z]+", title.casefold()))
+    return bool(words & {"skills", "topics", "areas", "languages", "interests", "tags",
+                         "technologies", "goals", "subjects", "fields", "days", "apply",
+                         "all", "several", "multiple"})
 
 
 def _spellings(counts: Counter[str]) -> dict[str, list[str]]:
@@ -1226,8 +1271,13 @@ def _merge(a: _Column, b: _Column, score: float | None) -> None:
     if a.kind in ("multi_choice", "single_choice") and b.kind in ("multi_choice",
                                                                   "single_choice"):
         if "multi_choice" in (a.kind, b.kind):
+            sep = a.keys.get("separator", b.keys.get("separator", ","))
+            for side in (a, b):
+                if side.kind == "single_choice":  # its cells may hold several answers too
+                    rows, _ = _glue(_split(side.answers(), sep), sep)
+                    side.keys["_atoms"] = list(_spellings(Counter(p for r in rows for p in r)))
             a.kind = "multi_choice"
-            a.keys.setdefault("separator", b.keys.get("separator", ","))
+            a.keys["separator"] = sep
         atoms = [*a.keys.get("_atoms", []), *b.keys.get("_atoms", [])]
         merged = _spellings(Counter(atoms))
         if "options" in a.keys or "options" in b.keys:

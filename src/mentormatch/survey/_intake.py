@@ -301,7 +301,7 @@ def _one_table(survey: Survey, mentees: Any, mentors: Any, sheet: str | int | No
     if mentees is not None and mentors is not None and not _same_source(mentees, mentors):
         msg = (f"with a role column ({survey.role_column!r}) both roles come from one table; "
                "give it once (as the mentees' table).")
-        raise IntakeError([IntakeIssue(msg)])
+        raise IntakeError([IntakeIssue(msg, column=survey.role_column)])
     source = mentees if mentees is not None else mentors
     whole = read_table(source, role="participant", sheet=sheet, skip_rows=survey.skip_rows)
     resolve_columns(survey, {"participant": whole}, col, notes)

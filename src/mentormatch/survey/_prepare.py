@@ -109,7 +109,8 @@ def _needed(survey: Survey, role: str) -> list[tuple[str, str, bool]]:
     if role == "participant" and survey.role_column is not None:
         out.append((survey.role_column, "each participant's role", True))
     if survey.keep != "error" and survey.timestamp_column is not None:
-        out.append((survey.timestamp_column, "submission times (`keep`)", True))
+        # needed where a participant submitted twice (checked then)
+        out.append((survey.timestamp_column, "submission times (`keep`)", False))
     roles = ("mentor", "mentee") if role == "participant" else (role,)
     for r in roles:
         for q in survey.questions:
@@ -151,6 +152,7 @@ def resolve_columns(survey: Survey, tables: dict[str, IntakeTable], col: Collect
     """
     for role, table in tables.items():
         reported: set[str] = set()
+        first = True
         for name, why, required in _needed(survey, role):
             if name in reported:
                 continue
@@ -165,16 +167,21 @@ def resolve_columns(survey: Survey, tables: dict[str, IntakeTable], col: Collect
                     "are ignored; write the exact header in the survey.", file=table.name,
                     column=name))
             elif required:
-                col.add(_missing_column(name, why, table))
+                col.add(_missing_column(name, why, table, sheets=first))
+                first = False  # the workbook's sheets are listed once
     _resolve_carry(survey, tables, col, notes)
 
 
-def _missing_column(name: str, why: str, table: IntakeTable) -> IntakeIssue:
+def _missing_column(name: str, why: str, table: IntakeTable, *,
+                    sheets: bool = True) -> IntakeIssue:
     headers = list(table.frame.columns)
-    listed = ", ".join(repr(h) for h in headers[:12]) + (", ..." if len(headers) > 12 else "")
+    listed = ", ".join(repr(h) for h in headers[:12])
+    if len(headers) > 12:
+        listed += f" and {len(headers) - 12} more"
     return IntakeIssue(
         f"column {name!r} is missing (needed for {why}){header_hint(name, headers)}; the "
-        f"table has: {listed}{table.where()}.", file=table.name, column=name)
+        f"table has: {listed}{table.where() if sheets else ''}.", file=table.name,
+        column=name)
 
 
 def _resolve_carry(survey: Survey, tables: dict[str, IntakeTable], col: Collector,
@@ -259,6 +266,12 @@ def _pick_submissions(survey: Survey, table: IntakeTable, repeated: dict[str, li
                       col: Collector) -> dict[str, int] | None:
     """Id -> the row to keep, by submission time; None when a problem was reported."""
     column = str(survey.timestamp_column)
+    if column not in table.frame.columns:
+        pid = next(iter(repeated))
+        issue = _missing_column(column, f"the submission times that tell which of id {pid!r}'s "
+                                f"{len(repeated[pid])} rows is the {survey.keep}", table)
+        col.add(issue)
+        return None
     cells = table.frame[column].astype(str).tolist()
     before = col.count
     readings = [parse_timestamps(c, survey.timestamp_format) if c else {} for c in cells]
@@ -344,9 +357,9 @@ def split_roles(survey: Survey, table: IntakeTable, ids: list[str], col: Collect
             if text and not col.full:
                 close = difflib.get_close_matches(text, answers, n=1, cutoff=0.6)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-            what = f"unknown role {text!r}" if text else "blank role"
+            what = f"unknown role {text!r}{hint}" if text else "blank role"
             col.add(IntakeIssue(
-                f"{what}; expected one of {listed}{hint} (the survey's `roles` say which "
+                f"{what}; expected one of {listed} (the survey's `roles` say which "
                 "answer means mentor, mentee or both).", file=table.name,
                 row=table.row_number(k), column=column, value=text))
             continue
