@@ -3,10 +3,12 @@
 For each seed, on ``make_history`` cohorts (past demo cohorts matched with the survey's
 weights plus Gumbel exploration, outcomes from a known model):
 
-1. **Linear truths** (the default weights, and random Dirichlet weights): correlation of
-   ``WeightTuner``'s weights with the true ones (plain and inverse-propensity weighted),
-   and the matched-pair outcome rate on new cohorts with the current, tuned and true
-   weights.
+1. **Linear truths** (the default weights, and random Dirichlet weights; the truth is
+   the matcher's own score, importance factors and skipped answers included):
+   correlation of ``WeightTuner``'s weights with the true ones (plain and
+   inverse-propensity weighted), and the matched-pair outcome rate on new cohorts with
+   the current, tuned and true weights; side by side, the previous tuner (a linear
+   model of the criteria with skipped answers mean-filled and no importance factors).
 2. **Grouped validation**: ``compare_weights`` with folds of whole cohorts (its lift in
    AUC and the 95% CI of a bootstrap over cohorts), the same with folds of random pairs,
    and the lift measured on truly held-out cohorts (expected AUC under the true model on
@@ -18,6 +20,11 @@ weights plus Gumbel exploration, outcomes from a known model):
 4. **Off-policy**: IPW, self-normalised IPW and doubly robust estimates (with CIs from a bootstrap over
    cohorts) of the outcome rate the tuned weights' matchings reach on the logged
    cohorts, against the true rate; propensities from re-solving each cohort.
+5. **Item-level criteria**: the demo survey plus one criterion per personality trait,
+   per goal option and a profile correlation; the truth weighs two goal options and the
+   personality correlation (not the distance, nor any trait alone). Side by side: the
+   profile-level survey tuned, every item tuned without a penalty, with a lasso (each
+   item alone) and with a group penalty (the items of a question together).
 
 The matched-pair outcome rate is the mean true success probability of the pairs a
 matching makes (``solve``, objective "coverage"). Results are written as the "Tuning"
@@ -38,17 +45,20 @@ import numpy as np
 import pandas as pd
 from _results import replace_section
 
-from mentormatch.datasets import make_cohort
+from mentormatch.datasets import demo_paths, make_cohort
 from mentormatch.datasets._history import make_history
-from mentormatch.survey import load_cohort
+from mentormatch.survey import Survey, load_cohort
 from mentormatch.tuning import (
     PairModel,
     WeightTuner,
     compare_weights,
+    criterion_groups,
+    item_criteria,
     off_policy_estimate,
     policy_pairs,
 )
-from mentormatch.tuning._compare import _auc_many, weighted_score
+from mentormatch.tuning._compare import _auc_many
+from mentormatch.tuning._score import layout_of, matcher_score
 
 SECTION = "Tuning"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -76,19 +86,26 @@ def linear_truth(seed: int, n_pairs: int, n_new: int, size, dirichlet: bool) -> 
     t0 = time.perf_counter()
     h = make_history(n_pairs, truth, seed=seed, cohort_size=size)
     t_hist = time.perf_counter() - t0
-    true = np.array([h.true_weights[c] for c in h.X.columns])
+    true = np.array([h.true_weights[c] for c in h.criteria])
+    t0 = time.perf_counter()
     tuner = WeightTuner().fit(h.X, h.y)
+    t_fit = time.perf_counter() - t0
     ipw = WeightTuner().fit(h.X, h.y, propensity=h.pairs["propensity"])
+    # the previous tuner: criteria only, skipped answers filled with the column means
+    crit = h.X[h.criteria]
+    filled = WeightTuner().fit(crit.fillna(crit.mean()), h.y)
     cohorts = new_cohorts(h, n_new, seed, size)
     return {
         "seed": seed, "truth": "random" if dirichlet else "default",
         "pairs": len(h.y), "cohorts": h.pairs["cohort"].nunique(),
         "corr": float(np.corrcoef(true, tuner.weights_)[0, 1]),
         "corr_ipw": float(np.corrcoef(true, ipw.weights_)[0, 1]),
+        "corr_filled": float(np.corrcoef(true, filled.weights_)[0, 1]),
         "cur": matched_rate(h, h.logging_weights, cohorts),
         "tuned": matched_rate(h, tuner.weights_dict(), cohorts),
+        "filled": matched_rate(h, filled.weights_dict(), cohorts),
         "true": matched_rate(h, h.true_weights, cohorts), "t_hist": t_hist,
-        "history": h, "tuner": tuner,
+        "t_fit": t_fit, "history": h, "tuner": tuner,
     }
 
 
@@ -111,10 +128,10 @@ def grouped_validation(row: dict, seed: int, size, n_heldout: int) -> dict:
     new = make_history(n_cohorts=n_heldout, seed=7_000 + seed, cohort_size=size)
     p = h.outcome_probability(new.X)
     Xn = new.X[list(h.X.columns)].to_numpy(dtype=np.float64)
-    fill = np.nanmean(h.X.to_numpy(dtype=np.float64), axis=0)
-    cur = np.array([h.logging_weights[c] for c in h.X.columns])
-    lift = (expected_auc(weighted_score(Xn, tuner.weights_, tuner.fill_values_), p)
-            - expected_auc(weighted_score(Xn, cur, fill), p))
+    cur = np.array([h.logging_weights[c] for c in h.criteria])
+    lift = (expected_auc(tuner.score_pairs(new.X), p)
+            - expected_auc(matcher_score(Xn, cur, layout_of(list(h.X.columns), Xn.shape[1])),
+                           p))
     g = grouped.loc["difference"]
     return {"grouped": g, "pairs": by_pair.loc["difference"], "heldout": lift,
             "inside": bool(g["ci_low"] <= lift <= g["ci_high"]), "t_cv": t_cv,
@@ -173,6 +190,61 @@ def off_policy(seed: int, n_cohorts: int, size, draws: int) -> dict:
             "target_pairs": est.attrs["target_pairs"], "t_hist": t_hist}
 
 
+#: The truth of the item-level benchmark: two goal options and the shape of the
+#: personality profile matter; no trait alone, nor the profile distance.
+ITEM_TRUTH = {"skills": 0.3, "availability": 0.3, "goals.move into management": 0.12,
+              "goals.build confidence": 0.12, "personality_shape": 0.16}
+
+
+def items_survey() -> Survey:
+    """The demo survey plus a profile correlation and one criterion per trait and goal."""
+    data = Survey.load(demo_paths()["survey"]).model_dump()
+    data["criteria"].append({"name": "personality_shape", "kind": "correlation",
+                             "question": "personality"})
+    survey = item_criteria(Survey.from_dict(data), "personality")
+    return item_criteria(survey, "goals", kind="any")
+
+
+def item_level(seed: int, n_pairs: int, n_new: int, size, penalties) -> list[dict]:
+    survey = items_survey()
+    demo = {c.name for c in Survey.load(demo_paths()["survey"]).criteria}
+    logging = {c.name: c.weight if c.name in demo else 0.0 for c in survey.criteria}
+    h = make_history(n_pairs, ITEM_TRUTH, seed=seed, cohort_size=size, survey=survey,
+                     logging_weights=logging)
+    true = np.array([h.true_weights[c] for c in h.criteria])
+    noise = true == 0
+    cohorts = new_cohorts(h, n_new, seed, size)
+    zero = dict.fromkeys(h.criteria, 0.0)
+    profile = [c for c in h.X.columns if c in demo or c == "importance:department"]
+    fits: dict[str, tuple[dict, float]] = {}
+    t0 = time.perf_counter()
+    fits["profile-level survey"] = (zero | WeightTuner().fit(h.X[profile], h.y).weights_dict(),
+                                    time.perf_counter() - t0)
+    variants = [("items, no penalty", {})]
+    for lam in penalties:
+        variants += [(f"items, lasso {lam:g}", {"group_penalty": lam}),
+                     (f"items, grouped {lam:g}",
+                      {"group_penalty": lam, "groups": criterion_groups(survey)})]
+    for name, params in variants:
+        t0 = time.perf_counter()
+        tuner = WeightTuner(**params).fit(h.X, h.y)
+        fits[name] = (tuner.weights_dict(), time.perf_counter() - t0)
+    rows = []
+    for name, (w, t_fit) in fits.items():
+        vec = np.array([w[c] for c in h.criteria])
+        rows.append({"seed": seed, "fit": name, "rate": matched_rate(h, w, cohorts),
+                     "corr": float(np.corrcoef(true, vec)[0, 1]),
+                     "noise_zero": int(((vec == 0) & noise).sum()),
+                     "signal_kept": int(((vec > 0) & ~noise).sum()), "t_fit": t_fit,
+                     "shape": w["personality_shape"], "distance": w["personality"]})
+    for name, w in (("survey (logging)", logging), ("true weights", h.true_weights)):
+        rows.append({"seed": seed, "fit": name, "rate": matched_rate(h, w, cohorts)})
+    for r in rows:
+        r.update(pairs=len(h.y), noise=int(noise.sum()), signal=int((~noise).sum()),
+                 criteria=len(h.criteria))
+    return rows
+
+
 def _ci(row, digits: int = 3) -> str:
     f = f"{{:+.{digits}f}}"
     return (f"{f.format(row['mean'] if 'mean' in row else row['estimate'])} "
@@ -183,7 +255,7 @@ def _rate_ci(row) -> str:
     return f"{row['estimate']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
 
 
-def summary_lines(lin, val, nl, op) -> list[str]:
+def summary_lines(lin, val, nl, op, items) -> list[str]:
     """The targets of the issue, read off the tables below."""
     def span(values, fmt="{:.3f}"):
         return f"{fmt.format(min(values))} to {fmt.format(max(values))}"
@@ -195,7 +267,16 @@ def summary_lines(lin, val, nl, op) -> list[str]:
     def covered(key):
         return sum(r[key]["ci_low"] <= r["truth"] <= r[key]["ci_high"] for r in op)
 
-    return [
+    filled = [r["corr_filled"] for r in lin]
+    exact = [r["corr"] for r in lin]
+    gain_exact = [100 * (r["tuned"] - r["filled"]) for r in lin]
+    by_fit: dict[str, list[dict]] = {}
+    for r in items:
+        by_fit.setdefault(r["fit"], []).append(r)
+    prof = by_fit.get("profile-level survey", [])
+    plain = by_fit.get("items, no penalty", [])
+    lasso = [k for k in by_fit if k.startswith("items, lasso")]
+    lines = [
         f"- PairModel over the best linear weights on the non-linear truth: "
         f"{span(gains, '{:+.1f}')} points of matched-pair outcome rate (target >= 5).",
         f"- WeightTuner recovery r on linear truths: {span(default)} (default weights), "
@@ -205,10 +286,23 @@ def summary_lines(lin, val, nl, op) -> list[str]:
         f"{len(val)} seeds.",
         f"- Off-policy CIs covering the true rate: DR {covered('dr')}, SNIPW "
         f"{covered('snipw')}, IPW {covered('ipw')} of {len(op)} seeds.",
+        f"- The matcher's own score against the previous mean-filled linear model (same "
+        f"histories): recovery r {span(exact)} against {span(filled)}; matched-pair rate "
+        f"{span(gain_exact, '{:+.1f}')} points.",
     ]
+    if prof and plain:
+        lines.append(
+            f"- Item-level criteria ({plain[0]['criteria']} criteria, {plain[0]['pairs']} "
+            f"pairs): matched-pair rate {span([r['rate'] for r in plain])} with every item "
+            f"tuned against {span([r['rate'] for r in prof])} for the profile-level "
+            f"survey; noise items at weight 0: {span([r['noise_zero'] for r in plain], '{}')}"
+            f" of {plain[0]['noise']} without a penalty"
+            + "".join(f", {span([r['noise_zero'] for r in by_fit[k]], '{}')} with "
+                      f"{k.split(', ')[1]}" for k in lasso) + ".")
+    return lines
 
 
-def write_section(lin, val, nl, op, command: str, args) -> None:
+def write_section(lin, val, nl, op, items, command: str, args) -> None:
     lines = [
         f"## {SECTION}",
         "",
@@ -221,19 +315,26 @@ def write_section(lin, val, nl, op, command: str, args) -> None:
         + (f", OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
            if "OMP_NUM_THREADS" in os.environ else "") + ".",
         "",
-        *summary_lines(lin, val, nl, op),
+        *summary_lines(lin, val, nl, op, items),
         "",
         "### Linear truths: recovery and matching",
         "",
-        "| seed | truth | pairs | corr | corr (IPW) | rate current | rate tuned | rate true "
-        "| history (s) |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "The truth is the matcher's score under the true weights (importance factors and "
+        "skipped answers as the `Scorer` applies them). Tuned: `WeightTuner`, which fits "
+        "that score. Mean-filled: the previous tuner, a non-negative linear model of the "
+        "criteria with skipped answers filled with the column means and no importance "
+        "factors.",
+        "",
+        "| seed | truth | pairs | corr | corr (IPW) | corr (mean-filled) | rate current "
+        "| rate tuned | rate mean-filled | rate true | history (s) | fit (s) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in lin:
         lines.append(
             f"| {r['seed']} | {r['truth']} | {r['pairs']} | {r['corr']:.3f} | "
-            f"{r['corr_ipw']:.3f} | {r['cur']:.3f} | {r['tuned']:.3f} | {r['true']:.3f} | "
-            f"{r['t_hist']:.1f} |")
+            f"{r['corr_ipw']:.3f} | {r['corr_filled']:.3f} | {r['cur']:.3f} | "
+            f"{r['tuned']:.3f} | {r['filled']:.3f} | {r['true']:.3f} | {r['t_hist']:.1f} | "
+            f"{r['t_fit']:.2f} |")
     lines += [
         "",
         "### Grouped validation against truly held-out cohorts",
@@ -296,6 +397,31 @@ def write_section(lin, val, nl, op, command: str, args) -> None:
             f"{r['logged']:.3f} | {r['truth']:.3f} | {_rate_ci(r['ipw'])} | "
             f"{_rate_ci(r['snipw'])} | {_rate_ci(r['dr'])} | "
             f"{', '.join('yes' if c else 'no' for c in cov)} |")
+    lines += [
+        "",
+        "### Item-level criteria and profile correlation",
+        "",
+        "Survey: the demo survey plus `personality_shape` (`correlation`), one `similarity` "
+        "per personality trait and one `any` per goal option (`tuning.item_criteria`). "
+        f"Truth: {', '.join(f'{k} {v:g}' for k, v in ITEM_TRUTH.items())} (no trait "
+        "alone, nor the profile distance `personality`). History: "
+        f"{args.item_pairs} pairs logged with the demo survey's weights (items at 0). "
+        "Profile-level: the demo survey's criteria tuned. Lasso: `group_penalty` with every "
+        "item a group of its own; grouped: the items of a question together "
+        "(`criterion_groups`). Noise items: criteria whose true weight is 0.",
+        "",
+        "| seed | fit | rate | corr | noise items at 0 | signal kept | w shape | "
+        "w distance | fit (s) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in items:
+        if "corr" not in r:
+            lines.append(f"| {r['seed']} | {r['fit']} | {r['rate']:.3f} |  |  |  |  |  |  |")
+            continue
+        lines.append(
+            f"| {r['seed']} | {r['fit']} | {r['rate']:.3f} | {r['corr']:.3f} | "
+            f"{r['noise_zero']} / {r['noise']} | {r['signal_kept']} / {r['signal']} | "
+            f"{r['shape']:.3f} | {r['distance']:.3f} | {r['t_fit']:.2f} |")
     replace_section("\n".join(lines))
 
 
@@ -309,18 +435,20 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.size = (300, 120)
     args.op_cohorts, args.op_size, args.draws = 8, (150, 60), 100
+    args.item_pairs, penalties = 1500, (0.005, 0.02)
     heldout = 10
     if args.quick:
         args.n_pairs, args.size, args.n_new, heldout = 1200, (150, 60), 2, 3
-        args.op_cohorts, args.draws = 4, 30
-    lin, val, nl, op = [], [], [], []
+        args.op_cohorts, args.draws, args.item_pairs = 4, 30, 800
+    lin, val, nl, op, items = [], [], [], [], []
     for seed in range(args.seeds):
         for dirichlet in (False, True):
             r = linear_truth(seed, args.n_pairs, args.n_new, args.size, dirichlet)
             lin.append(r)
             print(f"seed {seed} linear ({r['truth']}): corr {r['corr']:.3f} "
-                  f"(IPW {r['corr_ipw']:.3f}); rate current {r['cur']:.3f}, tuned "
-                  f"{r['tuned']:.3f}, true {r['true']:.3f}", flush=True)
+                  f"(IPW {r['corr_ipw']:.3f}, mean-filled {r['corr_filled']:.3f}); rate "
+                  f"current {r['cur']:.3f}, tuned {r['tuned']:.3f}, mean-filled "
+                  f"{r['filled']:.3f}, true {r['true']:.3f}", flush=True)
             if not dirichlet:
                 v = grouped_validation(r, seed, args.size, heldout)
                 val.append(v)
@@ -336,12 +464,16 @@ def main(argv: list[str] | None = None) -> None:
         op.append(o)
         print(f"  off-policy: true {o['truth']:.3f}, IPW {_rate_ci(o['ipw'])}, SNIPW "
               f"{_rate_ci(o['snipw'])}, DR {_rate_ci(o['dr'])}", flush=True)
+        rows = item_level(seed, args.item_pairs, args.n_new, args.size, penalties)
+        items += rows
+        print("  items: " + ", ".join(f"{r['fit']} {r['rate']:.3f}" for r in rows),
+              flush=True)
     val_rows = [v for v in val]
     if not args.no_write:
         cmd = "python benchmarks/bench_tuning.py " + " ".join(
             sys.argv[1:] if argv is None else argv)
         write_section([r for r in lin if r["truth"] == "default"] +
-                      [r for r in lin if r["truth"] == "random"], val_rows, nl, op,
+                      [r for r in lin if r["truth"] == "random"], val_rows, nl, op, items,
                       cmd.strip(), args)
     summary = pd.DataFrame({
         "min corr (linear)": [min(r["corr"] for r in lin)],
