@@ -20,8 +20,8 @@ from ortools.graph.python import min_cost_flow
 
 from mentormatch import solve
 from mentormatch._scores import DenseScores
+from mentormatch.problem import Problem
 from mentormatch.solvers._certificate import REL_TOL, tolerance
-from mentormatch.solvers._common import Prepared
 from mentormatch.solvers._flow import flow_assignment
 from mentormatch.solvers._hungarian import hungarian_solve
 from mentormatch.solvers._ilp._phases import score_grid
@@ -124,21 +124,9 @@ def test_ilp_matches_the_integer_oracle(p: ScaledProblem, objective: str) -> Non
 
 
 # ------------------------------------------------------------------------ priority
-class _WithPriority:
-    """A prepared problem plus a ``priority`` mask (what the flow reads with getattr)."""
-
-    def __init__(self, prep: Prepared, priority: np.ndarray) -> None:
-        self._prep = prep
-        self.priority = priority
-
-    def __getattr__(self, name: str):
-        return getattr(self._prep, name)
-
-
-def _prep(S, capacity, objective) -> Prepared:
-    return Prepared(source=DenseScores(S), capacity=np.asarray(capacity, dtype=np.int64),
-                    objective=objective, forced=EMPTY, banned=EMPTY, min_load=None,
-                    min_score=None, seed=0, time_limit=None)
+def _prep(S, capacity, objective, priority=None) -> Problem:
+    return Problem(DenseScores(S), np.asarray(capacity, dtype=np.int64), objective=objective,
+                   priority=priority)
 
 
 def brute_force(p: ScaledProblem, objective: str) -> tuple[int, int, int]:
@@ -167,7 +155,7 @@ def test_priority_mentees_first_then_objective(p: ScaledProblem, objective: str)
     n_prio, n_pairs, total = brute_force(p, objective)
     tol, rep = slack(p)
     h = hungarian_solve(p.scores, p.capacity, objective, EMPTY, priority=p.priority)
-    f = flow_assignment(_WithPriority(_prep(p.scores, p.capacity, objective), p.priority),
+    f = flow_assignment(_prep(p.scores, p.capacity, objective, p.priority),
                         k=1, r=1)
     for a, status, bound in ((h.assignment, h.status, h.bound),
                              (f.assignment, f.status, f.bound)):

@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 from mentormatch._scores import DenseScores
 from mentormatch.datasets import demo_paths, make_cohort
 from mentormatch.exceptions import SolverError
+from mentormatch.problem import Problem
 from mentormatch.scoring import CohortScores
 from mentormatch.solvers import _store
-from mentormatch.solvers._common import Prepared, unmatched_reasons
+from mentormatch.solvers._common import unmatched_reasons
 from mentormatch.solvers._flow import flow_assignment
 from mentormatch.solvers._hungarian import hungarian_solve
 from mentormatch.solvers._solve import solve
@@ -37,17 +38,10 @@ EMPTY = np.empty((0, 2), dtype=np.int64)
 
 def _prep(scores, capacity, objective="coverage", forced=(), banned=(), min_score=None):
     source = scores if hasattr(scores, "block") else DenseScores(scores)
-    return Prepared(
-        source=source,
-        capacity=np.asarray(capacity, dtype=np.int64),
-        objective=objective,
-        forced=np.asarray(forced, dtype=np.int64).reshape(-1, 2),
-        banned=np.asarray(banned, dtype=np.int64).reshape(-1, 2),
-        min_load=None,
-        min_score=min_score,
-        seed=0,
-        time_limit=None,
-    )
+    return Problem(source, np.asarray(capacity, dtype=np.int64), objective=objective,
+                   forced=[tuple(p) for p in np.asarray(forced, dtype=np.int64).reshape(-1, 2)],
+                   banned=[tuple(p) for p in np.asarray(banned, dtype=np.int64).reshape(-1, 2)],
+                   min_score=min_score)
 
 
 def recomputed_bound(S, capacity, objective, assignment, stats, forced=(), banned=(),
@@ -520,9 +514,7 @@ def test_a_time_limited_flow_still_proves_its_bound() -> None:
     S[rng.random(S.shape) < 0.3] = -np.inf
     cap = np.full(60, 4)
     for objective in ("coverage", "total"):
-        prep = Prepared(source=DenseScores(S), capacity=cap, objective=objective,
-                        forced=EMPTY, banned=EMPTY, min_load=None, min_score=None, seed=0,
-                        time_limit=1e-9)
+        prep = Problem(S, cap, objective=objective, time_limit=1e-9)
         res = flow_assignment(prep, k=1, r=1)
         ref = hungarian_solve(S, cap, objective, EMPTY)
         opt = float(S[np.flatnonzero(ref.assignment >= 0),

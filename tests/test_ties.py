@@ -17,7 +17,7 @@ from scipy.optimize import linear_sum_assignment
 
 from mentormatch import solve
 from mentormatch._scores import DenseScores
-from mentormatch.solvers._common import Prepared
+from mentormatch.problem import Problem
 from mentormatch.solvers._flow import flow_assignment
 from strategies import DrawnProblem, tie_heavy_problems
 
@@ -44,10 +44,8 @@ def lsa_oracle(S: np.ndarray, capacity: np.ndarray, objective: str) -> tuple[int
     return int(rows.size), float(S[rows, cols].sum())
 
 
-def _prep(S: np.ndarray, capacity: np.ndarray, objective: str) -> Prepared:
-    return Prepared(source=DenseScores(S), capacity=np.asarray(capacity, dtype=np.int64),
-                    objective=objective, forced=EMPTY, banned=EMPTY, min_load=None,
-                    min_score=None, seed=0, time_limit=None)
+def _prep(S: np.ndarray, capacity: np.ndarray, objective: str) -> Problem:
+    return Problem(DenseScores(S), np.asarray(capacity, dtype=np.int64), objective=objective)
 
 
 def check(result, S: np.ndarray, capacity: np.ndarray, objective: str) -> None:

@@ -2,46 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from mentormatch._validation import IdIndex
 from mentormatch.exceptions import SolverError
-from mentormatch.problem import Problem, Status
+from mentormatch.problem import Problem
 from mentormatch.solvers._flow import flow_assignment
-from mentormatch.solvers._hungarian import hungarian_assignment
+from mentormatch.solvers._hungarian import hungarian_solve
 from mentormatch.solvers._ilp import ilp_assignment
 from mentormatch.solvers._registry import Backend, SolverResult, register
 from mentormatch.solvers._stable import prefs_by_id, stable_assignment
 
-__all__ = ["HUNGARIAN_MAX_CELLS", "Run"]
+__all__ = ["HUNGARIAN_MAX_CELLS"]
 
 #: An explicit ``method="hungarian"`` is refused above this many expanded cells (8 bytes
 #: each): the request would not fit in memory on an ordinary machine.
 HUNGARIAN_MAX_CELLS = 160_000_000
-
-
-class Run:
-    """A problem as a backend reads it during one solve: the problem plus progress.
-
-    Attribute access falls through to the :class:`~mentormatch.Problem`;
-    :meth:`report` tells the solve's progress callback how far a phase has come.
-    """
-
-    def __init__(self, problem: Problem,
-                 progress: Callable[[str, int, int], None] | None = None) -> None:
-        self.problem = problem
-        self.progress = progress
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.problem, name)
-
-    def report(self, phase: str, done: int, total: int) -> None:
-        """Call the progress callback (if any) with ``(phase, done, total)``."""
-        if self.progress is not None:
-            self.progress(phase, done, total)
 
 
 def _hungarian(problem: Problem, *, progress: Any = None) -> SolverResult:
@@ -54,16 +32,13 @@ def _hungarian(problem: Problem, *, progress: Any = None) -> SolverResult:
             f"(about {gb:.1f} GB); use method='auto' or a sparse method instead."
         )
         raise SolverError(msg)
-    kwargs: dict[str, Any] = {}
-    if problem.priority is not None and problem.priority.any():
-        kwargs["priority"] = problem.priority
-    assignment = hungarian_assignment(problem.dense(), problem.capacity, problem.objective,
-                                      problem.forced, **kwargs)
-    return SolverResult(assignment, Status.OPTIMAL)
+    res = hungarian_solve(problem.dense(), problem.capacity, problem.objective,
+                          problem.forced, priority=problem.priority)
+    return SolverResult(res.assignment, res.status, bound=res.bound, stats=res.stats)
 
 
 def _flow(problem: Problem, *, progress: Any = None, **options: Any) -> SolverResult:
-    res = flow_assignment(Run(problem, progress), **options)  # type: ignore[arg-type]
+    res = flow_assignment(problem, progress=progress, **options)
     status = res.status
     return SolverResult(res.assignment, status, bound=res.bound, info=res.info,
                         stats=res.stats)
@@ -97,10 +72,10 @@ def _stable(problem: Problem, *, progress: Any = None, proposing: str = "mentee"
 
 
 register(Backend(
-    "hungarian", _hungarian, handles=(), options=(),
+    "hungarian", _hungarian, handles=("priority",), options=(),
     summary="scipy's linear_sum_assignment on capacity-expanded columns (dense, exact)"))
 register(Backend(
-    "flow", _flow, handles=(),
+    "flow", _flow, handles=("priority",),
     options=("k", "r", "block_cells", "max_rounds", "add_per_row", "max_stored"),
     summary="min-cost flow on candidate pairs, priced against dual prices (sparse, exact)"))
 register(Backend(

@@ -1,4 +1,4 @@
-"""Pieces every solver shares: problem preparation, unmatched reasons, the manifest."""
+"""Pieces every solver shares: the objective, unmatched reasons, the manifest."""
 
 from __future__ import annotations
 
@@ -6,18 +6,15 @@ import functools
 import hashlib
 import importlib.metadata
 import platform
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from mentormatch._scores import DenseScores, ScoreSource
-from mentormatch.exceptions import InfeasibleError
+from mentormatch.problem import Problem
 
 __all__ = [
-    "Prepared",
     "library_versions",
     "objective_value",
     "unmatched_reasons",
@@ -25,78 +22,6 @@ __all__ = [
 
 _BLOCK_ROWS = 2048
 _BLOCK_CELLS = 4_000_000  # cells per block in unmatched_reasons
-
-
-@attrs.frozen
-class Prepared:
-    """A validated matching problem, as every method receives it.
-
-    ``banned`` pairs and pairs below ``min_score`` count as forbidden; ``forced`` pairs
-    have been checked against rules, bans and capacities.
-    """
-
-    source: ScoreSource
-    capacity: NDArray[np.int64]
-    objective: str
-    forced: NDArray[np.int64]
-    banned: NDArray[np.int64]
-    min_load: NDArray[np.int64] | None
-    min_score: float | None
-    seed: int
-    time_limit: float | None
-    mentee_ids: Any = None
-    mentor_ids: Any = None
-    progress: Callable[[str, int, int], None] | None = None
-
-    def report(self, phase: str, done: int, total: int) -> None:
-        """Tell the ``progress`` callback (if any) how far ``phase`` has come."""
-        if self.progress is not None:
-            self.progress(phase, done, total)
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.source.shape
-
-    def mentee_label(self, i: int) -> str:
-        """Name mentee ``i`` in messages: its id when ids were given, else its index."""
-        return participant_label(self.mentee_ids, i)
-
-    def mentor_label(self, j: int) -> str:
-        """Name mentor ``j`` in messages: its id when ids were given, else its index."""
-        return participant_label(self.mentor_ids, j)
-
-    def dense(self) -> NDArray[np.float64]:
-        """Return the effective dense score matrix (bans and ``min_score`` applied).
-
-        Forced pairs keep their score even when it is below ``min_score``.
-        """
-        n = self.shape[0]
-        if isinstance(self.source, DenseScores):
-            S = self.source.matrix.copy()
-        else:
-            S = np.asarray(self.source.block(np.arange(n, dtype=np.intp)), dtype=np.float64)
-            S = S.copy()
-        return self.apply_filters(S, np.arange(n))
-
-    def apply_filters(self, S: NDArray[np.float64], rows: NDArray) -> NDArray[np.float64]:
-        """Apply ``min_score`` and bans to a block of rows ``rows`` (in place; returned)."""
-        keep = None
-        if self.forced.size:
-            keep = S[
-                np.searchsorted(rows, self.forced[:, 0]).clip(0, len(rows) - 1),
-                self.forced[:, 1],
-            ].copy()
-        if self.min_score is not None:
-            S[self.min_score > S] = -np.inf
-        if self.banned.size:
-            pos = np.searchsorted(rows, self.banned[:, 0])
-            ok = (pos < len(rows)) & (rows[pos.clip(0, len(rows) - 1)] == self.banned[:, 0])
-            S[pos[ok], self.banned[ok, 1]] = -np.inf
-        if keep is not None:
-            pos = np.searchsorted(rows, self.forced[:, 0])
-            ok = (pos < len(rows)) & (rows[pos.clip(0, len(rows) - 1)] == self.forced[:, 0])
-            S[pos[ok], self.forced[ok, 1]] = keep[ok]
-        return S
 
 
 def participant_label(ids: Any, k: int) -> str:
@@ -114,43 +39,7 @@ def participant_label(ids: Any, k: int) -> str:
     return repr(ids[k])
 
 
-def check_forced(prep: Prepared) -> None:
-    """Raise :class:`InfeasibleError` when the forced pairs cannot all be made."""
-    forced = prep.forced
-    if not forced.size:
-        return
-    mentees, counts = np.unique(forced[:, 0], return_counts=True)
-    if (counts > 1).any():
-        i = int(mentees[np.argmax(counts > 1)])
-        msg = (
-            f"`forced` gives mentee {prep.mentee_label(i)} more than one mentor; a mentee "
-            "has at most one."
-        )
-        raise InfeasibleError(msg, constraint="forced")
-    per_mentor = np.bincount(forced[:, 1], minlength=prep.shape[1])
-    over = per_mentor > prep.capacity
-    if over.any():
-        j = int(np.argmax(over))
-        msg = (
-            f"`forced` gives mentor {prep.mentor_label(j)} {per_mentor[j]} mentees but its "
-            "capacity is "
-            f"{prep.capacity[j]}."
-        )
-        raise InfeasibleError(msg, constraint="forced")
-    banned = {(int(a), int(b)) for a, b in prep.banned}
-    raw = prep.source.pair_scores(forced[:, 0], forced[:, 1])
-    for (i, j), s in zip(forced.tolist(), np.asarray(raw).tolist(), strict=True):
-        if (i, j) in banned:
-            pair = f"({prep.mentee_label(i)}, {prep.mentor_label(j)})"
-            msg = f"forced pair {pair} is also banned; a pair cannot be both."
-            raise InfeasibleError(msg, constraint="forced")
-        if s == -np.inf:
-            pair = f"({prep.mentee_label(i)}, {prep.mentor_label(j)})"
-            msg = f"forced pair {pair} is forbidden by a hard rule (score -inf)."
-            raise InfeasibleError(msg, constraint="forced")
-
-
-def objective_value(prep: Prepared, assignment: NDArray[np.int64]) -> tuple[float, NDArray]:
+def objective_value(prep: Problem, assignment: NDArray[np.int64]) -> tuple[float, NDArray]:
     """Return the total score of ``assignment`` and the per-mentee pair scores."""
     pair_scores = np.full(assignment.shape[0], np.nan)
     rows = np.flatnonzero(assignment >= 0)
@@ -159,12 +48,12 @@ def objective_value(prep: Prepared, assignment: NDArray[np.int64]) -> tuple[floa
     return float(np.nansum(pair_scores)), pair_scores
 
 
-def unmatched_reasons(prep: Any, assignment: NDArray[np.int64]) -> NDArray:
+def unmatched_reasons(prep: Problem, assignment: NDArray[np.int64]) -> NDArray:
     """Return a reason code per mentee (``""`` for the matched ones).
 
-    ``prep`` is a :class:`Prepared` or a :class:`~mentormatch.Problem` (anything with
-    their ``source``, ``capacity``, ``objective``, ``banned``, ``min_score`` and
-    ``shape``; ``priority``, ``quotas``, ``group_caps`` and ``max_changes`` when present).
+    ``prep`` is a :class:`~mentormatch.Problem` (its ``source``, ``capacity``,
+    ``objective``, ``banned``, ``min_score``, ``priority``, ``quotas``, ``group_caps``
+    and ``max_changes`` are read).
     Codes, checked in this order (each is true of the matching returned, whatever the
     solve's status):
 
@@ -185,11 +74,7 @@ def unmatched_reasons(prep: Any, assignment: NDArray[np.int64]) -> NDArray:
 
     Examples
     --------
-    >>> from mentormatch._scores import DenseScores
-    >>> E = np.empty((0, 2), dtype=np.int64)
-    >>> prep = Prepared(source=DenseScores([[0.4, -0.5], [0.2, 0.1], [-np.inf, 0.3]]),
-    ...                 capacity=np.array([1, 1]), objective="total", forced=E, banned=E,
-    ...                 min_load=None, min_score=None, seed=0, time_limit=None)
+    >>> prep = Problem([[0.4, -0.5], [0.2, 0.1], [-np.inf, 0.3]], [1, 1], objective="total")
     >>> unmatched_reasons(prep, np.array([-1, 0, 1])).tolist()
     ['no_capacity', '', '']
     >>> unmatched_reasons(prep, np.array([-1, 0, -1])).tolist()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from ortools.graph.python import max_flow, min_cost_flow
 
 from mentormatch.exceptions import SolverError
+from mentormatch.problem import Problem
 from mentormatch.solvers._certificate import (
     PRICE_TOL,
     SWEEP_TOL,
@@ -30,7 +31,6 @@ from mentormatch.solvers._certificate import (
     rounding_error,
     tolerance,
 )
-from mentormatch.solvers._common import Prepared
 from mentormatch.solvers._store import LexPrices, StoreBuilder, price_dense
 
 __all__ = ["FlowResult", "flow_assignment"]
@@ -84,8 +84,9 @@ class FlowResult:
 
 
 def flow_assignment(
-    prep: Prepared,
+    prep: Problem,
     *,
+    progress: Callable[[str, int, int], None] | None = None,
     k: int = 10,
     r: int = 50,
     block_cells: int = 1 << 20,
@@ -97,10 +98,12 @@ def flow_assignment(
 
     Parameters
     ----------
-    prep : Prepared
-        The validated problem (scores as any score source, capacities, objective,
-        forced and banned pairs, minimum score; ``priority`` when the problem has one).
-        ``min_load`` is not supported.
+    prep : Problem
+        The problem (scores as any score source, capacities, objective, forced and
+        banned pairs, minimum score, priority). ``min_load`` is not supported.
+    progress : callable, optional
+        Called as ``progress(phase, done, total)``: ``"reading scores"`` (mentees read
+        out of ``total``), then ``"pricing round"`` (rounds done, ``total=0``).
     k : int, default=10
         Candidates per mentee: its ``k`` best mentors.
     r : int, default=50
@@ -171,12 +174,7 @@ def flow_assignment(
 
     Examples
     --------
-    >>> from mentormatch._scores import DenseScores
-    >>> prep = Prepared(source=DenseScores([[0.9, 0.5], [0.8, 0.1], [0.7, 0.6]]),
-    ...                 capacity=np.array([1, 2]), objective="coverage",
-    ...                 forced=np.empty((0, 2), dtype=np.int64),
-    ...                 banned=np.empty((0, 2), dtype=np.int64), min_load=None,
-    ...                 min_score=None, seed=0, time_limit=None)
+    >>> prep = Problem([[0.9, 0.5], [0.8, 0.1], [0.7, 0.6]], [1, 2])
     >>> res = flow_assignment(prep)
     >>> res.assignment.tolist(), res.status
     ([1, 0, 1], 'optimal')
@@ -192,17 +190,20 @@ def flow_assignment(
             msg = f"`{name}` must be a positive integer; got {value!r}."
             raise SolverError(msg)
     return _FlowSolver(prep, int(k), int(r), int(block_cells), int(max_rounds),
-                       int(add_per_row or k), max_stored=int(max_stored)).run()
+                       int(add_per_row or k), max_stored=int(max_stored),
+                       progress=progress).run()
 
 
 class _FlowSolver:
     """State of one flow solve (candidates, prices, statistics)."""
 
     def __init__(
-        self, prep: Prepared, k: int, r: int, block_cells: int, max_rounds: int,
+        self, prep: Problem, k: int, r: int, block_cells: int, max_rounds: int,
         add_per_row: int, price_rule: str = "high", max_stored: int = 200_000_000,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.prep = prep
+        self.progress = progress
         self.k, self.r = k, r
         self.block_cells = block_cells
         self.max_rounds = max_rounds
@@ -226,8 +227,7 @@ class _FlowSolver:
         self.cols = np.flatnonzero(cap > 0).astype(np.intp)  # mentors with room
         self.cap = cap[self.cols]
         self.nf, self.mu = int(self.rows.size), int(self.cols.size)
-        prio = getattr(prep, "priority", None)
-        prio = None if prio is None else np.asarray(prio, dtype=bool)
+        prio = None if prep.priority is None else np.asarray(prep.priority, dtype=bool)
         w_p, w_n = level_weights(prep.objective, prio)
         self.is_p = np.zeros(self.nf, dtype=bool) if prio is None else prio[self.rows]
         self.omega = np.where(self.is_p, w_p, w_n)
@@ -248,6 +248,11 @@ class _FlowSolver:
             "block_rows": self._block_rows(),
             "full_flow": False,
         }
+
+    def report(self, phase: str, done: int, total: int) -> None:
+        """Tell the progress callback (if any) how far ``phase`` has come."""
+        if self.progress is not None:
+            self.progress(phase, done, total)
 
     # ------------------------------------------------------------------ helpers
     def _block_rows(self) -> int:
@@ -296,11 +301,11 @@ class _FlowSolver:
                 if self.filtered or self.drop_negative is not None:
                     counts, pc, pv = self._filter_kept(loc, counts, pc, pv)
                 builder.add_kept(loc, counts, pc, pv, trunc, lo, hi)
-                self.prep.report("reading scores", int(loc[-1]) + 1, self.nf)
+                self.report("reading scores", int(loc[-1]) + 1, self.nf)
         else:
             for loc, S in self._blocks(np.arange(self.nf, dtype=np.intp)):
                 bad = builder.add(loc, S)
-                self.prep.report("reading scores", int(loc[-1]) + 1, self.nf)
+                self.report("reading scores", int(loc[-1]) + 1, self.nf)
                 if bad.any():
                     first = loc[np.flatnonzero(bad)]
                     msg = (
@@ -571,7 +576,7 @@ class _FlowSolver:
             tol = tolerance(self.nf, self.sigma, self.int_range)
             self.stats["rows_priced"].append(n_priced)
             self.stats["pairs_added"].append(int(new_keys.size))
-            self.prep.report("pricing round", rnd, 0)
+            self.report("pricing round", rnd, 0)
             if proven and best - obj_rest <= tol:
                 status = "optimal"
                 break
