@@ -170,14 +170,15 @@ def test_permutation_explanations_add_up_and_find_the_signal(fitted):
 def test_monotonic_criteria_never_lower_the_score(seed):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame({"skills": rng.random(300), "goals": rng.random(300),
-                      "seniority@mentee": rng.integers(0, 5, 300).astype(float)})
+                      "seniority@mentee": rng.integers(0, 5, 300).astype(float),
+                      "importance:goals": rng.choice([0.0, 0.5, 1.0], 300)})
     y = rng.random(300) < 0.5 + 0.3 * np.sin(6 * X["skills"])  # not monotonic at all
     model = PairModel(monotonic="criteria", random_state=0).fit(X, y)
     grid = X.iloc[np.repeat(np.arange(20), 11)].copy()
     grid["skills"] = np.tile(np.linspace(0, 1, 11), 20)
     s = model.score_pairs(grid).reshape(20, 11)
     assert (np.diff(s, axis=1) >= -1e-12).all()
-    assert model.estimator_.monotonic_cst == [1, 1, 0]
+    assert model.estimator_.monotonic_cst == [1, 1, 0, 0]
 
 
 def test_monotonic_errors():

@@ -50,6 +50,19 @@ def test_tune_refuses_weights_without_lift_unless_forced(one_round, capsys):
     assert json.loads((one_round / "w.json").read_text())["weights"]
 
 
+def test_tune_group_penalty_zeroes_weights(one_round, capsys):
+    out = one_round / "w_pen.json"
+    assert main(["tune", "--survey", SURVEY, "--participants", str(one_round / "people.csv"),
+                 "--history", str(one_round / "history.csv"), "--out", str(out), "--force",
+                 "--group-penalty", "0.05"]) == 0
+    capsys.readouterr()
+    weights = json.loads(out.read_text())["weights"]
+    assert sum(weights.values()) == pytest.approx(1.0)
+    assert 0.0 in weights.values()  # a lasso on one small round drops criteria
+    assert _tune(one_round, "history.csv", "--group-penalty", "-1") == 2
+    assert "'--group-penalty'" in capsys.readouterr().err  # typer names the option
+
+
 def test_tune_history_too_small_for_five_folds_is_exit_2(one_round, capsys):
     assert _tune(one_round, "tiny.csv") == 2
     err = capsys.readouterr().err

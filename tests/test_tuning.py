@@ -239,6 +239,19 @@ def test_compare_weights_count_matches_sklearn_d2():
 
 
 # ----------------------------------------------------------------------------- errors
+def test_parameters_are_keyword_only():
+    with pytest.raises(TypeError):
+        WeightTuner("rating")
+    assert WeightTuner(outcome="rating", group_penalty=0.1).get_params()["group_penalty"] == 0.1
+
+
+@pytest.mark.parametrize(("param", "value"), [("alpha", -1.0), ("group_penalty", "x"),
+                                              ("group_penalty", True)])
+def test_bad_penalties(param, value):
+    with pytest.raises(HistoryError, match=rf"`{param}` must be a number >= 0"):
+        WeightTuner(**{param: value}).fit(np.ones((4, 1)), [0, 1, 0, 1])
+
+
 def test_single_class_error():
     with pytest.raises(HistoryError, match=r"exactly two classes for outcome='binary'; got 1"):
         WeightTuner().fit(np.ones((5, 2)), np.ones(5))

@@ -21,7 +21,12 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validat
 from mentormatch.exceptions import HistoryError
 from mentormatch.scoring import Scorer
 from mentormatch.survey import Cohort
-from mentormatch.tuning._features import ANSWER_MARK, PairFeaturizer, answer_group
+from mentormatch.tuning._features import (
+    ANSWER_MARK,
+    IMPORTANCE_PREFIX,
+    PairFeaturizer,
+    answer_group,
+)
 
 __all__ = ["PairModel", "PairScores", "model_fingerprint"]
 
@@ -137,7 +142,8 @@ class PairModel(BaseEstimator):
         (it handles missing answers natively).
     monotonic : "criteria" or mapping of str to int, optional
         Monotonic constraints: ``"criteria"`` makes the score non-decreasing in every
-        criterion column (the columns without ``"@"``); a mapping gives ``1``
+        criterion column (not answers ``"q@..."`` nor importance factors
+        ``"importance:..."``); a mapping gives ``1``
         (non-decreasing), ``-1`` or ``0`` per column name. Needs an estimator with a
         ``monotonic_cst`` parameter (``HistGradientBoosting*``).
     n_repeats : int, default=10
@@ -238,7 +244,8 @@ class PairModel(BaseEstimator):
                 msg = ("monotonic='criteria' needs `X` as a DataFrame whose columns name "
                        "the criteria (see pair_features).")
                 raise HistoryError(msg)
-            return [0 if ANSWER_MARK in c else 1 for c in names]
+            return [0 if ANSWER_MARK in c or c.startswith(IMPORTANCE_PREFIX) else 1
+                    for c in names]
         if not isinstance(spec, Mapping):
             msg = f"`monotonic` must be 'criteria' or a mapping; got {spec!r}."
             raise HistoryError(msg)
