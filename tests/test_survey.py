@@ -473,3 +473,18 @@ def test_kind_tables_are_one_table() -> None:
     assert set(_schema.CriterionKind.__args__) == set(_kinds.CRITERION_KINDS)
     with pytest.raises(ValueError, match="already registered"):
         _kinds.register_kind(scoring_kinds.CRITERIA[0])
+
+
+def test_a_survey_validates_without_the_scorer() -> None:
+    """Kinds are declared in the survey layer: loading a survey needs no scoring import."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from mentormatch.survey import Survey; "
+            "s = Survey.load(sys.argv[1]); "
+            "print(len(s.criteria), 'mentormatch.scoring' in sys.modules)")
+    from mentormatch.datasets import demo_paths
+
+    out = subprocess.run([sys.executable, "-c", code, str(demo_paths()["survey"])],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["8", "False"]

@@ -1,22 +1,22 @@
 """Criterion and rule kinds, declared once: question kinds, keys, numpy block, compiled hook.
 
-Each row of :data:`CRITERIA` and :data:`RULES` is a
-:class:`~mentormatch.survey._kinds.KindSpec`: the question kinds it reads, the keys it
-takes, an optional check of the declaration against its question, and its
-implementation. An implementation is a class built from ``(declaration, feature,
-cohort)`` whose ``block(rows, cols)`` (criteria: raw scores in [0, 1]) or
-``forbids(rows, cols)`` (rules) is the numpy engine, and whose ``compile(builder)`` is
-the compiled engine's hook: it adds its arrays to the
+Each kind is declared once, in the survey layer (:mod:`mentormatch.survey._kind_table`:
+the question kinds it reads, the keys it takes, a check of the declaration against its
+question), so a survey validates without the scorer. This module attaches each kind's
+implementation (:data:`CRITERION_IMPLS`, :data:`RULE_IMPLS`): a class built from
+``(declaration, feature, cohort)`` whose ``block(rows, cols)`` (criteria: raw scores in
+[0, 1]) or ``forbids(rows, cols)`` (rules) is the numpy engine, and whose
+``compile(builder)`` is the compiled engine's hook: it adds its arrays to the
 :class:`~mentormatch.scoring._program.Builder` and returns its code, or None when the
-compiled program cannot express it. The rows are registered with the survey layer on
-import, so a survey is checked against exactly what the scorer runs.
+compiled program cannot express it.
 
-Adding a criterion kind: a class and a row here, its section in ``docs/survey.rst`` and a
-test.
+Adding a criterion kind: its row in ``survey/_kind_table.py``, its class and one entry
+here, its section in ``docs/survey.rst`` and a test.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -58,7 +58,7 @@ from mentormatch.survey._kinds import (
     CRITERION_KINDS,
     RULE_KINDS,
     KindSpec,
-    did_you_mean,
+    kind_spec,
     register_kind,
 )
 from mentormatch.survey._parsers import ChoiceVocabulary
@@ -141,63 +141,6 @@ def _span(decl: Criterion, q: Question) -> float:
         msg = f"criterion {decl.name!r} has no scale; set `scale` or the question's range."
         raise SurveyError(msg)
     return rng
-
-
-def _needs_range(decl: Criterion, q: Question) -> None:
-    """Refuse a numeric comparison without a declared range or ``scale`` (never the cohort)."""
-    if q.kind == "numeric" and decl.scale is None and q.value_range() is None:
-        msg = (f"a numeric {decl.kind} needs a scale: declare `min` and `max` on question "
-               f"{q.name!r} (the scale is then max - min) or set `scale` (the difference "
-               "at which the score reaches 0); the scale never comes from the answers, "
-               "so a pair's score does not depend on who else is in the cohort")
-        raise ValueError(msg)
-
-
-def _check_item(decl: Criterion, q: Question) -> None:
-    """Refuse an ``item`` that is not a trait (likert) or a declared option (choice)."""
-    item = decl.item
-    if item is None:
-        return
-    if q.kind == "likert":
-        items = list(q.items or [])
-        traits = list(dict.fromkeys(it.trait for it in items))
-        if item in traits:
-            return
-        hit = [it for it in items if it.column == item]
-        if hit:
-            same = [it.column for it in items if it.trait == hit[0].trait]
-            if len(same) == 1:
-                return
-            msg = (f"`item` {item!r} is averaged with {[c for c in same if c != item]} into "
-                   f"trait {hit[0].trait!r}; name the trait (the items of a trait are "
-                   "compared as their average)")
-            raise ValueError(msg)
-        msg = (f"`item` {item!r} is not a trait or item column of likert question "
-               f"{q.name!r}; its traits are {traits}"
-               f"{did_you_mean(item, traits + [it.column for it in items])}")
-        raise ValueError(msg)
-    if q.options is None:
-        msg = (f"`item` needs question {q.name!r} to declare `options` (an open vocabulary "
-               "cannot tell a misspelt option from one nobody chose)")
-        raise ValueError(msg)
-    if ChoiceVocabulary(list(q.options), q.synonyms).lookup(item) is None:
-        msg = (f"`item` {item!r} is not an option of question {q.name!r}"
-               f"{did_you_mean(item, list(q.options))}")
-        raise ValueError(msg)
-
-
-def _check_similarity(decl: Criterion, q: Question) -> None:
-    _needs_range(decl, q)
-    _check_item(decl, q)
-
-
-def _check_profile(decl: Criterion, q: Question) -> None:
-    """Refuse a correlation on fewer than three traits (no profile shape)."""
-    traits = list(dict.fromkeys(it.trait for it in q.items or []))
-    if len(traits) < 3:
-        msg = (f"a correlation needs a profile of at least 3 traits; likert question "
-               f"{q.name!r} has {len(traits)} ({traits}); use `similarity`")
-        raise ValueError(msg)
 
 
 def item_position(crit: Criterion, feature: Feature) -> int:
@@ -834,57 +777,30 @@ def _gap_rule(rule: Rule, feature: Feature, cohort: Cohort) -> PreparedRule:
 
 
 # ------------------------------------------------------------------------ the table
-_CHOICE = ("multi_choice", "single_choice")
-_SETS = "shared answers (a share in [0, 1])"
+#: Implementation of every criterion kind declared in ``mentormatch.survey._kind_table``.
+CRITERION_IMPLS: dict[str, Any] = {
+    "coverage": ChoiceSets, "overlap": ChoiceSets, "cosine": ChoiceSets, "any": ChoiceSets,
+    "same": _set_or_levels, "different": _set_or_levels, "gap": _gap,
+    "similarity": _similarity, "complement": Traits, "correlation": Correlation,
+    "availability": Availability, "closeness": Closeness, "text": Text,
+    "preference": Preference,
+}
+#: Implementation of every rule kind.
+RULE_IMPLS: dict[str, Any] = {
+    "exclude_same": _shared_rule, "require_shared": _shared_rule,
+    "min_shared_hours": MinSharedHours, "gap": _gap_rule, "avoid": Avoid,
+    "require_value": RequireValue,
+}
 
-#: Every criterion kind: question kinds, keys, checks, implementation.
-CRITERIA: tuple[KindSpec, ...] = (
-    KindSpec("coverage", "criterion", _CHOICE, keys={"item": None}, check=_check_item,
-             impl=ChoiceSets, default_scale=_SETS),
-    KindSpec("overlap", "criterion", _CHOICE, impl=ChoiceSets, default_scale=_SETS),
-    KindSpec("cosine", "criterion", _CHOICE, impl=ChoiceSets, default_scale=_SETS),
-    KindSpec("any", "criterion", _CHOICE, keys={"item": None}, check=_check_item,
-             impl=ChoiceSets, default_scale="0 or 1"),
-    KindSpec("same", "criterion", ("single_choice", "multi_choice", "ordinal"),
-             impl=_set_or_levels, default_scale="0 or 1"),
-    KindSpec("different", "criterion", ("single_choice", "multi_choice", "ordinal"),
-             impl=_set_or_levels, default_scale="0 or 1"),
-    KindSpec("gap", "criterion", ("ordinal", "numeric"),
-             keys={"min_gap": None, "max_gap": None, "scale": None}, check=_needs_range,
-             impl=_gap, default_scale="number of levels - 1; numeric: max - min"),
-    KindSpec("similarity", "criterion", ("likert", "numeric"),
-             keys={"scale": ("numeric",), "item": ("likert",)}, check=_check_similarity,
-             impl=_similarity, default_scale="likert: traits in [0, 1]; numeric: max - min"),
-    KindSpec("complement", "criterion", ("likert",), keys={"item": None},
-             check=_check_item, impl=Traits, default_scale="traits in [0, 1]"),
-    KindSpec("correlation", "criterion", ("likert",), check=_check_profile,
-             impl=Correlation, default_scale="(1 + r) / 2 of the trait profiles"),
-    KindSpec("availability", "criterion", ("availability",), keys={"hours_needed": None},
-             impl=Availability, default_scale="hours_needed"),
-    KindSpec("closeness", "criterion", ("numeric", "ordinal"), keys={"scale": None},
-             check=_needs_range, impl=Closeness,
-             default_scale="numeric: max - min; ordinal: number of levels - 1"),
-    KindSpec("text", "criterion", ("text",), impl=Text, default_scale="cosine in [0, 1]"),
-    KindSpec("preference", "criterion", ("preferred_ids",), keys={"decay": None},
-             one_sided=True, impl=Preference, default_scale="decay per rank"),
-)
+for _family, _impls, _table in (("criterion", CRITERION_IMPLS, CRITERION_KINDS),
+                                ("rule", RULE_IMPLS, RULE_KINDS)):
+    for _kind, _impl in _impls.items():
+        register_kind(dataclasses.replace(kind_spec(_family, _kind), impl=_impl),  # type: ignore[arg-type]
+                      replace=True)
 
-#: Every rule kind: question kinds, keys, implementation.
-RULES: tuple[KindSpec, ...] = (
-    KindSpec("exclude_same", "rule", ("single_choice", "multi_choice", "ordinal"),
-             impl=_shared_rule),
-    KindSpec("require_shared", "rule", _CHOICE, impl=_shared_rule),
-    KindSpec("min_shared_hours", "rule", ("availability",), keys={"hours": None},
-             impl=MinSharedHours),
-    KindSpec("gap", "rule", ("ordinal", "numeric"), keys={"min_gap": None, "max_gap": None},
-             impl=_gap_rule),
-    KindSpec("avoid", "rule", ("avoid_ids",), one_sided=True, impl=Avoid),
-    KindSpec("require_value", "rule", ("single_choice", "multi_choice", "ordinal"),
-             keys={"role": None, "values": None}, one_sided=True, impl=RequireValue),
-)
-
-for _spec in (*CRITERIA, *RULES):
-    register_kind(_spec, replace=True)
+#: Every criterion and rule kind, with its implementation attached.
+CRITERIA: tuple[KindSpec, ...] = tuple(CRITERION_KINDS[k] for k in CRITERION_IMPLS)
+RULES: tuple[KindSpec, ...] = tuple(RULE_KINDS[k] for k in RULE_IMPLS)
 
 
 def prepare_criterion(crit: Criterion, cohort: Cohort) -> PreparedCriterion:

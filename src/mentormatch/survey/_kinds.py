@@ -1,10 +1,11 @@
 """The kinds a survey may declare, and the keys each kind accepts.
 
 Question kinds are the survey's own (their encoders live in :mod:`._intake`). Criterion
-and rule kinds are declared once, in :mod:`mentormatch.scoring._kinds`, with their numpy
-block function and compiled hook; that table registers each row here with
-:func:`register_kind`, so the survey checks every declaration against the same row the
-scorer runs. (The survey layer does not import the scoring layer.)
+and rule kinds are declared once, in :mod:`._kind_table` (question kinds, keys, checks),
+and registered here with :func:`register_kind`, so a survey is checked on load without
+the scorer; :mod:`mentormatch.scoring._kinds` attaches each row's implementation (its
+numpy block function and compiled hook). (The survey layer does not import the scoring
+layer.)
 
 Every question, criterion and rule accepts the keys common to its family plus those of
 its kind; any other key is refused with a did-you-mean, so a key that would do nothing
@@ -42,7 +43,7 @@ QUESTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "ordinal": ("levels", "synonyms"),
     "likert": ("items", "scale", "labels"),
     "availability": ("timezone_column", "mentor_timezone_column", "mentee_timezone_column",
-                     "default_timezone", "slots", "separator", "default_days"),
+                     "default_timezone", "slots", "separator", "default_days", "grid"),
     "numeric": ("min", "max"),
     "text": (),
     "preferred_ids": ("separator",),
@@ -102,9 +103,9 @@ class KindSpec:
         return (*common, *own)
 
 
-#: Criterion kind -> its row (filled by :mod:`mentormatch.scoring._kinds`).
+#: Criterion kind -> its row (declared in :mod:`._kind_table`; the scorer attaches ``impl``).
 CRITERION_KINDS: dict[str, KindSpec] = {}
-#: Rule kind -> its row (filled by :mod:`mentormatch.scoring._kinds`).
+#: Rule kind -> its row (declared in :mod:`._kind_table`; the scorer attaches ``impl``).
 RULE_KINDS: dict[str, KindSpec] = {}
 
 

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from mentormatch.exceptions import SurveyError
+from mentormatch.survey import _kind_table  # noqa: F401  (declares every kind)
 from mentormatch.survey._kinds import (
     CRITERION_KINDS,
     QUESTION_COMMON,
@@ -186,6 +187,10 @@ class Question(_Model):
     default_days : str, optional
         Availability: the days of a slot written without days (``"6pm-8pm"``), such as
         ``"every day"`` or ``"Mon-Fri"``; without it such a slot is an error.
+    grid : dict, optional
+        Availability from a checkbox grid, one column per row: column -> the row's days
+        (``{"When can you meet? [Weekdays]" = "Mon-Fri"}``); the boxes checked in a
+        cell are ``slots`` (or times) on those days. Replaces ``column``.
     min, max : float, optional
         Numeric: the accepted range, also the default scale of comparisons.
 
@@ -226,6 +231,7 @@ class Question(_Model):
     default_timezone: str | None = None
     slots: dict[str, str] = Field(default_factory=dict)
     default_days: str | None = None
+    grid: dict[str, str] = Field(default_factory=dict)
     # numeric
     min: float | None = None
     max: float | None = None
@@ -251,6 +257,10 @@ class Question(_Model):
                 raise ValueError(msg)
             if self.column or self.mentor_column or self.mentee_column:
                 msg = "a likert question reads its items' columns: leave out `column`"
+                raise ValueError(msg)
+        elif self.grid:
+            if self.column or self.mentor_column or self.mentee_column:
+                msg = "a grid reads its rows' columns (`grid`): leave out `column`"
                 raise ValueError(msg)
         elif self.column is None and not (self.mentor_column or self.mentee_column):
             msg = "needs `column`, or `mentor_column` and/or `mentee_column`"
@@ -299,8 +309,10 @@ class Question(_Model):
             return [item.column for item in self.items or []]
         col = self.side_column(role)
         cols = [] if col is None else [col]
+        if self.kind == "availability" and self.grid:
+            cols = list(self.grid)
         tz = self.side_timezone_column(role)
-        if self.kind == "availability" and col is not None and tz is not None:
+        if self.kind == "availability" and cols and tz is not None:
             cols.append(tz)
         return cols
 
@@ -339,21 +351,30 @@ def _check_labels(q: Question) -> None:
 def _check_slots(q: Question) -> None:
     """Named availability answers: distinct names, times that can be read."""
     _check_distinct(list(q.slots), "`slots`")
-    if q.default_days is not None:
+    for what, days in [("`default_days`", q.default_days),
+                       *((f"`grid` row {c!r}", d) for c, d in q.grid.items())]:
+        if days is None:
+            continue
         try:
-            parse_days(q.default_days)
+            parse_days(days)
         except CellError as exc:
-            msg = f"`default_days`: {exc}"
+            msg = f"{what}: {exc}"
             raise ValueError(msg) from None
     for name, times in q.slots.items():
         if not answer_key(name):
             msg = f"slot {name!r} has no letters or digits"
             raise ValueError(msg)
         try:
-            parse_availability(times, "UTC", start=dt.date(2026, 1, 5), slot_minutes=15)
+            parse_availability(times, "UTC", start=dt.date(2026, 1, 5), slot_minutes=15,
+                               default_days=slot_days(q))
         except CellError as exc:
             msg = f"`slots`: {name!r} = {times!r} cannot be read: {exc}"
             raise ValueError(msg) from None
+
+
+def slot_days(q: Question) -> str | None:
+    """Days of a slot written without days: ``default_days``, or any day in a grid."""
+    return q.default_days or ("Mon" if q.grid else None)
 
 
 def _check_distinct(values: list[str], what: str) -> None:
@@ -741,7 +762,8 @@ class Survey(_Model):
             for name, times in q.slots.items():
                 try:
                     parse_availability(times, "UTC", start=dt.date(2026, 1, 5),
-                                       slot_minutes=self.slot_minutes)
+                                       slot_minutes=self.slot_minutes,
+                                       default_days=slot_days(q))
                 except CellError as exc:
                     msg = f"question {q.name!r}: slot {name!r} = {times!r}: {exc}"
                     raise ValueError(msg) from None
@@ -924,7 +946,7 @@ class Survey(_Model):
 
 
 def _asked_of_both(q: Question) -> bool:
-    return q.kind == "likert" or (
+    return q.kind == "likert" or bool(q.grid) or (
         q.side_column("mentor") is not None and q.side_column("mentee") is not None
     )
 
