@@ -239,3 +239,39 @@ def test_a_draft_reads_its_own_export(drawn: DrawnExport) -> None:
                  if header in (q.column, q.mentor_column, q.mentee_column))
         if q.options is not None:
             assert {o.casefold() for o in options} <= {o.casefold() for o in q.options}
+
+
+def test_unreadable_cells_of_a_recognised_column_are_left_to_do() -> None:
+    """A column read as availability (or timezones) keeps that reading; the cells that
+    do not fit are listed by row for the admin, never read as something else."""
+    frame = export(**{"When are you free?": ["Mon, Wed 6pm-8pm", "Tue 18:00-20:00",
+                                             "evenings mostly", "Sun 23:00-01:00",
+                                             "weekdays 7-8pm", "Sat 10am-12pm",
+                                             "Mon 18:00-19:00", "Wed 19:00-21:00"],
+                      "Time zone": ["Europe/Berlin", "UTC+1", "Europe/London", "PST",
+                                    "UTC", "Europe/Paris", "America/New_York", "UTC"]})
+    draft = draft_survey(frame, role_column="I would like to")
+    assert draft.survey is not None
+    when = next(q for q in draft.survey.questions if q.kind == "availability")
+    assert when.timezone_column == "Time zone"
+    assert draft.survey.slot_minutes == 30
+    todo = "\n".join(draft.todo)
+    assert "validate reports: participants row 4, column 'When are you free?'" in todo
+    assert "'evenings mostly'" in todo
+    assert "row 5, column 'Time zone': unknown timezone 'PST'" in todo
+
+
+def test_checkbox_grid_of_days_becomes_availability() -> None:
+    parts = ["Morning", "Evening", "Morning, Evening", "", "Evening", "Morning", "Evening",
+             "Evening"]
+    frame = export(**{"Availability [Weekdays]": parts,
+                      "Availability [Saturday]": parts[::-1]}).drop(
+        columns="When are you free?")
+    draft = draft_survey(frame, role_column="I would like to")
+    q = next(q for q in draft.survey.questions if q.kind == "availability")
+    assert q.grid == {"Availability [Weekdays]": "Mon-Fri", "Availability [Saturday]": "Sat"}
+    assert q.slots == {"Evening": "18:00-21:00", "Morning": "08:00-12:00"}
+    assert q.timezone_column == "Time zone" and q.separator == ","
+    assert "availability" in [c.kind for c in draft.survey.criteria]
+    cohort = load_cohort(frame, None, draft.survey)
+    assert int(cohort.features[q.name].mentor[0].sum()) > 0

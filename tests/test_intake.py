@@ -884,3 +884,31 @@ def test_intake_settings_refused_on_load(extra: dict[str, Any], match: str) -> N
 
     with pytest.raises(SurveyError, match=match):
         Survey.from_dict({"name": "t", **extra})
+
+
+def test_availability_from_a_checkbox_grid() -> None:
+    """A grid "When can you meet? [Weekdays]" / "[Weekends]": boxes on each row's days."""
+    q = make_survey().model_dump()["questions"]
+    q[3] = {"name": "when", "kind": "availability", "timezone_column": "tz",
+            "separator": ";", "grid": {"Meet [Weekdays]": "Mon-Fri", "Meet [Weekends]":
+                                       "Sat-Sun"},
+            "slots": {"Mornings": "08:00-10:00", "Evenings": "18:00-20:00"}}
+    s = make_survey(questions=q)
+    m = mentors_df(**{"Meet [Weekdays]": ["Evenings", ""], "Meet [Weekends]":
+                      ["", "Mornings;Evenings"]})
+    e = mentees_df(**{"Meet [Weekdays]": ["evenings", "", "Mornings"],
+                      "Meet [Weekends]": ["Mornings", "", ""]})
+    c = load_cohort(e, m, s)
+    f = c.features["when"]
+    assert f.mentee_missing.tolist() == [False, True, False]
+    # mentor 2 (UTC): Sat and Sun, 08-10 and 18-20
+    assert np.flatnonzero(f.mentor[1]).tolist() == [128, 129, 138, 139, 152, 153, 162, 163]
+    assert int(f.mentor[0].sum()) == 5 * 2  # weekday evenings, Berlin
+    row = c.describe().query("question == 'when' and role == 'mentor'").iloc[0]
+    assert row["column"] == "grid of 2 columns" and int(row["answered"]) == 2
+    e.loc[0, "Meet [Weekends]"] = "Nights"
+    with pytest.raises(IntakeError, match=r"mentees row 2, column 'Meet \[Weekends\]': "
+                                          r"'Nights' is neither a declared slot"):
+        load_cohort(e, m, s)
+    with pytest.raises(ValueError, match=r"`grid` row 'Meet \[Weekdays\]': expected days"):
+        make_survey(questions=[*q[:3], {**q[3], "grid": {"Meet [Weekdays]": "someday"}}])

@@ -1,5 +1,6 @@
 """Survey schema and intake: declared questions, validation and encoding."""
 
+from mentormatch.survey._draft import Draft, draft_survey
 from mentormatch.survey._intake import Cohort, Feature, load_cohort
 from mentormatch.survey._schema import Criterion, LikertItem, Question, Rule, Survey
 from mentormatch.survey._tables import IntakeTable, read_table
@@ -7,12 +8,14 @@ from mentormatch.survey._tables import IntakeTable, read_table
 __all__ = [
     "Cohort",
     "Criterion",
+    "Draft",
     "Feature",
     "IntakeTable",
     "LikertItem",
     "Question",
     "Rule",
     "Survey",
+    "draft_survey",
     "load_cohort",
     "read_table",
 ]

@@ -43,9 +43,18 @@ def describe_cohort(cohort: Any) -> pd.DataFrame:
             if q.kind == "likert":
                 for item in q.items or []:
                     cells = frame[item.column].astype(str).tolist()
-                    rows.append(_row(q, role, item.column, cells, _numbers(cells)))
+                    rows.append(_row(q, role, item.column, cells,
+                                     _numbers(cells, q.labels)))
                 continue
             column = q.side_column(role)
+            if q.kind == "availability" and q.grid:
+                cells = [" | ".join(v for v in row if v) for row in zip(
+                    *(frame[c].astype(str).tolist() for c in q.grid), strict=True)]
+                values = feat.mentor if role == "mentor" else feat.mentee
+                rows.append(_row(q, role, f"grid of {len(q.grid)} columns", cells,
+                                 _read_as(q, feat, cells, values),
+                                 answered=int((~missing).sum())))
+                continue
             if column is None:
                 continue
             cells = frame[column].astype(str).tolist()
@@ -149,14 +158,15 @@ def _respelled(q: Question, cells: list[str]) -> str:
     return f"; read as: {shown}" + (f", ... ({more} more)" if more > 0 else "")
 
 
-def _numbers(cells: list[str]) -> str:
+def _numbers(cells: list[str], labels: dict[str, float] | None = None) -> str:
     parsed: list[float] = []
     notes: Counter[str] = Counter()
+    words = {answer_key(k): float(v) for k, v in (labels or {}).items()}
     for cell in cells:
         if not cell:
             continue
         try:
-            v = parse_number(cell)
+            v = words[answer_key(cell)] if answer_key(cell) in words else parse_number(cell)
         except CellError:
             continue
         parsed.append(v)

@@ -562,11 +562,12 @@ class _Drafter:
         self.pieces = {sep: Counter(answer_key(p) for c in self.columns
                                     for row in _split(c.answers(), sep) for p in row)
                        for sep in SEPARATORS}
-        _likert_grids(self)
         for c in self.columns:
             if not c.kind and _is_timezone(c.header, c.answers()):
                 c.kind = "timezone"
                 c.why.append(f"column {c.header!r}: timezones")
+        _availability_grids(self)
+        _likert_grids(self)
         for c in self.columns:
             if c.kind:
                 continue
@@ -973,8 +974,8 @@ def _set_columns(c: _Column) -> None:
 
 def _is_timezone(header: str, answers: list[str]) -> bool:
     named = "time zone" in header.casefold() or "timezone" in header.casefold()
-    if not answers:
-        return named
+    if not answers or named:
+        return named  # a cell that is no timezone is reported by validate, by row
     ok = 0
     for a in answers:
         try:
@@ -982,7 +983,7 @@ def _is_timezone(header: str, answers: list[str]) -> bool:
             ok += 1
         except CellError:
             pass
-    return ok == len(answers) and (named or "/" in "".join(answers))
+    return ok == len(answers) and "/" in "".join(answers)
 
 
 def _try_ids(d: _Drafter, c: _Column, answers: list[str]) -> bool:
@@ -1041,10 +1042,16 @@ def _try_availability(d: _Drafter, c: _Column, answers: list[str]) -> bool:
     plain = parses(None)
     timely = any(w in c.header.casefold() for w in ("time", "when", "availab", "hour",
                                                     "schedule", "free"))
-    if plain == len(answers):
+    # most answers read as times: an availability question (validate then names the
+    # cells that do not read, for the admin to fix)
+    enough = len(answers) if not timely else 0.7 * len(answers)
+    if plain >= enough:
         c.kind = "availability"
-        c.why.append("weekly times, such as 'Mon 18:00-20:00'")
-    elif timely and parses("every day") == len(answers):
+        c.why.append("weekly times, such as 'Mon 18:00-20:00'"
+                     + ("" if plain == len(answers) else
+                        f"; {len(answers) - plain} answers cannot be read as times: "
+                        "validate lists them"))
+    elif timely and parses("every day") >= enough:
         c.kind = "availability"
         c.keys["default_days"] = "every day"
         c.why.append("times written without days ('6pm-8pm') are read as every day "
@@ -1067,7 +1074,18 @@ def _try_availability(d: _Drafter, c: _Column, answers: list[str]) -> bool:
 
 
 def _grid(c: _Column, answers: list[str]) -> int:
-    """Return the coarsest grid (60, 30 or 15 minutes) every answer's times fall on."""
+    """Return the coarsest grid (60, 30 or 15 minutes) every readable answer falls on."""
+    keys = {"default_days": c.keys.get("default_days"), "slots": c.keys.get("_slots"),
+            "separator": c.keys.get("separator")}
+
+    def reads(a: str) -> bool:
+        try:
+            parse_availability(a, "UTC", start=dt.date(2026, 1, 5), slot_minutes=15, **keys)
+        except CellError:
+            return False
+        return True
+
+    answers = [a for a in answers if reads(a)]  # the others are validate's to report
     for minutes in (60, 30):
         try:
             for a in answers:
@@ -1302,16 +1320,87 @@ def _merge(a: _Column, b: _Column, score: float | None) -> None:
     b.kind = "merged"
 
 
-def _likert_grids(d: _Drafter) -> None:
-    """Columns ``Prefix [Item]`` (or ``Prefix - Item``, ``Q5_1``) rated on one scale."""
-    groups: dict[tuple[str, str], list[_Column]] = {}
+def _grid_groups(d: _Drafter) -> dict[tuple[str, str], list[tuple[_Column, str]]]:
+    """Columns ``Prefix [Row]`` (or ``Prefix - Row``, ``Q5_1``): (prefix, role) -> rows."""
+    groups: dict[tuple[str, str], list[tuple[_Column, str]]] = {}
     for c in d.columns:
+        if c.kind:
+            continue
         title = d.texts.get(c.header, c.header)
         m = (re.fullmatch(r"(.+?)\s*\[(.+)\]\s*", c.header)
              or re.fullmatch(r"(.+?)\s+-\s+(.+)", title)
              or re.fullmatch(r"(.+?)_(\d+)", c.header))
         if m:
-            groups.setdefault((m[1].strip(), c.role), []).append(c)
+            row = m[2].strip()
+            if m.re.pattern.endswith(r"_(\d+)"):  # Qualtrics: the row is in the text
+                t = re.fullmatch(r".+?\s+-\s+(.+)", title)
+                row = t[1].strip() if t else row
+            groups.setdefault((m[1].strip(), c.role), []).append((c, row))
+    return groups
+
+
+def _row_days(label: str) -> str | None:
+    t = label.casefold()
+    days = [v for w, v in _DAYWORDS.items() if re.search(rf"\b{w}\b", t)]
+    days += [v.capitalize() for v in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+             if re.fullmatch(rf"{v}\.?", t)]
+    return days[0] if len(set(days)) == 1 else None
+
+
+def _availability_grids(d: _Drafter) -> None:
+    """Find checkbox grids whose rows are days and whose boxes are parts of the day."""
+    for (prefix, role), rows in _grid_groups(d).items():
+        days = {c.header: _row_days(label) for c, label in rows}
+        if len(rows) < 2 or None in days.values():
+            continue
+        answers = [a for c, _ in rows for a in c.answers()]
+        found = None
+        for sep in SEPARATORS:
+            atoms = {p for row in _split(answers, sep) for p in row}
+            if atoms and all(_part_of_day(a) or _reads_as_times(a) for a in atoms):
+                found = (sep, atoms)
+                break
+        if found is None:
+            continue
+        sep, atoms = found
+        first = rows[0][0]
+        first.kind = "availability"
+        first.role = role
+        first.keys = {"_title": prefix, "separator": sep}
+        first.extra.append("[questions.grid]\n" + "".join(
+            f"{_q(c.header)} = {_q(days[c.header] or '')}\n" for c, _ in rows))
+        named = {a: _part_of_day(a) for a in sorted(atoms) if _part_of_day(a)}
+        if named:
+            first.extra.append("[questions.slots]\n" + "".join(
+                f"{_q(k)} = {_q(v or '')}\n" for k, v in named.items()))
+            first.keys["_slots"] = named
+        first.why = [f"a checkbox grid of {len(rows)} rows ({prefix!r}): each row's days "
+                     "under [questions.grid]; the hours of each box are a guess written "
+                     "under [questions.slots]: check them"]
+        first.keys["_grid_days"] = days
+        for c, _ in rows[1:]:
+            c.kind = "merged"
+        _timezone_for(d, first)
+    d.columns = [c for c in d.columns if c.kind != "merged"]
+
+
+def _part_of_day(text: str) -> str | None:
+    t = " ".join(text.casefold().split())
+    return _DAYPARTS.get(t) or _DAYPARTS.get(t.rstrip("s"))
+
+
+def _reads_as_times(text: str) -> bool:
+    try:
+        parse_availability(text, "UTC", start=dt.date(2026, 1, 5), slot_minutes=15,
+                           default_days="Mon")
+    except CellError:
+        return False
+    return True
+
+
+def _likert_grids(d: _Drafter) -> None:
+    """Columns ``Prefix [Item]`` (or ``Prefix - Item``, ``Q5_1``) rated on one scale."""
+    groups = {k: [c for c, _ in rows] for k, rows in _grid_groups(d).items()}
     for (prefix, role), cols in groups.items():
         if len(cols) < 2 or role != "both":
             continue  # a grid is compared across the roles: both must answer it

@@ -640,6 +640,8 @@ def _encode_likert(survey, q, tables, ids, col) -> Feature:
 
 
 def _encode_availability(survey, q, tables, ids, col) -> Feature:
+    if q.grid:
+        return _encode_grid(survey, q, tables, col)
     start = survey.start_date or dt.date.today()
     n_slots = 7 * 24 * 60 // survey.slot_minutes
     out: dict[str, Any] = {}
@@ -685,6 +687,65 @@ def _encode_availability(survey, q, tables, ids, col) -> Feature:
                                 column=column, value=text))
                 continue
             miss[k] = False
+        out[role], missing[role] = grid, miss
+    return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"])
+
+
+def _zone_of(q: Question, table: IntakeTable, k: int, zones: list[str], column: str,
+             tz_col: str | None, col: Collector) -> str | None:
+    """Return the participant's timezone, or None (reported) if missing or unknown."""
+    zone = zones[k] or (q.default_timezone or "")
+    if not zone:
+        col.add(IntakeIssue(
+            "timezone is missing; availability needs an IANA timezone such as "
+            "'Europe/Paris'.", file=table.name, row=table.row_number(k),
+            column=tz_col or column, value=""))
+        return None
+    try:
+        get_zone(zone)
+    except CellError as exc:
+        col.add(IntakeIssue(f"{exc}.", file=table.name, row=table.row_number(k),
+                            column=tz_col or column, value=zone))
+        return None
+    return zone
+
+
+def _encode_grid(survey: Survey, q: Question, tables: dict[str, IntakeTable],
+                 col: Collector) -> Feature:
+    """Availability from a checkbox grid: each row's column, its boxes on its days."""
+    start = survey.start_date or dt.date.today()
+    n_slots = 7 * 24 * 60 // survey.slot_minutes
+    out: dict[str, Any] = {}
+    missing: dict[str, NDArray[np.bool_]] = {}
+    for role in ROLES:
+        table = tables[role]
+        n = len(table)
+        grid = np.zeros((n, n_slots), dtype=bool)
+        miss = np.ones(n, dtype=bool)
+        tz_col = q.side_timezone_column(role)
+        zones = (table.frame[tz_col].astype(str).tolist() if tz_col is not None
+                 else [""] * n)
+        rows = {c: table.frame[c].astype(str).tolist() for c in q.grid}
+        first = next(iter(q.grid))
+        for k in range(n):
+            cells = {c: rows[c][k] for c in q.grid if not _missing(q, rows[c][k])}
+            if not cells:
+                _require(q, table, k, first, col)
+                continue
+            zone = _zone_of(q, table, k, zones, first, tz_col, col)
+            if zone is None:
+                continue
+            for column, text in cells.items():
+                try:
+                    grid[k] |= parse_availability(
+                        text, zone, start=start, slot_minutes=survey.slot_minutes,
+                        slots=q.slots or None, separator=q.separator,
+                        default_days=q.grid[column])
+                except CellError as exc:
+                    col.add(IntakeIssue(f"{exc}.", file=table.name, row=table.row_number(k),
+                                        column=column, value=text))
+                    continue
+                miss[k] = False
         out[role], missing[role] = grid, miss
     return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"])
 

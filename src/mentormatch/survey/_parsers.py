@@ -272,6 +272,7 @@ _DAYS = {
 _DAY_GROUPS = {
     "weekday": (0, 1, 2, 3, 4), "weekdays": (0, 1, 2, 3, 4),
     "weekend": (5, 6), "weekends": (5, 6),
+    "workday": (0, 1, 2, 3, 4), "workdays": (0, 1, 2, 3, 4),
     "daily": tuple(range(7)), "everyday": tuple(range(7)),
 }
 #: Words between two times or two days that make a range.
@@ -367,8 +368,8 @@ def parse_availability(
         Grid resolution.
     slots : mapping of str to str, optional
         Named answers of a checkbox question (``"Weekday evenings" -> "Mon-Fri
-        18:00-21:00"``), recognised as :func:`answer_key` does; the rest of the cell is
-        read as times.
+        18:00-21:00"``, or ``"Evenings" -> "18:00-21:00"`` on ``default_days``),
+        recognised as :func:`answer_key` does; the rest of the cell is read as times.
     separator : str, optional
         What separates checked boxes in a cell (with ``slots``).
     default_days : str, optional
@@ -424,7 +425,7 @@ def _parse_availability(
         for piece in pieces:
             if vocab.known(piece):
                 for part in _parts(meaning[answer_key(piece)]):
-                    spans += _read_part(part, None)
+                    spans += _read_part(part, default_days)
             else:
                 rest.append(piece)
         free = (separator or ";").join(rest)
@@ -477,7 +478,10 @@ def parse_days(text: str) -> tuple[int, ...]:
     >>> parse_days("Mon-Wed, Sat"), parse_days("every day")
     ((0, 1, 2, 5), (0, 1, 2, 3, 4, 5, 6))
     """
-    items = _items(text, text)
+    try:
+        items = _items(text, text)
+    except CellError:
+        items = []
     if not items or any(kind != "days" for kind, _ in items):
         msg = f"expected days such as 'Mon-Fri' or 'every day'; got {text!r}"
         raise CellError(msg)
