@@ -275,3 +275,11 @@ def test_checkbox_grid_of_days_becomes_availability() -> None:
     assert "availability" in [c.kind for c in draft.survey.criteria]
     cohort = load_cohort(frame, None, draft.survey)
     assert int(cohort.features[q.name].mentor[0].sum()) > 0
+
+
+def test_capacity_asked_in_other_words() -> None:
+    frame = export().rename(columns={"How many mentees can you take?":
+                                     "How many people could you mentor this term?"})
+    draft = draft_survey(frame, role_column="I would like to")
+    assert draft.survey.capacity_column == "How many people could you mentor this term?"
+    assert draft.survey.capacity_options == {"One only": 1, "Two, please": 2, "three": 3}

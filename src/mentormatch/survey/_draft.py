@@ -864,11 +864,10 @@ def _row_numbers(header: str, frames: Sequence[Any]) -> bool:
     for f in frames:
         if header not in f.columns:
             continue
-        vals = [v for v in f[header].tolist() if v]
-        try:
-            nums = sorted(int(float(v)) for v in vals)
-        except ValueError:
+        vals = [str(v).strip() for v in f[header].tolist() if v]
+        if not all(re.fullmatch(r"\d{1,9}(?:\.0)?", v) for v in vals):
             return False
+        nums = sorted(int(float(v)) for v in vals)
         if nums and nums != list(range(nums[0], nums[0] + len(nums))):
             return False
     return _hkey(header) in ("id", "responseid", "responsenumber")
@@ -886,8 +885,10 @@ def _timestamp_column(headers: list[str], frames: Sequence[Any]) -> str | None:
 
 def _is_capacity(header: str) -> bool:
     t = header.casefold()
-    return "capacity" in t or ("mentee" in t and any(w in t for w in (
-        "how many", "number of", "willing", "take", "max", "up to")))
+    asks = any(w in t for w in ("how many", "number of", "willing", "take", "max", "up to"))
+    whom = any(w in t for w in ("mentee", "people", "person", "students", "learners",
+                                "mentor"))
+    return "capacity" in t or (asks and whom)
 
 
 def _number_in(text: str) -> int | None:
