@@ -33,7 +33,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 
 #: Project modules that may be imported inside a function: numba kernels (compiling
 #: them costs seconds, so they load on first use).
-LAZY_PROJECT_MODULES = ("mentormatch.scoring._compiled", "mentormatch.solvers._store_kernels")
+LAZY_PROJECT_MODULES = ("mentormatch.scoring._compiled", "mentormatch.solvers._store_kernels",
+                        "mentormatch.groups._kernels")
 #: Modules whose function-level imports are all allowed: the command line loads what a
 #: command needs when it runs, so that ``mentormatch --help`` starts fast.
 LAZY_IMPORTERS = ("mentormatch.cli",)
@@ -83,15 +84,22 @@ def collect() -> dict[str, dict[str, list[tuple[str, int, bool]]]]:
         mod = module_name(path)
         tree = ast.parse(path.read_text(encoding="utf-8"))
         nested: set[int] = set()
+        typing_only: set[int] = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 for sub in ast.walk(node):
                     if isinstance(sub, ast.Import | ast.ImportFrom):
                         nested.add(id(sub))
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                for sub in ast.walk(node):
+                    if isinstance(sub, ast.Import | ast.ImportFrom):
+                        typing_only.add(id(sub))  # never run: annotations only
         found = []
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                    continue
+                if id(node) in typing_only and mod != "mentormatch":
                     continue
                 for target in resolve(mod, node, path.name == "__init__.py", known):
                     found.append((target, node.lineno, id(node) in nested))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -193,16 +194,16 @@ def check_ids(ids: Any, n: int, name: str) -> NDArray:
     if arr.shape != (n,):
         msg = f"`{name}` must have {n} entries; got {arr.shape[0]}."
         raise SolverError(msg)
-    seen: dict[str, int] = {}
-    for k, v in enumerate(arr.tolist()):
-        if v is None or (isinstance(v, float) and v != v):
-            msg = f"`{name}` must not hold missing values; got {v!r} at position {k}."
-            raise SolverError(msg)
-        key = str(v)
-        if key in seen:
-            msg = f"`{name}` must be unique (compared as text); {key!r} appears twice."
-            raise SolverError(msg)
-        seen[key] = k
+    missing = np.flatnonzero(pd.isna(arr)) if arr.size else np.empty(0, dtype=np.intp)
+    if missing.size:
+        k = int(missing[0])
+        msg = f"`{name}` must not hold missing values; got {arr[k]!r} at position {k}."
+        raise SolverError(msg)
+    keys = pd.Index([str(v) for v in arr.tolist()])
+    if keys.has_duplicates:
+        key = keys[keys.duplicated()][0]
+        msg = f"`{name}` must be unique (compared as text); {key!r} appears twice."
+        raise SolverError(msg)
     arr.setflags(write=False)
     return arr
 
@@ -232,6 +233,7 @@ class IdIndex:
         self.ids = list(ids)
         self.role = role
         self._pos = positions_by_id(self.ids)
+        self._index: pd.Index | None = None  # built on the first vectorised lookup
 
     def __contains__(self, pid: Any) -> bool:
         return str(pid) in self._pos
@@ -249,8 +251,17 @@ class IdIndex:
         return hit
 
     def positions(self, pids: Iterable[Any], where: str = "") -> NDArray[np.int64]:
-        """Return the positions of ``pids`` (each must be known)."""
-        return np.asarray([self.position(p, where) for p in pids], dtype=np.int64)
+        """Return the positions of ``pids`` (each must be known; vectorised)."""
+        given = list(pids)
+        if len(given) < 64:
+            return np.asarray([self.position(p, where) for p in given], dtype=np.int64)
+        if self._index is None:
+            self._index = pd.Index([str(x) for x in self.ids])
+        out = np.asarray(self._index.get_indexer([str(p) for p in given]), dtype=np.int64)
+        bad = np.flatnonzero(out < 0)
+        if bad.size:
+            self.position(given[int(bad[0])], where)  # raises, naming the id as given
+        return out
 
 
 def align_by_id(values: Any, index: IdIndex, name: str) -> Any:
@@ -282,7 +293,8 @@ def align_by_id(values: Any, index: IdIndex, name: str) -> Any:
     else:
         return values
     keys = [str(k) for k in labels]
-    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    counts = collections.Counter(keys)
+    dupes = sorted(k for k, c in counts.items() if c > 1)
     if dupes:
         msg = f"`{name}` has repeated labels {dupes[:5]}; each {index.role} id once."
         raise SolverError(msg)
@@ -332,7 +344,8 @@ def pairs_by_id(pairs: Any, mentees: IdIndex, mentors: IdIndex, name: str) -> ND
         items = [tuple(row) for row in pairs.tolist()]
     else:
         items = list(pairs)
-    out: list[tuple[int, int]] = []
+    firsts: list[Any] = []
+    seconds: list[Any] = []
     for p in items:
         if isinstance(p, str | bytes) or not isinstance(p, Iterable):
             msg = f"`{name}` must hold (mentee id, mentor id) pairs; got {p!r}."
@@ -341,8 +354,19 @@ def pairs_by_id(pairs: Any, mentees: IdIndex, mentors: IdIndex, name: str) -> ND
         if len(pair) != 2:
             msg = f"`{name}` must hold (mentee id, mentor id) pairs; got {p!r}."
             raise SolverError(msg)
-        where = f"`{name}` pair {pair!r}"
-        out.append((mentees.position(pair[0], where), mentors.position(pair[1], where)))
-    if not out:
+        firsts.append(pair[0])
+        seconds.append(pair[1])
+    if not firsts:
         return np.empty((0, 2), dtype=np.int64)
-    return np.asarray(list(dict.fromkeys(out)), dtype=np.int64)
+    try:
+        e = mentees.positions(firsts)
+        r = mentors.positions(seconds)
+    except UnknownIdError:  # name the first bad pair
+        for a, b in zip(firsts, seconds, strict=True):
+            where = f"`{name}` pair {(a, b)!r}"
+            mentees.position(a, where)
+            mentors.position(b, where)
+        raise
+    out = np.stack([e, r], axis=1)
+    _, first = np.unique(out[:, 0] * max(1, len(mentors.ids)) + out[:, 1], return_index=True)
+    return out[np.sort(first)]  # a pair listed twice is kept once, at its first place

@@ -345,6 +345,17 @@ class Problem:
         """Quotas and group caps resolved to positions and integer bounds."""
         return self._groups
 
+    @property
+    def standing(self) -> NDArray[np.int64]:
+        """Pairs every solution contains: forced pairs, and fixed ones when none may move.
+
+        Solver backends treat these alike: their mentees leave the problem and their
+        mentors' seats drop.
+        """
+        if self.fixed.size and self.max_changes == 0:
+            return np.concatenate([self.forced, self.fixed])
+        return self.forced
+
     def needs(self) -> frozenset[str]:
         """Return the features a solver must support for this problem (see FEATURES)."""
         out = set()
@@ -372,7 +383,9 @@ class Problem:
 
     def pair_ids(self, pairs: NDArray[np.int64]) -> list[tuple[Any, Any]]:
         """Return ``(mentee_id, mentor_id)`` tuples for an ``(k, 2)`` array of positions."""
-        return [(self.mentee_ids[i], self.mentor_ids[j]) for i, j in np.asarray(pairs).tolist()]
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        return list(zip(self.mentee_ids[pairs[:, 0]].tolist(),
+                        self.mentor_ids[pairs[:, 1]].tolist(), strict=True))
 
     def dense(self) -> NDArray[np.float64]:
         """Return the effective dense scores (bans, ``min_score``, unavailable applied).
@@ -494,9 +507,9 @@ class Problem:
             "mentor_ids": args["mentor_ids"],
             "capacity": self.capacity.tolist(),
             "objective": self.objective,
-            "forced": [list(p) for p in args["forced"]],
-            "banned": [list(p) for p in args["banned"]],
-            "fixed": [list(p) for p in args["fixed"]],
+            "forced": [[a, b] for a, b in args["forced"]],
+            "banned": [[a, b] for a, b in args["banned"]],
+            "fixed": [[a, b] for a, b in args["fixed"]],
             "max_changes": self.max_changes,
             "min_load": None if self.min_load is None else self.min_load.tolist(),
             "min_score": self.min_score,
@@ -575,19 +588,19 @@ class Problem:
         for name, pairs in (("forced", self.forced), ("fixed", self.fixed)):
             if not pairs.size:
                 continue
-            banned = {(int(a), int(b)) for a, b in self.banned}
+            keys = pairs[:, 0] * m + pairs[:, 1]
+            also_banned = np.isin(keys, self.banned[:, 0] * m + self.banned[:, 1])
             raw = np.asarray(self.source.pair_scores(pairs[:, 0], pairs[:, 1]),
                              dtype=np.float64)
-            for (i, j), s in zip(pairs.tolist(), raw.tolist(), strict=True):
-                pair = f"({self.mentee_label(i)}, {self.mentor_label(j)})"
-                if (i, j) in banned:
-                    msg = f"{name} pair {pair} is also banned; a pair cannot be both."
-                    raise InfeasibleError(msg, constraint=name)
-                if s == -np.inf:
-                    msg = f"{name} pair {pair} is forbidden by a hard rule (score -inf)."
-                    raise InfeasibleError(msg, constraint=name)
-                if self.unavailable is not None and self.unavailable[i]:
-                    msg = f"{name} pair {pair} names a mentee who is unavailable."
+            away = (np.zeros(len(pairs), dtype=bool) if self.unavailable is None
+                    else self.unavailable[pairs[:, 0]])
+            for bad, why in ((also_banned, "is also banned; a pair cannot be both"),
+                             (raw == -np.inf, "is forbidden by a hard rule (score -inf)"),
+                             (away, "names a mentee who is unavailable")):
+                if bad.any():
+                    i, j = pairs[int(np.argmax(bad))].tolist()
+                    pair = f"({self.mentee_label(i)}, {self.mentor_label(j)})"
+                    msg = f"{name} pair {pair} {why}."
                     raise InfeasibleError(msg, constraint=name)
         both = np.concatenate([self.forced, self.fixed])
         if not both.size:

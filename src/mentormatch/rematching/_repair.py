@@ -157,7 +157,7 @@ def apply_events(
     repair = now.evolve(fixed=fixed, max_changes=max_changes,
                         priority=[st.mentee_ids[i] for i in lost] if lost else None)
     repair = _repair_method(repair)
-    solved = solve_problem(repair)
+    solved = solve_problem(repair, audit=False)
     reasons = np.array(solved.reasons, dtype=object)
     for i in st.opted_out:
         reasons[i] = "opted_out"

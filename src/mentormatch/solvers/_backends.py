@@ -23,18 +23,46 @@ HUNGARIAN_MAX_CELLS = 160_000_000
 
 
 def _hungarian(problem: Problem, *, progress: Any = None) -> SolverResult:
-    n = problem.shape[0]
-    cells = n * int(np.minimum(problem.capacity, n).sum())
+    """Solve the free part only: forced mentees and full mentors leave the problem.
+
+    A repair keeps thousands of pairs as forced ones; only the few free mentees and
+    the mentors with a seat left are read from the scores.
+    """
+    n, m = problem.shape
+    forced = problem.standing
+    free = np.ones(n, dtype=bool)
+    free[forced[:, 0]] = False
+    if problem.unavailable is not None:
+        free &= ~problem.unavailable
+    cap = problem.capacity.astype(np.int64).copy()
+    np.subtract.at(cap, forced[:, 1], 1)
+    rows = np.flatnonzero(free).astype(np.intp)
+    cols = np.flatnonzero(cap > 0).astype(np.intp)
+    cells = rows.size * int(np.minimum(cap[cols], rows.size).sum())
     if cells > HUNGARIAN_MAX_CELLS and problem.method == "hungarian":
         gb = cells * 8 / 1e9
         msg = (
-            f"method='hungarian' would build a {n} x {cells // max(n, 1)} expanded matrix "
-            f"(about {gb:.1f} GB); use method='auto' or a sparse method instead."
+            f"method='hungarian' would build a {rows.size} x {cells // max(rows.size, 1)} "
+            f"expanded matrix (about {gb:.1f} GB); use method='auto' or a sparse method "
+            "instead."
         )
         raise SolverError(msg)
-    res = hungarian_solve(problem.dense(), problem.capacity, problem.objective,
-                          problem.forced, priority=problem.priority)
-    return SolverResult(res.assignment, res.status, bound=res.bound, stats=res.stats)
+    S = np.array(problem.source.block(rows), dtype=np.float64) if rows.size else np.empty(
+        (0, m))
+    S = problem.apply_filters(S, rows)[:, cols]
+    prio = None if problem.priority is None else problem.priority[rows]
+    res = hungarian_solve(S, cap[cols], problem.objective, np.empty((0, 2), np.int64),
+                          priority=prio)
+    assignment = np.full(n, -1, dtype=np.int64)
+    assignment[forced[:, 0]] = forced[:, 1]
+    hit = res.assignment >= 0
+    assignment[rows[hit]] = cols[res.assignment[hit]]
+    forced_total = float(np.sum(problem.source.pair_scores(forced[:, 0], forced[:, 1]))) if (
+        forced.size) else 0.0
+    bound = res.bound + forced_total
+    stats = {k: v for k, v in res.stats.items() if k not in ("prices", "price_levels")}
+    return SolverResult(assignment, res.status, bound=bound + abs(bound) * 2.0**-52,
+                        stats=stats)
 
 
 def _flow(problem: Problem, *, progress: Any = None, **options: Any) -> SolverResult:
@@ -47,7 +75,7 @@ def _flow(problem: Problem, *, progress: Any = None, **options: Any) -> SolverRe
 def _ilp(problem: Problem, *, progress: Any = None, backend: str = "auto") -> SolverResult:
     fixed = problem.fixed if problem.max_changes > 0 else None
     assignment, info = ilp_assignment(
-        problem.dense(), problem.capacity, problem.objective, problem.forced,
+        problem.dense(), problem.capacity, problem.objective, problem.standing,
         problem.min_load, groups=problem.groups, priority=problem.priority, fixed=fixed,
         max_changes=problem.max_changes, time_limit=problem.time_limit, backend=backend,
         mentor_ids=problem.mentor_ids,
@@ -62,7 +90,7 @@ def _stable(problem: Problem, *, progress: Any = None, proposing: str = "mentee"
     e_idx = IdIndex(problem.mentee_ids.tolist(), "mentee")
     r_idx = IdIndex(problem.mentor_ids.tolist(), "mentor")
     assignment, info = stable_assignment(
-        problem.dense(), problem.capacity, problem.forced, proposing=proposing,
+        problem.dense(), problem.capacity, problem.standing, proposing=proposing,
         mentee_prefs=prefs_by_id(mentee_prefs, e_idx, r_idx, "mentee_prefs"),
         mentor_prefs=prefs_by_id(mentor_prefs, r_idx, e_idx, "mentor_prefs"),
     )

@@ -216,7 +216,7 @@ class _FlowSolver:
         self.n, self.m = n, m
         cap = prep.capacity.astype(np.int64).copy()
         self.assignment = np.full(n, -1, dtype=np.int64)
-        forced = prep.forced
+        forced = prep.standing
         if forced.size:
             self.assignment[forced[:, 0]] = forced[:, 1]
             np.subtract.at(cap, forced[:, 1], 1)
@@ -527,7 +527,7 @@ class _FlowSolver:
     def run(self) -> FlowResult:
         t_start = time.perf_counter()
         time_limit = self.prep.time_limit
-        forced = self.prep.forced
+        forced = self.prep.standing
         forced_score = 0.0
         if forced.size:
             raw = self.prep.source.pair_scores(forced[:, 0], forced[:, 1])

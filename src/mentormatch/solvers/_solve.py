@@ -204,8 +204,13 @@ def solve_problem(
     manifest: Mapping[str, Any] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     t0: float | None = None,
+    audit: bool = True,
 ) -> Matching:
-    """Solve ``problem`` with its method (or ``auto``'s choice) and build the Matching."""
+    """Solve ``problem`` with its method (or ``auto``'s choice) and build the Matching.
+
+    ``audit=False`` leaves the problem's record and input hash out of the manifest (a
+    rematch's inner repair, whose manifest the rematch writes itself).
+    """
     t0 = time.perf_counter() if t0 is None else t0
     backend, reason = choose(problem)
     check_options(backend, problem.options)
@@ -226,20 +231,21 @@ def solve_problem(
         bound = total if status == Status.OPTIMAL else float("inf")
     else:
         bound = max(float(result.bound), total)
-    record = problem.record()
-    for key in ("mentee_ids", "mentor_ids", "capacity"):
-        record.pop(key)
     info = dict(result.info)
     man: dict[str, Any] = {
         "method": backend.name,
         "method_reason": reason,
         "objective": problem.objective,
         "seed": problem.seed,
-        "problem": record,
         "versions": library_versions(),
-        "input_hash": problem.fingerprint(),
         **info,
     }
+    if audit:
+        record = problem.record()
+        for key in ("mentee_ids", "mentor_ids", "capacity"):
+            record.pop(key)
+        man["problem"] = record
+        man["input_hash"] = problem.fingerprint()
     if manifest:
         man.update(manifest)
     return Matching(

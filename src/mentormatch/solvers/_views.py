@@ -1,6 +1,7 @@
 """The problem as every backend receives it: one form, whatever the caller declared.
 
-* Fixed pairs that may not change (``max_changes=0``) are forced pairs to a solver.
+* Fixed pairs that may not change (``max_changes=0``) are read as forced pairs by every
+  backend (``Problem.standing``).
 * Unavailable mentees are rows of forbidden pairs (their scores read ``-inf``).
 * A ``seed`` reorders the mentees at random (ties then break by that order); the
   assignment is mapped back afterwards.
@@ -107,10 +108,6 @@ def solver_view(problem: Problem) -> tuple[Problem, NDArray[np.intp] | None]:
     Mentee ``k`` of the view is mentee ``order[k]`` of ``problem`` when a seed is set.
     """
     changes: dict[str, Any] = {}
-    if problem.fixed.size and problem.max_changes == 0:
-        forced = np.concatenate([problem.forced, problem.fixed])
-        changes["forced"] = problem.pair_ids(forced)
-        changes["fixed"] = ()
     source: ScoreSource = problem.source
     if problem.unavailable is not None and problem.unavailable.any():
         source = MaskedRows(source, problem.unavailable)
