@@ -52,18 +52,19 @@ def _tables(paths: dict[str, Path]) -> list[str]:
 
 
 def admin_path(paths: dict[str, Path], folder: Path, *init_args: str,
-               match_args: tuple[str, ...] = ()) -> tuple[Survey, openpyxl.Workbook, str]:
+               read_args: tuple[str, ...] = (), match_args: tuple[str, ...] = ()
+               ) -> tuple[Survey, openpyxl.Workbook, str]:
     """init -> validate -> match --out x.xlsx; return the survey, the workbook, stdout."""
     survey = folder / "survey.toml"
     code, out, err = run("init", *_tables(paths), "--out", str(survey), *init_args)
     assert code == 0, err
     assert "Left to decide" not in out, out
-    code, out, err = run("validate", "--survey", str(survey), *_tables(paths), *match_args)
+    code, out, err = run("validate", "--survey", str(survey), *_tables(paths), *read_args)
     assert code == 0, err
     assert "ok: " in out
     book_path = folder / "x.xlsx"
     code, out, err = run("match", "--survey", str(survey), *_tables(paths), "--out",
-                         str(book_path), *match_args)
+                         str(book_path), *read_args, *match_args)
     assert code == 0, err
     assert "mentees matched" in out
     return Survey.load(survey), openpyxl.load_workbook(book_path), out
@@ -149,8 +150,10 @@ def test_google_forms_open_community(tmp_path: Path) -> None:
 
 def test_microsoft_forms_corporate(tmp_path: Path) -> None:
     paths = forms_exports.microsoft_forms(tmp_path)
+    state = tmp_path / "state.json"
     survey, book, _ = admin_path(paths, tmp_path, "--sheet", "Sheet1",
-                                 match_args=("--sheet", "Sheet1"))
+                                 read_args=("--sheet", "Sheet1"),
+                                 match_args=("--state", str(state)))
     assert survey.id_column == "Employee ID" and survey.role_column
     assert survey.capacity_options == {
         "I can handle this! Give me three mentees.": 3,
@@ -168,6 +171,16 @@ def test_microsoft_forms_corporate(tmp_path: Path) -> None:
                        str(paths["mentees"]), "--sheet", "Notes")
     assert code == 2
     assert "the workbook's sheets: 'Sheet1', 'Notes'" in " ".join(err.split())
+    # mid-programme: the saved state (one table, split by role) reloads and repairs
+    pair = sheets["pairs"].iloc[0]
+    events = tmp_path / "events.csv"
+    events.write_text(f"type,participant_id,counterpart_id,note\nunmatch,{pair['mentee_id']},"
+                      f"{pair['mentor_id']},\n", encoding="utf-8")
+    code, _, err = run("rematch", "--state", str(state), "--events", str(events), "--out",
+                         str(tmp_path / "y.xlsx"))
+    assert code == 0, err
+    again = frames(openpyxl.load_workbook(tmp_path / "y.xlsx"))["mentees"]
+    assert "Name" in " ".join(again.columns) and "change" in again.columns
 
 
 def test_typeform_coding_mentors(tmp_path: Path) -> None:
@@ -184,7 +197,12 @@ def test_typeform_coding_mentors(tmp_path: Path) -> None:
 
 def test_qualtrics_coding_mentors(tmp_path: Path) -> None:
     paths = forms_exports.qualtrics(tmp_path)
-    survey, book, _ = admin_path(paths, tmp_path)
+    state = tmp_path / "state.json"
+    survey, book, _ = admin_path(paths, tmp_path, match_args=("--state", str(state)))
+    # the saved state holds the rows as read: nothing is skipped twice
+    code, out, err = run("report", "--state", str(state), "--out", str(tmp_path / "r.html"))
+    assert code == 0, err
+    assert "of 30 mentees matched" in out
     assert survey.skip_rows == 2 and survey.hash_ids
     likert = next(q for q in survey.questions if q.kind == "likert")
     assert likert.labels["Strongly agree"] == 5

@@ -679,8 +679,17 @@ def test_role_answers_unknown_or_blank_are_refused_by_row() -> None:
         "participants row 5, column 'role': blank role; expected one of 'I mentor', 'I want "
         "a mentor', 'Both' (the survey's `roles` say which answer means mentor, mentee or "
         "both)."]
-    with pytest.raises(IntakeError, match="both roles come from one table"):
+    with pytest.raises(IntakeError, match=r"mentors, column 'role': column 'role' is missing"):
         load_cohort(one_table(), mentors_df(), s)
+    # each role's rows in its own table (as a saved state keeps them) read alike; a row
+    # of the other role is refused
+    s = make_survey(role_column="role")
+    both = load_cohort(one_table().iloc[2:], one_table().iloc[[0, 1, 4]], s)
+    assert both.mentee_ids.tolist() == ["e1", "e2", "b1"]
+    assert both.mentor_ids.tolist() == ["m1", "m2", "b1"]
+    with pytest.raises(IntakeError, match=r"mentors row 3, column 'role': role 'Mentee' means "
+                                          r"mentee, in the mentors' table"):
+        load_cohort(one_table().iloc[2:], one_table().iloc[[0, 2]], s)
     with pytest.raises(IntakeError, match=r"column 'role' is missing \(needed for each "
                                           r"participant's role\)"):
         load_cohort(one_table().drop(columns="role"), None, s)

@@ -297,11 +297,13 @@ def _with_settings(survey: Survey, **settings: Any) -> Survey:
 def _one_table(survey: Survey, mentees: Any, mentors: Any, sheet: str | int | None,
                col: Collector, notes: list[str]
                ) -> tuple[dict[str, IntakeTable], dict[str, NDArray]]:
-    """One table with a role column: resubmissions first (by id), then split by role."""
+    """One table with a role column: resubmissions first (by id), then split by role.
+
+    Two different tables are each role's rows (as a saved state keeps them): each row's
+    role must be its table's (or both).
+    """
     if mentees is not None and mentors is not None and not _same_source(mentees, mentors):
-        msg = (f"with a role column ({survey.role_column!r}) both roles come from one table; "
-               "give it once (as the mentees' table).")
-        raise IntakeError([IntakeIssue(msg, column=survey.role_column)])
+        return _tables_by_role(survey, mentees, mentors, sheet, col, notes)
     source = mentees if mentees is not None else mentors
     whole = read_table(source, role="participant", sheet=sheet, skip_rows=survey.skip_rows)
     resolve_columns(survey, {"participant": whole}, col, notes)
@@ -312,6 +314,25 @@ def _one_table(survey: Survey, mentees: Any, mentors: Any, sheet: str | int | No
     parts = split_roles(survey, whole, raw_ids, col)
     tables = {role: parts[role][0] for role in ROLES}
     ids = {role: np.asarray(parts[role][1], dtype=object) for role in ROLES}
+    return tables, ids
+
+
+def _tables_by_role(survey: Survey, mentees: Any, mentors: Any, sheet: str | int | None,
+                    col: Collector, notes: list[str]
+                    ) -> tuple[dict[str, IntakeTable], dict[str, NDArray]]:
+    """Read each role's table; a row of the other role is a problem."""
+    tables = {
+        "mentor": read_table(mentors, role="mentor", sheet=sheet, skip_rows=survey.skip_rows),
+        "mentee": read_table(mentees, role="mentee", sheet=sheet, skip_rows=survey.skip_rows),
+    }
+    resolve_columns(survey, tables, col, notes)
+    col.raise_if_any()
+    ids: dict[str, NDArray] = {}
+    for role in ROLES:
+        raw = read_ids(survey, tables[role], col)
+        table, raw = drop_resubmissions(survey, tables[role], raw, col, notes)
+        part = split_roles(survey, table, raw, col, only=role)[role]
+        tables[role], ids[role] = part[0], np.asarray(part[1], dtype=object)
     return tables, ids
 
 

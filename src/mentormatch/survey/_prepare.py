@@ -106,7 +106,7 @@ def _needed(survey: Survey, role: str) -> list[tuple[str, str, bool]]:
     out: list[tuple[str, str, bool]] = [(survey.id_column, "participant ids", True)]
     if role in ("mentor", "participant") and survey.capacity_column is not None:
         out.append((survey.capacity_column, "capacities", False))
-    if role == "participant" and survey.role_column is not None:
+    if survey.role_column is not None:
         out.append((survey.role_column, "each participant's role", True))
     if survey.keep != "error" and survey.timestamp_column is not None:
         # needed where a participant submitted twice (checked then)
@@ -339,11 +339,13 @@ def _pick_submissions(survey: Survey, table: IntakeTable, repeated: dict[str, li
 
 
 # ------------------------------------------------------------------------------ roles
-def split_roles(survey: Survey, table: IntakeTable, ids: list[str], col: Collector
-                ) -> dict[str, tuple[IntakeTable, list[str]]]:
+def split_roles(survey: Survey, table: IntakeTable, ids: list[str], col: Collector,
+                only: str | None = None) -> dict[str, tuple[IntakeTable, list[str]]]:
     """Split one table by its role column into the mentors' and the mentees' tables.
 
-    A participant whose answer means ``both`` is in both tables, under one id.
+    A participant whose answer means ``both`` is in both tables, under one id. With
+    ``only`` (``"mentor"`` or ``"mentee"``) the table is that role's: a row whose answer
+    means the other role is a problem.
     """
     column = str(survey.role_column)
     meaning = {answer_key(k): v for k, v in (survey.roles or DEFAULT_ROLES).items()}
@@ -363,7 +365,13 @@ def split_roles(survey: Survey, table: IntakeTable, ids: list[str], col: Collect
                 "answer means mentor, mentee or both).", file=table.name,
                 row=table.row_number(k), column=column, value=text))
             continue
+        if only is not None and role not in (only, "both"):
+            col.add(IntakeIssue(
+                f"role {text!r} means {role}, in the {only}s' table; give one table for "
+                "both roles, or keep each role's rows in its own table.", file=table.name,
+                row=table.row_number(k), column=column, value=text))
+            continue
         for r in ("mentor", "mentee"):
-            if role in (r, "both"):
+            if role in (r, "both") and only in (None, r):
                 rows[r].append(k)
     return {r: (table.subset(ks), [ids[k] for k in ks]) for r, ks in rows.items()}

@@ -669,8 +669,8 @@ class Survey(_Model):
         Several rows with one id (a resubmitted form): an intake error listing them, or
         keep the latest / first by ``timestamp_column``.
     skip_rows : int, default=0
-        Rows under the header that hold no participant (a Qualtrics export's question
-        texts and import ids).
+        Rows under the header of a file that hold no participant (a Qualtrics export's
+        question texts and import ids); a DataFrame is taken as already read.
     carry : list of str, optional
         Intake columns (names, e-mails) copied next to each participant in every output.
     questions, criteria, rules : list

@@ -78,8 +78,9 @@ def read_table(source: Any, *, role: str, sheet: str | int | None = None,
         Excel sheet (the first by default). A sheet the workbook lacks is an error that
         lists the workbook's sheets.
     skip_rows : int, default=0
-        Rows under the header that hold no participant (a Qualtrics export's question
-        texts and import ids); row numbers in messages stay those of the file.
+        Rows under the header of a file that hold no participant (a Qualtrics export's
+        question texts and import ids); row numbers in messages stay those of the file.
+        A DataFrame or records are taken as already read (nothing is skipped).
 
     Returns
     -------
@@ -96,15 +97,14 @@ def read_table(source: Any, *, role: str, sheet: str | int | None = None,
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
         frame.columns = [str(c) for c in frame.columns]
-        return _finish(_as_text(frame), default_name, list(frame.columns), skip_rows)
+        return _finish(_as_text(frame), default_name, list(frame.columns))
     if (
         isinstance(source, Sequence)
         and not isinstance(source, str | bytes)
         and all(isinstance(r, Mapping) for r in source)
     ):
         frame = pd.DataFrame.from_records(list(source))
-        return _finish(_as_text(frame), default_name, [str(c) for c in frame.columns],
-                       skip_rows)
+        return _finish(_as_text(frame), default_name, [str(c) for c in frame.columns])
     path = Path(source)
     name = path.name
     if not path.exists():
