@@ -687,6 +687,8 @@ def test_role_answers_unknown_or_blank_are_refused_by_row() -> None:
     both = load_cohort(one_table().iloc[2:], one_table().iloc[[0, 1, 4]], s)
     assert both.mentee_ids.tolist() == ["e1", "e2", "b1"]
     assert both.mentor_ids.tolist() == ["m1", "m2", "b1"]
+    joiner = one_table().iloc[[2, 3]].assign(role=["", "Mentee"])  # blank: the table's
+    assert load_cohort(joiner, one_table().iloc[[0]], s).mentee_ids.tolist() == ["e1", "e2"]
     with pytest.raises(IntakeError, match=r"mentors row 3, column 'role': role 'Mentee' means "
                                           r"mentee, in the mentors' table"):
         load_cohort(one_table().iloc[2:], one_table().iloc[[0, 2]], s)

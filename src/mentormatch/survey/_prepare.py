@@ -345,7 +345,8 @@ def split_roles(survey: Survey, table: IntakeTable, ids: list[str], col: Collect
 
     A participant whose answer means ``both`` is in both tables, under one id. With
     ``only`` (``"mentor"`` or ``"mentee"``) the table is that role's: a row whose answer
-    means the other role is a problem.
+    means the other role is a problem, and a blank one means the table's role (late
+    joiners added to a saved cohort's tables).
     """
     column = str(survey.role_column)
     meaning = {answer_key(k): v for k, v in (survey.roles or DEFAULT_ROLES).items()}
@@ -353,7 +354,7 @@ def split_roles(survey: Survey, table: IntakeTable, ids: list[str], col: Collect
     listed = ", ".join(repr(a) for a in answers)
     rows: dict[str, list[int]] = {"mentor": [], "mentee": []}
     for k, text in enumerate(table.frame[column].astype(str).tolist()):
-        role = meaning.get(answer_key(text)) if text else None
+        role = meaning.get(answer_key(text)) if text else only
         if role is None:
             hint = ""
             if text and not col.full:
