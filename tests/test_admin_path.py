@@ -274,3 +274,25 @@ def test_admin_tutorial_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert book.sheetnames == SHEETS
     assert "change" in [c.value for c in openpyxl.load_workbook(
         tmp_path / "matches-2.xlsx")["mentees"][1]]
+
+
+def test_late_joiners_by_e_mail_get_codes(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ids derived from e-mails, a joiner given by address is known by its code."""
+    for f in (TUTORIAL.parent / "admin").iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    monkeypatch.chdir(tmp_path)
+    tables = ["--mentees", "mentee-responses.csv", "--mentors", "mentor-responses.csv"]
+    assert run("init", *tables, "--keep", "latest")[0] == 0
+    assert run("match", "--survey", "survey.toml", *tables, "--out", "m.xlsx", "--state",
+               "state.json")[0] == 0
+    frame = pd.read_csv("mentee-responses.csv", dtype=str, keep_default_na=False).iloc[[0]]
+    frame["Email Address"] = "new.person@example.org"
+    frame.insert(0, "role", "mentee")
+    frame.to_csv("joiners.csv", index=False)
+    code, out, err = run("rematch", "--state", "state.json", "--joiners", "joiners.csv",
+                         "--out", "m2.xlsx")
+    assert code == 0, err
+    assert "new.person" not in out and "joined: p-" in out
+    ids = frames(openpyxl.load_workbook("m2.xlsx"))["mentees"]["mentee_id"].tolist()
+    assert all(i.startswith("p-") for i in ids)

@@ -11,7 +11,7 @@ from mentormatch.exceptions import EventError, IntakeError
 from mentormatch.matching import Matching
 from mentormatch.rematching._events import EVENT_TYPES, Join, word
 from mentormatch.rematching._state import WorkingState
-from mentormatch.survey import read_table
+from mentormatch.survey import pseudonym, read_table
 
 __all__ = ["read_events", "read_events_table", "read_joiners"]
 
@@ -188,6 +188,8 @@ def read_joiners(path: str | Path, matching: Matching) -> tuple[list[Any], list[
         where = f"{name} row {table.row_number(k)}"
         role = word(str(rec["role"]))
         pid = str(rec[id_col]).strip()
+        if pid and survey is not None and survey.hash_ids:
+            pid = pseudonym(pid)  # ids are codes of the e-mails: never the address
         if role not in ("mentee", "mentor"):
             problems.append(f"{where}, column 'role': expected mentee or mentor; got "
                             f"{rec['role']!r}.")

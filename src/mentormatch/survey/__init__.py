@@ -2,6 +2,7 @@
 
 from mentormatch.survey._draft import Draft, draft_survey
 from mentormatch.survey._intake import Cohort, Feature, load_cohort
+from mentormatch.survey._prepare import pseudonym
 from mentormatch.survey._schema import Criterion, LikertItem, Question, Rule, Survey
 from mentormatch.survey._tables import IntakeTable, read_table
 
@@ -17,5 +18,6 @@ __all__ = [
     "Survey",
     "draft_survey",
     "load_cohort",
+    "pseudonym",
     "read_table",
 ]

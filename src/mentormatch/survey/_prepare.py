@@ -32,6 +32,8 @@ MAX_PROBLEMS = 50
 #: Answers of a role column understood without ``roles`` in the survey.
 DEFAULT_ROLES = {"mentor": "mentor", "mentee": "mentee", "both": "both"}
 
+#: What :func:`pseudonym` returns.
+_CODE = re.compile(r"p-[0-9a-f]{10}")
 #: A quoted value longer than 100 characters inside a problem message.
 _LONG_QUOTE = re.compile(r"(['\"])([^'\"\n]{100,})\1")
 
@@ -78,15 +80,20 @@ def pseudonym(value: str) -> str:
 
     ``p-`` and the first 10 hex digits of the SHA-256 of the id with case folded and
     white space collapsed: the same e-mail address gives the same code in every export.
+    A code is its own code (a late joiner's row may carry the code already).
 
     Examples
     --------
     >>> pseudonym("Ada@Example.org") == pseudonym(" ada@example.org")
     True
+    >>> pseudonym(pseudonym("ada@example.org")) == pseudonym("ada@example.org")
+    True
     >>> pseudonym("ada@example.org")[:2], len(pseudonym("ada@example.org"))
     ('p-', 12)
     """
     text = " ".join(value.casefold().split())
+    if _CODE.fullmatch(text):
+        return text
     return "p-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
 
 
