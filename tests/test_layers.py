@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("matching", ("mentormatch.matching", "mentormatch._io")),
     ("solvers", ("mentormatch.solvers",)),
     ("analysis", ("mentormatch.analysis",)),
+    ("groups", ("mentormatch.groups",)),
     ("rematching", ("mentormatch.rematching",)),
     ("tuning", ("mentormatch.tuning", "mentormatch.engagement")),
     ("top", ("mentormatch._match", "mentormatch._output", "mentormatch.report", "mentormatch.cli",

@@ -1,0 +1,719 @@
+r"""Several mentors per mentee: mentee capacities and at most one mentor per track.
+
+The problem is a :class:`~mentormatch.Problem` (scores, mentor capacities, bans, minimum
+score, unavailable mentees, forced pairs) plus a capacity per mentee and, optionally, a
+track per mentor ("career", "technical"): a mentee gets at most one mentor of each track.
+
+.. math::
+
+    \max \sum_{ij} s_{ij} x_{ij} \quad\text{s.t.}\quad \sum_j x_{ij} \le b_i,\quad
+    \sum_{j \in T} x_{ij} \le 1 \;\forall (i, T),\quad \sum_i x_{ij} \le c_j,\quad
+    x_{ij} \in \{0, 1\}.
+
+It is a network (totally unimodular), solved exactly as a min-cost flow on candidate
+pairs (each mentee's best mentors per track) whose dual prices are checked against every
+pair; pairs that could improve are added until none can. The bound is the dual
+objective with the true (unrounded) scores, so the certificate holds for the scores as
+given, not only for the integer weights the flow uses.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from mentormatch._validation import IdIndex, align_by_id
+from mentormatch.exceptions import InfeasibleError, SolverError, UnknownIdError
+from mentormatch.groups._common import (
+    BlockReader,
+    check_counts,
+    contributions_table,
+    readonly,
+)
+from mentormatch.groups._network import bmatching_flow
+from mentormatch.matching import REASONS as MATCHING_REASONS
+from mentormatch.problem import Problem, Status
+
+__all__ = ["REASONS", "MentorsMatching", "MentorsProblem", "solve_mentors"]
+
+#: Problem features the several-mentors solver cannot enforce.
+_UNSUPPORTED = {
+    "min_load": "`min_load`",
+    "quotas": "`quotas`",
+    "group_caps": "`group_caps`",
+    "fair": "objective='fair'",
+    "priority": "`priority`",
+    "moves": "`max_changes`",
+}
+#: Reasons a mentee has fewer mentors than its capacity, by code.
+REASONS: Mapping[str, str] = MappingProxyType({
+    **MATCHING_REASONS,
+    "track_taken": "every allowed mentor with a free seat is in a track the mentee already "
+    "has a mentor in",
+})
+#: Method options accepted by :func:`solve_mentors`.
+OPTIONS = ("k", "add_per_row", "max_rounds")
+
+
+class MentorsProblem:
+    """Several mentors per mentee: a :class:`~mentormatch.Problem` plus mentee capacities.
+
+    Parameters
+    ----------
+    scores : Problem, array-like, DataFrame or ScoreSource
+        A problem (then pass no other problem argument), or its scores.
+    capacity : int, array-like or Series, optional
+        Mentees each mentor takes (required unless ``scores`` is a Problem).
+    mentee_capacity : int, array-like or Series, default=1
+        Mentors each mentee takes; a Series (or mapping) is read by mentee id.
+    tracks : str, array-like, Series or mapping, optional
+        The track of each mentor ("career", "technical"); a mentee gets at most one
+        mentor per track. A string names a column of the mentors' intake table (when
+        the scores are a :class:`~mentormatch.CohortScores`). Every mentor needs a track.
+    **problem_args
+        Other :class:`~mentormatch.Problem` arguments (``mentee_ids``, ``banned``,
+        ``forced``, ``min_score``, ``objective``, ``unavailable``, ``time_limit``,
+        ``options``...). ``objective`` is ``"coverage"`` (most pairs, then the best
+        total) or ``"total"``. Minimum loads, quotas, group caps, priorities and moves
+        are refused.
+
+    Attributes
+    ----------
+    problem : Problem
+        The one-mentor problem: scores, mentor capacities and constraints.
+    mentee_capacity : ndarray of int64
+        Mentors per mentee.
+    tracks : ndarray of object or None
+        Track label of each mentor.
+
+    Raises
+    ------
+    SolverError
+        For malformed capacities or tracks, a missing track, or a feature this shape
+        does not support.
+    UnknownIdError
+        For a label that names no participant.
+
+    Examples
+    --------
+    >>> p = MentorsProblem([[0.9, 0.5, 0.4], [0.8, 0.1, 0.7]], [1, 1, 1],
+    ...                    mentee_capacity=2, tracks=["career", "tech", "tech"],
+    ...                    mentee_ids=["ann", "bob"], mentor_ids=["X", "Y", "Z"])
+    >>> p.mentee_capacity.tolist(), p.track_names
+    ([2, 2], ('career', 'tech'))
+    """
+
+    __slots__ = ("mentee_capacity", "problem", "track_codes", "track_names", "tracks")
+
+    problem: Problem
+    mentee_capacity: NDArray[np.int64]
+    tracks: NDArray | None
+    track_codes: NDArray[np.int64] | None
+    track_names: tuple[str, ...]
+
+    def __init__(self, scores: Any, capacity: Any = None, *, mentee_capacity: Any = 1,
+                 tracks: Any = None, **problem_args: Any) -> None:
+        set_ = object.__setattr__
+        if isinstance(scores, Problem):
+            if capacity is not None or problem_args:
+                given = sorted(problem_args) + (["capacity"] if capacity is not None else [])
+                msg = (f"MentorsProblem(problem) takes no other problem arguments (got "
+                       f"{given}); use problem.evolve(...) to change them.")
+                raise SolverError(msg)
+            problem = scores
+        else:
+            if capacity is None:
+                msg = "MentorsProblem needs `capacity` (how many mentees each mentor takes)."
+                raise SolverError(msg)
+            problem = Problem(scores, capacity, **problem_args)
+        needs = problem.needs()
+        bad = [_UNSUPPORTED[f] for f in sorted(needs) if f in _UNSUPPORTED]
+        if bad:
+            msg = (f"several mentors per mentee cannot enforce {', '.join(bad)}; solve the "
+                   "one-mentor problem with mentormatch.solve for those.")
+            raise SolverError(msg)
+        if problem.objective not in ("coverage", "total"):
+            msg = ("several mentors per mentee takes objective 'coverage' or 'total'; got "
+                   f"{problem.objective!r}.")
+            raise SolverError(msg)
+        bad_opts = sorted(set(problem.options) - set(OPTIONS))
+        if bad_opts:
+            msg = (f"option(s) {bad_opts} are not options of several mentors per mentee; it "
+                   f"accepts {list(OPTIONS)}.")
+            raise SolverError(msg)
+        set_(self, "problem", problem)
+        e_idx = IdIndex(problem.mentee_ids.tolist(), "mentee")
+        r_idx = IdIndex(problem.mentor_ids.tolist(), "mentor")
+        set_(self, "mentee_capacity", readonly(check_counts(
+            mentee_capacity, e_idx, "mentee_capacity")))
+        labels = _read_tracks(tracks, problem, r_idx)
+        if labels is None:
+            set_(self, "tracks", None)
+            set_(self, "track_codes", None)
+            set_(self, "track_names", ())
+        else:
+            names, codes = np.unique(np.asarray([str(x) for x in labels]), return_inverse=True)
+            set_(self, "tracks", readonly(labels, object))
+            set_(self, "track_codes", readonly(codes, np.int64))
+            set_(self, "track_names", tuple(str(x) for x in names))
+        self._check_forced()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        msg = f"MentorsProblem is immutable; use evolve({name}=...) for a changed copy."
+        raise AttributeError(msg)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_mentees, n_mentors)``."""
+        return self.problem.shape
+
+    def evolve(self, **changes: Any) -> MentorsProblem:
+        """Return a copy with some arguments changed (by id); the others are kept.
+
+        Examples
+        --------
+        >>> p = MentorsProblem([[0.9, 0.5], [0.8, 0.1]], [1, 1], mentee_capacity=2)
+        >>> p.evolve(capacity=[2, 2]).problem.capacity.tolist()
+        [2, 2]
+        """
+        mine = {k: changes.pop(k) for k in ("mentee_capacity", "tracks") if k in changes}
+        problem = self.problem.evolve(**changes) if changes else self.problem
+        ids_e = problem.mentee_ids.tolist()
+        cap = mine.get("mentee_capacity")
+        if cap is None:
+            old = dict(zip(map(str, self.problem.mentee_ids.tolist()),
+                           self.mentee_capacity.tolist(), strict=True))
+            cap = [old.get(str(e), 1) for e in ids_e]
+        tracks = mine.get("tracks")
+        if tracks is None and self.tracks is not None:
+            old_t = dict(zip(map(str, self.problem.mentor_ids.tolist()),
+                             self.tracks.tolist(), strict=True))
+            tracks = [old_t.get(str(j)) for j in problem.mentor_ids.tolist()]
+        return MentorsProblem(problem, mentee_capacity=cap, tracks=tracks)
+
+    def record(self) -> dict[str, Any]:
+        """Return the problem as plain data (JSON-ready, by id).
+
+        Examples
+        --------
+        >>> MentorsProblem([[1.0]], [1], mentee_capacity=2).record()["mentee_capacity"]
+        [2]
+        """
+        out = self.problem.record()
+        out["mentee_capacity"] = self.mentee_capacity.tolist()
+        out["tracks"] = None if self.tracks is None else [str(t) for t in self.tracks]
+        return out
+
+    def __repr__(self) -> str:
+        n, m = self.shape
+        extra = f", tracks={list(self.track_names)}" if self.tracks is not None else ""
+        return (f"MentorsProblem({n} mentees x {m} mentors, mentee_capacity up to "
+                f"{int(self.mentee_capacity.max(initial=0))}{extra})")
+
+    def _check_forced(self) -> None:
+        p = self.problem
+        if not p.forced.size:
+            return
+        per = np.bincount(p.forced[:, 0], minlength=p.shape[0])
+        over = per > self.mentee_capacity
+        if over.any():
+            i = int(np.argmax(over))
+            msg = (f"forced pairs give mentee {p.mentee_label(i)} {per[i]} mentors but its "
+                   f"mentee_capacity is {self.mentee_capacity[i]}.")
+            raise InfeasibleError(msg, constraint="forced")
+
+
+def _read_tracks(tracks: Any, problem: Problem, r_idx: IdIndex) -> NDArray | None:
+    if tracks is None:
+        return None
+    m = problem.shape[1]
+    if isinstance(tracks, str):
+        cohort = getattr(problem.source, "cohort", None)
+        table = getattr(cohort, "mentors", None)
+        if table is None:
+            msg = (f"`tracks={tracks!r}` names a column of the mentors' table, which only "
+                   "scores from a survey (CohortScores) have; pass one track per mentor.")
+            raise SolverError(msg)
+        if tracks not in table.columns:
+            msg = (f"`tracks`: the mentors' table has no column {tracks!r}; columns are "
+                   f"{list(map(str, table.columns))}.")
+            raise SolverError(msg)
+        values = table[tracks].tolist()
+    else:
+        values = align_by_id(tracks, r_idx, "tracks")
+        values = list(values) if not isinstance(values, np.ndarray) else values.tolist()
+    if len(values) != m:
+        msg = f"`tracks` must have one entry per mentor ({m}); got {len(values)}."
+        raise SolverError(msg)
+    out = np.empty(m, dtype=object)
+    for j, v in enumerate(values):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "":
+            msg = f"`tracks`: mentor {r_idx.ids[j]!r} has no track; every mentor needs one."
+            raise SolverError(msg)
+        out[j] = str(v).strip()
+    return out
+
+
+@attrs.frozen(eq=False, repr=False)
+class MentorsMatching:
+    """Result of :func:`solve_mentors`: each mentee's mentors, with a certificate.
+
+    Attributes
+    ----------
+    problem : MentorsProblem
+        The problem solved.
+    mentee, mentor : ndarray of int64
+        Positions of the pairs made (sorted by mentee, then mentor).
+    scores : ndarray of float64
+        Score of each pair.
+    objective : float
+        Total score.
+    bound : float
+        Proven upper bound on the total score (for ``"coverage"``: among the matchings
+        with as many pairs, which is proven the most).
+    status : Status
+        ``"optimal"`` when ``bound - objective`` is within ``stats["tolerance"]``.
+    reasons : ndarray of object
+        Why a mentee has fewer mentors than its capacity (a :data:`REASONS` code),
+        ``""`` otherwise.
+    stats : mapping
+        Rounds, candidate pairs, seconds, tolerance, pricing passes.
+
+    Examples
+    --------
+    >>> m = solve_mentors([[0.9, 0.5, 0.4], [0.8, 0.1, 0.7]], [1, 1, 1],
+    ...                   mentee_capacity=2, tracks=["career", "tech", "tech"],
+    ...                   mentee_ids=["ann", "bob"], mentor_ids=["X", "Y", "Z"])
+    >>> m.mentors_of("ann"), m.mentors_of("bob"), m.status
+    (['X', 'Y'], ['Z'], 'optimal')
+    """
+
+    problem: MentorsProblem
+    mentee: NDArray[np.int64] = attrs.field(converter=lambda a: readonly(a, np.int64))
+    mentor: NDArray[np.int64] = attrs.field(converter=lambda a: readonly(a, np.int64))
+    scores: NDArray[np.float64] = attrs.field(converter=lambda a: readonly(a, np.float64))
+    objective: float = attrs.field(converter=float)
+    bound: float = attrs.field(converter=float)
+    status: Status = attrs.field(converter=Status)
+    reasons: NDArray = attrs.field(converter=lambda a: readonly(a, object))
+    stats: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=lambda m: MappingProxyType(dict(m)))
+
+    @property
+    def gap(self) -> float:
+        """``bound - objective`` (0 when proven optimal)."""
+        return max(0.0, self.bound - self.objective)
+
+    @property
+    def n_pairs(self) -> int:
+        """Number of pairs made."""
+        return int(self.mentee.size)
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """The pairs: ``mentee_id``, ``mentor_id``, ``track`` (with tracks) and ``score``."""
+        p = self.problem.problem
+        out = pd.DataFrame({
+            "mentee_id": p.mentee_ids[self.mentee] if self.mentee.size else [],
+            "mentor_id": p.mentor_ids[self.mentor] if self.mentor.size else [],
+        })
+        if self.problem.tracks is not None:
+            out["track"] = self.problem.tracks[self.mentor] if self.mentor.size else []
+        out["score"] = self.scores
+        return out
+
+    @property
+    def load(self) -> NDArray[np.int64]:
+        """Mentees per mentor."""
+        return np.bincount(self.mentor, minlength=self.problem.shape[1])
+
+    @property
+    def mentor_count(self) -> NDArray[np.int64]:
+        """Mentors per mentee."""
+        return np.bincount(self.mentee, minlength=self.problem.shape[0])
+
+    def mentors_of(self, mentee_id: Any) -> list[Any]:
+        """Return the ids of a mentee's mentors (in mentor order)."""
+        i = self._mentee(mentee_id)
+        return self.problem.problem.mentor_ids[self.mentor[self.mentee == i]].tolist()
+
+    @property
+    def unfilled(self) -> pd.DataFrame:
+        """Mentees with fewer mentors than their capacity, and why."""
+        p = self.problem.problem
+        count = self.mentor_count
+        short = np.flatnonzero(count < self.problem.mentee_capacity)
+        return pd.DataFrame({
+            "mentee_id": p.mentee_ids[short] if short.size else [],
+            "capacity": self.problem.mentee_capacity[short],
+            "mentors": count[short],
+            "reason": [REASONS.get(r, r) for r in self.reasons[short].tolist()],
+        })
+
+    def explain(self, mentee_id: Any) -> pd.DataFrame:
+        """Return a mentee's mentors with each criterion's contribution to the score.
+
+        Columns: ``mentor_id``, ``track`` (with tracks), ``score`` and one column per
+        criterion of the scores (none for a plain matrix).
+
+        Raises
+        ------
+        UnknownIdError
+            If ``mentee_id`` is not a mentee id.
+        """
+        i = self._mentee(mentee_id)
+        p = self.problem.problem
+        sel = np.flatnonzero(self.mentee == i)
+        cols = self.mentor[sel]
+        out = pd.DataFrame({"mentor_id": p.mentor_ids[cols] if cols.size else []})
+        if self.problem.tracks is not None:
+            out["track"] = self.problem.tracks[cols] if cols.size else []
+        out["score"] = self.scores[sel]
+        parts = contributions_table(p.source, np.full(cols.size, i), cols)
+        for name in parts.columns:
+            out[name] = parts[name].to_numpy()
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Return the headline numbers (pairs, objective, bound, gap, status)."""
+        return {
+            "pairs": self.n_pairs,
+            "mentees_with_a_mentor": int((self.mentor_count > 0).sum()),
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "status": str(self.status),
+        }
+
+    def _mentee(self, mentee_id: Any) -> int:
+        ids = [str(x) for x in self.problem.problem.mentee_ids.tolist()]
+        try:
+            return ids.index(str(mentee_id))
+        except ValueError:
+            msg = f"{mentee_id!r} is not a mentee id."
+            raise UnknownIdError(msg) from None
+
+    def __repr__(self) -> str:
+        n, _ = self.problem.shape
+        return (f"MentorsMatching(pairs={self.n_pairs}, mentees={n}, objective="
+                f"{self.objective:.6g}, gap={self.gap:.3g}, status={str(self.status)!r})")
+
+
+def solve_mentors(scores: Any, capacity: Any = None, *, mentee_capacity: Any = 1,
+                  tracks: Any = None, **problem_args: Any) -> MentorsMatching:
+    r"""Give each mentee up to ``mentee_capacity`` mentors, at most one per track, optimally.
+
+    Parameters
+    ----------
+    scores : MentorsProblem, Problem, array-like, DataFrame or ScoreSource
+        The problem, or its scores (see :class:`MentorsProblem` for the arguments).
+    capacity, mentee_capacity, tracks, **problem_args
+        As for :class:`MentorsProblem` (not with a MentorsProblem). Method options
+        go in ``options``: ``k`` (candidates per mentee and track, default 6),
+        ``add_per_row`` (improving pairs added per mentee and round, default 4),
+        ``max_rounds`` (pricing rounds before giving up with the bound, default 50).
+
+    Returns
+    -------
+    MentorsMatching
+        The pairs, the objective, a proven bound and the status.
+
+    Raises
+    ------
+    SolverError
+        For malformed input or a feature this shape does not support.
+    InfeasibleError
+        For forced pairs that cannot all be made.
+
+    Notes
+    -----
+    The flow runs on integer weights (the scores times a power-of-two scale); the
+    bound is the dual objective of the linear programme with the *true* scores,
+
+    .. math::
+
+        \sum_i b_i u_i + \sum_{(i,T)} g_{iT} + \sum_j c_j v_j +
+        \sum_{ij} \max(0, s_{ij} - u_i - g_{iT(j)} - v_j),
+
+    summed over every allowed pair, so it holds whatever the rounding. The result is
+    ``"optimal"`` when no pair outside the candidates could improve and the gap is
+    within ``stats["tolerance"]`` (the rounding of the weights, about
+    ``pairs / scale``). For ``"coverage"`` the weights add a constant larger than
+    any difference in total score, and the same bound proves that no matching has
+    more pairs.
+
+    Examples
+    --------
+    >>> m = solve_mentors([[0.9, 0.8], [0.7, 0.1]], [2, 1], mentee_capacity=2)
+    >>> m.pairs[["mentee_id", "mentor_id", "score"]].values.tolist()
+    [[0, 0, 0.9], [0, 1, 0.8], [1, 0, 0.7]]
+    >>> m.status, m.gap <= m.stats["tolerance"]
+    ('optimal', True)
+    """
+    if isinstance(scores, MentorsProblem):
+        if capacity is not None or problem_args or tracks is not None or mentee_capacity != 1:
+            msg = ("solve_mentors(problem) takes no other problem arguments; use "
+                   "problem.evolve(...) to change them.")
+            raise SolverError(msg)
+        mp = scores
+    else:
+        mp = MentorsProblem(scores, capacity, mentee_capacity=mentee_capacity, tracks=tracks,
+                            **problem_args)
+    return _solve(mp)
+
+
+def _solve(mp: MentorsProblem) -> MentorsMatching:
+    t0 = time.perf_counter()
+    p = mp.problem
+    n, m = p.shape
+    opts = dict(p.options)
+    k = int(opts.get("k", 6))
+    add_per_row = int(opts.get("add_per_row", 4))
+    max_rounds = int(opts.get("max_rounds", 50))
+    b = mp.mentee_capacity.astype(np.int64).copy()
+    c = p.capacity.astype(np.int64).copy()
+    tracked = mp.track_codes is not None
+    n_tracks = len(mp.track_names) if tracked else 1
+    track_of = (mp.track_codes if mp.track_codes is not None
+                else np.zeros(m, dtype=np.int64)).astype(np.intp)
+    forced = p.forced
+    blocked = np.zeros((0, 2), np.int64)  # (mentee, track) slots used by forced pairs
+    if forced.size:
+        np.subtract.at(b, forced[:, 0], 1)
+        np.subtract.at(c, forced[:, 1], 1)
+        if tracked:
+            blocked = np.column_stack([forced[:, 0], track_of[forced[:, 1]]])
+            keys, counts = np.unique(blocked[:, 0] * n_tracks + blocked[:, 1],
+                                     return_counts=True)
+            if (counts > 1).any():
+                key = int(keys[np.argmax(counts > 1)])
+                msg = (f"forced pairs give mentee {p.mentee_label(key // n_tracks)} two "
+                       f"mentors of track {mp.track_names[key % n_tracks]!r}; a mentee has "
+                       "at most one per track.")
+                raise InfeasibleError(msg, constraint="forced")
+    col_off = c <= 0
+
+    def mask(S: NDArray, a: int, stop: int) -> NDArray:
+        """Forbid full mentors, full mentees, forced pairs and forced tracks (in place)."""
+        S[b[a:stop] <= 0] = -np.inf
+        S[:, col_off] = -np.inf
+        if forced.size:
+            hit = (forced[:, 0] >= a) & (forced[:, 0] < stop)
+            S[forced[hit, 0] - a, forced[hit, 1]] = -np.inf
+            if tracked:
+                for i, t in blocked[hit].tolist():
+                    S[i - a, track_of == t] = -np.inf
+        return S
+
+    reader = BlockReader(p.source, p.apply_filters)
+    total = p.objective == "total"
+    cand_r: list[NDArray] = []
+    cand_c: list[NDArray] = []
+    cand_s: list[NDArray] = []
+    track_cols = [np.flatnonzero(track_of == t) for t in range(n_tracks)]
+    read_t = time.perf_counter()
+    for a, stop, S in reader.first_pass():
+        S = mask(S, a, stop)
+        for cols in track_cols:
+            if not cols.size:
+                continue
+            sub = S[:, cols]
+            kk = min(k, cols.size)
+            top = np.argpartition(-sub, kk - 1, axis=1)[:, :kk] if kk < cols.size else (
+                np.broadcast_to(np.arange(cols.size), (sub.shape[0], cols.size)))
+            vals = np.take_along_axis(sub, top, axis=1)
+            ok = np.isfinite(vals) & ((vals > 0) if total else True)
+            rr, kk_ = np.nonzero(ok)
+            cand_r.append(rr + a)
+            cand_c.append(cols[top[rr, kk_]])
+            cand_s.append(vals[rr, kk_])
+    read_seconds = time.perf_counter() - read_t
+    rows = np.concatenate(cand_r) if cand_r else np.zeros(0, np.int64)
+    cols_ = np.concatenate(cand_c) if cand_c else np.zeros(0, np.int64)
+    svals = np.concatenate(cand_s) if cand_s else np.zeros(0)
+    rows = rows.astype(np.int64)
+    cols_ = cols_.astype(np.int64)
+
+    sigma, lo, hi = reader.sigma, reader.lo, reader.hi
+    k_max = int(min(np.maximum(b, 0).sum(), np.maximum(c, 0).sum()))
+    n_nodes = 3 + n + m + (n * n_tracks if tracked else 0)
+    budget = 2.0**60 / (n_nodes + 1)
+    if total:
+        scale = min(2.0**30, budget) / sigma
+        big, big_q = 0, 0.0
+    else:
+        rng_ = (hi - lo) if np.isfinite(lo) else 0.0
+        scale = min(2.0**30 / sigma, (budget / (k_max + 3) - 4) / (2 * sigma))
+        if scale <= 0:
+            msg = ("the problem is too large for the exact integer flow of several mentors "
+                   "per mentee; use objective='total'.")
+            raise SolverError(msg)
+        big = (k_max + 2) * (int(np.ceil(rng_ * scale)) + 4) + int(np.ceil(sigma * scale)) + 1
+        big_q = big / scale
+
+    def weights(s: NDArray) -> NDArray[np.int64]:
+        return np.rint(s * scale).astype(np.int64) + big
+
+    stats: dict[str, Any] = {"candidates": [], "added": [], "read_seconds": read_seconds}
+    status = Status.TIME_LIMIT
+    used_rows = used_cols = np.zeros(0, np.int64)
+    bound = np.inf
+    tol = 0.0
+    for rnd in range(max_rounds):
+        keep = weights(svals) > 0
+        r_, c_, s_ = rows[keep], cols_[keep], svals[keep]
+        res = bmatching_flow(r_, c_, weights(s_), np.maximum(b, 0), np.maximum(c, 0),
+                             track_of[c_] if tracked else None, n_tracks)
+        used_rows, used_cols = r_[res.used], c_[res.used]
+        stats["candidates"].append(int(r_.size))
+        U = res.u / scale
+        V = res.v / scale
+        G = np.zeros((n, n_tracks))
+        if tracked and res.slot_keys.size:
+            G[res.slot_keys // n_tracks, res.slot_keys % n_tracks] = res.slot_prices / scale
+        cand_keys = np.sort(rows * m + cols_)
+        z_sum = 0.0
+        new_r: list[NDArray] = []
+        new_c: list[NDArray] = []
+        new_s: list[NDArray] = []
+        err_rel = reader.relative_error
+        for a, stop, S in reader.blocks():
+            S = mask(np.array(S, dtype=np.float64), a, stop)
+            fin = np.isfinite(S)
+            price = U[a:stop, None] + V[None, :]
+            if tracked:
+                price = price + G[a:stop][:, track_of]
+            R = np.where(fin, S + big_q - price, -np.inf)
+            if err_rel:
+                R += np.where(fin, np.abs(S) * err_rel, 0.0)
+            pos = R > 0
+            if pos.any():
+                z_sum += float(R[pos].sum())
+            viol = 1.0 / scale < R
+            if viol.any():
+                rr, cc = np.nonzero(viol)
+                fresh = ~_isin_sorted((rr + a) * m + cc, cand_keys)
+                if fresh.any():
+                    rr, cc = rr[fresh], cc[fresh]
+                    val = R[rr, cc]
+                    order = np.lexsort((-val, rr))
+                    rr, cc = rr[order], cc[order]
+                    first = np.searchsorted(rr, rr, side="left")
+                    rank = np.arange(rr.size) - first
+                    sel = rank < add_per_row
+                    new_r.append(rr[sel] + a)
+                    new_c.append(cc[sel])
+                    new_s.append(S[rr[sel], cc[sel]])
+        dual = float((np.maximum(b, 0) * U).sum() + (np.maximum(c, 0) * V).sum()
+                     + G.sum() + z_sum)
+        k_star = int(used_rows.size)
+        obj_part = float(s_[res.used].sum())
+        added = int(sum(x.size for x in new_r))
+        stats["added"].append(added)
+        tol = (k_star + 1) * (2.0 / scale + 2 * reader.error) + 1e-12 * abs(obj_part)
+        if total:
+            bound = dual
+        else:
+            bound = dual - k_star * big_q
+            if np.isfinite(lo) and dual >= (k_star + 1) * (big_q + lo):
+                bound = np.inf  # the count is not proven yet
+        if not added:
+            status = Status.OPTIMAL if bound - obj_part <= tol else Status.GAP_LIMIT
+            break
+        if p.time_limit is not None and time.perf_counter() - t0 > p.time_limit:
+            status = Status.TIME_LIMIT
+            break
+        # refresh the added pairs' scores in float64 from the source (the store is float32)
+        nr = np.concatenate(new_r).astype(np.int64)
+        nc = np.concatenate(new_c).astype(np.int64)
+        ns = _true_scores(p, nr, nc, np.concatenate(new_s))
+        rows = np.concatenate([rows, nr])
+        cols_ = np.concatenate([cols_, nc])
+        svals = np.concatenate([svals, ns])
+        del rnd
+    mentee = np.concatenate([used_rows, forced[:, 0]]) if forced.size else used_rows
+    mentor = np.concatenate([used_cols, forced[:, 1]]) if forced.size else used_cols
+    order = np.lexsort((mentor, mentee))
+    mentee, mentor = mentee[order], mentor[order]
+    pair_s = (np.asarray(p.source.pair_scores(mentee, mentor), dtype=np.float64)
+              if mentee.size else np.zeros(0))
+    objective = float(pair_s.sum())
+    forced_sum = float(pair_s[_isin_sorted(mentee * m + mentor, np.sort(
+        forced[:, 0] * m + forced[:, 1]))].sum()) if forced.size else 0.0
+    bound_total = bound + forced_sum if np.isfinite(bound) else np.inf
+    bound_total = max(bound_total, objective)
+    if status == Status.OPTIMAL and bound_total - objective > tol + 1e-9 * abs(objective):
+        status = Status.GAP_LIMIT
+    stats.update({
+        "rounds": len(stats["candidates"]),
+        "tolerance": tol,
+        "scale": scale,
+        "passes": reader.reads,
+        "seconds": time.perf_counter() - t0,
+        "method": "flow",
+    })
+    reasons = _reasons(mp, mentee, mentor, reader, total)
+    return MentorsMatching(mp, mentee, mentor, pair_s, objective, bound_total, status,
+                           reasons, stats)
+
+
+def _true_scores(p: Problem, rows: NDArray, cols: NDArray, approx: NDArray) -> NDArray:
+    """Return float64 scores of pairs found in the float32 copy (read from the source)."""
+    if not rows.size:
+        return approx.astype(np.float64)
+    s = np.asarray(p.source.pair_scores(rows, cols), dtype=np.float64)
+    return np.where(np.isfinite(approx), s, -np.inf)
+
+
+def _isin_sorted(keys: NDArray, sorted_keys: NDArray) -> NDArray[np.bool_]:
+    if not sorted_keys.size:
+        return np.zeros(keys.shape, dtype=bool)
+    pos = np.searchsorted(sorted_keys, keys).clip(0, sorted_keys.size - 1)
+    return sorted_keys[pos] == keys
+
+
+def _reasons(mp: MentorsProblem, mentee: NDArray, mentor: NDArray, reader: BlockReader,
+             total: bool) -> NDArray:
+    """Return a reason code per mentee with fewer mentors than its capacity."""
+    p = mp.problem
+    n, m = p.shape
+    count = np.bincount(mentee, minlength=n)
+    short = count < mp.mentee_capacity
+    out = np.full(n, "", dtype=object)
+    if not short.any():
+        return out
+    load = np.bincount(mentor, minlength=m)
+    free = load < p.capacity
+    rows = np.flatnonzero(short)
+    for start in range(0, rows.size, reader.rows_per_block):
+        sel = rows[start:start + reader.rows_per_block]
+        block = reader.rows(sel)
+        allowed = np.isfinite(block)
+        for r, i in enumerate(sel.tolist()):
+            mine = mentor[mentee == i]
+            ok = allowed[r].copy()
+            ok[mine] = False
+            open_ = ok & free
+            if mp.track_codes is not None and open_.any():
+                taken = np.isin(mp.track_codes, mp.track_codes[mine])
+                if not (open_ & ~taken).any():
+                    out[i] = "track_taken"
+                    continue
+            if p.unavailable is not None and p.unavailable[i]:
+                out[i] = "unavailable"
+            elif not allowed[r].any():
+                out[i] = "forbidden"
+            elif not open_.any():
+                out[i] = "no_capacity"
+            elif total and not (block[r][open_] > 0).any():
+                out[i] = "no_gain"
+            else:
+                out[i] = "not_selected"
+    return out
