@@ -607,9 +607,10 @@ def _items(tokens_of: str, part: str) -> list[tuple[str, Any]]:
     return items
 
 
-def _read_part(part: str, default_days: str | None) -> list[tuple[tuple[int, ...], int, int,
-                                                                   str]]:
-    """Days-and-times groups of one slot: [(days, start, end, part)]."""
+@lru_cache(maxsize=1 << 14)
+def _read_part(part: str, default_days: str | None) -> tuple[tuple[tuple[int, ...], int, int,
+                                                                   str], ...]:
+    """Days-and-times groups of one slot: ((days, start, end, part), ...)."""
     items = _items(part, part)
     groups: list[tuple[list[int], list[tuple[int, int]]]] = []
     for kind, value in items:
@@ -638,7 +639,7 @@ def _read_part(part: str, default_days: str | None) -> list[tuple[tuple[int, ...
             days = list(parse_days(default_days))
         for t1, t2 in times:
             out.append((tuple(dict.fromkeys(days)), t1, t2, part))
-    return out
+    return tuple(out)
 
 
 _DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
