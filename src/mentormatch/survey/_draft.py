@@ -299,6 +299,9 @@ class _Drafter:
             msg = "give the mentees' export (or the one export of both roles)."
             raise IntakeError([IntakeIssue(msg)])
         self.head["name"] = name or _programme_name(mentees)
+        if name is None:
+            self.head_notes["name"] = ["programme name, from the export's file name: "
+                                       "change it"]
         if mentors is not None and role_column is not None:
             msg = "give --mentors or --role-column, not both."
             raise IntakeError([IntakeIssue(msg)])
