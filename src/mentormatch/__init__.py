@@ -20,6 +20,7 @@ _WHERE: dict[str, str] = {
     "Comparison": "mentormatch.analysis",
     "Criterion": "mentormatch.survey",
     "DenseScores": "mentormatch._scores",
+    "Draft": "mentormatch.survey",
     "Diff": "mentormatch.rematching",
     "EventError": "mentormatch.exceptions",
     "GroupCaps": "mentormatch.problem",
@@ -57,6 +58,7 @@ _WHERE: dict[str, str] = {
     "compare": "mentormatch.analysis",
     "compare_weights": "mentormatch.tuning",
     "datasets": "mentormatch.datasets",
+    "draft_survey": "mentormatch.survey",
     "engagement": "mentormatch.engagement",
     "load_cohort": "mentormatch.survey",
     "load_state": "mentormatch.rematching",
@@ -83,6 +85,7 @@ __all__ = [
     "Comparison",
     "Criterion",
     "DenseScores",
+    "Draft",
     "Diff",
     "EventError",
     "GroupCaps",
@@ -120,6 +123,7 @@ __all__ = [
     "compare",
     "compare_weights",
     "datasets",
+    "draft_survey",
     "engagement",
     "load_cohort",
     "load_state",
@@ -206,11 +210,13 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from mentormatch.solvers import solve
     from mentormatch.survey import (
         Cohort,
+        Draft,
         Criterion,
         LikertItem,
         Question,
         Rule,
         Survey,
+        draft_survey,
         load_cohort,
     )
     from mentormatch.tuning import PairModel, WeightTuner, compare_weights
