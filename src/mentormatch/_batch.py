@@ -689,8 +689,10 @@ def _dask_executor(client: Any) -> _Executor:
                 try:
                     results = fut.result()
                 except Exception as exc:  # the worker died (KilledWorker) or similar
+                    # alone only when it was the one job sent: a worker that dies also
+                    # fails the other tasks queued on it
                     yield _Lost(tuple(k for k, _ in chunk), _describe(exc),
-                                alone=len(chunk) == 1)
+                                alone=len(chunks) == 1 and len(chunk) == 1)
                 else:
                     yield results
                 finally:
