@@ -105,3 +105,42 @@ def peer_milp(P, cap, objective="total"):
                options={"mip_rel_gap": 1e-12})
     x = np.round(res.x)
     return float(w @ x), int(x.sum())
+
+
+def circles_brute(S, size, P, lam, objective="total"):
+    """Best circle plan of a tiny cohort by enumerating every assignment."""
+    S = np.asarray(S, float)
+    P = np.asarray(P, float)
+    n, m = S.shape
+    best = (-1, -np.inf)
+    for plan in itertools.product(range(-1, m), repeat=n):
+        arr = np.array(plan)
+        if any(arr[i] >= 0 and not np.isfinite(S[i, arr[i]]) for i in range(n)):
+            continue
+        if (np.bincount(arr[arr >= 0], minlength=m) > size).any():
+            continue
+        val = sum(S[i, arr[i]] for i in range(n) if arr[i] >= 0)
+        val += lam * sum(P[a, b] for a in range(n) for b in range(a + 1, n)
+                         if arr[a] >= 0 and arr[a] == arr[b])
+        key = ((arr >= 0).sum() if objective == "coverage" else 0, val)
+        if key > best:
+            best = key
+    return float(best[1]), int(best[0])
+
+
+def round_brute(P, met, sat_last):
+    """Best next round of a tiny pool: (pairs, last sitters paired, -repeats, score), lexicographic."""
+    P = np.asarray(P, float)
+    n = P.shape[0]
+    edges = [(u, v) for u in range(n) for v in range(u + 1, n) if np.isfinite(P[u, v])]
+    best = None
+    for r in range(len(edges) + 1):
+        for sub in itertools.combinations(edges, r):
+            used = [x for e in sub for x in e]
+            if len(used) != len(set(used)):
+                continue
+            key = (len(sub), sum(1 for x in used if x in sat_last),
+                   -sum(1 for u, v in sub if met[u][v]), sum(P[u, v] for u, v in sub))
+            if best is None or key[:3] > best[:3] or (key[:3] == best[:3] and key[3] > best[3]):
+                best = key
+    return best

@@ -1,7 +1,16 @@
 """Shapes beyond one mentor per mentee: several mentors, peer pools, circles, rounds."""
 
+from mentormatch.groups._circles import Circles, CirclesProblem, solve_circles
 from mentormatch.groups._mentors import MentorsMatching, MentorsProblem, solve_mentors
 from mentormatch.groups._peers import PeerMatching, PeerProblem, PeerScores, solve_peers
+from mentormatch.groups._rounds import (
+    RoundResult,
+    RoundsHistory,
+    load_rounds,
+    next_round,
+    save_rounds,
+)
 
-__all__ = ["MentorsMatching", "MentorsProblem", "PeerMatching", "PeerProblem", "PeerScores",
-           "solve_mentors", "solve_peers"]
+__all__ = ["Circles", "CirclesProblem", "MentorsMatching", "MentorsProblem", "PeerMatching", "PeerProblem", "PeerScores",
+           "RoundResult", "RoundsHistory", "load_rounds", "next_round", "save_rounds",
+           "solve_circles", "solve_mentors", "solve_peers"]

@@ -73,7 +73,8 @@ class PeerScores:
     >>> survey = Survey.load(demo_paths()["survey"])
     >>> mentors, mentees = make_cohort(6, 6, seed=3)
     >>> pool = mentees.assign(skills_offered=mentors["skills_offered"].to_numpy(),
-    ...                       bio=mentors["bio"].to_numpy(), seniority="mid-level")
+    ...                       bio=mentors["bio"].to_numpy(), seniority="mid-level",
+    ...                       preferred_mentors="")
     >>> src = PeerScores(pool, survey)
     >>> P = src.block(np.arange(6))
     >>> bool(np.allclose(P, P.T)), bool(np.isneginf(np.diag(P)).all())
