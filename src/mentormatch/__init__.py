@@ -85,8 +85,8 @@ __all__ = [
     "Comparison",
     "Criterion",
     "DenseScores",
-    "Draft",
     "Diff",
+    "Draft",
     "EventError",
     "GroupCaps",
     "HistoryError",
@@ -210,8 +210,8 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from mentormatch.solvers import solve
     from mentormatch.survey import (
         Cohort,
-        Draft,
         Criterion,
+        Draft,
         LikertItem,
         Question,
         Rule,

@@ -105,6 +105,16 @@ class Draft:
         What the export cannot decide: the admin settles these, then ``validate`` passes.
     survey : Survey or None
         The draft, loaded (None when a to-do keeps it from loading).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> export = pd.DataFrame({"Email": ["a@x.org", "b@x.org"],
+    ...                        "I want to": ["Mentor", "Be mentored"],
+    ...                        "Skills": ["Python, SQL", "SQL"]})
+    >>> d = draft_survey(export, role_column="I want to")
+    >>> isinstance(d.text, str) and d.text.startswith("#"), isinstance(d.todo, list)
+    (True, True)
     """
 
     text: str
