@@ -143,3 +143,17 @@ def test_unavailable_mentees_take_no_mentor():
     m = mm.solve(Problem(S, [1], unavailable=["a"]))
     assert m.mentor_of("a") is None and m.mentor_of("b") == "X"
     assert m.unmatched.set_index("mentee_id").loc["a", "reason"] == "unavailable"
+
+
+def test_problem_and_matching_pickle_for_workers():
+    """Values travel to worker processes (e.g. client.submit(mm.solve, problem))."""
+    import pickle
+
+    p = Problem(frame([[0.9, 0.5], [0.8, 0.1]], ["a", "b"], ["X", "Y"]), [1, 1],
+                banned=[("a", "X")], quotas=[Quota("mentee", ["b"], min_matched=1)])
+    q = pickle.loads(pickle.dumps(p))
+    assert q.record() == p.record() and q.fingerprint() == p.fingerprint()
+    m = mm.solve(p)
+    back = pickle.loads(pickle.dumps(m))
+    assert back == m and back.problem.record() == p.record()
+    assert dict(back.manifest) == dict(m.manifest)

@@ -452,9 +452,24 @@ class Matching:
             f"status={self.status!r})"
         )
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # plain dicts for the read-only mappings, so the value can travel to a worker
+        fields = {f.name: getattr(self, f.name) for f in attrs.fields(Matching)}
+        fields["manifest"] = dict(self.manifest)
+        fields["stats"] = dict(self.stats)
+        if self.problem is not None:
+            for name in ("capacity", "mentee_ids", "mentor_ids", "objective_kind", "source"):
+                fields[name] = None  # taken from the problem again
+        return (_rebuild_matching, (fields,))
+
     def evolve(self, **changes: Any) -> Matching:
         """Return a copy with some fields changed (the original is untouched)."""
         return attrs.evolve(self, **changes)
+
+
+def _rebuild_matching(fields: dict[str, Any]) -> Matching:
+    """Rebuild a matching from its fields (used by pickle)."""
+    return Matching(**fields)
 
 
 def _same(a: Any, b: Any) -> bool:

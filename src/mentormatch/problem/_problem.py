@@ -334,6 +334,10 @@ class Problem:
         msg = "Problem is immutable."
         raise AttributeError(msg)
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # rebuilt (and validated) from its arguments, e.g. on a worker process
+        return (_from_arguments, (self.arguments(),))
+
     # ----------------------------------------------------------------------- views
     @property
     def shape(self) -> tuple[int, int]:
@@ -622,6 +626,11 @@ class Problem:
                    f"{self.capacity[j]}.")
             raise InfeasibleError(msg, constraint="forced")
         del n
+
+
+def _from_arguments(args: dict[str, Any]) -> Problem:
+    """Rebuild a problem from :meth:`Problem.arguments` (used by pickle)."""
+    return Problem(**args)
 
 
 _ARGS = (
