@@ -197,3 +197,16 @@ def test_flat_namespace_is_lazy_and_complete():
     assert sorted(mentormatch._WHERE) == sorted(mentormatch.__all__)
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         _ = mentormatch.nope
+
+
+def test_cli_help_loads_no_numerical_library():
+    """``mentormatch --help`` starts fast: typer and rich only."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from mentormatch.cli import main; rc = main(['--help']); "
+            "heavy = [m for m in ('numpy', 'pandas', 'scipy', 'sklearn', 'numba', 'ortools') "
+            "if m in sys.modules]; print('HEAVY', heavy, rc)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert "HEAVY [] 0" in out, out[-300:]

@@ -14,23 +14,18 @@ import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from mentormatch._match import match
 from mentormatch.exceptions import MentorMatchError
-from mentormatch.matching import Matching
-from mentormatch.survey import Survey, load_cohort
+
+if TYPE_CHECKING:
+    from mentormatch.matching import Matching
+
+# Commands import what they need when they run: `mentormatch --help` and `--version`
+# load no numerical library.
 
 __all__ = ["app", "main"]
 
@@ -54,6 +49,15 @@ def _progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
     if not err.is_terminal:
         yield lambda phase, done, total: None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                   transient=True) as bar:
@@ -170,6 +174,7 @@ def demo(
     """Match the bundled demo cohort (400 mentees, 120 mentors) and write the matches."""
 
     def run() -> None:
+        from mentormatch._match import match
         from mentormatch._output import write_matching
         from mentormatch.datasets import demo_paths
 
@@ -195,8 +200,10 @@ def _sheet(value: str | None) -> str | int | None:
 
 
 def _intake(survey: Path, mentees: Path, mentors: Path | None, role_column: str | None,
-            keep: str | None, sheet: str | None) -> tuple[Survey, Any]:
+            keep: str | None, sheet: str | None) -> tuple[Any, Any]:
     """Load the survey and the intake tables (one table with a role column, or two)."""
+    from mentormatch.survey import Survey, load_cohort
+
     if keep is not None and keep not in ("latest", "first", "error"):
         msg = f"--keep must be latest or first; got {keep!r}."
         raise MentorMatchError(msg)
@@ -335,6 +342,7 @@ def match_cmd(
     """Match mentees to mentors and write one row per mentee (matched or why not)."""
 
     def run() -> None:
+        from mentormatch._match import match
         from mentormatch._output import carried_columns, write_matching
 
         _check_format(fmt)
