@@ -16,8 +16,6 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from pydantic import ValidationError
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 
 from mentormatch.exceptions import IntakeError, IntakeIssue, SurveyError
 from mentormatch.survey._describe import describe_cohort
@@ -809,7 +807,10 @@ TEXT_FEATURES = 1 << 20
 
 
 @functools.lru_cache(maxsize=1)
-def _hasher() -> HashingVectorizer:
+def _hasher() -> Any:
+    # scikit-learn loads only for surveys with a text question (it takes a second)
+    from sklearn.feature_extraction.text import HashingVectorizer
+
     return HashingVectorizer(n_features=TEXT_FEATURES, alternate_sign=False, norm=None,
                              strip_accents="unicode", lowercase=True,
                              stop_words="english")
@@ -835,7 +836,9 @@ def text_vectors(texts: list[str]) -> sp.csr_matrix:
     x = _hasher().transform(texts).tocsr().astype(np.float64)
     np.log(x.data, out=x.data)
     x.data += 1.0
-    return normalize(x, norm="l2", copy=False)
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return sp.csr_matrix(x.multiply(scale[:, None]))
 
 
 def _encode_text(survey, q, tables, ids, col) -> Feature:
