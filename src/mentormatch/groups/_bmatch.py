@@ -237,23 +237,14 @@ def solve_bmatching(
         rc_all = lev * big_q + w - Y[eu] - Y[ev]
         cuts = _odd_sets(n, b, half_edges)
         stats["cuts"] = len(cuts)
-        # a primal first, on the tightest edges only (small and quick) ...
-        slack = bound - value_lv
-        tight = rc_all >= -slack / 16 - tol
-        stats["mip_edges"] = [int(tight.sum())]
-        out = _mip(n, b, eu[tight], ev[tight], weights(w[tight], lev[tight]), cuts, (mu, mv),
-                   _left(t0, time_limit))
-        if out is not None:
-            sel = out[0]
-            cand_v = float((lev[tight][sel] * big_q).sum() + w[tight][sel].sum())
-            if cand_v > value_lv:
-                mu, mv, mw, ml = eu[tight][sel], ev[tight][sel], w[tight][sel], lev[tight][sel]
-                value_lv = cand_v
-        # ... then the proof: every edge that could still lift a matching above it
-        slack = bound - value_lv
-        if slack > target and not _over(t0, time_limit):
-            near = rc_all >= -slack - tol
-            pr = pricer(Y, big_q, slack + tol)
+        # integer programmes on the edges of reduced cost >= -delta: an optimum there
+        # with bound - value <= delta is the optimum (no other edge can be in a better
+        # matching); delta starts near the usual integrality gap and grows until it holds
+        stats["mip_edges"] = []
+        delta = min(bound - value_lv, 2.5e-4 * abs(bound) + tol)
+        while not _over(t0, time_limit):
+            near = rc_all >= -delta - tol
+            pr = pricer(Y, big_q, delta + tol)
             nu, nv, nw, nl = (eu[near], ev[near], w[near], lev[near])
             if pr.near is not None and pr.near[0].size:
                 nu = np.concatenate([nu, pr.near[0]])
@@ -261,18 +252,35 @@ def solve_bmatching(
                 nw = np.concatenate([nw, pr.near[2]])
                 nl = np.concatenate([nl, pr.near[3]])
             stats["mip_edges"].append(int(nu.size))
-            out = _mip(n, b, nu, nv, weights(nw, nl), cuts, (mu, mv), _left(t0, time_limit))
-            if out is not None:
-                sel, proven = out
-                cand_v = float((nl[sel] * big_q).sum() + nw[sel].sum())
-                if cand_v >= value_lv:
-                    mu, mv, mw, ml = nu[sel], nv[sel], nw[sel], nl[sel]
-                    value_lv = cand_v
-                if proven and pr.exact and exact_pricing:
+            # the linear programme with blossom cuts first: usually integral, and its
+            # duals then prove the optimum without branching
+            lp = _lp_cuts(n, b, nu, nv, weights(nw, nl) / q, cuts, _left(t0, time_limit))
+            out = None
+            if lp is not None:
+                sel_lp, lp_bound = lp
+                stats["lp_cut_bound"] = lp_bound
+                if sel_lp is not None and lp_bound - float(
+                        (nl[sel_lp] * big_q).sum() + nw[sel_lp].sum()) <= tol:
+                    out = (sel_lp, True)
+            if out is None:
+                out = _mip(n, b, nu, nv, weights(nw, nl), cuts, (mu, mv),
+                           _left(t0, time_limit))
+            if out is None:
+                break
+            sel, proven = out
+            cand_v = float((nl[sel] * big_q).sum() + nw[sel].sum())
+            if cand_v >= value_lv:
+                mu, mv, mw, ml = nu[sel], nv[sel], nw[sel], nl[sel]
+                value_lv = cand_v
+            slack = bound - value_lv
+            if proven and slack <= delta + tol:
+                if pr.exact and exact_pricing:
                     bound = min(bound, value_lv + tol)
                     mip_proven = True
-        elif slack <= target and slack > tol:
-            pass
+                break
+            if slack <= target:
+                break
+            delta = min(slack, 4 * delta)
     gap_now = bound - value_lv
     if mip_proven or gap_now <= tol:
         status = Status.OPTIMAL
@@ -345,6 +353,103 @@ def _odd_sets(n: int, b: NDArray, half_edges: tuple[NDArray, NDArray]) -> list[N
         if int(b[members].sum()) % 2 == 1:
             out.append(members)
     return out
+
+
+def _lp_cuts(n: int, b: NDArray, eu: NDArray, ev: NDArray, c: NDArray,
+             cuts: list[NDArray], time_limit: float | None, max_rounds: int = 30
+             ) -> tuple[NDArray[np.bool_] | None, float] | None:
+    """Solve the degree LP with blossom cuts, adding cuts until the solution is integral.
+
+    Returns ``(selection, bound)``: the integral solution (None if the cuts stalled)
+    and a valid upper bound on every b-matching of these edges, from the duals clipped
+    to be feasible (so it holds whatever the LP's tolerances).
+    """
+    if _highspy is None or not eu.size:  # pragma: no cover
+        return None
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    t0 = time.perf_counter()
+    keep = c > 0
+    idx = np.flatnonzero(keep)
+    u, v, cost = eu[idx], ev[idx], c[idx].astype(np.float64)
+    k = idx.size
+    with quiet_stdout():
+        h = _highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.changeObjectiveSense(_highspy.ObjSense.kMaximize)
+    h.addCols(k, cost, np.zeros(k), np.ones(k), 0, np.zeros(0, np.int32),
+              np.zeros(0, np.int32), np.zeros(0))
+    ends = np.concatenate([u, v])
+    cols = np.concatenate([np.arange(k), np.arange(k)])
+    order = np.argsort(ends, kind="stable")
+    ends, cols = ends[order], cols[order]
+    verts, starts = np.unique(ends, return_index=True)
+    h.addRows(verts.size, np.full(verts.size, -np.inf), b[verts].astype(np.float64),
+              cols.size, starts.astype(np.int32), cols.astype(np.int32), np.ones(cols.size))
+    cut_rows: list[tuple[NDArray, float]] = []
+
+    def add_cut(members: NDArray) -> bool:
+        inside = np.zeros(n, dtype=bool)
+        inside[members] = True
+        e = np.flatnonzero(inside[u] & inside[v])
+        rhs = float(b[members].sum() // 2)
+        if not e.size:
+            return False
+        h.addRow(-np.inf, rhs, e.size, e.astype(np.int32), np.ones(e.size))
+        cut_rows.append((e, rhs))
+        return True
+
+    for members in cuts:
+        add_cut(members)
+    x = np.zeros(k)
+    for _ in range(max_rounds):
+        if time_limit is not None:
+            h.setOptionValue("time_limit", max(1e-3, time_limit - (time.perf_counter() - t0)))
+        h.run()
+        if h.getModelStatus() != _highspy.HighsModelStatus.kOptimal:
+            return None
+        x = np.asarray(h.getSolution().col_value)
+        frac = (x > 1e-7) & (x < 1 - 1e-7)
+        if not frac.any():
+            break
+        fu, fv = u[frac], v[frac]
+        vs = np.unique(np.concatenate([fu, fv]))
+        pos = np.searchsorted(vs, np.concatenate([fu, fv]))
+        g = coo_matrix((np.ones(fu.size), (pos[:fu.size], pos[fu.size:])),
+                       shape=(vs.size, vs.size))
+        n_comp, label = connected_components(g, directed=False)
+        added = 0
+        for comp in range(n_comp):
+            members = vs[label == comp]
+            if int(b[members].sum()) % 2 == 0:
+                continue
+            inside = np.zeros(n, dtype=bool)
+            inside[members] = True
+            e = np.flatnonzero(inside[u] & inside[v])
+            if x[e].sum() > b[members].sum() // 2 + 1e-7:
+                added += add_cut(members)
+        if not added:
+            break
+    sol = h.getSolution()
+    # HiGHS reports the duals of a maximisation's <= rows as >= 0; clipping keeps the
+    # bound valid whatever the tolerances
+    dual = np.maximum(np.asarray(sol.row_dual), 0.0)
+    y = np.zeros(n)
+    y[verts] = dual[:verts.size]
+    zsum = np.zeros(k)
+    bound = float((b * y).sum())
+    for r, (e, rhs) in enumerate(cut_rows):
+        z = float(dual[verts.size + r])
+        zsum[e] += z
+        bound += rhs * z
+    bound += float(np.maximum(cost - y[u] - y[v] - zsum, 0.0).sum())
+    whole = x > 0.5
+    if ((x > 1e-7) & (x < 1 - 1e-7)).any():
+        return None, bound
+    sel = np.zeros(eu.size, dtype=bool)
+    sel[idx[whole]] = True
+    return sel, bound
 
 
 def _mip(n: int, b: NDArray, eu: NDArray, ev: NDArray, W: NDArray,

@@ -59,7 +59,7 @@ REASONS: Mapping[str, str] = MappingProxyType({
     "has a mentor in",
 })
 #: Method options accepted by :func:`solve_mentors`.
-OPTIONS = ("k", "add_per_row", "max_rounds")
+OPTIONS = ("k", "r", "add_per_row", "max_rounds")
 
 
 class MentorsProblem:
@@ -518,9 +518,24 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
     cand_c: list[NDArray] = []
     cand_s: list[NDArray] = []
     track_cols = [np.flatnonzero(track_of == t) for t in range(n_tracks)]
+    # each mentor's best mentees too (a running top r per column across the blocks)
+    r_col = int(opts.get("r", 0)) or int(min(n, 2 * int(c.max(initial=0)) + 4))
+    col_val = np.full((0, m), -np.inf)
+    col_row = np.zeros((0, m), dtype=np.int64)
     read_t = time.perf_counter()
     for a, stop, S in reader.first_pass():
         S = mask(S, a, stop)
+        if r_col > 0:
+            rr_ = min(r_col, S.shape[0])
+            top_c = (np.argpartition(-S, rr_ - 1, axis=0)[:rr_] if rr_ < S.shape[0]
+                     else np.broadcast_to(np.arange(S.shape[0])[:, None], S.shape))
+            vals_c = np.take_along_axis(S, top_c, axis=0)
+            col_val = np.concatenate([col_val, vals_c])
+            col_row = np.concatenate([col_row, top_c + a])
+            if col_val.shape[0] > r_col:
+                keep_c = np.argpartition(-col_val, r_col - 1, axis=0)[:r_col]
+                col_val = np.take_along_axis(col_val, keep_c, axis=0)
+                col_row = np.take_along_axis(col_row, keep_c, axis=0)
         for cols in track_cols:
             if not cols.size:
                 continue
@@ -535,11 +550,18 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
             cand_c.append(cols[top[rr, kk_]])
             cand_s.append(vals[rr, kk_])
     read_seconds = time.perf_counter() - read_t
+    ok_c = np.isfinite(col_val) & ((col_val > 0) if total else True)
+    kk_c, jj_c = np.nonzero(ok_c)
+    cand_r.append(col_row[kk_c, jj_c])
+    cand_c.append(jj_c)
+    cand_s.append(col_val[kk_c, jj_c])
     rows = np.concatenate(cand_r) if cand_r else np.zeros(0, np.int64)
     cols_ = np.concatenate(cand_c) if cand_c else np.zeros(0, np.int64)
     svals = np.concatenate(cand_s) if cand_s else np.zeros(0)
     rows = rows.astype(np.int64)
     cols_ = cols_.astype(np.int64)
+    uniq, first_ = np.unique(rows * m + cols_, return_index=True)
+    rows, cols_, svals = uniq // m, uniq % m, svals[first_]
 
     sigma, lo, hi = reader.sigma, reader.lo, reader.hi
     k_max = int(min(np.maximum(b, 0).sum(), np.maximum(c, 0).sum()))
@@ -584,25 +606,32 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
         new_c: list[NDArray] = []
         new_s: list[NDArray] = []
         err_rel = reader.relative_error
+        # screen in float32 (fast), then the pairs that could matter in float64
+        Uq = U - big_q
+        V32 = V.astype(np.float32)
+        G32 = G.astype(np.float32)
+        pmax = float(np.abs(Uq).max(initial=0.0) + V.max(initial=0.0) + G.max(initial=0.0))
+        screen = np.float32(8 * 2.0**-23 * (sigma + pmax) + 1e-12)
         for a, stop, S in reader.blocks():
-            S = mask(np.array(S, dtype=np.float64), a, stop)
-            fin = np.isfinite(S)
-            price = U[a:stop, None] + V[None, :]
+            S = mask(np.array(S), a, stop)  # its own dtype: float64, or the float32 copy
+            R32 = S.astype(np.float32, copy=False) - Uq[a:stop, None].astype(np.float32)
+            R32 -= V32[None, :]
             if tracked:
-                price = price + G[a:stop][:, track_of]
-            R = np.where(fin, S + big_q - price, -np.inf)
+                R32 -= G32[a:stop][:, track_of]
+            rr, cc = np.nonzero(-screen < R32)
+            if not rr.size:
+                continue
+            s64 = S[rr, cc].astype(np.float64)
+            R = s64 - (Uq[a + rr] + V[cc] + (G[a + rr, track_of[cc]] if tracked else 0.0))
             if err_rel:
-                R += np.where(fin, np.abs(S) * err_rel, 0.0)
-            pos = R > 0
-            if pos.any():
-                z_sum += float(R[pos].sum())
+                R += np.abs(s64) * err_rel
+            z_sum += float(np.maximum(R, 0.0).sum())
             viol = 1.0 / scale < R
             if viol.any():
-                rr, cc = np.nonzero(viol)
+                rr, cc, val = rr[viol], cc[viol], R[viol]
                 fresh = ~_isin_sorted((rr + a) * m + cc, cand_keys)
                 if fresh.any():
-                    rr, cc = rr[fresh], cc[fresh]
-                    val = R[rr, cc]
+                    rr, cc, val = rr[fresh], cc[fresh], val[fresh]
                     order = np.lexsort((-val, rr))
                     rr, cc = rr[order], cc[order]
                     first = np.searchsorted(rr, rr, side="left")
@@ -610,7 +639,7 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
                     sel = rank < add_per_row
                     new_r.append(rr[sel] + a)
                     new_c.append(cc[sel])
-                    new_s.append(S[rr[sel], cc[sel]])
+                    new_s.append(s64[viol][fresh][order][sel])
         dual = float((np.maximum(b, 0) * U).sum() + (np.maximum(c, 0) * V).sum()
                      + G.sum() + z_sum)
         k_star = int(used_rows.size)
