@@ -231,6 +231,22 @@ def _bootstrap(
     return point, {k: np.concatenate(v) for k, v in draws.items()}
 
 
+def _few_units_factor(units: int, alpha: float) -> float:
+    """How much to widen a bootstrap interval over ``units`` resampled units.
+
+    A bootstrap over few groups understates the spread (its variance is low by
+    ``(G - 1) / G``, and a normal quantile is too small for an estimated spread):
+    ``t_{G-1} / z * sqrt(G / (G - 1))``, e.g. 1.35 for 7 groups, 1.11 for 18 and 1.0
+    for many.
+    """
+    if units < 2:
+        return 1.0
+    from scipy.stats import norm, t
+
+    return float(t.ppf(1.0 - alpha, units - 1) / norm.ppf(1.0 - alpha)
+                 * np.sqrt(units / (units - 1)))
+
+
 # ------------------------------------------------------------------------- the scores
 def _current_vector(current: Any, layout: Layout, named: bool) -> NDArray[np.float64]:
     """Weights of the current score, one per criterion column of ``layout``."""
@@ -381,8 +397,15 @@ def compare_weights(
         \left(1[s_i > s_j] + \tfrac12 1[s_i = s_j]\right)}
         {\sum_{i: y_i = 1} c_{g(i)} \sum_{j: y_j = 0} c_{g(j)}}
 
-    (times the sample weights when given). The interval covers what varies between
-    groups of pairs drawn like these; the per-fold refits are not repeated per draw.
+    (times the sample weights when given). The interval is the bootstrap's percentile
+    interval around the pooled figure, widened for few groups by
+    :math:`t_{G-1} / z \cdot \sqrt{G / (G - 1)}` (:math:`G` groups; 1.35 for 7
+    groups, 1.11 for 18): a bootstrap over few groups understates the spread. It
+    covers what varies between groups of pairs drawn like these; the per-fold refits
+    are not repeated per draw, so the variability of the fitted weights is not in it
+    (on synthetic histories the lift measured on new cohorts fell inside the interval
+    of the difference in 8 of 10 seeds with 7 cohorts and 8 of 8 with 18; without the
+    widening, 7 of 10 and 7 of 8; see ``tests/test_tuning_targets.py``).
 
     Examples
     --------
@@ -456,13 +479,17 @@ def compare_weights(
     draws["difference"] = draws["tuned"] - draws["current"]
     point["difference"] = point["tuned"] - point["current"]
     alpha = (1.0 - confidence) / 2.0
+    widen = _few_units_factor(n_units, alpha)
     rows = {}
     for name in ("current", "tuned", "difference"):
         d = draws[name][np.isfinite(draws[name])]
         lo, hi = (np.quantile(d, [alpha, 1.0 - alpha]) if d.size else (np.nan, np.nan))
+        c = point[name]
+        lo, hi = c - widen * (c - lo), c + widen * (hi - c)
         rows[name] = {
             "metric": _METRICS[outcome], "mean": point[name],
-            "se": float(d.std(ddof=1)) if d.size > 1 else float("nan"),
+            "se": (float(d.std(ddof=1)) * np.sqrt(n_units / (n_units - 1))
+                   if d.size > 1 and n_units > 1 else float("nan")),
             "ci_low": float(lo), "ci_high": float(hi), "folds": len(folds),
             "groups": n_units, "split": what,
         }
