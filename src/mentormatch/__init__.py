@@ -14,6 +14,23 @@ __version__ = "0.2.0"
 
 #: Public name -> module that defines it (or the submodule itself).
 _WHERE: dict[str, str] = {
+    "Circles": "mentormatch.groups",
+    "CirclesProblem": "mentormatch.groups",
+    "MentorsMatching": "mentormatch.groups",
+    "MentorsProblem": "mentormatch.groups",
+    "PeerGraph": "mentormatch.groups",
+    "PeerMatching": "mentormatch.groups",
+    "PeerProblem": "mentormatch.groups",
+    "PeerScores": "mentormatch.groups",
+    "RoundResult": "mentormatch.groups",
+    "RoundsHistory": "mentormatch.groups",
+    "groups": "mentormatch.groups",
+    "load_rounds": "mentormatch.groups",
+    "next_round": "mentormatch.groups",
+    "save_rounds": "mentormatch.groups",
+    "solve_circles": "mentormatch.groups",
+    "solve_mentors": "mentormatch.groups",
+    "solve_peers": "mentormatch.groups",
     "BatchResult": "mentormatch._batch",
     "Cohort": "mentormatch.survey",
     "CohortScores": "mentormatch.scoring",
@@ -80,6 +97,8 @@ _WHERE: dict[str, str] = {
 
 __all__ = [
     "BatchResult",
+    "Circles",
+    "CirclesProblem",
     "Cohort",
     "CohortScores",
     "Comparison",
@@ -99,11 +118,19 @@ __all__ = [
     "MentorMatchError",
     "MentorMatchWarning",
     "MentorUnmatch",
+    "MentorsMatching",
+    "MentorsProblem",
     "NeedsHelp",
     "PairModel",
+    "PeerGraph",
+    "PeerMatching",
+    "PeerProblem",
+    "PeerScores",
     "Problem",
     "Question",
     "Quota",
+    "RoundResult",
+    "RoundsHistory",
     "Rule",
     "ScoreSource",
     "Scorer",
@@ -125,15 +152,22 @@ __all__ = [
     "datasets",
     "draft_survey",
     "engagement",
+    "groups",
     "load_cohort",
+    "load_rounds",
     "load_state",
     "match",
     "match_many",
+    "next_round",
     "read_events",
     "rematch",
     "render_report",
+    "save_rounds",
     "save_state",
     "solve",
+    "solve_circles",
+    "solve_mentors",
+    "solve_peers",
     "suggest",
     "suggestions",
     "weight_sensitivity",
@@ -160,7 +194,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
-    from mentormatch import datasets, engagement
+    from mentormatch import datasets, engagement, groups
     from mentormatch._batch import BatchResult, match_many
     from mentormatch._match import match
     from mentormatch._output import write_matching
@@ -188,6 +222,24 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         StateError,
         SurveyError,
         UnknownIdError,
+    )
+    from mentormatch.groups import (
+        Circles,
+        CirclesProblem,
+        MentorsMatching,
+        MentorsProblem,
+        PeerGraph,
+        PeerMatching,
+        PeerProblem,
+        PeerScores,
+        RoundResult,
+        RoundsHistory,
+        load_rounds,
+        next_round,
+        save_rounds,
+        solve_circles,
+        solve_mentors,
+        solve_peers,
     )
     from mentormatch.matching import Matching
     from mentormatch.problem import GroupCaps, Problem, Quota, Status

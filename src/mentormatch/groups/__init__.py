@@ -2,7 +2,13 @@
 
 from mentormatch.groups._circles import Circles, CirclesProblem, solve_circles
 from mentormatch.groups._mentors import MentorsMatching, MentorsProblem, solve_mentors
-from mentormatch.groups._peers import PeerMatching, PeerProblem, PeerScores, solve_peers
+from mentormatch.groups._peers import (
+    PeerGraph,
+    PeerMatching,
+    PeerProblem,
+    PeerScores,
+    solve_peers,
+)
 from mentormatch.groups._rounds import (
     RoundResult,
     RoundsHistory,
@@ -11,6 +17,6 @@ from mentormatch.groups._rounds import (
     save_rounds,
 )
 
-__all__ = ["Circles", "CirclesProblem", "MentorsMatching", "MentorsProblem", "PeerMatching", "PeerProblem", "PeerScores",
+__all__ = ["Circles", "CirclesProblem", "MentorsMatching", "MentorsProblem", "PeerGraph", "PeerMatching", "PeerProblem", "PeerScores",
            "RoundResult", "RoundsHistory", "load_rounds", "next_round", "save_rounds",
            "solve_circles", "solve_mentors", "solve_peers"]

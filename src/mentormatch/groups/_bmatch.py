@@ -273,6 +273,8 @@ def solve_bmatching(
                 mu, mv, mw, ml = nu[sel], nv[sel], nw[sel], nl[sel]
                 value_lv = cand_v
             slack = bound - value_lv
+            if not (pr.exact and exact_pricing):
+                break  # the bound rests on pairs never scored: more edges cannot close it
             if proven and slack <= delta + tol:
                 if pr.exact and exact_pricing:
                     bound = min(bound, value_lv + tol)

@@ -29,7 +29,7 @@ from mentormatch.problem import Status
 from mentormatch.scoring import CohortScores
 from mentormatch.survey import Survey, load_cohort
 
-__all__ = ["PeerMatching", "PeerProblem", "PeerScores", "solve_peers"]
+__all__ = ["PeerGraph", "PeerMatching", "PeerProblem", "PeerScores", "solve_peers"]
 
 #: Methods of :func:`solve_peers`.
 METHODS = ("auto", "exact", "networkx")
@@ -133,6 +133,80 @@ class PeerScores:
         b = self.directed.contributions(cols, rows)
         return {k: (np.asarray(a[k]) + np.asarray(b[k])) / 2 for k in a}
 
+    def candidate_graph(self, k: int = 10, *, rows_per_block: int = 2048) -> PeerGraph:
+        """Return each person's best ``k`` partners as a :class:`PeerGraph`, never dense.
+
+        One pass over the directed scores keeps, per person ``u``, the ``k`` people
+        ``v`` with the best ``s(u -> v)`` and an upper bound ``t_u`` on the others
+        (with the compiled engine this never builds a dense block); the reverse
+        direction is then read for the kept pairs only. A pair left out is below
+        ``t_u`` one way and ``t_v`` the other, so its symmetric score is at most
+        ``(t_u + t_v) / 2``: the solver's bound covers it without scoring it.
+
+        Parameters
+        ----------
+        k : int, default=10
+            Partners kept per person.
+        rows_per_block : int, default=2048
+            People read at once.
+
+        Returns
+        -------
+        PeerGraph
+        """
+        n = self.shape[0]
+        cols = np.arange(n, dtype=np.intp)
+        us, vs, fw = [], [], []
+        trunc = np.full(n, -np.inf)
+        for a in range(0, n, rows_per_block):
+            rows = np.arange(a, min(n, a + rows_per_block), dtype=np.intp)
+            if self.directed.sparse_scan:
+                counts, pos, vals, tr, _lo, _hi = self.directed.best_pairs(rows, cols, k)
+                r_idx = np.repeat(np.arange(rows.size), counts)
+                c_idx = np.concatenate([np.arange(c) for c in counts]) if rows.size else (
+                    np.zeros(0, np.int64))
+                us.append(rows[r_idx])
+                vs.append(pos[r_idx, c_idx])
+                fw.append(vals[r_idx, c_idx])
+                trunc[rows] = tr
+            else:
+                S = np.asarray(self.directed.block(rows), dtype=np.float64)
+                kk = min(k, n)
+                top = np.argpartition(-S, kk - 1, axis=1)[:, :kk] if kk < n else (
+                    np.broadcast_to(np.arange(n), S.shape))
+                vals = np.take_along_axis(S, top, axis=1)
+                rest = S.copy()
+                np.put_along_axis(rest, top, -np.inf, axis=1)
+                trunc[rows] = rest.max(axis=1) if n > kk else -np.inf
+                ok = np.isfinite(vals)
+                rr, cc = np.nonzero(ok)
+                us.append(rows[rr])
+                vs.append(top[rr, cc])
+                fw.append(vals[rr, cc])
+        u = np.concatenate(us).astype(np.int64) if us else np.zeros(0, np.int64)
+        v = np.concatenate(vs).astype(np.int64) if vs else np.zeros(0, np.int64)
+        s_uv = np.concatenate(fw) if fw else np.zeros(0)
+        keep = np.isfinite(s_uv) & (u != v)
+        u, v, s_uv = u[keep], v[keep], s_uv[keep]
+        # the reverse direction, s(v -> u), read per block of v
+        s_vu = np.full(u.size, -np.inf)
+        order = np.argsort(v, kind="stable")
+        vs_sorted = v[order]
+        for a in range(0, n, rows_per_block // 4 or 1):
+            lo_i = np.searchsorted(vs_sorted, a)
+            hi_i = np.searchsorted(vs_sorted, a + (rows_per_block // 4 or 1))
+            if lo_i == hi_i:
+                continue
+            sel = order[lo_i:hi_i]
+            rws, r_inv = np.unique(v[sel], return_inverse=True)
+            cls, c_inv = np.unique(u[sel], return_inverse=True)
+            blk = np.asarray(self.directed.block(rws, cls), dtype=np.float64)
+            s_vu[sel] = blk[r_inv, c_inv]
+        w = (s_uv + s_vu) / 2
+        ok = np.isfinite(w)
+        return PeerGraph(n, u[ok], v[ok], w[ok], trunc, ids=self.ids.tolist(), mode="mean",
+                         source=self)
+
     def forbidding_rules(self, row: int, col: int) -> list[str]:
         """Return the rules that forbid the pair in either direction."""
         out = list(self.directed.forbidding_rules(row, col))
@@ -140,6 +214,97 @@ class PeerScores:
             if name not in out:
                 out.append(name)
         return out
+
+
+class PeerGraph:
+    """A peer pool's candidate graph: its best pairs with exact scores, and a bound on the rest.
+
+    For pools too large to score every pair twice, :meth:`PeerScores.candidate_graph`
+    keeps each person's best ``k`` partners; the solver then prices the pairs left out
+    by ``trunc``: a pair ``(u, v)`` left out scores at most ``(t_u + t_v) / 2``
+    (``mode="mean"``: each direction is below the other's best kept) or
+    ``min(t_u, t_v)`` (``mode="min"``: from symmetric scores).
+
+    Parameters
+    ----------
+    n : int
+        Pool size.
+    u, v : array of int
+        Edges (any order; each pair once).
+    w : array of float
+        Their symmetric scores.
+    trunc : array of float, shape (n,)
+        Per person, the bound behind ``mode`` (``-inf``: nothing was left out).
+    ids : sequence, optional
+        The people's ids.
+    mode : {"mean", "min"}, default="mean"
+        How ``trunc`` bounds a pair left out.
+    source : ScoreSource, optional
+        The full scores (for explanations).
+
+    Examples
+    --------
+    >>> g = PeerGraph(3, [0, 1], [1, 2], [0.9, 0.4], [0.1, 0.1, 0.1])
+    >>> solve_peers(g).pairs[["id_a", "id_b"]].values.tolist()
+    [[0, 1]]
+    """
+
+    def __init__(self, n: int, u: Any, v: Any, w: Any, trunc: Any, *, ids: Any = None,
+                 mode: str = "mean", source: Any = None) -> None:
+        u_ = np.asarray(u, dtype=np.int64)
+        v_ = np.asarray(v, dtype=np.int64)
+        w_ = np.asarray(w, dtype=np.float64)
+        if not (u_.shape == v_.shape == w_.shape) or (u_.size and (
+                min(u_.min(), v_.min()) < 0 or max(u_.max(), v_.max()) >= n)):
+            msg = f"candidate edges must be three arrays of one length over 0 .. {n - 1}."
+            raise SolverError(msg)
+        if (u_ == v_).any():
+            msg = "a candidate edge joins a person with themselves."
+            raise SolverError(msg)
+        lo_, hi_ = np.minimum(u_, v_), np.maximum(u_, v_)
+        key, first = np.unique(lo_ * n + hi_, return_index=True)
+        self.key = key
+        self.u, self.v, self.w = key // n, key % n, w_[first]
+        self.trunc = np.asarray(trunc, dtype=np.float64)
+        if self.trunc.shape != (n,):
+            msg = f"`trunc` must have one entry per person ({n})."
+            raise SolverError(msg)
+        self.mode = check_choice(mode, ("mean", "min"), "mode")
+        self.ids = None if ids is None else readonly(list(ids), object)
+        self.source = source
+        self.shape: tuple[int, int] = (n, n)
+        self.criteria: tuple[str, ...] = tuple(getattr(source, "criteria", ()))
+
+    def pair_scores(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray:
+        """Return the scores of the pairs (``-inf`` for a pair not in the graph)."""
+        n = self.shape[0]
+        r = np.asarray(rows, dtype=np.int64)
+        c = np.asarray(cols, dtype=np.int64)
+        k = np.minimum(r, c) * n + np.maximum(r, c)
+        pos = np.searchsorted(self.key, k).clip(0, max(self.key.size - 1, 0))
+        hit = (self.key[pos] == k) if self.key.size else np.zeros(k.shape, bool)
+        return np.where(hit, self.w[pos] if self.key.size else 0.0, -np.inf)
+
+    def block(self, rows: NDArray[np.intp], cols: NDArray[np.intp] | None = None) -> NDArray:
+        """Return a dense block (``-inf`` off the graph); for small pieces only."""
+        r = np.asarray(rows, dtype=np.int64)
+        c = np.arange(self.shape[1]) if cols is None else np.asarray(cols, dtype=np.int64)
+        rr, cc = np.meshgrid(r, c, indexing="ij")
+        return self.pair_scores(rr.ravel(), cc.ravel()).reshape(rr.shape)
+
+    def contributions(self, rows: NDArray[np.intp], cols: NDArray[np.intp]
+                      ) -> Mapping[str, NDArray]:
+        """Return the criteria of the full scores, when the graph knows them."""
+        if self.source is None:
+            return {}
+        return self.source.contributions(rows, cols)
+
+    def forbidding_rules(self, row: int, col: int) -> list[str]:
+        """Return the rules forbidding the pair (from the full scores, when known)."""
+        if self.source is not None:
+            return self.source.forbidding_rules(row, col)
+        return [] if np.isfinite(self.pair_scores(np.array([row]), np.array([col]))[0]) else [
+            "not in the candidate graph"]
 
 
 class PeerProblem:
@@ -216,7 +381,8 @@ class PeerProblem:
                 raise SolverError(msg)
             ids = labels
             scores = scores.to_numpy(dtype=np.float64)
-        if isinstance(scores, PeerScores) and ids is None:
+        if isinstance(scores, PeerScores | PeerGraph) and ids is None and (
+                scores.ids is not None):
             ids = scores.ids.tolist()
         if not hasattr(scores, "block"):
             mat = np.array(check_score_matrix(np.asarray(scores, dtype=object).astype(
@@ -674,7 +840,8 @@ def cat(parts: list[NDArray], dtype: Any) -> NDArray:
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
 
-def _trunc_pricer(trunc: NDArray[np.float64], cap: NDArray[np.int64], level: int) -> Any:
+def _trunc_pricer(trunc: NDArray[np.float64], cap: NDArray[np.int64], level: int,
+                  mode: str = "min") -> Any:
     """Bound the pairs left out of the candidate graph by each person's truncation value.
 
     A pair ``(u, v)`` left out is in neither person's best ``k``, so its score is at most
@@ -687,7 +854,17 @@ def _trunc_pricer(trunc: NDArray[np.float64], cap: NDArray[np.int64], level: int
         t = trunc + level * level_value
         fin = np.isfinite(t)
         raise_ = np.zeros(n)
-        if fin.any():
+        if mode == "mean" and fin.any():
+            # (u, v) left out scores <= (t_u + t_v) / 2: covered when a_u + a_v <= 0
+            a = np.where(fin, t / 2 - Y, -np.inf)
+            order = np.argsort(-a)
+            a1 = a[order[0]]
+            a2 = a[order[1]] if n > 1 else -np.inf
+            if a2 <= 0:
+                raise_[order[0]] = max(0.0, a1 + a2) if np.isfinite(a2) else 0.0
+            else:
+                raise_ = np.maximum(np.where(fin, a, 0.0), 0.0)
+        elif fin.any():
             order = np.argsort(t)
             ts, ys = t[order], Y[order]
             # v with t_v >= t_u: min(t_u, t_v) = t_u -> needs min y_v over that suffix
@@ -715,13 +892,25 @@ def _solve_exact(problem: PeerProblem) -> PeerMatching:
     max_rounds = int(opts.get("max_rounds", 50))
     dense = bool(opts.get("dense", n <= DENSE_POOL))
     total = problem.objective == "total"
-    reader = _reader(problem)
-    if n * n > 120_000_000 and dense:
-        reader.store = None
-    cu, cv, cw, trunc = _candidates(reader, k, total)
+    graph = problem.source if isinstance(problem.source, PeerGraph) else None
+    reader: BlockReader | None = None
+    if graph is not None:
+        cu, cv, cw = _graph_edges(problem, graph, total)
+        trunc = graph.trunc
+        dense = False
+        sigma = float(max(np.abs(cw).max(initial=0.0), np.abs(trunc[np.isfinite(trunc)]).max(
+            initial=0.0), 1e-300)) or 1.0
+        lo = float(min(cw.min(initial=np.inf), trunc[np.isfinite(trunc)].min(initial=np.inf)))
+        hi = float(max(cw.max(initial=-np.inf), trunc[np.isfinite(trunc)].max(initial=-np.inf)))
+    else:
+        reader = _reader(problem)
+        if n * n > 120_000_000 and dense:
+            reader.store = None
+        cu, cv, cw, trunc = _candidates(reader, k, total)
+        sigma, lo, hi = reader.sigma, reader.lo, reader.hi
     cand = [cu * n + cv]
     level = None if total else 1
-    if dense:
+    if dense and reader is not None:
         base_pricer = _dense_pricer(
             reader, cand,
             None if total else (lambda rows: np.ones((rows.size, n), dtype=np.int64)), total)
@@ -732,13 +921,31 @@ def _solve_exact(problem: PeerProblem) -> PeerMatching:
                 cand[0] = np.concatenate([cand[0], out.u * n + out.v])
             return out
     else:
-        pricer = _trunc_pricer(trunc, problem.capacity, 0 if total else 1)
+        pricer = _trunc_pricer(trunc, problem.capacity, 0 if total else 1,
+                               graph.mode if graph is not None else "min")
     res = solve_bmatching(
         n, problem.capacity.astype(np.int64), cu, cv, cw,
         None if level is None else np.ones(cu.size, np.int64), pricer,
-        sigma=reader.sigma, lo=reader.lo, hi=reader.hi, level_max=0 if total else 1,
+        sigma=sigma, lo=lo, hi=hi, level_max=0 if total else 1,
         gap=gap, time_limit=problem.time_limit, max_rounds=max_rounds)
     return _result(problem, res, "exact", t0, reader)
+
+
+def _graph_edges(problem: PeerProblem, graph: PeerGraph, total: bool
+                 ) -> tuple[NDArray, NDArray, NDArray]:
+    """Return the graph's edges after bans, the minimum score and zero capacities."""
+    u, v, w = graph.u, graph.v, graph.w
+    ok = np.isfinite(w) & (problem.capacity[u] > 0) & (problem.capacity[v] > 0)
+    if total:
+        ok &= w > 0
+    if problem.min_score is not None:
+        ok &= w >= problem.min_score
+    if problem.banned.size:
+        n = problem.n
+        banned = np.sort(problem.banned[:, 0] * n + problem.banned[:, 1])
+        pos = np.searchsorted(banned, graph.key).clip(0, banned.size - 1)
+        ok &= banned[pos] != graph.key
+    return u[ok], v[ok], w[ok]
 
 
 def _result(problem: PeerProblem, res: BMatchResult, method: str, t0: float,

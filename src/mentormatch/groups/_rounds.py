@@ -115,6 +115,12 @@ class RoundResult:
         Ids sitting out two rounds in a row (only when the pool allows nothing else).
     history : RoundsHistory
         The history including this round.
+
+    Examples
+    --------
+    >>> r = next_round(np.full((4, 4), 0.5), ids=list("abcd"))
+    >>> len(r.pairs), r.sat_out, r.history.n_rounds
+    (2, [], 1)
     """
 
     matching: PeerMatching
