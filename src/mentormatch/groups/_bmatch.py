@@ -286,10 +286,11 @@ def solve_bmatching(
     gap_now = bound - value_lv
     if mip_proven or gap_now <= tol:
         status = Status.OPTIMAL
-    elif gap_now <= target:
-        status = Status.GAP_LIMIT
-    else:
+    elif _over(t0, time_limit):
         status = Status.TIME_LIMIT
+    else:  # within the requested gap, or the best a candidate graph's bound can prove
+        status = Status.GAP_LIMIT
+    stats["gap_target_met"] = bool(gap_now <= target)
     level_total = int(ml.sum())
     # the bound on the scores alone, among matchings of the same level total
     score_bound = bound - level_total * big_q

@@ -555,7 +555,9 @@ class PeerMatching:
         Proven upper bound on the total score (for ``"coverage"``: among pairings with
         as many pairs, which is proven the most).
     status : Status
-        ``"optimal"``, ``"gap_limit"`` (within the requested gap) or ``"time_limit"``.
+        ``"optimal"``; ``"gap_limit"``: stopped with a proven gap, within the requested
+        ``gap`` when ``stats["gap_target_met"]`` (for a candidate graph, otherwise the
+        best its bound can prove); ``"time_limit"``.
     method : str
         ``"exact"`` or ``"networkx"``.
     stats : mapping
