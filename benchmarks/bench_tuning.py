@@ -341,7 +341,7 @@ def write_section(lin, val, nl, op, items, command: str, args) -> None:
         "",
         "Lift = AUC of the tuned weights minus AUC of the current ones (default linear "
         "truth). Grouped: `compare_weights(groups=cohort)`, 5 folds of whole cohorts, 95% "
-        "CI of a bootstrap over cohorts. Pairs: folds and bootstrap of random pairs. "
+        "CI of a bootstrap over cohorts (widened for few groups). Pairs: folds and bootstrap of random pairs. "
         "Held out: expected AUC (true probabilities as soft labels) on "
         f"{val[0]['heldout_pairs'] if val else 0} pairs of new cohorts matched by the "
         "logging policy, with weights tuned on the whole history.",

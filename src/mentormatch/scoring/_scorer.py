@@ -97,7 +97,8 @@ class Scorer:
     ) -> pd.DataFrame:
         """Return raw criterion scores in [0, 1] of the listed pairs (NaN when not answered).
 
-        This is the feature matrix of a history of pairs, for weight tuning.
+        For weight tuning use :func:`mentormatch.tuning.pair_features`, which adds each
+        pair's importance factors (see :meth:`CohortScores.criterion_parts`).
         """
         return self.bind(cohort).criterion_table(
             np.asarray(mentee_index, dtype=np.intp), np.asarray(mentor_index, dtype=np.intp)
