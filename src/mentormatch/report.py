@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import importlib.util
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -78,6 +79,17 @@ def _whole() -> Any:
     from matplotlib.ticker import MaxNLocator
 
     return MaxNLocator(integer=True)
+
+
+#: Shown in place of the plots when matplotlib is not installed (the ``report`` extra).
+_NO_PLOTS = ('<p id="no-plots">The plots are left out: matplotlib is not installed. '
+             "Install it with <code>pip install 'mentormatch-opt[report]'</code>; every "
+             "number and table below is complete without it.</p>")
+
+
+def _have_matplotlib() -> bool:
+    """Whether matplotlib can be imported (it is an optional dependency)."""
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def _plots(m: Matching, pairs: pd.DataFrame, criteria: Sequence[str]) -> str:
@@ -216,7 +228,7 @@ def render_report(matching: Matching, *, title: str | None = None,
                   for k, i, v in summary_rows)
         + "</tbody></table>",
         "<h2>Plots</h2>",
-        _plots(m, pairs, criteria),
+        _plots(m, pairs, criteria) if _have_matplotlib() else _NO_PLOTS,
     ]
     if criteria and len(pairs):
         parts.append("<h2>Criteria contributions</h2>")

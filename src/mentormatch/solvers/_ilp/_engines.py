@@ -7,6 +7,7 @@ the model and its phases never ask which engine they drive.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import math
 import os
 import sys
@@ -17,7 +18,6 @@ from typing import Any
 
 import attrs
 import numpy as np
-import pulp
 from numpy.typing import NDArray
 
 from mentormatch.exceptions import SolverError, SolverFallbackWarning
@@ -28,6 +28,12 @@ try:  # pragma: no cover - exercised by whichever environment runs the tests
     _highspy: ModuleType | None = _highspy_mod
 except ImportError:  # pragma: no cover
     _highspy = None
+
+#: PuLP with its bundled CBC is the optional 'cbc' extra, imported only when CBC runs.
+HAVE_PULP = importlib.util.find_spec("pulp") is not None
+
+_NO_CBC = ("the CBC engine needs PuLP, which is not installed. Install the 'cbc' extra: "
+           "pip install 'mentormatch-opt[cbc]' (or use the default HiGHS engine).")
 
 __all__ = ["HIGHS_OPTIONS", "HighsEngine", "PulpEngine", "RunResult", "pick_backend"]
 
@@ -40,19 +46,26 @@ def pick_backend(backend: str, *, warn: bool = True, stacklevel: int = 4) -> str
     """Return ``"highs"`` when highspy is installed (unless CBC is asked for), else ``"cbc"``.
 
     Asking for ``"highs"`` when highspy is missing falls back to CBC with a
-    :class:`SolverFallbackWarning`.
+    :class:`SolverFallbackWarning`; asking for ``"cbc"`` without PuLP (the ``cbc`` extra)
+    raises :class:`SolverError` naming the extra.
     """
     if backend not in ("auto", "highs", "cbc"):
         msg = f"`backend` must be one of 'auto', 'highs', 'cbc'; got {backend!r}."
         raise SolverError(msg)
     if backend == "cbc":
+        if not HAVE_PULP:
+            raise SolverError(_NO_CBC)
         return "cbc"
     if _highspy is not None:
         return "highs"
+    if not HAVE_PULP:
+        msg = ("neither HiGHS (highspy) nor PuLP is installed: the integer programme has no "
+               "engine. Reinstall mentormatch-opt (highspy is a dependency).")
+        raise SolverError(msg)
     if backend == "highs" and warn:
         warnings.warn(
             "HiGHS (highspy) is not installed; using PuLP with the bundled CBC instead. "
-            "Install the 'highs' extra: pip install 'mentormatch-opt[highs]'.",
+            "Reinstall it: pip install highspy.",
             SolverFallbackWarning,
             stacklevel=stacklevel,
         )
@@ -221,6 +234,10 @@ class PulpEngine:
     pricing = False
 
     def __init__(self, row_lo: NDArray, row_hi: NDArray) -> None:
+        if not HAVE_PULP:
+            raise SolverError(_NO_CBC)
+        import pulp
+
         self.prob = pulp.LpProblem("mentormatch", pulp.LpMaximize)
         self.rows: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in row_lo]
         self.row_lo = [float(v) for v in row_lo]
@@ -276,6 +293,8 @@ class PulpEngine:
 
     def run(self, time_limit: float | None, start: NDArray | None = None, *,
             cold: bool = False) -> RunResult:
+        import pulp
+
         prob = pulp.LpProblem("mentormatch", pulp.LpMaximize)
         for var, integer in zip(self.vars, self.integer, strict=True):
             var.cat = pulp.LpInteger if integer else pulp.LpContinuous
