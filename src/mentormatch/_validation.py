@@ -257,7 +257,7 @@ class IdIndex:
             return np.asarray([self.position(p, where) for p in given], dtype=np.int64)
         if self._index is None:
             self._index = pd.Index([str(x) for x in self.ids])
-        out = np.asarray(self._index.get_indexer([str(p) for p in given]), dtype=np.int64)
+        out = np.asarray(self._index.get_indexer(pd.Index([str(p) for p in given])), dtype=np.int64)
         bad = np.flatnonzero(out < 0)
         if bad.size:
             self.position(given[int(bad[0])], where)  # raises, naming the id as given
