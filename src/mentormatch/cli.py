@@ -1,5 +1,8 @@
 """Command line: ``mentormatch demo | validate | match | rematch | compare | report | tune``.
 
+Group shapes (issue 14): ``mentors`` (several per mentee), ``peers``, ``circles``,
+``rounds``.
+
 Exit codes: 0 success, 2 bad input (the messages say what and where), 1 internal error.
 Summaries are plain sentences (``--verbose`` adds the solver's details; ``--format json``
 prints one JSON object for scripts).
@@ -547,6 +550,182 @@ def report_cmd(
         with err.status("writing the report..."):
             written = write_report(m, out_path)
         _print_summary(m, [written])
+
+    _guard(run)
+
+
+# ------------------------------------------------------------------ group shapes (issue 14)
+def _write_table(table: Any, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".xlsx":
+        table.to_excel(path, index=False)
+    else:
+        table.to_csv(path, index=False)
+    return path
+
+
+def _group_summary(fmt: str, record: dict[str, Any], line: str, written: list[Path]) -> None:
+    if fmt == "json":
+        record = {**record, "files": [str(p) for p in written]}
+        sys.stdout.write(json.dumps(record, allow_nan=False, default=str) + "\n")
+        return
+    out.print(line, highlight=False, markup=False, soft_wrap=True)
+    for path in written:
+        out.print(f"written: {path}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _gap_record(res: Any) -> dict[str, Any]:
+    gap = float(res.gap)
+    return {"objective": float(res.objective), "bound": float(res.bound) if math.isfinite(
+        res.bound) else None, "gap": gap if math.isfinite(gap) else None,
+        "status": str(res.status)}
+
+
+@app.command("mentors")
+def mentors_cmd(
+    survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
+    mentees: Annotated[Path, typer.Option(help="Mentees' intake table (.csv or .xlsx).")],
+    mentors: Annotated[Path, typer.Option(help="Mentors' intake table (.csv or .xlsx).")],
+    mentee_capacity: Annotated[int, typer.Option(help="Mentors per mentee.")] = 2,
+    tracks: Annotated[str | None, typer.Option(
+        help="Column of the mentors' table naming each mentor's track (at most one "
+             "mentor per track and mentee).")] = None,
+    objective: Annotated[str, typer.Option(help="coverage or total.")] = "coverage",
+    out_path: Annotated[Path, typer.Option("--out", help="Pairs to write (.csv/.xlsx).")] = Path(
+        "pairs.csv"),
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Give each mentee several mentors (at most one per track), optimally."""
+
+    def run() -> None:
+        from mentormatch.groups import solve_mentors
+        from mentormatch.scoring import CohortScores
+
+        _check_format(fmt)
+        s, cohort = _intake(survey, mentees, mentors, None, None, None)
+        res = solve_mentors(CohortScores(s, cohort), cohort.capacity,
+                            mentee_capacity=mentee_capacity, tracks=tracks,
+                            objective=objective, mentee_ids=cohort.mentee_ids,
+                            mentor_ids=cohort.mentor_ids)
+        written = [_write_table(res.pairs, out_path)]
+        served = int((res.mentor_count > 0).sum())
+        _group_summary(fmt, {"pairs": res.n_pairs, "mentees_served": served,
+                             **_gap_record(res)},
+                       f"{res.n_pairs} pairs; {served} of {cohort.n_mentees} mentees have a "
+                       f"mentor; total score {res.objective:.4f}, proven gap {res.gap:.2e} "
+                       f"({res.status}).", written)
+
+    _guard(run)
+
+
+@app.command("peers")
+def peers_cmd(
+    survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
+    pool: Annotated[Path, typer.Option(
+        help="The pool's intake table: one row per person, answering both sides.")],
+    capacity: Annotated[int, typer.Option(help="Peers per person.")] = 1,
+    objective: Annotated[str, typer.Option(help="total or coverage.")] = "total",
+    gap: Annotated[float, typer.Option(help="Stop at this proven relative gap (0: prove "
+                                            "the optimum).")] = 0.0,
+    k: Annotated[int | None, typer.Option(
+        help="Score only each person's best k partners (large pools); the bound still "
+             "covers the whole pool.")] = None,
+    out_path: Annotated[Path, typer.Option("--out", help="Pairs to write (.csv/.xlsx).")] = Path(
+        "peers.csv"),
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Pair the people of one pool with peers (symmetric scores), optimally."""
+
+    def run() -> None:
+        from mentormatch.groups import PeerScores, solve_peers
+        from mentormatch.survey import Survey
+
+        _check_format(fmt)
+        scores = PeerScores(pool, Survey.load(survey))
+        source = scores if k is None else scores.candidate_graph(k)
+        res = solve_peers(source, capacity, objective=objective, options={"gap": gap})
+        written = [_write_table(res.pairs, out_path)]
+        _group_summary(fmt, {"pairs": res.n_pairs, "people": res.problem.n,
+                             **_gap_record(res)},
+                       f"{res.n_pairs} pairs among {res.problem.n} people; total score "
+                       f"{res.objective:.4f}, proven gap {res.gap:.2e} ({res.status}).",
+                       written)
+
+    _guard(run)
+
+
+@app.command("circles")
+def circles_cmd(
+    survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
+    mentees: Annotated[Path, typer.Option(help="Mentees' intake table (.csv or .xlsx).")],
+    mentors: Annotated[Path, typer.Option(help="Mentors' (facilitators') intake table.")],
+    peer_survey: Annotated[Path, typer.Option(
+        help="Survey comparing two mentees (peer compatibility); the mentees' table must "
+             "answer it.")],
+    size: Annotated[int, typer.Option(help="Most mentees per circle.")] = 5,
+    peer_weight: Annotated[float, typer.Option(help="Weight of mentee-mentee scores.")] = 0.5,
+    method: Annotated[str, typer.Option(help="auto, exact or local.")] = "auto",
+    out_path: Annotated[Path, typer.Option("--out", help="Circles to write (.csv/.xlsx).")] = (
+        Path("circles.csv")),
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Form circles: a mentor with up to SIZE mentees who also get on together."""
+
+    def run() -> None:
+        import numpy as np
+        import pandas as pd
+
+        from mentormatch.groups import PeerScores, solve_circles
+        from mentormatch.scoring import CohortScores
+        from mentormatch.survey import Survey
+
+        _check_format(fmt)
+        s, cohort = _intake(survey, mentees, mentors, None, None, None)
+        S = CohortScores(s, cohort).block(np.arange(cohort.n_mentees))
+        P = PeerScores(mentees, Survey.load(peer_survey))
+        res = solve_circles(S, size, peer_scores=P, peer_weight=peer_weight, method=method,
+                            mentee_ids=cohort.mentee_ids, mentor_ids=cohort.mentor_ids)
+        groups = res.groups
+        rows = [{"mentor_id": j, "mentee_id": e} for j, members in zip(
+            groups["mentor_id"].tolist(), groups["mentee_ids"].tolist(), strict=True)
+            for e in members]
+        written = [_write_table(pd.DataFrame(rows, columns=["mentor_id", "mentee_id"]),
+                                out_path)]
+        placed = int((res.circle >= 0).sum())
+        _group_summary(fmt, {"placed": placed, "circles": len(res.groups), **_gap_record(res)},
+                       f"{len(res.groups)} circles, {placed} of {cohort.n_mentees} mentees "
+                       f"placed; objective {res.objective:.4f}, proven gap "
+                       f"{res.relative_gap:.1%} ({res.status}, {res.method}).", written)
+
+    _guard(run)
+
+
+@app.command("rounds")
+def rounds_cmd(
+    survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
+    pool: Annotated[Path, typer.Option(help="The pool's intake table (one row per person).")],
+    state: Annotated[Path, typer.Option(
+        help="Rounds state file (JSON): read if it exists, then saved with this round.")],
+    out_path: Annotated[Path, typer.Option("--out", help="This round's pairs (.csv/.xlsx).")] = (
+        Path("round.csv")),
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Pair the pool for the next round: nobody sits out twice, no repeated pair if avoidable."""
+
+    def run() -> None:
+        from mentormatch.groups import PeerScores, load_rounds, next_round, save_rounds
+        from mentormatch.survey import Survey
+
+        _check_format(fmt)
+        history = load_rounds(state) if state.exists() else None
+        r = next_round(PeerScores(pool, Survey.load(survey)), history)
+        written = [_write_table(r.pairs, out_path), save_rounds(r.history, state)]
+        _group_summary(fmt, {"round": r.history.n_rounds, "pairs": len(r.pairs),
+                             "sat_out": r.sat_out, "repeats": [list(p) for p in r.repeats],
+                             "sat_out_twice": r.sat_out_twice},
+                       f"round {r.history.n_rounds}: {len(r.pairs)} pairs; sits out: "
+                       f"{', '.join(map(str, r.sat_out)) or 'nobody'}; repeated pairs: "
+                       f"{len(r.repeats)}.", written)
 
     _guard(run)
 

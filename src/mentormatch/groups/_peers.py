@@ -34,7 +34,7 @@ __all__ = ["PeerGraph", "PeerMatching", "PeerProblem", "PeerScores", "solve_peer
 #: Methods of :func:`solve_peers`.
 METHODS = ("auto", "exact", "networkx")
 #: Method options.
-OPTIONS = ("k", "gap", "max_rounds", "dense")
+OPTIONS = ("k", "gap", "max_rounds", "dense", "scope")
 #: Pools up to this size are priced exactly against every pair (read again as needed);
 #: larger ones by an upper bound on the scores left out of the candidate graph.
 DENSE_POOL = 12_000
@@ -333,7 +333,10 @@ class PeerProblem:
     options : mapping, optional
         ``k`` (candidate peers per person, default 12), ``gap`` (relative gap at which
         to stop; default 0: proven optimum), ``max_rounds`` (pricing rounds, default
-        50), ``dense`` (price every pair exactly; default for pools up to 12,000).
+        50), ``dense`` (price every pair exactly; default for pools up to 12,000),
+        ``scope`` (for a :class:`PeerGraph`: ``"pool"``, the default, bounds the whole
+        pool, pairs left out of the graph included; ``"graph"`` solves the graph as the
+        problem: pairs left out are never made).
     time_limit : float, optional
         Seconds before stopping with the best pairing and its bound.
 
@@ -385,9 +388,13 @@ class PeerProblem:
                 scores.ids is not None):
             ids = scores.ids.tolist()
         if not hasattr(scores, "block"):
-            mat = np.array(check_score_matrix(np.asarray(scores, dtype=object).astype(
-                np.float64) if not isinstance(scores, np.ndarray) else scores), dtype=np.float64)
-            scores = DenseScores(_check_symmetric(mat, ids))
+            try:
+                mat = np.array(scores, dtype=np.float64)  # our own copy
+            except (TypeError, ValueError):
+                mat = check_score_matrix(scores)  # raises the library's message
+            scores = DenseScores(mat)  # checked here, once, without another copy
+            _check_symmetric(scores.matrix, ids)
+            np.fill_diagonal(scores.matrix, -np.inf)
         n, n2 = scores.shape
         if n != n2:
             msg = f"peer scores must be square (one row and column per person); got {(n, n2)}."
@@ -497,9 +504,7 @@ def _check_symmetric(mat: NDArray[np.float64], ids: Any) -> NDArray[np.float64]:
         raise SolverError(msg)
     if np.array_equal(mat, mat.T) or np.array_equal(
             np.where(np.eye(n, dtype=bool), 0.0, mat), np.where(np.eye(n, dtype=bool), 0.0, mat.T)):
-        out = mat.copy()
-        np.fill_diagonal(out, -np.inf)
-        return out
+        return mat
     off = ~np.eye(n, dtype=bool)
     a, b = mat[off], mat.T[off]
     same = (a == b) | (np.abs(np.where(np.isfinite(a), a, 0) - np.where(np.isfinite(b), b, 0))
@@ -796,18 +801,20 @@ def _dense_pricer(reader: BlockReader, cand: list[NDArray], level_of: Any, total
         nu, nv, nw, nl = [], [], [], []
         near: list[list[NDArray]] = [[], [], [], []]
         for a, stop, S in reader.blocks():
-            S = np.array(S, dtype=np.float64)
+            S = np.asarray(S, dtype=np.float64)
             rows = np.arange(a, stop)
-            upper = np.arange(n)[None, :] > rows[:, None]
-            fin = np.isfinite(S) & upper
-            lv = level_of(rows) if level_of is not None else None
-            lvl = (lv if lv is not None else np.zeros_like(S, dtype=np.int64))
-            R = np.where(fin, lvl * level_value + S - Y[a:stop, None] - Y[None, :], -np.inf)
+            lvl = level_of(rows) if level_of is not None else None
+            R = S - Y[a:stop, None]
+            R -= Y[None, :]
+            if lvl is not None:
+                R += lvl * level_value
             if err_rel:
-                R += np.where(fin, np.abs(S) * err_rel, 0.0)
+                R += np.abs(np.where(np.isfinite(S), S, 0.0)) * err_rel
+            R[np.arange(n)[None, :] <= rows[:, None]] = -np.inf  # each pair once, u < v
             if total and level_of is None:
-                R = np.where(S > 0, R, -np.inf)
-            rr, cc = np.nonzero(-np.inf < R if slack is not None else R > 0)
+                R[~(S > 0)] = -np.inf
+            thr = -slack if slack is not None else 0.0
+            rr, cc = np.nonzero(R > min(thr, 0.0))
             if not rr.size:
                 continue
             key = (rr + a) * n + cc
@@ -820,13 +827,15 @@ def _dense_pricer(reader: BlockReader, cand: list[NDArray], level_of: Any, total
             nu.append(rr[hot] + a)
             nv.append(cc[hot])
             nw.append(S[rr[hot], cc[hot]])
-            nl.append(lvl[rr[hot], cc[hot]])
+            nl.append(lvl[rr[hot], cc[hot]] if lvl is not None else np.zeros(int(hot.sum()),
+                                                                              np.int64))
             if slack is not None:
                 ok = vals >= -slack
                 near[0].append(rr[ok] + a)
                 near[1].append(cc[ok])
                 near[2].append(S[rr[ok], cc[ok]])
-                near[3].append(lvl[rr[ok], cc[ok]])
+                near[3].append(lvl[rr[ok], cc[ok]] if lvl is not None else np.zeros(
+                    int(ok.sum()), np.int64))
         out = Pricing(excess, cat(nu, np.int64), cat(nv, np.int64), cat(nw, np.float64),
                       cat(nl, np.int64))
         if slack is not None:
@@ -843,7 +852,7 @@ def cat(parts: list[NDArray], dtype: Any) -> NDArray:
 
 
 def _trunc_pricer(trunc: NDArray[np.float64], cap: NDArray[np.int64], level: int,
-                  mode: str = "min") -> Any:
+                  mode: str = "min", exact: bool = False) -> Any:
     """Bound the pairs left out of the candidate graph by each person's truncation value.
 
     A pair ``(u, v)`` left out is in neither person's best ``k``, so its score is at most
@@ -880,7 +889,8 @@ def _trunc_pricer(trunc: NDArray[np.float64], cap: NDArray[np.int64], level: int
             raise_ = np.where(fin, np.maximum(best - Y, 0.0), 0.0)
         excess = float((cap * raise_).sum())
         z = np.zeros(0, np.int64)
-        return Pricing(excess, z, z, np.zeros(0), z, exact=False)
+        return Pricing(excess, z, z, np.zeros(0), z, exact=exact,
+                       near=(z, z, np.zeros(0), z) if exact else None)
 
     return price
 
@@ -912,6 +922,10 @@ def _solve_exact(problem: PeerProblem) -> PeerMatching:
         sigma, lo, hi = reader.sigma, reader.lo, reader.hi
     cand = [cu * n + cv]
     level = None if total else 1
+    scope = str(opts.get("scope", "pool"))
+    if scope not in ("pool", "graph"):
+        msg = f"option 'scope' must be 'pool' or 'graph'; got {scope!r}."
+        raise SolverError(msg)
     if dense and reader is not None:
         base_pricer = _dense_pricer(
             reader, cand,
@@ -923,8 +937,10 @@ def _solve_exact(problem: PeerProblem) -> PeerMatching:
                 cand[0] = np.concatenate([cand[0], out.u * n + out.v])
             return out
     else:
-        pricer = _trunc_pricer(trunc, problem.capacity, 0 if total else 1,
-                               graph.mode if graph is not None else "min")
+        pricer = _trunc_pricer(
+            trunc if scope == "pool" else np.full(n, -np.inf), problem.capacity,
+            0 if total else 1, graph.mode if graph is not None else "min",
+            exact=scope == "graph" and graph is not None)
     res = solve_bmatching(
         n, problem.capacity.astype(np.int64), cu, cv, cw,
         None if level is None else np.ones(cu.size, np.int64), pricer,

@@ -1,0 +1,78 @@
+"""Command line of the group shapes: mentors, peers, circles, rounds (exit codes, files)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mentormatch.cli import main
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    from mentormatch.datasets import demo_paths, make_cohort
+    from mentormatch.survey import Survey
+
+    d = tmp_path_factory.mktemp("groups")
+    s = Survey.load(demo_paths()["survey"])
+    peer = s.model_copy(update={
+        "criteria": [c for c in s.criteria if c.name not in ("seniority_gap", "wishlist")],
+        "rules": [r for r in s.rules if r.name not in ("mentor not junior to mentee",
+                                                       "a shared language")],
+        "questions": [q for q in s.questions if q.name != "wishlist"],
+    })
+    (d / "peer.json").write_text(json.dumps(peer.model_dump(mode="json")))
+    mentors, mentees = make_cohort(40, 12, seed=5)
+    mentors["track"] = np.where(mentors["department"].isin(["engineering", "data"]),
+                                "technical", "career")
+    mentors.to_csv(d / "mentors.csv", index=False)
+    mentees.assign(skills_offered=mentees["skills_wanted"], bio=mentees["hopes"]).to_csv(
+        d / "mentees.csv", index=False)
+    pool = mentees.assign(skills_offered=mentors["skills_offered"].reindex(
+        range(40)).fillna("python").to_numpy(), bio="").drop(columns=["preferred_mentors"])
+    pool.to_csv(d / "pool.csv", index=False)
+    return d, demo_paths()["survey"]
+
+
+def test_mentors_and_peers_commands(files, capsys):
+    d, survey = files
+    code = main(["mentors", "--survey", str(survey), "--mentees", str(d / "mentees.csv"),
+                 "--mentors", str(d / "mentors.csv"), "--tracks", "track",
+                 "--out", str(d / "pairs.csv"), "--format", "json"])
+    assert code == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["status"] == "optimal" and rec["pairs"] > 0
+    pairs = pd.read_csv(d / "pairs.csv")
+    assert set(pairs.columns) >= {"mentee_id", "mentor_id", "track", "score"}
+    assert pairs.groupby(["mentee_id", "track"]).size().max() == 1
+    code = main(["peers", "--survey", str(d / "peer.json"), "--pool", str(d / "pool.csv"),
+                 "--out", str(d / "peers.csv")])
+    assert code == 0
+    assert "pairs among 40 people" in capsys.readouterr().out
+    peers = pd.read_csv(d / "peers.csv")
+    assert not set(peers["id_a"]) & set(peers["id_b"]) or (peers["id_a"] != peers["id_b"]).all()
+
+
+def test_circles_and_rounds_commands(files, capsys):
+    d, survey = files
+    code = main(["circles", "--survey", str(survey), "--mentees", str(d / "mentees.csv"),
+                 "--mentors", str(d / "mentors.csv"), "--peer-survey", str(d / "peer.json"),
+                 "--size", "4", "--out", str(d / "circles.csv")])
+    assert code == 0, capsys.readouterr()
+    assert "circles" in capsys.readouterr().out
+    circles = pd.read_csv(d / "circles.csv")
+    assert circles.groupby("mentor_id").size().max() <= 4
+    state = d / "coffee.json"
+    for week in (1, 2):
+        code = main(["rounds", "--survey", str(d / "peer.json"), "--pool", str(d / "pool.csv"),
+                     "--state", str(state), "--out", str(d / f"round{week}.csv")])
+        assert code == 0
+        assert f"round {week}:" in capsys.readouterr().out
+    state.write_text("{}")
+    code = main(["rounds", "--survey", str(d / "peer.json"), "--pool", str(d / "pool.csv"),
+                 "--state", str(state)])
+    assert code == 2
+    assert "not a rounds state file" in capsys.readouterr().err
