@@ -107,7 +107,7 @@ def bench_peers(n: int, k: int) -> list[str]:
                            zip(uu, vv, strict=True)])
         t = time.perf_counter()
         scale = 1e9
-        rmate = rx.max_weight_matching(rg, weight_fn=lambda w: int(round(w * scale)))
+        rmate = rx.max_weight_matching(rg, weight_fn=lambda w: round(w * scale))
         t_rx = time.perf_counter() - t
         rows.append(f"| rustworkx max_weight_matching (weights x1e9, int) | top-{k} | {edges} | "
                     f"{len(rmate)} | {sum(Pk[a, b] for a, b in rmate):.6f} | exact | "
