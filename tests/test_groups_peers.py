@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from groups_oracles import peer_brute, peer_milp, peer_networkx
@@ -140,3 +140,35 @@ def test_bans_min_score_and_evolve():
     assert solve_peers(q).n_pairs == 0
     assert q.banned.tolist() == [[0, 1]]
     assert p.record()["banned"] == [["a", "b"]]
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10_000), st.integers(3, 25))
+def test_peer_scores_symmetric_for_any_pool(seed, n):
+    src = PeerScores(_pool(n, seed=seed), _peer_survey(), engine="numpy")
+    P = src.block(np.arange(n))
+    assert np.array_equal(P, P.T) and np.isneginf(np.diag(P)).all()
+    rows = np.arange(n)
+    assert np.array_equal(src.block(rows[: n // 2], rows), P[: n // 2])
+
+
+@pytest.mark.parametrize("k", [2, 5])
+def test_candidate_graph_bounds_the_whole_pool(k):
+    src = PeerScores(_pool(120, seed=k), _peer_survey(), engine="compiled")
+    P = src.block(np.arange(120))
+    exact = solve_peers(P)
+    graph = src.candidate_graph(k)
+    # every kept edge has its symmetric score; pairs left out are below the cut-offs
+    assert np.allclose(graph.w, P[graph.u, graph.v])
+    kept = np.zeros_like(P, dtype=bool)
+    kept[graph.u, graph.v] = kept[graph.v, graph.u] = True
+    out = np.isfinite(P) & ~kept
+    t = graph.trunc
+    assert (P[out] <= ((t[:, None] + t[None, :]) / 2)[out] + 1e-12).all()
+    whole = solve_peers(graph)
+    assert whole.bound >= exact.objective - 1e-9 >= whole.objective - 2e-9
+    on_graph = solve_peers(graph, options={"scope": "graph"})
+    dense_graph = np.where(kept, P, -np.inf)
+    ref, _ = peer_milp(dense_graph, np.ones(120, int))
+    assert on_graph.status == "optimal"
+    assert on_graph.objective == pytest.approx(ref, abs=1e-7)
