@@ -115,7 +115,8 @@ def bench_peers(n: int, k: int) -> list[str]:
     t = time.perf_counter()
     full = mm.solve_peers(P)
     t_full = time.perf_counter() - t
-    rows.append(f"| mentormatch solve_peers | whole pool | {int(np.isfinite(np.triu(P, 1)).sum())} "
+    rows.append(f"| mentormatch solve_peers | whole pool | "
+                f"{int(np.isfinite(P[np.triu_indices(n, 1)]).sum())} "
                 f"| {full.n_pairs} | {full.objective:.6f} | {full.status} | {t_full:.3f} | "
                 f"{_load()} |")
     same = abs(w_nx - mine.objective) <= 1e-9 * max(1.0, abs(w_nx))
@@ -142,8 +143,12 @@ def bench_bigpool(n: int, k: int) -> list[str]:
     t_graph = time.perf_counter() - t
     load_graph = _load()
     t = time.perf_counter()
-    res = mm.solve_peers(graph, options={"gap": 1e-3})
+    res = mm.solve_peers(graph, options={"gap": 1e-3, "scope": "graph"})
     t_solve = time.perf_counter() - t
+    load_solve = _load()
+    t = time.perf_counter()
+    whole = mm.solve_peers(graph, options={"gap": 1e-3}, time_limit=300)
+    t_whole = time.perf_counter() - t
     rows = [
         f"### Peer pool of {n}: top-{k} candidate graph from the survey's criteria", "",
         "| step | seconds | load | result |",
@@ -152,9 +157,13 @@ def bench_bigpool(n: int, k: int) -> list[str]:
         f"| load and encode (PeerScores) | {t_load:.1f} | - | |",
         f"| candidate graph (one compiled pass over {n * n:.2e} directed pairs) | "
         f"{t_graph:.1f} | {load_graph} | {graph.u.size} edges |",
-        f"| solve_peers(graph, gap=1e-3) | {t_solve:.1f} | {_load()} | {res.n_pairs} pairs, "
-        f"status {res.status}, proven relative gap {res.relative_gap:.2e} (over the whole "
-        f"pool) |",
+        f"| solve_peers(graph, gap=1e-3, scope='graph') | {t_solve:.1f} | {load_solve} | "
+        f"{res.n_pairs} pairs, status {res.status}, proven relative gap "
+        f"{res.relative_gap:.2e} on the candidate graph (target <= 1e-3 in < 60 s) |",
+        f"| solve_peers(graph, gap=1e-3, scope='pool') | {t_whole:.1f} | {_load()} | "
+        f"{whole.n_pairs} pairs, status {whole.status}, proven relative gap "
+        f"{whole.relative_gap:.2e} over the whole pool (pairs left out bounded by the "
+        f"top-{k} cut-offs) |",
         "",
     ]
     print("\n".join(rows), flush=True)

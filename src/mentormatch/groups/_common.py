@@ -150,10 +150,11 @@ class BlockReader:
         for a in range(0, n, self.rows_per_block):
             b = min(n, a + self.rows_per_block)
             S = self._read(a, b)
-            fin = S[np.isfinite(S)]
-            if fin.size:
-                self.lo = min(self.lo, float(fin.min()))
-                self.hi = max(self.hi, float(fin.max()))
+            fin = np.isfinite(S)
+            lo = float(np.min(S, where=fin, initial=np.inf))
+            hi = float(np.max(S, where=fin, initial=-np.inf))
+            self.lo = min(self.lo, lo)
+            self.hi = max(self.hi, hi)
             if self.store is not None:
                 self.store[a:b] = S
             yield a, b, S

@@ -59,7 +59,7 @@ REASONS: Mapping[str, str] = MappingProxyType({
     "has a mentor in",
 })
 #: Method options accepted by :func:`solve_mentors`.
-OPTIONS = ("k", "r", "add_per_row", "max_rounds")
+OPTIONS = ("k", "r", "add_per_row", "max_rounds", "per_row", "dense")
 
 
 class MentorsProblem:
@@ -512,9 +512,36 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
                     S[i - a, track_of == t] = -np.inf
         return S
 
-    reader = BlockReader(p.source, p.apply_filters)
     total = p.objective == "total"
+    blocked_keys = np.sort(blocked[:, 0] * n_tracks + blocked[:, 1]) if blocked.size else (
+        np.zeros(0, np.int64))
+    forced_keys = np.sort(forced[:, 0] * m + forced[:, 1]) if forced.size else np.zeros(
+        0, np.int64)
+    banned_keys = np.sort(p.banned[:, 0] * m + p.banned[:, 1]) if p.banned.size else (
+        np.zeros(0, np.int64))
+
+    def keep_pair(R: NDArray, C: NDArray, V: NDArray) -> NDArray[np.bool_]:
+        """Return which pairs pass the filters and masks of the dense path (sparse)."""
+        ok = np.isfinite(V) & (b[R] > 0) & (c[C] > 0)
+        if total:
+            ok &= V > 0
+        if p.min_score is not None:
+            ok &= p.min_score <= V
+        if p.unavailable is not None:
+            ok &= ~p.unavailable[R]
+        for keys, key in ((banned_keys, R * m + C), (forced_keys, R * m + C),
+                          (blocked_keys, R * n_tracks + track_of[C])):
+            if keys.size:
+                ok &= ~_isin_sorted(key, keys)
+        return ok
+
+    sparse: _SparseStore | None = None
+    read_t = time.perf_counter()
+    if getattr(p.source, "sparse_scan", False) and not bool(opts.get("dense", False)):
+        sparse = _SparseStore(p, b, keep_pair, int(min(m, opts.get("per_row", 1024))))
+    reader: Any = sparse if sparse is not None else BlockReader(p.source, p.apply_filters)
     cand_r: list[NDArray] = []
+
     cand_c: list[NDArray] = []
     cand_s: list[NDArray] = []
     track_cols = [np.flatnonzero(track_of == t) for t in range(n_tracks)]
@@ -522,8 +549,9 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
     r_col = int(opts.get("r", 0)) or int(min(n, 2 * int(c.max(initial=0)) + 4))
     col_val = np.full((0, m), -np.inf)
     col_row = np.zeros((0, m), dtype=np.int64)
-    read_t = time.perf_counter()
-    for a, stop, S in reader.first_pass():
+    if sparse is None:
+        read_t = time.perf_counter()
+    for a, stop, S in (reader.first_pass() if sparse is None else ()):
         S = mask(S, a, stop)
         if r_col > 0:
             rr_ = min(r_col, S.shape[0])
@@ -549,12 +577,18 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
             cand_r.append(rr + a)
             cand_c.append(cols[top[rr, kk_]])
             cand_s.append(vals[rr, kk_])
+    if sparse is not None:
+        r0, c0, s0 = sparse.candidates(k, r_col, track_of, n_tracks)
+        cand_r.append(r0)
+        cand_c.append(c0)
+        cand_s.append(s0)
+    else:
+        ok_c = np.isfinite(col_val) & ((col_val > 0) if total else True)
+        kk_c, jj_c = np.nonzero(ok_c)
+        cand_r.append(col_row[kk_c, jj_c])
+        cand_c.append(jj_c)
+        cand_s.append(col_val[kk_c, jj_c])
     read_seconds = time.perf_counter() - read_t
-    ok_c = np.isfinite(col_val) & ((col_val > 0) if total else True)
-    kk_c, jj_c = np.nonzero(ok_c)
-    cand_r.append(col_row[kk_c, jj_c])
-    cand_c.append(jj_c)
-    cand_s.append(col_val[kk_c, jj_c])
     rows = np.concatenate(cand_r) if cand_r else np.zeros(0, np.int64)
     cols_ = np.concatenate(cand_c) if cand_c else np.zeros(0, np.int64)
     svals = np.concatenate(cand_s) if cand_s else np.zeros(0)
@@ -612,8 +646,29 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
         G32 = G.astype(np.float32)
         pmax = float(np.abs(Uq).max(initial=0.0) + V.max(initial=0.0) + G.max(initial=0.0))
         screen = np.float32(8 * 2.0**-23 * (sigma + pmax) + 1e-12)
-        for a, stop, S in reader.blocks():
+        if sparse is not None:
+            # rows with pairs left out: read them whole when one of those could improve
+            again = np.flatnonzero(sparse.trunc - Uq - float(V.min(initial=0.0)) > 1.0 / scale)
+            if again.size:
+                sparse.refresh(again, lambda rows: _dense_rows(p, rows, mask))
+            R_, C_ = sparse.R, sparse.C
+            Rv = sparse.S - (Uq[R_] + V[C_] + (G[R_, track_of[C_]] if tracked else 0.0))
+            z_sum += float(np.maximum(Rv, 0.0).sum())
+            viol = 1.0 / scale < Rv
+            if viol.any():
+                rr, cc, val, sv = R_[viol], C_[viol], Rv[viol], sparse.S[viol]
+                fresh = ~_isin_sorted(rr * m + cc, cand_keys)
+                rr, cc, val, sv = rr[fresh], cc[fresh], val[fresh], sv[fresh]
+                order = np.lexsort((-val, rr))
+                rr, cc, sv = rr[order], cc[order], sv[order]
+                rank = np.arange(rr.size) - np.searchsorted(rr, rr, side="left")
+                sel = rank < add_per_row
+                new_r.append(rr[sel])
+                new_c.append(cc[sel])
+                new_s.append(sv[sel])
+        for a, stop, S in (reader.blocks() if sparse is None else ()):
             S = mask(np.array(S), a, stop)  # its own dtype: float64, or the float32 copy
+
             R32 = S.astype(np.float32, copy=False) - Uq[a:stop, None].astype(np.float32)
             R32 -= V32[None, :]
             if tracked:
@@ -662,7 +717,8 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
         # refresh the added pairs' scores in float64 from the source (the store is float32)
         nr = np.concatenate(new_r).astype(np.int64)
         nc = np.concatenate(new_c).astype(np.int64)
-        ns = _true_scores(p, nr, nc, np.concatenate(new_s))
+        ns = (np.concatenate(new_s) if sparse is not None
+              else _true_scores(p, nr, nc, np.concatenate(new_s)))
         rows = np.concatenate([rows, nr])
         cols_ = np.concatenate([cols_, nc])
         svals = np.concatenate([svals, ns])
@@ -691,6 +747,105 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
     reasons = _reasons(mp, mentee, mentor, reader, total)
     return MentorsMatching(mp, mentee, mentor, pair_s, objective, bound_total, status,
                            reasons, stats)
+
+
+class _SparseStore:
+    """Every allowed pair, kept sparse, from a source that scans rows itself (compiled).
+
+    ``best_pairs`` scores only the pairs the hard rules allow and never builds a dense
+    block; a row with more allowed pairs than ``per_row`` keeps its best ones and a
+    bound (``trunc``) on the others, and is read again, whole, only when pricing shows
+    that one of the others could improve the flow.
+    """
+
+    rows_per_block = 2048
+    error = 0.0
+    relative_error = 0.0
+
+    def __init__(self, p: Problem, b: NDArray, keep_pair: Any, per_row: int) -> None:
+        n, m = p.shape
+        self.keep_pair, self.shape = keep_pair, (n, m)
+        cols = np.arange(m, dtype=np.int64)
+        rs, cs, vs = [], [], []
+        self.trunc = np.full(n, -np.inf)
+        lo, hi = np.inf, -np.inf
+        src: Any = p.source
+        for a in range(0, n, self.rows_per_block):
+            rows = np.arange(a, min(n, a + self.rows_per_block), dtype=np.intp)
+            counts, pos, vals, tr, lo_r, hi_r = src.best_pairs(rows, cols, per_row)
+            counts = np.asarray(counts, dtype=np.int64)
+            r_idx = np.repeat(np.arange(rows.size), counts)
+            c_idx = np.arange(r_idx.size) - np.repeat(np.cumsum(counts) - counts, counts)
+            rs.append(rows[r_idx].astype(np.int64))
+            cs.append(np.asarray(pos)[r_idx, c_idx].astype(np.int64))
+            vs.append(np.asarray(vals, dtype=np.float64)[r_idx, c_idx])
+            self.trunc[rows] = tr
+            fin = np.isfinite(lo_r)
+            if fin.any():
+                lo = min(lo, float(np.min(lo_r[fin])))
+                hi = max(hi, float(np.max(hi_r[fin])))
+        self.lo, self.hi = lo, hi
+        R = np.concatenate(rs) if rs else np.zeros(0, np.int64)
+        C = np.concatenate(cs) if cs else np.zeros(0, np.int64)
+        V = np.concatenate(vs) if vs else np.zeros(0)
+        ok = keep_pair(R, C, V)
+        self.R, self.C, self.S = R[ok], C[ok], V[ok]
+        self.trunc[b <= 0] = -np.inf
+        self.reads = 1
+
+    @property
+    def sigma(self) -> float:
+        """Largest absolute allowed score (1.0 when none is)."""
+        top = max(abs(self.lo), abs(self.hi)) if np.isfinite(self.lo) else 0.0
+        return top if top > 1e-300 else 1.0
+
+    def refresh(self, rows: NDArray, dense_rows: Any) -> None:
+        """Read some rows again, whole (their pairs replace the kept ones)."""
+        drop = np.isin(self.R, rows)
+        S = dense_rows(rows)
+        rr, cc = np.nonzero(np.isfinite(S))
+        R, C, V = rows[rr].astype(np.int64), cc.astype(np.int64), S[rr, cc]
+        ok = self.keep_pair(R, C, V)
+        self.R = np.concatenate([self.R[~drop], R[ok]])
+        self.C = np.concatenate([self.C[~drop], C[ok]])
+        self.S = np.concatenate([self.S[~drop], V[ok]])
+        self.trunc[rows] = -np.inf
+        self.reads += 1
+
+    def rows(self, sel: NDArray) -> NDArray[np.float64]:
+        """Return dense rows built from the kept pairs (``-inf`` elsewhere)."""
+        _n, m = self.shape
+        out = np.full((sel.size, m), -np.inf)
+        pos = np.searchsorted(sel, self.R)
+        hit = (pos < sel.size) & (sel[np.minimum(pos, sel.size - 1)] == self.R)
+        out[pos[hit], self.C[hit]] = self.S[hit]
+        return out
+
+    def candidates(self, k: int, r_col: int, track_of: NDArray, n_tracks: int
+                   ) -> tuple[NDArray, NDArray, NDArray]:
+        """Return each (mentee, track)'s best ``k`` pairs and each mentor's best ``r_col``."""
+        R, C, S = self.R, self.C, self.S
+        group = R * n_tracks + track_of[C]
+        order = np.lexsort((-S, group))
+        g = group[order]
+        rank = np.arange(g.size) - np.searchsorted(g, g, side="left")
+        pick = order[rank < k]
+        order_c = np.lexsort((-S, C))
+        cs = C[order_c]
+        rank_c = np.arange(cs.size) - np.searchsorted(cs, cs, side="left")
+        pick = np.union1d(pick, order_c[rank_c < r_col])
+        return R[pick], C[pick], S[pick]
+
+
+def _dense_rows(p: Problem, rows: NDArray, mask: Any) -> NDArray[np.float64]:
+    """Read some rows whole (filters and masks applied), for the sparse store."""
+    out = np.empty((rows.size, p.shape[1]))
+    for start in range(0, rows.size, 256):
+        sel = rows[start:start + 256]
+        S = p.apply_filters(np.array(p.source.block(sel), dtype=np.float64), sel)
+        for r, i in enumerate(sel.tolist()):
+            out[start + r] = mask(S[r:r + 1].copy(), i, i + 1)[0]
+    return out
 
 
 def _true_scores(p: Problem, rows: NDArray, cols: NDArray, approx: NDArray) -> NDArray:

@@ -814,7 +814,7 @@ def _dense_pricer(reader: BlockReader, cand: list[NDArray], level_of: Any, total
             if total and level_of is None:
                 R[~(S > 0)] = -np.inf
             thr = -slack if slack is not None else 0.0
-            rr, cc = np.nonzero(R > min(thr, 0.0))
+            rr, cc = np.nonzero(min(thr, 0.0) < R)
             if not rr.size:
                 continue
             key = (rr + a) * n + cc
