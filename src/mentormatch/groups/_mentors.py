@@ -59,7 +59,7 @@ REASONS: Mapping[str, str] = MappingProxyType({
     "has a mentor in",
 })
 #: Method options accepted by :func:`solve_mentors`.
-OPTIONS = ("k", "r", "add_per_row", "max_rounds", "per_row", "dense")
+OPTIONS = ("k", "r", "add_per_row", "max_rounds", "per_row", "sparse")
 
 
 class MentorsProblem:
@@ -416,9 +416,12 @@ def solve_mentors(scores: Any, capacity: Any = None, *, mentee_capacity: Any = 1
         The problem, or its scores (see :class:`MentorsProblem` for the arguments).
     capacity, mentee_capacity, tracks, **problem_args
         As for :class:`MentorsProblem` (not with a MentorsProblem). Method options
-        go in ``options``: ``k`` (candidates per mentee and track, default 6),
-        ``add_per_row`` (improving pairs added per mentee and round, default 4),
-        ``max_rounds`` (pricing rounds before giving up with the bound, default 50).
+        go in ``options``: ``k`` (candidates per mentee and track, default 8), ``r``
+        (candidates per mentor, default 40), ``add_per_row`` (improving pairs added per
+        mentee and round, default 4), ``max_rounds`` (pricing rounds before giving up
+        with the bound, default 50), ``sparse`` (keep only the allowed pairs, from a
+        compiled scan, instead of a float32 copy of every score; ``per_row`` pairs per
+        mentee before a row is read again whole).
 
     Returns
     -------
@@ -474,7 +477,7 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
     p = mp.problem
     n, m = p.shape
     opts = dict(p.options)
-    k = int(opts.get("k", 6))
+    k = int(opts.get("k", 8))
     add_per_row = int(opts.get("add_per_row", 4))
     max_rounds = int(opts.get("max_rounds", 50))
     b = mp.mentee_capacity.astype(np.int64).copy()
@@ -537,7 +540,7 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
 
     sparse: _SparseStore | None = None
     read_t = time.perf_counter()
-    if getattr(p.source, "sparse_scan", False) and not bool(opts.get("dense", False)):
+    if getattr(p.source, "sparse_scan", False) and bool(opts.get("sparse", False)):
         sparse = _SparseStore(p, b, keep_pair, int(min(m, opts.get("per_row", 1024))))
     reader: Any = sparse if sparse is not None else BlockReader(p.source, p.apply_filters)
     cand_r: list[NDArray] = []
@@ -546,7 +549,7 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
     cand_s: list[NDArray] = []
     track_cols = [np.flatnonzero(track_of == t) for t in range(n_tracks)]
     # each mentor's best mentees too (a running top r per column across the blocks)
-    r_col = int(opts.get("r", 0)) or int(min(n, 2 * int(c.max(initial=0)) + 4))
+    r_col = int(opts.get("r", 0)) or int(min(n, max(40, 2 * int(c.max(initial=0)) + 4)))
     col_val = np.full((0, m), -np.inf)
     col_row = np.zeros((0, m), dtype=np.int64)
     if sparse is None:
