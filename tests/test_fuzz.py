@@ -90,7 +90,7 @@ def tables(draw: st.DrawFn) -> pd.DataFrame:
 
 
 def _intake_tables(mentors: pd.DataFrame, mentees: pd.DataFrame) -> None:
-    cohort = _only_ours(load_cohort, SURVEY, mentors=mentors, mentees=mentees)
+    cohort = _only_ours(load_cohort, mentees, mentors, SURVEY)
     if cohort is not None:
         assert cohort.n_mentors == len(mentors)
         assert cohort.n_mentees == len(mentees)
@@ -101,7 +101,7 @@ def _intake_bytes(tmp: Path, data: bytes, good: bool) -> None:
     bad.write_bytes(data)
     ok = Path(__file__).parent / "bad_inputs" / "excel_good_sheet" / "mentees.csv"
     mentors = Path(__file__).parent / "bad_inputs" / "capacity_all_zero" / "mentors.csv"
-    _only_ours(load_cohort, SURVEY, mentors=mentors, mentees=ok if good else bad)
+    _only_ours(load_cohort, ok if good else bad, mentors, SURVEY)
     _only_ours(mentormatch.match, bad, mentors, SURVEY)
 
 
