@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     only = set(args.only.split(","))
     out = ["## Groups", "",
-           f"Command: `python benchmarks/bench_groups.py {' '.join(sys.argv[1:])}`".rstrip()
+           "Command: `" + " ".join(["python benchmarks/bench_groups.py", *sys.argv[1:]]) + "`"
            + f"; Python {platform.python_version()}, {platform.machine()}, "
            f"{os.cpu_count()} cores (shared: load average 1/5/15 min beside each timing).",
            ""]
