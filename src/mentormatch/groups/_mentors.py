@@ -547,38 +547,45 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
 
     cand_c: list[NDArray] = []
     cand_s: list[NDArray] = []
-    track_cols = [np.flatnonzero(track_of == t) for t in range(n_tracks)]
     # each mentor's best mentees too (a running top r per column across the blocks)
     r_col = int(opts.get("r", 0)) or int(min(n, max(40, 2 * int(c.max(initial=0)) + 4)))
     col_val = np.full((0, m), -np.inf)
     col_row = np.zeros((0, m), dtype=np.int64)
     if sparse is None:
         read_t = time.perf_counter()
+    # columns grouped by track, so each track's columns are one contiguous slice
+    col_order = np.argsort(track_of, kind="stable")
+    bounds = np.searchsorted(track_of[col_order], np.arange(n_tracks + 1))
     for a, stop, S in (reader.first_pass() if sparse is None else ()):
         S = mask(S, a, stop)
+        N = np.negative(S[:, col_order], dtype=np.float32)  # ranks only (float32, once)
         if r_col > 0:
             rr_ = min(r_col, S.shape[0])
-            top_c = (np.argpartition(-S, rr_ - 1, axis=0)[:rr_] if rr_ < S.shape[0]
-                     else np.broadcast_to(np.arange(S.shape[0])[:, None], S.shape))
-            vals_c = np.take_along_axis(S, top_c, axis=0)
-            col_val = np.concatenate([col_val, vals_c])
-            col_row = np.concatenate([col_row, top_c + a])
+            NT = np.ascontiguousarray(N.T)
+            top_c = (np.argpartition(NT, rr_ - 1, axis=1)[:, :rr_] if rr_ < S.shape[0]
+                     else np.broadcast_to(np.arange(S.shape[0]), NT.shape)).T
+            cols_all = np.broadcast_to(col_order, top_c.shape)
+            vals_c = S[top_c, cols_all]
+            col_val = np.concatenate([col_val, vals_c[:, np.argsort(col_order)]])
+            col_row = np.concatenate([col_row, (top_c + a)[:, np.argsort(col_order)]])
             if col_val.shape[0] > r_col:
                 keep_c = np.argpartition(-col_val, r_col - 1, axis=0)[:r_col]
                 col_val = np.take_along_axis(col_val, keep_c, axis=0)
                 col_row = np.take_along_axis(col_row, keep_c, axis=0)
-        for cols in track_cols:
-            if not cols.size:
+        for t in range(n_tracks):
+            lo_c, hi_c = int(bounds[t]), int(bounds[t + 1])
+            if hi_c <= lo_c:
                 continue
-            sub = S[:, cols]
-            kk = min(k, cols.size)
-            top = np.argpartition(-sub, kk - 1, axis=1)[:, :kk] if kk < cols.size else (
-                np.broadcast_to(np.arange(cols.size), (sub.shape[0], cols.size)))
-            vals = np.take_along_axis(sub, top, axis=1)
+            sub = N[:, lo_c:hi_c]
+            kk = min(k, hi_c - lo_c)
+            top = np.argpartition(sub, kk - 1, axis=1)[:, :kk] if kk < hi_c - lo_c else (
+                np.broadcast_to(np.arange(hi_c - lo_c), sub.shape))
+            cols_t = col_order[lo_c + top]
+            vals = np.take_along_axis(S, cols_t, axis=1)
             ok = np.isfinite(vals) & ((vals > 0) if total else True)
             rr, kk_ = np.nonzero(ok)
             cand_r.append(rr + a)
-            cand_c.append(cols[top[rr, kk_]])
+            cand_c.append(cols_t[rr, kk_])
             cand_s.append(vals[rr, kk_])
     if sparse is not None:
         r0, c0, s0 = sparse.candidates(k, r_col, track_of, n_tracks)
