@@ -26,3 +26,22 @@ def test_readme_starts_with_the_two_commands():
     assert len(commands) == 2
     assert commands[0].endswith("mentormatch demo")
     assert "pytest" in commands[1]
+
+
+def test_readme_command_lines_use_real_commands_and_options():
+    import typer
+
+    from mentormatch.cli import app
+
+    group = typer.main.get_command(app)
+    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    lines = [ln for b in blocks for ln in b.splitlines() if ln.startswith("mentormatch ")]
+    assert len(lines) >= 10
+    for line in lines:
+        words = line.split("#")[0].split()
+        name = words[1]
+        assert name in group.commands, line  # type: ignore[attr-defined]
+        known = {o for p in group.commands[name].params for o in p.opts}  # type: ignore[attr-defined]
+        for word in words[2:]:
+            if word.startswith("--"):
+                assert word in known, f"{word} is not an option of `mentormatch {name}`"
