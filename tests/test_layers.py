@@ -25,11 +25,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("matching", ("mentormatch.matching", "mentormatch._io")),
     ("solvers", ("mentormatch.solvers",)),
     ("analysis", ("mentormatch.analysis",)),
-    ("groups", ("mentormatch.groups",)),
     ("rematching", ("mentormatch.rematching",)),
+    ("groups", ("mentormatch.groups",)),
     ("tuning", ("mentormatch.tuning", "mentormatch.engagement")),
     ("top", ("mentormatch._match", "mentormatch._output", "mentormatch.report", "mentormatch.cli",
-             "mentormatch.datasets", "mentormatch")),
+             "mentormatch.datasets", "mentormatch", "mentormatch.groups._report")),
 ]
 
 #: Project modules that may be imported inside a function: numba kernels (compiling

@@ -221,6 +221,9 @@ class Circles:
         ``"exact"`` or ``"local"``.
     stats : mapping
         Seconds, moves, the bound's parts.
+    events : tuple
+        Rematch events applied so far, oldest first (see
+        :func:`~mentormatch.rematch_group`); empty for a fresh solve.
 
     Examples
     --------
@@ -238,6 +241,7 @@ class Circles:
     method: str
     stats: Mapping[str, Any] = attrs.field(
         factory=dict, converter=lambda m: MappingProxyType(dict(m)))
+    events: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
 
     @property
     def gap(self) -> float:

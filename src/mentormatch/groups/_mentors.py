@@ -285,6 +285,9 @@ class MentorsMatching:
         ``""`` otherwise.
     stats : mapping
         Rounds, candidate pairs, seconds, tolerance, pricing passes.
+    events : tuple
+        Rematch events applied so far, oldest first (see
+        :func:`~mentormatch.rematch_group`); empty for a fresh solve.
 
     Examples
     --------
@@ -305,6 +308,7 @@ class MentorsMatching:
     reasons: NDArray = attrs.field(converter=lambda a: readonly(a, object))
     stats: Mapping[str, Any] = attrs.field(
         factory=dict, converter=lambda m: MappingProxyType(dict(m)))
+    events: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
 
     @property
     def gap(self) -> float:

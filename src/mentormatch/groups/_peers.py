@@ -567,6 +567,9 @@ class PeerMatching:
         ``"exact"`` or ``"networkx"``.
     stats : mapping
         Candidate pairs per round, pairs added, seconds, tolerance.
+    events : tuple
+        Rematch events applied so far, oldest first (see
+        :func:`~mentormatch.rematch_group`); empty for a fresh solve.
 
     Examples
     --------
@@ -588,6 +591,7 @@ class PeerMatching:
     method: str = "exact"
     stats: Mapping[str, Any] = attrs.field(
         factory=dict, converter=lambda m: MappingProxyType(dict(m)))
+    events: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
 
     @property
     def gap(self) -> float:
