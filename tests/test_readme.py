@@ -8,7 +8,8 @@ from pathlib import Path
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_readme_python_examples_run():
+def test_readme_python_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples write files (matches.xlsx): not in the repo
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     assert blocks, "the README should show Python usage"
     for code in blocks:
@@ -18,6 +19,7 @@ def test_readme_python_examples_run():
         assert repr(m).startswith("Matching(matched=319/400")  # as the comment says
         assert "status='optimal'" in repr(m) and "method='hungarian'" in repr(m)
         assert 0 <= m.gap < 1e-9
+    assert (tmp_path / "matches.xlsx").is_file()
 
 
 def test_readme_starts_with_the_two_commands():
