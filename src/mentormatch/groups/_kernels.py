@@ -6,11 +6,14 @@ Only :mod:`mentormatch.groups` imports this module, and only when a solve runs, 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["residual_potentials"]
+__all__ = ["one_thread", "residual_potentials"]
 
 
 @numba.njit(cache=True)
@@ -81,3 +84,19 @@ def residual_potentials(n_nodes: int, tail: NDArray, head: NDArray, cost: NDArra
         if pops > limit:
             return dist, False
     return dist, True
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run numba's parallel kernels on this thread alone for a while.
+
+    A parallel call wakes the other worker threads; on a loaded machine that costs a
+    few milliseconds a call, far more than scoring a small block. Many small calls
+    (a few rows, a few hundred columns) are faster on one thread.
+    """
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)

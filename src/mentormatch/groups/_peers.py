@@ -162,12 +162,11 @@ class PeerScores:
             rows = np.arange(a, min(n, a + rows_per_block), dtype=np.intp)
             if self.directed.sparse_scan:
                 counts, pos, vals, tr, _lo, _hi = self.directed.best_pairs(rows, cols, k)
-                r_idx = np.repeat(np.arange(rows.size), counts)
-                c_idx = np.concatenate([np.arange(c) for c in counts]) if rows.size else (
-                    np.zeros(0, np.int64))
-                us.append(rows[r_idx])
-                vs.append(pos[r_idx, c_idx])
-                fw.append(vals[r_idx, c_idx])
+                held = np.arange(pos.shape[1])[None, :] < counts[:, None]
+                rr, cc = np.nonzero(held)
+                us.append(rows[rr])
+                vs.append(pos[rr, cc])
+                fw.append(vals[rr, cc])
                 trunc[rows] = tr
             else:
                 S = np.asarray(self.directed.block(rows), dtype=np.float64)
@@ -188,20 +187,17 @@ class PeerScores:
         s_uv = np.concatenate(fw) if fw else np.zeros(0)
         keep = np.isfinite(s_uv) & (u != v)
         u, v, s_uv = u[keep], v[keep], s_uv[keep]
-        # the reverse direction, s(v -> u), read per block of v
+        # the reverse direction s(v -> u): known when u is among v's best too, else read
+        # for the kept pairs only (never a dense block)
+        fwd = u * n + v
+        order = np.argsort(fwd)
+        back = v * n + u
+        pos = np.searchsorted(fwd[order], back).clip(0, max(fwd.size - 1, 0))
+        mutual = fwd[order][pos] == back if fwd.size else np.zeros(0, bool)
         s_vu = np.full(u.size, -np.inf)
-        order = np.argsort(v, kind="stable")
-        vs_sorted = v[order]
-        for a in range(0, n, rows_per_block // 4 or 1):
-            lo_i = np.searchsorted(vs_sorted, a)
-            hi_i = np.searchsorted(vs_sorted, a + (rows_per_block // 4 or 1))
-            if lo_i == hi_i:
-                continue
-            sel = order[lo_i:hi_i]
-            rws, r_inv = np.unique(v[sel], return_inverse=True)
-            cls, c_inv = np.unique(u[sel], return_inverse=True)
-            blk = np.asarray(self.directed.block(rws, cls), dtype=np.float64)
-            s_vu[sel] = blk[r_inv, c_inv]
+        s_vu[mutual] = s_uv[order[pos[mutual]]]
+        todo = np.flatnonzero(~mutual)
+        s_vu[todo] = directed_pairs(self.directed, v[todo], u[todo])
         w = (s_uv + s_vu) / 2
         ok = np.isfinite(w)
         return PeerGraph(n, u[ok], v[ok], w[ok], trunc, ids=self.ids.tolist(), mode="mean",
@@ -853,6 +849,34 @@ def _dense_pricer(reader: BlockReader, cand: list[NDArray], level_of: Any, total
 def cat(parts: list[NDArray], dtype: Any) -> NDArray:
     """Concatenate (an empty array of ``dtype`` when there is nothing)."""
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+
+def directed_pairs(directed: Any, rows: NDArray[np.int64], cols: NDArray[np.int64],
+                   rows_per_call: int = 64) -> NDArray[np.float64]:
+    """Return the directed scores of the pairs ``(rows[k], cols[k])``, never a dense block.
+
+    Pairs are grouped by row; each call scores a few rows against the union of their
+    columns, on one thread (many small calls: see :func:`._kernels.one_thread`).
+    """
+    from mentormatch.groups._kernels import one_thread
+
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    out = np.full(rows.size, -np.inf)
+    if not rows.size:
+        return out
+    order = np.argsort(rows, kind="stable")
+    r_sorted = rows[order]
+    starts = np.flatnonzero(np.r_[True, r_sorted[1:] != r_sorted[:-1]])
+    bounds = np.r_[starts[::rows_per_call], r_sorted.size]
+    with one_thread():
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            sel = order[a:b]
+            rws, r_inv = np.unique(rows[sel], return_inverse=True)
+            cls, c_inv = np.unique(cols[sel], return_inverse=True)
+            blk = np.asarray(directed.block(rws, cls), dtype=np.float64)
+            out[sel] = blk[r_inv, c_inv]
+    return out
 
 
 def _trunc_pricer(trunc: NDArray[np.float64], cap: NDArray[np.int64], level: int,
