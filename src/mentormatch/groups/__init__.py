@@ -9,6 +9,7 @@ from mentormatch.groups._peers import (
     PeerScores,
     solve_peers,
 )
+from mentormatch.groups._repair import GroupDiff, rematch_group
 from mentormatch.groups._rounds import (
     RoundResult,
     RoundsHistory,
@@ -17,6 +18,7 @@ from mentormatch.groups._rounds import (
     save_rounds,
 )
 
-__all__ = ["Circles", "CirclesProblem", "MentorsMatching", "MentorsProblem", "PeerGraph", "PeerMatching", "PeerProblem", "PeerScores",
-           "RoundResult", "RoundsHistory", "load_rounds", "next_round", "save_rounds",
+__all__ = ["Circles", "CirclesProblem", "GroupDiff", "MentorsMatching", "MentorsProblem", "PeerGraph", "PeerMatching", "PeerProblem", "PeerScores",
+           "RoundResult", "RoundsHistory", "load_rounds", "next_round", "rematch_group",
+           "save_rounds",
            "solve_circles", "solve_mentors", "solve_peers"]
