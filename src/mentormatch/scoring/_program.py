@@ -26,8 +26,8 @@ __all__ = [
     "C_AVAIL", "C_CHOICE", "C_PREF", "C_SCALAR", "C_TABLE", "C_TEXT", "C_VEC",
     "R_AVOID", "R_MIN_SLOTS", "R_NOT_SHARED", "R_SCALAR_GAP", "R_SHARED", "R_SIDES",
     "R_TABLE", "S_CLOSENESS", "S_GAP",
-    "Builder", "Masks", "Program", "column_masks", "compile_program", "level_codes",
-    "one_hot_codes",
+    "Builder", "Masks", "Plan", "Program", "column_masks", "compile_program", "eval_plan",
+    "level_codes", "one_hot_codes",
 ]
 
 # criterion forms (how the kernel computes a value; see _row_values in _compiled)
@@ -377,12 +377,50 @@ def compile_program(crits: list[Any], rules: list[Any], n: int, m: int) -> Progr
     return b.finish(c, r)
 
 
-Masks = namedtuple("Masks", ["mode", "m_off", "LM", "SM", "cx_off", "cx_code", "cx_pos"])
+Masks = namedtuple("Masks", ["mode", "m_off", "LM", "SM", "cx_off", "cx_code", "cx_pos",
+                             "count"])
+#: Shared-answer counts up to this are counted 64 columns at a time (mode 7 of
+#: :func:`column_masks`); a rule needing more is tested pair by pair.
+_MAX_COUNT = 16
 
 
 def _pack_cols(flags: NDArray[np.bool_]) -> NDArray[np.uint64]:
     """Pack a boolean vector over the block's columns into uint64 words (bit t = column t)."""
     return _pack_bool(flags[None, :])[0]
+
+
+def _option_masks(words: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """One column mask per option bit of ``words`` (columns x words): (64 words, nw)."""
+    bits = np.unpackbits(np.ascontiguousarray(words).view(np.uint8), axis=1,
+                         bitorder="little").astype(np.bool_)
+    n_opt = bits.shape[1]
+    nw = max(1, -(-words.shape[0] // 64))
+    padded = np.zeros((n_opt, nw * 64), dtype=np.bool_)
+    padded[:, : words.shape[0]] = bits.T
+    return np.ascontiguousarray(
+        np.packbits(padded, axis=1, bitorder="little").view("<u8").astype(np.uint64))
+
+
+def rule_mode(P: Program, q: int) -> int:
+    """How rule ``q`` is applied (the modes of :func:`column_masks`)."""
+    form, slot = int(P.r_form[q]), int(P.r_slot[q])
+    if form == R_AVOID:
+        return 5
+    if form == R_SIDES:
+        return 4
+    if form == R_TABLE:
+        return 1
+    if form not in (R_SHARED, R_NOT_SHARED, R_MIN_SLOTS):  # numeric gaps: pair by pair
+        return 0
+    bits = not P.s_is_code[slot]
+    if form in (R_SHARED, R_NOT_SHARED) and bits and P.s_words[slot] == 1:
+        return 2 if form == R_NOT_SHARED else 3
+    if form == R_SHARED and not bits:
+        return 6
+    if bits and (form in (R_SHARED, R_NOT_SHARED) or (
+            form == R_MIN_SLOTS and P.r_param[q] <= _MAX_COUNT)):
+        return 7
+    return 0
 
 
 def column_masks(P: Program, cols: NDArray[np.int64]) -> Masks:
@@ -391,7 +429,9 @@ def column_masks(P: Program, cols: NDArray[np.int64]) -> Masks:
     Modes: 0 tested per pair; 1 one mask per mentee level (a gap table); 2 and 3 one
     mask per option of a one-word choice (require_shared / exclude_same; ``SM`` marks
     the mentors who did not answer); 4 the mentors meeting ``require_value``; 5 the
-    mentee's avoid list; 6 exclude_same on codes, through the columns sorted by code.
+    mentee's avoid list; 6 exclude_same on codes, through the columns sorted by code;
+    7 a count of shared options on longer choices (``count[q]`` shared at least, or
+    none for exclude_same), added up 64 columns at a time from one mask per option.
     """
     nc = cols.size
     nw = max(1, (nc + 63) // 64)
@@ -403,34 +443,41 @@ def column_masks(P: Program, cols: NDArray[np.int64]) -> Masks:
     cx_off = np.zeros(n_rules + 1, dtype=np.int64)
     cx_code: list[NDArray] = []
     cx_pos: list[NDArray] = []
+    count = np.zeros(n_rules, dtype=np.int64)
+    option_rows: dict[int, int] = {}  # choice slot -> first row of its option masks
     n_lm = 0
     for q in range(n_rules):
         form, slot = int(P.r_form[q]), int(P.r_slot[q])
         missing = P.RMM[cols, q]
-        if form == R_AVOID:
-            mode[q] = 5
+        mode[q] = rule_mode(P, q)
+        if mode[q] == 7:
+            if slot not in option_rows:
+                off, n_words = int(P.s_off[slot]), int(P.s_words[slot])
+                om = _option_masks(P.MB[cols, off : off + n_words])
+                option_rows[slot] = n_lm
+                lm.extend(om)
+                n_lm += om.shape[0]
+            m_off[q] = option_rows[slot]
+            sm[q] = _pack_cols(missing)
+            count[q] = max(0, int(np.ceil(P.r_param[q]))) if form == R_MIN_SLOTS else 1
+        elif form == R_AVOID:
+            pass
         elif form == R_SIDES:
-            mode[q] = 4
             sm[q] = _pack_cols(P.OKM[cols, slot])
         elif form == R_TABLE:
-            mode[q] = 1
             m_off[q] = n_lm
             codes = P.MLC[cols, slot]
             for level in range(P.TAB.shape[1]):
                 lm.append(_pack_cols(~(P.TAB[slot, level, codes] > 0.5) | missing))
                 n_lm += 1
-        elif form in (R_SHARED, R_NOT_SHARED) and not P.s_is_code[slot] and (
-            P.s_words[slot] == 1
-        ):
-            mode[q] = 2 if form == R_NOT_SHARED else 3
+        elif mode[q] in (2, 3):
             m_off[q] = n_lm
             words = P.MB[cols, P.s_off[slot]]
             for o in range(64):
                 lm.append(_pack_cols(((words >> np.uint64(o)) & np.uint64(1)) > 0))
                 n_lm += 1
             sm[q] = _pack_cols(missing)
-        elif form == R_SHARED and P.s_is_code[slot]:
-            mode[q] = 6
+        elif mode[q] == 6:
             codes = np.where(missing, -3, P.MC[cols, P.s_off[slot]])
             order = np.argsort(codes, kind="stable")
             cx_code.append(codes[order])
@@ -442,4 +489,54 @@ def column_masks(P: Program, cols: NDArray[np.int64]) -> Masks:
         SM=sm, cx_off=cx_off,
         cx_code=np.concatenate(cx_code) if cx_code else np.zeros(0, dtype=np.int64),
         cx_pos=np.concatenate(cx_pos) if cx_pos else np.zeros(0, dtype=np.int64),
+        count=count,
     )
+
+
+Plan = namedtuple("Plan", ["order", "n_cheap", "cache_slot", "prunable"])
+#: Criteria costing at most this (about one memory read per unit) are "cheap": the
+#: bounded kernels evaluate them on every allowed pair before ruling pairs out.
+_CHEAP_COST = 3.0
+
+
+def eval_plan(P: Program) -> Plan:
+    """How the bounded kernels evaluate a program's criteria.
+
+    ``order``: the criteria from cheapest to costliest (the costly ones by cost per unit
+    of mean weight, so that a pair's bound falls fastest); ``n_cheap``: how many come
+    first and are evaluated on every pair; ``cache_slot``: a choice slot whose shared
+    answers a rule tested pair by pair already counts, so that a criterion on it reuses
+    the count (-1: none); ``prunable``: whether every weight term is non-negative (the
+    bound needs it; otherwise every pair is scored in full).
+    """
+    per_pair_slots = {int(P.r_slot[q]) for q in range(P.r_form.size)
+                      if rule_mode(P, q) == 0 and P.r_form[q] != R_SCALAR_GAP}
+    reuse = [int(P.c_slot[c]) for c in range(P.c_form.size)
+             if P.c_form[c] in (C_CHOICE, C_AVAIL) and int(P.c_slot[c]) in per_pair_slots]
+    cache_slot = max(reuse, key=lambda s: int(P.s_words[s]), default=-1)
+    cost = np.zeros(P.c_form.size)
+    weight = np.zeros(P.c_form.size)
+    for c in range(P.c_form.size):
+        form, slot = int(P.c_form[c]), int(P.c_slot[c])
+        if form == C_CHOICE:
+            cost[c] = 1.0 if P.s_is_code[slot] else 1.0 + P.s_words[slot]
+        elif form == C_AVAIL:
+            cost[c] = 1.0 if slot == cache_slot else 1.0 + P.s_words[slot]
+        elif form == C_SCALAR:
+            cost[c] = 2.0
+        elif form == C_VEC:
+            cost[c] = 2.0 + P.v_dim[slot]
+        elif form == C_TEXT:
+            nnz = np.diff(P.MX_ptr[slot]).mean() if P.MX_ptr.shape[1] > 1 else 0.0
+            cost[c] = 4.0 + nnz
+        else:  # tables and wish lists: one look-up
+            cost[c] = 1.0
+        t0, t1 = int(P.c_toff[c]), int(P.c_toff[c] + P.c_tcnt[c])
+        weight[c] = sum(float(P.U[:, t].mean()) * float(P.V[:, t].mean())
+                        for t in range(t0, t1))
+    cheap = cost <= _CHEAP_COST
+    key = np.where(cheap, cost, cost / np.maximum(weight, 1e-12))
+    order = np.lexsort((np.arange(cost.size), key, ~cheap)).astype(np.int64)
+    prunable = bool((P.U.size == 0 or P.U.min() >= 0) and (P.V.size == 0 or P.V.min() >= 0))
+    return Plan(order=order, n_cheap=int(cheap.sum()), cache_slot=int(cache_slot),
+                prunable=prunable)

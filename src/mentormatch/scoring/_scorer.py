@@ -11,7 +11,14 @@ from numpy.typing import NDArray
 
 from mentormatch.exceptions import SurveyError
 from mentormatch.scoring._kinds import prepare_criterion, prepare_rule, weight_terms
-from mentormatch.scoring._program import Masks, Program, column_masks, compile_program
+from mentormatch.scoring._program import (
+    Masks,
+    Plan,
+    Program,
+    column_masks,
+    compile_program,
+    eval_plan,
+)
 from mentormatch.scoring._self_pair import builtin_rules
 from mentormatch.survey._intake import Cohort
 from mentormatch.survey._schema import Survey
@@ -151,6 +158,7 @@ class CohortScores:
         self.criteria: tuple[str, ...] = tuple(c.name for c in survey.criteria)
         self._program: Program | None = None
         self._masks: Masks | None = None
+        self._eval_plan: Plan | None = None
         if engine == "compiled" or (
             engine == "auto" and self.shape[0] * self.shape[1] >= COMPILED_MIN_PAIRS
         ):
@@ -178,7 +186,7 @@ class CohortScores:
             from mentormatch.scoring._compiled import score_rows  # numba, on first use
 
             return score_rows(self._program, self.shape[1], rows, cols,
-                              self._masks_for(cols))
+                              self._masks_for(cols), self._plan())
         memo: dict = {}  # products shared by criteria and rules within this call
         shape = (rows.size, cols.size)
         num: NDArray | None = None
@@ -274,7 +282,54 @@ class CohortScores:
         from mentormatch.scoring._compiled import best_rows  # numba, on first use
 
         return best_rows(self._program, self.shape[1], rows, cols, per_row,
-                         self._masks_for(cols))
+                         self._masks_for(cols), self._plan())
+
+    def above_pairs(self, rows: NDArray[np.intp], cols: NDArray[np.intp],
+                    row_thr: NDArray, col_thr: NDArray, row_lvl: NDArray,
+                    col_lvl: NDArray) -> tuple[NDArray, NDArray]:
+        """Scores of the pairs that may reach a threshold; a bound on the others.
+
+        Only with the compiled engine (see :attr:`sparse_scan`). Pair ``(r, t)`` of
+        ``rows x cols`` is wanted with threshold ``row_thr[r] + col_thr[t]`` when
+        ``col_lvl[t] == row_lvl[r]``, whatever its score when ``col_lvl[t] <
+        row_lvl[r]``, and not at all when ``col_lvl[t] > row_lvl[r]`` (the flow solver's
+        pricing: mentee utilities, mentor prices and their level parts).
+
+        Returns
+        -------
+        scores : ndarray of shape (len(rows), len(cols))
+            The exact score of every pair scored (every wanted pair at or above its
+            threshold among them), ``-inf`` elsewhere.
+        left : ndarray of shape (len(rows),)
+            An upper bound on the scores of each row's allowed pairs not in
+            ``scores`` (``-inf`` when there are none).
+
+        Examples
+        --------
+        >>> from mentormatch.datasets import load_demo
+        >>> demo = load_demo(n_mentees=30, n_mentors=10)
+        >>> src = CohortScores(demo.survey, demo.cohort, engine="compiled")
+        >>> rows, cols = np.arange(3), np.arange(10)
+        >>> S, left = src.above_pairs(rows, cols, np.full(3, 0.5), np.zeros(10),
+        ...                           np.zeros(3), np.zeros(10))
+        >>> full = src.block(rows, cols)
+        >>> bool(np.all((full >= 0.5) <= np.isfinite(S)))
+        True
+        """
+        if self._program is None:
+            msg = "above_pairs needs the compiled engine (engine='compiled' or 'auto')."
+            raise SurveyError(msg)
+        cols = np.asarray(cols, dtype=np.int64)
+        from mentormatch.scoring._compiled import above_rows  # numba, on first use
+
+        return above_rows(self._program, self.shape[1], rows, cols, row_thr, col_thr,
+                          row_lvl, col_lvl, self._masks_for(cols), self._plan())
+
+    def _plan(self) -> Plan | None:
+        """Return the compiled kernels' evaluation plan (cached)."""
+        if self._program is not None and self._eval_plan is None:
+            self._eval_plan = eval_plan(self._program)
+        return self._eval_plan
 
     def _masks_for(self, cols: NDArray) -> Masks | None:
         """Return the rules' column masks when ``cols`` are all mentors (cached), else None."""
