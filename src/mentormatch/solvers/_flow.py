@@ -236,6 +236,10 @@ class _FlowSolver:
         self.drop_negative = None if self.coverage else self.omega == 0
         # blocks are modified in place only when bans or a minimum score apply
         self.filtered = bool(prep.banned.size) or prep.min_score is not None
+        # a source that scores only what may beat a threshold, and bounds the rest: rows
+        # read again in pricing score only the pairs that may beat the prices
+        src = prep.source
+        self.bounded = bool(getattr(src, "sparse_scan", False)) and hasattr(src, "above_pairs")
         self.int_range = math.inf
         self.stats: dict[str, Any] = {
             "rounds": 0,
@@ -277,6 +281,42 @@ class _FlowSolver:
                 if neg.any():  # never worth making under "total"
                     S = np.where(neg, -np.inf, S)
             yield loc, S
+
+    def _bounded_blocks(self, local_rows: NDArray[np.intp], dp: DualPrices) -> Iterator[
+        tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]
+    ]:
+        """Yield ``(local rows, scores, bound of the pairs left out)`` for pricing.
+
+        The source scores only the pairs that could improve the matching at these
+        prices (level-improving ones, and same-level ones reaching ``u_i + a_j``) and
+        bounds the others: a pair it leaves out can neither improve the matching nor
+        raise the lexicographic row term, and is below ``left`` for the plain one.
+        """
+        step = self._block_rows()
+        src = self.prep.source
+        room = self.omega - dp.beta
+        for start in range(0, local_rows.size, step):
+            loc = local_rows[start : start + step]
+            glob = self.rows[loc]
+            S, left = src.above_pairs(glob, self.cols,  # type: ignore[attr-defined]
+                                      dp.u[loc], dp.a, room[loc], dp.b)
+            S = np.asarray(S, dtype=np.float64)
+            if self.filtered:
+                S = self._filter_local(S, glob)
+            if self.drop_negative is not None:
+                neg = (S < 0) & self.drop_negative[loc][:, None]
+                if neg.any():
+                    S = np.where(neg, -np.inf, S)
+            yield loc, S, np.asarray(left, dtype=np.float64)
+
+    def _filter_local(self, S: NDArray[np.float64], glob: NDArray[np.intp]
+                      ) -> NDArray[np.float64]:
+        """Bans and ``min_score`` on a block over the mentors with room (local columns)."""
+        if self.mu == self.m:
+            return self.prep.apply_filters(S, glob)
+        full = np.full((S.shape[0], self.m), -np.inf)
+        full[:, self.cols] = S
+        return self.prep.apply_filters(full, glob)[:, self.cols]
 
     # --------------------------------------------------------------------- phases
     def _scan_candidates(self) -> None:
@@ -485,9 +525,13 @@ class _FlowSolver:
         new_vals = [out_v[ok]]
         new_rank = [out_s[ok]]
         todo = np.flatnonzero(rescore)
-        for loc, S in self._blocks(todo):
+        blocks = self._bounded_blocks(todo, dp) if self.bounded else (
+            (loc, S, None) for loc, S in self._blocks(todo))
+        for loc, S, left in blocks:
             rl, ra, r0, oj, ov, os_ = price_dense(S, loc, pr, self.keys, mu, a_add,
                                                   compiled=st.compiled)
+            if left is not None:  # the pairs left out bound the plain row term
+                r0 = np.maximum(r0, left - pr.p0_min)
             row_l[loc], row_a[loc], row_0[loc] = rl, ra, r0
             hit = oj >= 0
             new_keys.append(loc[np.nonzero(hit)[0]].astype(np.int64) * mu + oj[hit])
