@@ -16,7 +16,7 @@ PAGE = Path(__file__).resolve().parents[1] / "docs" / "tutorials" / "groups.rst"
 def test_groups_tutorial_runs(capsys):
     page = PAGE.read_text(encoding="utf-8")
     blocks = re.findall(r"\.\. code-block:: python\n\n((?:   .*\n|\n)+)", page)
-    assert len(blocks) == 7
+    assert len(blocks) == 8
     namespace: dict[str, Any] = {"__name__": "__main__"}
     exec(compile("\n".join(textwrap.dedent(b) for b in blocks), "groups.rst", "exec"),
          namespace)
@@ -28,3 +28,6 @@ def test_groups_tutorial_runs(capsys):
     assert namespace["big"].bound >= pairs.objective - 1e-9
     assert "3 " in out or "repeats: []" in out
     assert namespace["fixed"].status == "optimal" and "Rematch (mentors)" in out
+    page = namespace["page"]
+    assert page.exists() and page.with_name("round.html").exists()
+    assert 'id="events"' in page.read_text(encoding="utf-8") and "events in the history" in out

@@ -85,7 +85,7 @@ _WHERE: dict[str, str] = {
     "match_many": "mentormatch._batch",
     "read_events": "mentormatch.rematching",
     "rematch": "mentormatch.rematching",
-    "render_report": "mentormatch.report",
+    "render_report": "mentormatch.groups._report",
     "save_state": "mentormatch.rematching",
     "solve": "mentormatch.solvers",
     "suggest": "mentormatch.analysis",
@@ -94,7 +94,7 @@ _WHERE: dict[str, str] = {
     "what_if": "mentormatch.analysis",
     "why_unmatched": "mentormatch.analysis",
     "write_matching": "mentormatch._output",
-    "write_report": "mentormatch.report",
+    "write_report": "mentormatch.groups._report",
 }
 
 __all__ = [
@@ -247,6 +247,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         solve_mentors,
         solve_peers,
     )
+    from mentormatch.groups._report import render_report, write_report
     from mentormatch.matching import Matching
     from mentormatch.problem import GroupCaps, Problem, Quota, Status
     from mentormatch.rematching import (
@@ -263,7 +264,6 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         rematch,
         save_state,
     )
-    from mentormatch.report import render_report, write_report
     from mentormatch.scoring import CohortScores, Scorer
     from mentormatch.solvers import solve
     from mentormatch.survey import (

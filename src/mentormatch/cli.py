@@ -574,6 +574,15 @@ def _group_summary(fmt: str, record: dict[str, Any], line: str, written: list[Pa
         out.print(f"written: {path}", highlight=False, markup=False, soft_wrap=True)
 
 
+def _group_report(res: Any, path: Path | None) -> list[Path]:
+    """Write the HTML report of a group result when ``--report`` is given."""
+    if path is None:
+        return []
+    from mentormatch.groups._report import write_report
+
+    return [write_report(res, path)]
+
+
 def _gap_record(res: Any) -> dict[str, Any]:
     gap = float(res.gap)
     return {"objective": float(res.objective), "bound": float(res.bound) if math.isfinite(
@@ -593,6 +602,8 @@ def mentors_cmd(
     objective: Annotated[str, typer.Option(help="coverage or total.")] = "coverage",
     out_path: Annotated[Path, typer.Option("--out", help="Pairs to write (.csv/.xlsx).")] = Path(
         "pairs.csv"),
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Also write a self-contained HTML report (.html).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Give each mentee several mentors (at most one per track), optimally."""
@@ -607,7 +618,7 @@ def mentors_cmd(
                             mentee_capacity=mentee_capacity, tracks=tracks,
                             objective=objective, mentee_ids=cohort.mentee_ids,
                             mentor_ids=cohort.mentor_ids)
-        written = [_write_table(res.pairs, out_path)]
+        written = [_write_table(res.pairs, out_path), *_group_report(res, report)]
         served = int((res.mentor_count > 0).sum())
         _group_summary(fmt, {"pairs": res.n_pairs, "mentees_served": served,
                              **_gap_record(res)},
@@ -632,6 +643,8 @@ def peers_cmd(
              "covers the whole pool.")] = None,
     out_path: Annotated[Path, typer.Option("--out", help="Pairs to write (.csv/.xlsx).")] = Path(
         "peers.csv"),
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Also write a self-contained HTML report (.html).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Pair the people of one pool with peers (symmetric scores), optimally."""
@@ -644,7 +657,7 @@ def peers_cmd(
         scores = PeerScores(pool, Survey.load(survey))
         source = scores if k is None else scores.candidate_graph(k)
         res = solve_peers(source, capacity, objective=objective, options={"gap": gap})
-        written = [_write_table(res.pairs, out_path)]
+        written = [_write_table(res.pairs, out_path), *_group_report(res, report)]
         _group_summary(fmt, {"pairs": res.n_pairs, "people": res.problem.n,
                              **_gap_record(res)},
                        f"{res.n_pairs} pairs among {res.problem.n} people; total score "
@@ -667,6 +680,8 @@ def circles_cmd(
     method: Annotated[str, typer.Option(help="auto, exact or local.")] = "auto",
     out_path: Annotated[Path, typer.Option("--out", help="Circles to write (.csv/.xlsx).")] = (
         Path("circles.csv")),
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Also write a self-contained HTML report (.html).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Form circles: a mentor with up to SIZE mentees who also get on together."""
@@ -690,7 +705,7 @@ def circles_cmd(
             groups["mentor_id"].tolist(), groups["mentee_ids"].tolist(), strict=True)
             for e in members]
         written = [_write_table(pd.DataFrame(rows, columns=["mentor_id", "mentee_id"]),
-                                out_path)]
+                                out_path), *_group_report(res, report)]
         placed = int((res.circle >= 0).sum())
         _group_summary(fmt, {"placed": placed, "circles": len(res.groups), **_gap_record(res)},
                        f"{len(res.groups)} circles, {placed} of {cohort.n_mentees} mentees "
@@ -708,6 +723,8 @@ def rounds_cmd(
         help="Rounds state file (JSON): read if it exists, then saved with this round.")],
     out_path: Annotated[Path, typer.Option("--out", help="This round's pairs (.csv/.xlsx).")] = (
         Path("round.csv")),
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Also write a self-contained HTML report (.html).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Pair the pool for the next round: nobody sits out twice, no repeated pair if avoidable."""
@@ -719,7 +736,8 @@ def rounds_cmd(
         _check_format(fmt)
         history = load_rounds(state) if state.exists() else None
         r = next_round(PeerScores(pool, Survey.load(survey)), history)
-        written = [_write_table(r.pairs, out_path), save_rounds(r.history, state)]
+        written = [_write_table(r.pairs, out_path), save_rounds(r.history, state),
+                   *_group_report(r, report)]
         _group_summary(fmt, {"round": r.history.n_rounds, "pairs": len(r.pairs),
                              "sat_out": r.sat_out, "repeats": [list(p) for p in r.repeats],
                              "sat_out_twice": r.sat_out_twice},

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from mentormatch.analysis import why_unmatched
+from mentormatch.exceptions import SolverError
 from mentormatch.matching import REASONS, Matching
 
 __all__ = ["render_report", "write_report"]
@@ -194,6 +195,11 @@ def render_report(matching: Matching, *, title: str | None = None,
     >>> '<td id="n-matched" class="num">2</td>' in page, "<a>" in page, "&lt;a&gt;" in page
     (True, False, True)
     """
+    if not isinstance(matching, Matching):
+        msg = (f"mentormatch.report.render_report takes a Matching; got "
+               f"{type(matching).__name__}. mentormatch.render_report and "
+               "mentormatch.write_report take group results too.")
+        raise SolverError(msg)
     m = matching
     s = m.summary()
     pairs = m.pairs
