@@ -11,6 +11,8 @@ Every timing runs in a fresh process (nothing imported, nothing compiled in memo
   process that finds the cache the first one wrote (``cached``: what every later run of
   the user's pays). The overhead is ``cold - warm`` and ``cached - warm``. The peer is a
   dense scipy solve of the same scores (no compilation: its first and second calls).
+- after ``mentormatch warmup``: the warm-up run once into another empty cache, then the
+  first call of a later process (what a user who ran the warm-up after installing pays).
 - ``--install-size``: a fresh virtual environment per extra set (``pip install .`` and
   ``.[all]``), its package count and site-packages size, largest packages first.
 
@@ -135,9 +137,17 @@ def first_call(n: int, m: int) -> dict[str, float]:
         cached = json.loads(text.strip().splitlines()[-1])
         _, text = _run([sys.executable, "-c", _SCIPY_CALL, str(n), str(m)], env)
         scipy = json.loads(text.strip().splitlines()[-1])
+    with tempfile.TemporaryDirectory(prefix="mm-numba-") as cache:
+        # `mentormatch warmup` (once, after installing) into another empty cache, then
+        # the first call of a later process
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        t_warmup, _ = _run([sys.executable, "-m", "mentormatch.cli", "warmup"], env)
+        _, text = _run([sys.executable, "-c", _FIRST_CALL, str(n), str(m)], env)
+        after = json.loads(text.strip().splitlines()[-1])
     return {"cold": cold["first"], "warm": cold["second"], "cached": cached["first"],
             "status": cold["first_status"], "scipy_first": scipy["first"],
-            "scipy_second": scipy["second"]}
+            "scipy_second": scipy["second"], "warmup": t_warmup,
+            "after_warmup": after["first"], "after_warmup_warm": after["second"]}
 
 
 def _size(path: Path) -> int:
@@ -184,7 +194,8 @@ def _table(imports: dict[str, float], calls: list[dict[str, float]], n: int, m: 
             lines.append(f"| `{mod}` | {secs:.2f} |")
     lines.append(f"| (interpreter start, subtracted above) | {imports['python']:.2f} |")
     med = {k: statistics.median(c[k] for c in calls)
-           for k in ("cold", "warm", "cached", "scipy_first", "scipy_second")}
+           for k in ("cold", "warm", "cached", "scipy_first", "scipy_second", "warmup",
+                     "after_warmup", "after_warmup_warm")}
     lines += [
         "",
         f"First call of `mm.match` from intake tables, {n:,} x {m:,} (median of "
@@ -197,6 +208,11 @@ def _table(imports: dict[str, float], calls: list[dict[str, float]], n: int, m: 
         f"| warm: second call, same process | {med['warm']:.1f} | 0 |",
         f"| cached: first call of a later process | {med['cached']:.1f} | "
         f"{med['cached'] - med['warm']:+.1f} |",
+        f"| `mentormatch warmup` once, into an empty cache (not part of a call) | "
+        f"{med['warmup']:.1f} | |",
+        f"| after warmup: first call of a later process | {med['after_warmup']:.1f} | "
+        f"{med['after_warmup'] - med['after_warmup_warm']:+.1f} (over its own second "
+        "call) |",
         f"| peer: dense scipy LSA on the same scores, first call | {med['scipy_first']:.1f} "
         f"| {med['scipy_first'] - med['scipy_second']:+.1f} |",
     ]

@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("rematching", ("mentormatch.rematching",)),
     ("groups", ("mentormatch.groups",)),
     ("tuning", ("mentormatch.tuning", "mentormatch.engagement")),
-    ("top", ("mentormatch._match", "mentormatch._output", "mentormatch.report", "mentormatch.cli",
+    ("top", ("mentormatch._match", "mentormatch._output", "mentormatch._warmup", "mentormatch.report", "mentormatch.cli",
              "mentormatch.datasets", "mentormatch", "mentormatch.groups._report")),
 ]
 

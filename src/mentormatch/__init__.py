@@ -95,6 +95,7 @@ _WHERE: dict[str, str] = {
     "why_unmatched": "mentormatch.analysis",
     "write_matching": "mentormatch._output",
     "write_report": "mentormatch.groups._report",
+    "warmup": "mentormatch._warmup",
 }
 
 __all__ = [
@@ -174,6 +175,7 @@ __all__ = [
     "solve_peers",
     "suggest",
     "suggestions",
+    "warmup",
     "weight_sensitivity",
     "what_if",
     "why_unmatched",
@@ -203,6 +205,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from mentormatch._match import match
     from mentormatch._output import write_matching
     from mentormatch._scores import DenseScores, ScoreSource
+    from mentormatch._warmup import warmup
     from mentormatch.analysis import (
         Comparison,
         blocking_pairs,

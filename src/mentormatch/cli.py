@@ -554,6 +554,32 @@ def report_cmd(
     _guard(run)
 
 
+@app.command("warmup")
+def warmup_cmd(
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Compile the kernels large problems use, once, so the first large match starts fast.
+
+    Run it after installing (for example in a Docker build step): it solves a small demo
+    problem on every compiled path, and numba keeps the machine code in its cache for
+    every later process (about a minute the first time, a second afterwards).
+    """
+
+    def run() -> None:
+        from mentormatch._warmup import warmup
+
+        _check_format(fmt)
+        with err.status("compiling the kernels (about a minute the first time)..."):
+            seconds = warmup()
+        if fmt == "json":
+            sys.stdout.write(json.dumps({"seconds": seconds}) + "\n")
+        else:
+            out.print(f"kernels compiled and cached in {seconds['total']:.1f} s.",
+                      highlight=False, markup=False)
+
+    _guard(run)
+
+
 # ------------------------------------------------------------------ group shapes (issue 14)
 def _write_table(table: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
