@@ -532,8 +532,10 @@ def eval_plan(P: Program) -> Plan:
         else:  # tables and wish lists: one look-up
             cost[c] = 1.0
         t0, t1 = int(P.c_toff[c]), int(P.c_toff[c] + P.c_tcnt[c])
-        weight[c] = sum(float(P.U[:, t].mean()) * float(P.V[:, t].mean())
-                        for t in range(t0, t1))
+        # mean weight of the criterion over the cohort (0 for an empty side: no pairs)
+        if P.U.shape[0] and P.V.shape[0]:
+            weight[c] = sum(float(P.U[:, t].mean()) * float(P.V[:, t].mean())
+                            for t in range(t0, t1))
     cheap = cost <= _CHEAP_COST
     key = np.where(cheap, cost, cost / np.maximum(weight, 1e-12))
     order = np.lexsort((np.arange(cost.size), key, ~cheap)).astype(np.int64)
