@@ -631,3 +631,15 @@ def test_a_candidate_graph_repair_bounds_the_whole_pool(mode, objective):
         if graph is full and res.u.tolist() == dense.u.tolist():
             assert new.objective == pytest.approx(want.objective)
             assert new.status == "optimal"
+
+
+def test_a_mentee_who_left_stays_left_after_a_later_repair() -> None:
+    res = mm.solve_mentors([[0.9, 0.8, 0.1], [0.7, 0.6, 0.5], [0.3, 0.2, 0.9]], [1, 1, 1],
+                           mentee_ids=["ann", "bob", "cy"], mentor_ids=["X", "Y", "Z"])
+    first, _ = mm.rematch_group(res, [mm.Leave("ann")])
+    second, _ = mm.rematch_group(first, [mm.Unmatch("bob", first.mentors_of("bob")[0])])
+    for result in (first, second):
+        reasons = dict(zip(result.problem.problem.mentee_ids.tolist(), result.reasons.tolist(),
+                           strict=True))
+        assert reasons["ann"] == "left"
+        assert result.mentors_of("ann") == []

@@ -610,7 +610,8 @@ def _mentors(res: MentorsMatching, events: Sequence[Any], labels: Sequence[str],
         status = Status.GAP_LIMIT
     reader = BlockReader(p_now.source, p_now.apply_filters)
     reasons = _reasons(mp_now, mentee, mentor, reader, p_now.objective == "total")
-    for i in w.left_a:
+    # who left, in these events or an earlier repair's (the problem only says unavailable)
+    for i in w.left_a | set(np.flatnonzero(np.asarray(res.reasons) == "left").tolist()):
         reasons[i] = "left"
     added = [(a, b, float(s)) for (a, b), s in zip(pairs, scores.tolist(), strict=True)
              if (a, b) in set(new_pairs)]
