@@ -31,3 +31,15 @@ def test_groups_tutorial_runs(capsys):
     page = namespace["page"]
     assert page.exists() and page.with_name("round.html").exists()
     assert 'id="events"' in page.read_text(encoding="utf-8") and "events in the history" in out
+
+
+def test_groups_tutorial_toml_declares_a_valid_track_column():
+    import tomllib
+
+    from mentormatch.survey import Survey
+
+    page = PAGE.read_text(encoding="utf-8")
+    blocks = re.findall(r"\.\. code-block:: toml\n\n((?:   .*\n|\n)+)", page)
+    assert len(blocks) == 1
+    survey = Survey.from_dict(tomllib.loads(textwrap.dedent(blocks[0])))
+    assert survey.track_column == "track"

@@ -624,7 +624,7 @@ def mentors_cmd(
     mentee_capacity: Annotated[int, typer.Option(help="Mentors per mentee.")] = 2,
     tracks: Annotated[str | None, typer.Option(
         help="Column of the mentors' table naming each mentor's track (at most one "
-             "mentor per track and mentee).")] = None,
+             "mentor per track and mentee); default: the survey's `track_column`.")] = None,
     objective: Annotated[str, typer.Option(help="coverage or total.")] = "coverage",
     out_path: Annotated[Path, typer.Option("--out", help="Pairs to write (.csv/.xlsx).")] = Path(
         "pairs.csv"),

@@ -40,6 +40,7 @@ from mentormatch.groups._common import (
 from mentormatch.groups._network import bmatching_flow
 from mentormatch.matching import REASONS as MATCHING_REASONS
 from mentormatch.problem import Problem, Status
+from mentormatch.survey._kinds import did_you_mean
 
 __all__ = ["REASONS", "MentorsMatching", "MentorsProblem", "solve_mentors"]
 
@@ -77,6 +78,9 @@ class MentorsProblem:
         The track of each mentor ("career", "technical"); a mentee gets at most one
         mentor per track. A string names a column of the mentors' intake table (when
         the scores are a :class:`~mentormatch.CohortScores`). Every mentor needs a track.
+        Left out, the survey's ``track_column`` is used when the scores are a
+        CohortScores whose survey declares one; given as well, it must name the same
+        column (or give the same track to every mentor), else it is an error.
     **problem_args
         Other :class:`~mentormatch.Problem` arguments (``mentee_ids``, ``banned``,
         ``forced``, ``min_score``, ``objective``, ``unavailable``, ``time_limit``,
@@ -153,7 +157,7 @@ class MentorsProblem:
         r_idx = IdIndex(problem.mentor_ids.tolist(), "mentor")
         set_(self, "mentee_capacity", readonly(check_counts(
             mentee_capacity, e_idx, "mentee_capacity")))
-        labels = _read_tracks(tracks, problem, r_idx)
+        labels = _resolve_tracks(tracks, problem, r_idx)
         if labels is None:
             set_(self, "tracks", None)
             set_(self, "track_codes", None)
@@ -230,11 +234,46 @@ class MentorsProblem:
             raise InfeasibleError(msg, constraint="forced")
 
 
-def _read_tracks(tracks: Any, problem: Problem, r_idx: IdIndex) -> NDArray | None:
+def _resolve_tracks(tracks: Any, problem: Problem, r_idx: IdIndex) -> NDArray | None:
+    """Return the tracks given, else those the survey declares (``track_column``).
+
+    Both given: the same column (or, from :meth:`MentorsProblem.evolve`, the same
+    track per mentor) is fine; anything else is an error.
+    """
+    survey = getattr(problem.source, "survey", None)
+    declared = getattr(survey, "track_column", None)
+    if declared is None:
+        return _read_tracks(tracks, problem, r_idx)
+    if tracks is None:
+        return _read_tracks(declared, problem, r_idx, "the survey's `track_column`")
+    if isinstance(tracks, str):
+        if tracks != declared:
+            msg = (f"`tracks={tracks!r}` and the survey's `track_column = {declared!r}` "
+                   "name different columns; give the track column once (drop `tracks` "
+                   "to use the survey's).")
+            raise SolverError(msg)
+        return _read_tracks(declared, problem, r_idx, "the survey's `track_column`")
+    ours = _read_tracks(declared, problem, r_idx, "the survey's `track_column`")
+    given = _read_tracks(tracks, problem, r_idx)
+    differ = np.zeros(0, bool) if ours is None or given is None else ours != given
+    if differ.any() and ours is not None and given is not None:
+        j, n_diff = int(np.argmax(differ)), int(differ.sum())
+        msg = (f"`tracks` gives mentor {r_idx.ids[j]!r} the track {given[j]!r} but the "
+               f"survey's `track_column = {declared!r}` says {ours[j]!r} ({n_diff} "
+               "mentor(s) differ); give the tracks once (drop `tracks` to use the "
+               "survey's).")
+        raise SolverError(msg)
+    return given
+
+
+def _read_tracks(tracks: Any, problem: Problem, r_idx: IdIndex,
+                 what: str = "`tracks`") -> NDArray | None:
     if tracks is None:
         return None
     m = problem.shape[1]
+    column = None
     if isinstance(tracks, str):
+        column = tracks
         cohort = getattr(problem.source, "cohort", None)
         table = getattr(cohort, "mentors", None)
         if table is None:
@@ -242,8 +281,9 @@ def _read_tracks(tracks: Any, problem: Problem, r_idx: IdIndex) -> NDArray | Non
                    "scores from a survey (CohortScores) have; pass one track per mentor.")
             raise SolverError(msg)
         if tracks not in table.columns:
-            msg = (f"`tracks`: the mentors' table has no column {tracks!r}; columns are "
-                   f"{list(map(str, table.columns))}.")
+            headers = list(map(str, table.columns))
+            msg = (f"{what}: the mentors' table has no column {tracks!r}"
+                   f"{did_you_mean(tracks, headers)}; columns are {headers}.")
             raise SolverError(msg)
         values = table[tracks].tolist()
     else:
@@ -255,7 +295,9 @@ def _read_tracks(tracks: Any, problem: Problem, r_idx: IdIndex) -> NDArray | Non
     out = np.empty(m, dtype=object)
     for j, v in enumerate(values):
         if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "":
-            msg = f"`tracks`: mentor {r_idx.ids[j]!r} has no track; every mentor needs one."
+            where = "" if column is None else f" (column {column!r} is blank)"
+            msg = (f"{what}: mentor {r_idx.ids[j]!r} has no track{where}; every mentor "
+                   "needs one.")
             raise SolverError(msg)
         out[j] = str(v).strip()
     return out

@@ -113,6 +113,8 @@ def _needed(survey: Survey, role: str) -> list[tuple[str, str, bool]]:
     out: list[tuple[str, str, bool]] = [(survey.id_column, "participant ids", True)]
     if role in ("mentor", "participant") and survey.capacity_column is not None:
         out.append((survey.capacity_column, "capacities", False))
+    if role in ("mentor", "participant") and survey.track_column is not None:
+        out.append((survey.track_column, "`track_column`, each mentor's track", True))
     if survey.role_column is not None:
         out.append((survey.role_column, "each participant's role", True))
     if survey.keep != "error" and survey.timestamp_column is not None:

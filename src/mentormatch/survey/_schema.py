@@ -673,6 +673,10 @@ class Survey(_Model):
         question texts and import ids); a DataFrame is taken as already read.
     carry : list of str, optional
         Intake columns (names, e-mails) copied next to each participant in every output.
+    track_column : str, optional
+        Mentors' column naming each mentor's track ("career", "technical"): with several
+        mentors per mentee (:func:`~mentormatch.groups.solve_mentors`), a mentee gets at
+        most one mentor per track. Every mentor needs a track.
     questions, criteria, rules : list
         The declarations.
 
@@ -706,6 +710,7 @@ class Survey(_Model):
     keep: Literal["error", "latest", "first"] = "error"
     skip_rows: Annotated[int, Field(ge=0)] = 0
     carry: list[str] = Field(default_factory=list)
+    track_column: str | None = None
     questions: list[Question] = Field(default_factory=list)
     criteria: list[Criterion] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
@@ -757,6 +762,14 @@ class Survey(_Model):
         dupes = sorted({c for c in self.carry if self.carry.count(c) > 1})
         if dupes:
             msg = f"`carry` lists {dupes} more than once"
+            raise ValueError(msg)
+        if self.track_column is not None and not self.track_column.strip():
+            msg = "`track_column` must name a column of the mentors' table; got a blank name"
+            raise ValueError(msg)
+        if self.track_column is not None and self.track_column in (self.id_column,
+                                                                   self.capacity_column):
+            msg = (f"`track_column` {self.track_column!r} is also the survey's "
+                   f"{'id' if self.track_column == self.id_column else 'capacity'} column")
             raise ValueError(msg)
         for q in self.questions:
             for name, times in q.slots.items():
