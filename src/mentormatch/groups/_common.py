@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +12,7 @@ from numpy.typing import NDArray
 from mentormatch._scores import DenseScores, ScoreSource
 from mentormatch._validation import IdIndex, align_by_id
 from mentormatch.exceptions import SolverError
+from mentormatch.solvers._ilp._engines import quiet_stdout
 
 __all__ = [
     "STORE_CELLS",
@@ -34,26 +32,6 @@ EXACT_STORE_CELLS = 16_000_000
 BLOCK_CELLS = 1 << 22
 #: Relative error of a float32 copy of a float64 score (half a unit in the last place).
 F32_ERR = 2.0**-24
-
-
-@contextlib.contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """Silence file descriptor 1 (HiGHS prints a banner from C++ on first use)."""
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError, AttributeError):
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            try:
-                yield
-            finally:
-                os.dup2(saved, 1)
-    finally:
-        os.close(saved)
 
 
 def readonly(arr: Any, dtype: Any = None) -> NDArray:

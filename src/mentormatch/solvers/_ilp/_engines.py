@@ -35,7 +35,8 @@ HAVE_PULP = importlib.util.find_spec("pulp") is not None
 _NO_CBC = ("the CBC engine needs PuLP, which is not installed. Install the 'cbc' extra: "
            "pip install 'mentormatch-opt[cbc]' (or use the default HiGHS engine).")
 
-__all__ = ["HIGHS_OPTIONS", "HighsEngine", "PulpEngine", "RunResult", "pick_backend"]
+__all__ = ["HIGHS_OPTIONS", "HighsEngine", "PulpEngine", "RunResult", "pick_backend",
+           "quiet_stdout"]
 
 _INF = math.inf
 #: Extra HiGHS options applied to every model (for experiments and tests).
@@ -74,7 +75,7 @@ def pick_backend(backend: str, *, warn: bool = True, stacklevel: int = 4) -> str
 
 
 @contextlib.contextmanager
-def _stdout_silenced() -> Iterator[None]:
+def quiet_stdout() -> Iterator[None]:
     """Silence file descriptor 1 (HiGHS prints its banner from C++ on first use)."""
     try:
         sys.stdout.flush()
@@ -109,7 +110,7 @@ class HighsEngine:
 
     def __init__(self, row_lo: NDArray, row_hi: NDArray) -> None:
         assert _highspy is not None
-        with _stdout_silenced():
+        with quiet_stdout():
             h = _highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("log_to_console", False)
