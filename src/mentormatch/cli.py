@@ -166,13 +166,19 @@ def _load_weights(path: Path | None) -> dict[str, float] | None:
     return out
 
 
+#: Options shared by several commands (one declaration, one help text).
+_Format = Annotated[str, typer.Option("--format", help="text or json.")]
+_Report = Annotated[Path | None, typer.Option(
+    "--report", help="Also write a self-contained HTML report (.html).")]
+
+
 @app.command()
 def demo(
     out_path: Annotated[Path, typer.Option(
         "--out", help="Where to write the matches (.csv, or .xlsx for a workbook).")] = Path(
         "matches.csv"),
     verbose: Annotated[bool, typer.Option("--verbose", help="Add the solver's details.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    fmt: _Format = "text",
 ) -> None:
     """Match the bundled demo cohort (400 mentees, 120 mentors) and write the matches."""
 
@@ -340,7 +346,7 @@ def match_cmd(
         bool, typer.Option("--force", help="Replace an existing state or matches file.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Add the solver's details.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    fmt: _Format = "text",
 ) -> None:
     """Match mentees to mentors and write one row per mentee (matched or why not)."""
 
@@ -452,7 +458,7 @@ def rematch_cmd(
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite an existing matches file.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Add the solver's details.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    fmt: _Format = "text",
 ) -> None:
     """Repair a saved matching after events; every other pair stays.
 
@@ -508,7 +514,7 @@ def compare_cmd(
     after: Annotated[Path, typer.Argument(help="Matches file (.csv or .xlsx) after.")],
     out_path: Annotated[Path | None, typer.Option(
         "--out", help="Also write the per-mentee comparison (.csv or .xlsx).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    fmt: _Format = "text",
 ) -> None:
     """Compare two matches files: who moved, score changes, match rate change."""
 
@@ -556,7 +562,7 @@ def report_cmd(
 
 @app.command("warmup")
 def warmup_cmd(
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    fmt: _Format = "text",
 ) -> None:
     """Compile the kernels large problems use, once, so the first large match starts fast.
 
@@ -628,9 +634,8 @@ def mentors_cmd(
     objective: Annotated[str, typer.Option(help="coverage or total.")] = "coverage",
     out_path: Annotated[Path, typer.Option("--out", help="Pairs to write (.csv/.xlsx).")] = Path(
         "pairs.csv"),
-    report: Annotated[Path | None, typer.Option(
-        "--report", help="Also write a self-contained HTML report (.html).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    report: _Report = None,
+    fmt: _Format = "text",
 ) -> None:
     """Give each mentee several mentors (at most one per track), optimally."""
 
@@ -669,9 +674,8 @@ def peers_cmd(
              "covers the whole pool.")] = None,
     out_path: Annotated[Path, typer.Option("--out", help="Pairs to write (.csv/.xlsx).")] = Path(
         "peers.csv"),
-    report: Annotated[Path | None, typer.Option(
-        "--report", help="Also write a self-contained HTML report (.html).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    report: _Report = None,
+    fmt: _Format = "text",
 ) -> None:
     """Pair the people of one pool with peers (symmetric scores), optimally."""
 
@@ -706,9 +710,8 @@ def circles_cmd(
     method: Annotated[str, typer.Option(help="auto, exact or local.")] = "auto",
     out_path: Annotated[Path, typer.Option("--out", help="Circles to write (.csv/.xlsx).")] = (
         Path("circles.csv")),
-    report: Annotated[Path | None, typer.Option(
-        "--report", help="Also write a self-contained HTML report (.html).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    report: _Report = None,
+    fmt: _Format = "text",
 ) -> None:
     """Form circles: a mentor with up to SIZE mentees who also get on together."""
 
@@ -749,9 +752,8 @@ def rounds_cmd(
         help="Rounds state file (JSON): read if it exists, then saved with this round.")],
     out_path: Annotated[Path, typer.Option("--out", help="This round's pairs (.csv/.xlsx).")] = (
         Path("round.csv")),
-    report: Annotated[Path | None, typer.Option(
-        "--report", help="Also write a self-contained HTML report (.html).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    report: _Report = None,
+    fmt: _Format = "text",
 ) -> None:
     """Pair the pool for the next round: nobody sits out twice, no repeated pair if avoidable."""
 
