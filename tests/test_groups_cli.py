@@ -8,22 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from groups_data import demo_peer_survey
 from mentormatch.cli import main
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     from mentormatch.datasets import demo_paths, make_cohort
-    from mentormatch.survey import Survey
 
     d = tmp_path_factory.mktemp("groups")
-    s = Survey.load(demo_paths()["survey"])
-    peer = s.model_copy(update={
-        "criteria": [c for c in s.criteria if c.name not in ("seniority_gap", "wishlist")],
-        "rules": [r for r in s.rules if r.name not in ("mentor not junior to mentee",
-                                                       "a shared language")],
-        "questions": [q for q in s.questions if q.name != "wishlist"],
-    })
+    peer = demo_peer_survey(drop_rules=("mentor not junior to mentee", "a shared language"))
     (d / "peer.json").write_text(json.dumps(peer.model_dump(mode="json")))
     mentors, mentees = make_cohort(40, 12, seed=5)
     mentors["track"] = np.where(mentors["department"].isin(["engineering", "data"]),

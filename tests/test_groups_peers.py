@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from groups_data import demo_peer_survey
 from groups_oracles import peer_brute, peer_milp, peer_networkx
 from mentormatch import SolverError, UnknownIdError
 from mentormatch.groups import PeerProblem, PeerScores, solve_peers
@@ -75,15 +76,7 @@ def test_networkx_oracle_on_small_pools(seed, objective):
 
 
 def _peer_survey():
-    from mentormatch.datasets import demo_paths
-    from mentormatch.survey import Survey
-
-    s = Survey.load(demo_paths()["survey"])
-    return s.model_copy(update={
-        "criteria": [c for c in s.criteria if c.name not in ("seniority_gap", "wishlist")],
-        "rules": [r for r in s.rules if r.name != "mentor not junior to mentee"],
-        "questions": [q for q in s.questions if q.name != "wishlist"],
-    })
+    return demo_peer_survey()
 
 
 def _pool(n, seed=0):

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mentormatch as mm
+from groups_data import demo_peer_survey
 from mentormatch import report
 from mentormatch.cli import main
 from mentormatch.exceptions import SolverError
@@ -278,16 +279,9 @@ def test_write_report_dispatches(tmp_path, mentors_result):
 @pytest.fixture(scope="module")
 def cli_files(tmp_path_factory):
     from mentormatch.datasets import demo_paths, make_cohort
-    from mentormatch.survey import Survey
 
     d = tmp_path_factory.mktemp("greport")
-    s = Survey.load(demo_paths()["survey"])
-    peer = s.model_copy(update={
-        "criteria": [c for c in s.criteria if c.name not in ("seniority_gap", "wishlist")],
-        "rules": [r for r in s.rules if r.name not in ("mentor not junior to mentee",
-                                                       "a shared language")],
-        "questions": [q for q in s.questions if q.name != "wishlist"],
-    })
+    peer = demo_peer_survey(drop_rules=("mentor not junior to mentee", "a shared language"))
     (d / "peer.json").write_text(json.dumps(peer.model_dump(mode="json")))
     mentors, mentees = make_cohort(12, 4, seed=3)
     mentors.to_csv(d / "mentors.csv", index=False)
