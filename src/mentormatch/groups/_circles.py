@@ -35,7 +35,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from mentormatch.exceptions import SolverError, UnknownIdError
-from mentormatch.groups._common import quiet_stdout, readonly
+from mentormatch.groups._common import ProvenGap, quiet_stdout, readonly
 from mentormatch.groups._network import bmatching_flow
 from mentormatch.problem import Problem, Status
 
@@ -200,7 +200,7 @@ class CirclesProblem:
 
 
 @attrs.frozen(eq=False, repr=False)
-class Circles:
+class Circles(ProvenGap):
     """Result of :func:`solve_circles`: the circle of each mentee, with a proven bound.
 
     Attributes
@@ -243,15 +243,7 @@ class Circles:
         factory=dict, converter=lambda m: MappingProxyType(dict(m)))
     events: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
 
-    @property
-    def gap(self) -> float:
-        """``bound - objective``."""
-        return max(0.0, self.bound - self.objective)
 
-    @property
-    def relative_gap(self) -> float:
-        """``gap / max(|objective|, tiny)``."""
-        return self.gap / max(abs(self.objective), 1e-300)
 
     @property
     def groups(self) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from mentormatch.solvers._ilp._engines import quiet_stdout
 __all__ = [
     "STORE_CELLS",
     "BlockReader",
+    "ProvenGap",
     "check_counts",
     "contributions_table",
     "quiet_stdout",
@@ -30,6 +31,23 @@ STORE_CELLS = 120_000_000
 EXACT_STORE_CELLS = 16_000_000
 #: Cells read per block.
 BLOCK_CELLS = 1 << 22
+class ProvenGap:
+    """The gap properties every group result shares (it has ``objective`` and ``bound``)."""
+
+    objective: float
+    bound: float
+
+    @property
+    def gap(self) -> float:
+        """``bound - objective`` (0 when proven optimal)."""
+        return max(0.0, self.bound - self.objective)
+
+    @property
+    def relative_gap(self) -> float:
+        """``gap / max(|objective|, tiny)``."""
+        return self.gap / max(abs(self.objective), 1e-300)
+
+
 #: Relative error of a float32 copy of a float64 score (half a unit in the last place).
 F32_ERR = 2.0**-24
 

@@ -33,6 +33,7 @@ from mentormatch._validation import IdIndex, align_by_id
 from mentormatch.exceptions import InfeasibleError, SolverError, UnknownIdError
 from mentormatch.groups._common import (
     BlockReader,
+    ProvenGap,
     check_counts,
     contributions_table,
     readonly,
@@ -304,7 +305,7 @@ def _read_tracks(tracks: Any, problem: Problem, r_idx: IdIndex,
 
 
 @attrs.frozen(eq=False, repr=False)
-class MentorsMatching:
+class MentorsMatching(ProvenGap):
     """Result of :func:`solve_mentors`: each mentee's mentors, with a certificate.
 
     Attributes
@@ -352,10 +353,6 @@ class MentorsMatching:
         factory=dict, converter=lambda m: MappingProxyType(dict(m)))
     events: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
 
-    @property
-    def gap(self) -> float:
-        """``bound - objective`` (0 when proven optimal)."""
-        return max(0.0, self.bound - self.objective)
 
     @property
     def n_pairs(self) -> int:

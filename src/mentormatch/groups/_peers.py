@@ -24,7 +24,7 @@ from mentormatch._scores import DenseScores, ScoreSource, check_score_matrix
 from mentormatch._validation import IdIndex, check_choice, check_ids
 from mentormatch.exceptions import SolverError, UnknownIdError
 from mentormatch.groups._bmatch import BMatchResult, Pricing, solve_bmatching
-from mentormatch.groups._common import BlockReader, check_counts, readonly
+from mentormatch.groups._common import BlockReader, ProvenGap, check_counts, readonly
 from mentormatch.problem import Status
 from mentormatch.scoring import CohortScores
 from mentormatch.survey import Survey, load_cohort
@@ -539,7 +539,7 @@ def _pairs(pairs: Any, index: IdIndex, name: str) -> NDArray[np.int64]:
 
 
 @attrs.frozen(eq=False, repr=False)
-class PeerMatching:
+class PeerMatching(ProvenGap):
     """Result of :func:`solve_peers`: the peer pairs, with a proven bound.
 
     Attributes
@@ -589,15 +589,7 @@ class PeerMatching:
         factory=dict, converter=lambda m: MappingProxyType(dict(m)))
     events: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
 
-    @property
-    def gap(self) -> float:
-        """``bound - objective``."""
-        return max(0.0, self.bound - self.objective)
 
-    @property
-    def relative_gap(self) -> float:
-        """``gap / max(|objective|, tiny)``."""
-        return self.gap / max(abs(self.objective), 1e-300)
 
     @property
     def n_pairs(self) -> int:
