@@ -319,12 +319,7 @@ def _tables_by_role(survey: Survey, mentees: Any, mentors: Any, sheet: str | int
                     col: Collector, notes: list[str]
                     ) -> tuple[dict[str, IntakeTable], dict[str, NDArray]]:
     """Read each role's table; a row of the other role is a problem."""
-    tables = {
-        "mentor": read_table(mentors, role="mentor", sheet=sheet, skip_rows=survey.skip_rows),
-        "mentee": read_table(mentees, role="mentee", sheet=sheet, skip_rows=survey.skip_rows),
-    }
-    resolve_columns(survey, tables, col, notes)
-    col.raise_if_any()
+    tables = _read_both(survey, mentees, mentors, sheet, col, notes)
     ids: dict[str, NDArray] = {}
     for role in ROLES:
         raw = read_ids(survey, tables[role], col)
@@ -332,6 +327,18 @@ def _tables_by_role(survey: Survey, mentees: Any, mentors: Any, sheet: str | int
         part = split_roles(survey, table, raw, col, only=role)[role]
         tables[role], ids[role] = part[0], np.asarray(part[1], dtype=object)
     return tables, ids
+
+
+def _read_both(survey: Survey, mentees: Any, mentors: Any, sheet: str | int | None,
+               col: Collector, notes: list[str]) -> dict[str, IntakeTable]:
+    """Read the mentors' and the mentees' tables and find the survey's columns in them."""
+    tables = {
+        "mentor": read_table(mentors, role="mentor", sheet=sheet, skip_rows=survey.skip_rows),
+        "mentee": read_table(mentees, role="mentee", sheet=sheet, skip_rows=survey.skip_rows),
+    }
+    resolve_columns(survey, tables, col, notes)
+    col.raise_if_any()
+    return tables
 
 
 def _same_source(a: Any, b: Any) -> bool:
@@ -350,12 +357,7 @@ def _two_tables(survey: Survey, mentees: Any, mentors: Any, sheet: str | int | N
         msg = ("both tables are needed (mentees and mentors), or one table with a role "
                "column (`role_column` in the survey, --role-column).")
         raise IntakeError([IntakeIssue(msg)])
-    tables = {
-        "mentor": read_table(mentors, role="mentor", sheet=sheet, skip_rows=survey.skip_rows),
-        "mentee": read_table(mentees, role="mentee", sheet=sheet, skip_rows=survey.skip_rows),
-    }
-    resolve_columns(survey, tables, col, notes)
-    col.raise_if_any()
+    tables = _read_both(survey, mentees, mentors, sheet, col, notes)
     ids: dict[str, NDArray] = {}
     for role in ROLES:
         raw = read_ids(survey, tables[role], col)
