@@ -28,8 +28,10 @@ def read_events(
 
     Columns: ``type, participant_id, counterpart_id, note``.
 
-    Optional columns: ``rematch`` (``yes`` / ``no``, for ``unmatch`` rows) and
-    ``capacity_drop`` (``one`` / ``zero``, for ``mentor_unmatch`` rows).
+    Optional columns: ``rematch`` (``yes`` / ``no``, for ``unmatch`` rows),
+    ``capacity_drop`` (``one`` / ``zero``, for ``mentor_unmatch`` rows) and ``role``
+    (``mentee`` / ``mentor``, for ``leave``, ``needs_help`` and ``wants_staff`` rows
+    naming someone who is both). A CSV or Excel file is read as intake tables are.
 
     Rows by ``type``: ``leave`` (participant), ``unmatch`` (mentee, counterpart =
     mentor; ``rematch=no`` sets the mentee aside for good), ``mentor_unmatch`` (mentor,
@@ -97,17 +99,19 @@ def read_events_table(path_or_frame: str | Path | pd.DataFrame) -> tuple[list[An
     """Read the events and a label per event (``"<file> row <k>"``) for messages."""
     if isinstance(path_or_frame, pd.DataFrame):
         frame, name = path_or_frame.copy(), "events"
+        rows = [k + 2 for k in range(len(frame))]
     else:
         path = Path(path_or_frame)
         name = path.name
         if path.is_dir():
             msg = f"{path}: is a directory; give the events CSV file."
             raise EventError(msg)
+        # as intake tables are read: CSV or Excel, BOM, blank lines counted in row numbers
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (OSError, ValueError, pd.errors.ParserError) as exc:
-            msg = f"{name}: cannot read the events table ({exc})."
-            raise EventError(msg) from exc
+            table = read_table(path, role="event")
+        except IntakeError as exc:
+            raise EventError(str(exc)) from exc
+        frame, rows = table.frame, [table.row_number(k) for k in range(len(table))]
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in _CSV_COLUMNS[:2] if c not in frame.columns]
     if missing:
@@ -116,8 +120,8 @@ def read_events_table(path_or_frame: str | Path | pd.DataFrame) -> tuple[list[An
         raise EventError(msg)
     frame = frame.fillna("").astype(str)
     events, labels, problems = [], [], []
-    for k, rec in enumerate(frame.to_dict("records")):
-        where = f"{name} row {k + 2}"
+    for row, rec in zip(rows, frame.to_dict("records"), strict=True):
+        where = f"{name} row {row}"
         try:
             events.append(_event({str(k): str(v) for k, v in rec.items()}, where))
             labels.append(where)

@@ -44,6 +44,15 @@ def word(text: str) -> str:
     return "_".join(str(text).strip().lower().replace("-", " ").split())
 
 
+def row_role(row: Mapping[str, str], where: str) -> str | None:
+    """Read the optional ``role`` column of an events row (``mentee``, ``mentor`` or blank)."""
+    role = word(row.get("role", ""))
+    if role not in ("", "mentee", "mentor"):
+        msg = f"{where}, column 'role': expected mentee or mentor; got {row.get('role')!r}."
+        raise EventError(msg)
+    return role or None
+
+
 def int_capacity(value: Any, where: str) -> int:
     """Read a capacity (a whole number >= 0) or raise :class:`EventError`."""
     try:
@@ -109,6 +118,12 @@ class Leave(Event):
     role: str | None = None
     note: str = ""
     type_name: ClassVar[str] = "leave"
+
+    @classmethod
+    def from_row(cls, pid: str, other: str, note: str, row: Mapping[str, str],
+                 where: str) -> Event:
+        """Read participant ``pid`` and the optional column ``role`` (mentee or mentor)."""
+        return cls(pid, role=row_role(row, where), note=note)
 
     def apply(self, st: WorkingState, where: str) -> Any:
         role, k = st.resolve(self.participant_id, self.role, where)
@@ -290,6 +305,12 @@ class NeedsHelp(Event):
     note: str = ""
     role: str | None = None
     type_name: ClassVar[str] = "needs_help"
+
+    @classmethod
+    def from_row(cls, pid: str, other: str, note: str, row: Mapping[str, str],
+                 where: str) -> Event:
+        """Read participant ``pid``, the note and the optional column ``role``."""
+        return cls(pid, note, role=row_role(row, where))
 
     def apply(self, st: WorkingState, where: str) -> Any:
         role, k = st.resolve(self.participant_id, self.role, where)

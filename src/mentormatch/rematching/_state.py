@@ -65,7 +65,7 @@ class WorkingState:
             raise EventError(msg)
         if len(hits) > 1:
             msg = (f"{where}: id {pid!r} is both a mentee and a mentor; give the role "
-                   "('mentee' or 'mentor').")
+                   "('mentee' or 'mentor'; in an events file, in a 'role' column).")
             raise EventError(msg)
         return hits[0]
 

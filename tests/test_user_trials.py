@@ -1,0 +1,69 @@
+"""Trials of the library as its users meet it: real exports, odd files, edge inputs.
+
+Each test pins a case where an input was not read as written, was dropped in silence,
+or was refused with an unclear error.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import mentormatch as mm
+from mentormatch.exceptions import EventError, MentorMatchError
+from mentormatch.rematching import Leave, NeedsHelp, read_events
+
+
+@pytest.fixture
+def both_roles():
+    """A matching where 'P' is a mentee and also a mentor (ids shared by both sides)."""
+    return mm.solve([[0.9, 0.1], [0.2, 0.8]], [1, 1], mentee_ids=["P", "E2"],
+                    mentor_ids=["M1", "P"])
+
+
+# --------------------------------------------------------------- events files
+def test_events_csv_role_column_names_the_side_of_a_both_roles_id(both_roles, tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("type,participant_id,counterpart_id,note,role\n"
+                    "leave,P,,moved,mentor\nneeds_help,P,,hello,mentee\n")
+    events = read_events(path, both_roles)
+    assert events == [Leave("P", role="mentor", note="moved"),
+                      NeedsHelp("P", "hello", role="mentee")]
+    new, _ = mm.rematch(both_roles, events)
+    assert new.mentor_of("E2") is None  # mentor P left: E2 lost them
+    assert new.mentor_of("P") == "M1"  # mentee P stays
+
+
+def test_events_csv_without_role_says_which_column_to_fill(both_roles, tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("type,participant_id,counterpart_id,note\nleave,P,,moved\n")
+    with pytest.raises(EventError, match=r"events.csv row 2.*'role' column"):
+        read_events(path, both_roles)
+
+
+def test_events_csv_bad_role_is_refused(both_roles, tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("type,participant_id,counterpart_id,note,role\nleave,P,,,coach\n")
+    with pytest.raises(EventError, match=r"row 2, column 'role'.*'coach'"):
+        read_events(path)
+
+
+def test_events_csv_row_numbers_count_blank_lines(both_roles, tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("type,participant_id,counterpart_id,note\n"
+                    "leave,E2,,x\n\nleave,nobody,,y\n")
+    with pytest.raises(EventError, match=r"events.csv row 4: .*'nobody'"):
+        read_events(path, both_roles)
+
+
+def test_events_from_an_excel_file(both_roles, tmp_path):
+    path = tmp_path / "events.xlsx"
+    pd.DataFrame({"type": ["leave"], "participant_id": ["E2"]}).to_excel(path, index=False)
+    assert read_events(path, both_roles) == [Leave("E2")]
+
+
+def test_events_bad_file_is_a_mentormatch_error(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_bytes(b"type,participant_id\n\"leave,E2\n")
+    with pytest.raises(MentorMatchError, match=r"events\.csv"):
+        read_events(path)
