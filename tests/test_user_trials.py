@@ -67,3 +67,27 @@ def test_events_bad_file_is_a_mentormatch_error(tmp_path):
     path.write_bytes(b"type,participant_id\n\"leave,E2\n")
     with pytest.raises(MentorMatchError, match=r"events\.csv"):
         read_events(path)
+
+
+# ------------------------------------------------------------ intake tables
+def test_semicolon_separated_csv_is_read_by_its_separator(tmp_path):
+    from mentormatch.survey import read_table
+
+    path = tmp_path / "mentees.csv"
+    # Excel in many European locales saves "CSV" with ';' (and a BOM)
+    path.write_bytes("\ufeffid;skills;note\nE1;a, b;x\nE2;c;\"y; z\"\n".encode())
+    table = read_table(path, role="mentee")
+    assert list(table.frame.columns) == ["id", "skills", "note"]
+    assert table.frame.to_dict("records") == [
+        {"id": "E1", "skills": "a, b", "note": "x"},
+        {"id": "E2", "skills": "c", "note": "y; z"},
+    ]
+
+
+def test_comma_csv_with_semicolons_in_answers_stays_comma(tmp_path):
+    from mentormatch.survey import read_table
+
+    path = tmp_path / "mentees.csv"
+    path.write_text("id,skills\nE1;x,a;b\n")
+    table = read_table(path, role="mentee")
+    assert table.frame.to_dict("records") == [{"id": "E1;x", "skills": "a;b"}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import warnings
 from collections.abc import Mapping, Sequence
@@ -66,7 +67,8 @@ def read_table(source: Any, *, role: str, sheet: str | int | None = None,
 
     Every cell is kept as text; parsing is the survey's job so that errors can name the
     cell. Duplicated header names are an error. CSV files are read as UTF-8 (a BOM is
-    accepted); a file that is not valid UTF-8 is read as cp1252 with a warning.
+    accepted); a file that is not valid UTF-8 is read as cp1252 with a warning. A CSV
+    file whose header holds no ',' but holds ';' is read as separated by ';'.
 
     Parameters
     ----------
@@ -174,11 +176,19 @@ def _read_csv(path: Path, sep: str) -> pd.DataFrame:
     text = text.lstrip("\r\n")  # blank lines above the header
     if not text.strip():
         return pd.DataFrame()  # reported as an empty file by the caller
+    if sep == "," and _one_field(text, ",") and not _one_field(text, ";"):
+        sep = ";"  # "CSV" as Excel saves it where ',' is the decimal mark
     return pd.read_csv(
         io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
         # keep blank lines so that row numbers match the file; _finish drops them
         skip_blank_lines=False,
     )
+
+
+def _one_field(text: str, sep: str) -> bool:
+    """Whether the header line (quotes respected) is one field when split by ``sep``."""
+    header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    return len(header) <= 1
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
