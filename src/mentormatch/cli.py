@@ -460,7 +460,10 @@ def rematch_cmd(
     verbose: Annotated[bool, typer.Option("--verbose", help="Add the solver's details.")] = False,
     fmt: _Format = "text",
 ) -> None:
-    """Repair a saved matching after events; every other pair stays.
+    """Repair a saved matching (or group result) after events; every other pair stays.
+
+    The state may be one of `match` or of `mentors`, `peers` or `circles` (the
+    group repair keeps every standing pair and serves first whoever lost a partner).
 
     Writes a new matches file with a ``change`` column (kept, new, moved, ended, left)
     and a new state; the previous files are never overwritten unless --force.
@@ -476,6 +479,12 @@ def rematch_cmd(
         if events is None and joiners is None:
             msg = "rematch needs --events and/or --joiners."
             raise MentorMatchError(msg)
+        from mentormatch.groups._state import is_group_state
+
+        if is_group_state(state):  # saved by `mentors`, `peers` or `circles`
+            _regroup(state, events, joiners, out_path, new_state, carry=carry,
+                     max_changes=max_changes, force=force, fmt=fmt)
+            return
         with err.status("repairing..."):
             matching = load_state(state)
             evs: list[Any] = []
@@ -615,6 +624,32 @@ def _group_report(res: Any, path: Path | None) -> list[Path]:
     return [write_report(res, path)]
 
 
+#: ``--state`` and ``--force`` of the group commands (one declaration, one help text).
+_GroupState = Annotated[Path | None, typer.Option(
+    "--state", help="Also save a state (JSON) that `mentormatch rematch --state` repairs "
+                    "after events.")]
+_GroupForce = Annotated[bool, typer.Option(
+    "--force", help="Replace an existing state file.")]
+
+
+def _save_group(res: Any, state: Path | None, force: bool, peer_scores: Any = None
+                ) -> list[Path]:
+    """Save the group state when ``--state`` is given (refusing an existing file)."""
+    if state is None:
+        return []
+    from mentormatch.groups._state import save_group_state
+
+    return [save_group_state(res, state, peer_scores=peer_scores, overwrite=force)]
+
+
+def _check_new(state: Path | None, force: bool) -> None:
+    """Refuse an existing ``--state`` before solving (so no work is lost)."""
+    if state is not None and state.exists() and not force:
+        msg = (f"{state}: exists; a group state is never overwritten (give another "
+               "--state, or --force).")
+        raise MentorMatchError(msg)
+
+
 def _gap_record(res: Any) -> dict[str, Any]:
     gap = float(res.gap)
     return {"objective": float(res.objective), "bound": float(res.bound) if math.isfinite(
@@ -635,6 +670,8 @@ def mentors_cmd(
     out_path: Annotated[Path, typer.Option("--out", help="Pairs to write (.csv/.xlsx).")] = Path(
         "pairs.csv"),
     report: _Report = None,
+    state: _GroupState = None,
+    force: _GroupForce = False,
     fmt: _Format = "text",
 ) -> None:
     """Give each mentee several mentors (at most one per track), optimally."""
@@ -644,12 +681,14 @@ def mentors_cmd(
         from mentormatch.scoring import CohortScores
 
         _check_format(fmt)
+        _check_new(state, force)
         s, cohort = _intake(survey, mentees, mentors, None, None, None)
         res = solve_mentors(CohortScores(s, cohort), cohort.capacity,
                             mentee_capacity=mentee_capacity, tracks=tracks,
                             objective=objective, mentee_ids=cohort.mentee_ids,
                             mentor_ids=cohort.mentor_ids)
-        written = [_write_table(res.pairs, out_path), *_group_report(res, report)]
+        written = [_write_table(res.pairs, out_path), *_group_report(res, report),
+                   *_save_group(res, state, force)]
         served = int((res.mentor_count > 0).sum())
         _group_summary(fmt, {"pairs": res.n_pairs, "mentees_served": served,
                              **_gap_record(res)},
@@ -675,6 +714,8 @@ def peers_cmd(
     out_path: Annotated[Path, typer.Option("--out", help="Pairs to write (.csv/.xlsx).")] = Path(
         "peers.csv"),
     report: _Report = None,
+    state: _GroupState = None,
+    force: _GroupForce = False,
     fmt: _Format = "text",
 ) -> None:
     """Pair the people of one pool with peers (symmetric scores), optimally."""
@@ -684,10 +725,12 @@ def peers_cmd(
         from mentormatch.survey import Survey
 
         _check_format(fmt)
+        _check_new(state, force)
         scores = PeerScores(pool, Survey.load(survey))
         source = scores if k is None else scores.candidate_graph(k)
         res = solve_peers(source, capacity, objective=objective, options={"gap": gap})
-        written = [_write_table(res.pairs, out_path), *_group_report(res, report)]
+        written = [_write_table(res.pairs, out_path), *_group_report(res, report),
+                   *_save_group(res, state, force)]
         _group_summary(fmt, {"pairs": res.n_pairs, "people": res.problem.n,
                              **_gap_record(res)},
                        f"{res.n_pairs} pairs among {res.problem.n} people; total score "
@@ -711,12 +754,13 @@ def circles_cmd(
     out_path: Annotated[Path, typer.Option("--out", help="Circles to write (.csv/.xlsx).")] = (
         Path("circles.csv")),
     report: _Report = None,
+    state: _GroupState = None,
+    force: _GroupForce = False,
     fmt: _Format = "text",
 ) -> None:
     """Form circles: a mentor with up to SIZE mentees who also get on together."""
 
     def run() -> None:
-        import numpy as np
         import pandas as pd
 
         from mentormatch.groups import PeerScores, solve_circles
@@ -724,8 +768,9 @@ def circles_cmd(
         from mentormatch.survey import Survey
 
         _check_format(fmt)
+        _check_new(state, force)
         s, cohort = _intake(survey, mentees, mentors, None, None, None)
-        S = CohortScores(s, cohort).block(np.arange(cohort.n_mentees))
+        S = CohortScores(s, cohort)  # a source: a saved state re-scores from the tables
         P = PeerScores(mentees, Survey.load(peer_survey))
         res = solve_circles(S, size, peer_scores=P, peer_weight=peer_weight, method=method,
                             mentee_ids=cohort.mentee_ids, mentor_ids=cohort.mentor_ids)
@@ -734,7 +779,8 @@ def circles_cmd(
             groups["mentor_id"].tolist(), groups["mentee_ids"].tolist(), strict=True)
             for e in members]
         written = [_write_table(pd.DataFrame(rows, columns=["mentor_id", "mentee_id"]),
-                                out_path), *_group_report(res, report)]
+                                out_path), *_group_report(res, report),
+                   *_save_group(res, state, force, peer_scores=P)]
         placed = int((res.circle >= 0).sum())
         _group_summary(fmt, {"placed": placed, "circles": len(res.groups), **_gap_record(res)},
                        f"{len(res.groups)} circles, {placed} of {cohort.n_mentees} mentees "
@@ -742,6 +788,59 @@ def circles_cmd(
                        f"{res.relative_gap:.1%} ({res.status}, {res.method}).", written)
 
     _guard(run)
+
+
+def _regroup(state: Path, events: Path | None, joiners: Path | None, out_path: Path | None,
+             new_state: Path | None, *, carry: list[str] | None, max_changes: int,
+             force: bool, fmt: str) -> None:
+    """``rematch --state`` for a group state: apply the events, repair, write, print."""
+    from mentormatch.groups._repair import apply_group_events, read_group_joiners
+    from mentormatch.groups._state import (
+        change_table,
+        joiner_outcomes,
+        load_group_state,
+        save_group_state,
+    )
+    from mentormatch.rematching._csv import read_events_table
+
+    if max_changes or carry:
+        what = "--max-changes" if max_changes else "--carry"
+        msg = (f"{what} is for one-to-one states; a group repair keeps every standing pair "
+               "and writes ids only.")
+        raise MentorMatchError(msg)
+    with err.status("repairing..."):
+        res, peer = load_group_state(state, with_peer_scores=True)
+        evs: list[Any] = []
+        labels: list[str] = []
+        if events is not None:
+            evs, labels = read_events_table(events)
+        if joiners is not None:
+            j_evs, j_labels = read_group_joiners(joiners, res)
+            evs, labels = evs + j_evs, labels + j_labels
+        k = len(res.stats.get("rematches") or []) + 1
+        target = out_path or state.with_name(f"{state.stem}.rematch-{k}.csv")
+        state_to = target.with_suffix(".state.json") if new_state is None else new_state
+        for path in (target, state_to):
+            if path.exists() and not force:
+                msg = (f"{path}: exists; rematch never overwrites a file (give another "
+                       "--out / --new-state, or --force).")
+                raise MentorMatchError(msg)
+        new, diff = apply_group_events(res, evs, labels)
+        written = [_write_table(change_table(new, diff), target),
+                   save_group_state(new, state_to, peer_scores=peer, overwrite=force)]
+    joined = joiner_outcomes(new, [e.participant_id for e in evs
+                                   if type(e).__name__ == "Join"])
+    record = {"shape": diff.shape, "changes": {"added": diff.n_added, "ended": diff.n_ended,
+                                               "unchanged": diff.unchanged},
+              "added": diff.added.to_dict("records"), "ended": diff.ended.to_dict("records"),
+              "priority": list(diff.priority), "left": list(diff.left),
+              "notes": diff.notes.to_dict("records"), "joiners": joined, **_gap_record(new)}
+    _group_summary(fmt, record, str(diff), written)
+    if fmt == "text":
+        for j in joined:
+            line = (f"joiner {j['id']}: matched with {', '.join(map(str, j['partners']))}"
+                    if j["partners"] else f"joiner {j['id']}: unmatched ({j['reason']})")
+            out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("rounds")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import types
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -48,6 +49,7 @@ from mentormatch.groups._peers import (
     PeerGraph,
     PeerMatching,
     PeerProblem,
+    PeerScores,
     _candidates,
     _dense_pricer,
     _graph_edges,
@@ -67,6 +69,8 @@ from mentormatch.rematching._events import (
     Unmatch,
     int_capacity,
 )
+from mentormatch.rematching._repair import _rebuild_cohort
+from mentormatch.scoring import CohortScores
 
 __all__ = ["GroupDiff", "rematch_group"]
 
@@ -253,9 +257,8 @@ def _index(ids: Sequence[Any]) -> dict[str, int]:
 # ---------------------------------------------------------------------------- events
 def _apply(w: _Work, ev: Any, where: str) -> None:
     """Apply one event to the working copy (see :func:`rematch_group` for each kind)."""
-    if isinstance(ev, Join):
-        msg = (f"{where}: a group rematch takes no joiners; add {ev.participant_id!r} to the "
-               "intake and solve again.")
+    if isinstance(ev, Join):  # pragma: no cover - joins are taken out before (_joined)
+        msg = f"{where}: a Join is applied before the other events; this is a bug."
         raise EventError(msg)
     if not isinstance(ev, GROUP_EVENTS):
         names = "Leave, Unmatch, MentorUnmatch, SetCapacity, NeedsHelp, WantsStaff"
@@ -424,6 +427,15 @@ def rematch_group(result: Any, events: Iterable[Any], *, capacity_drop: str = "o
           lowest-scored pairs end (on a tie, the partner earlier in the table) and
           their mentees (partners) get priority.
         * :class:`~mentormatch.NeedsHelp`, :class:`~mentormatch.WantsStaff`: recorded.
+        * :class:`~mentormatch.Join` ``(id, role, answers)``: a new participant, scored
+          from their intake answers by the survey the result was scored with (several
+          mentors per mentee: role ``"mentee"`` or ``"mentor"``; a peer pool: any role).
+          Joins are applied before the other events (which may name the joiner). A
+          joined mentee takes the most common mentee capacity, a joined person of a
+          pool the most common capacity, a joined mentor the capacity (and, with
+          tracks, the track) their answers give. Joiners have no priority. Circles,
+          rounds, candidate graphs and results scored from a matrix take no joiners
+          (they cannot score one): refused.
 
         A pair an event ended is not made again in this repair.
     capacity_drop : {"one", "zero"}, default="one"
@@ -442,7 +454,9 @@ def rematch_group(result: Any, events: Iterable[Any], *, capacity_drop: str = "o
     ------
     EventError
         For an unknown id, a pair that does not exist, a participant who already left,
-        a capacity that is not a whole number, or a :class:`~mentormatch.Join`.
+        a capacity that is not a whole number, a joiner whose id is taken or whose
+        answers name unknown columns, or a :class:`~mentormatch.Join` this result
+        cannot score.
     SolverError
         For a result of another type, or a peer pool above 12,000 people given as a
         dense score source (repair it on a :class:`~mentormatch.PeerGraph`).
@@ -518,6 +532,14 @@ def apply_group_events(result: Any, events: Sequence[Any], labels: Sequence[str]
                        capacity_drop: str = "one") -> tuple[Any, GroupDiff]:
     """Apply ``events`` (each named by ``labels[k]`` in messages) and repair."""
     t0 = time.perf_counter()
+    events, labels = list(events), list(labels)
+    joins = [(ev, where) for ev, where in zip(events, labels, strict=True)
+             if isinstance(ev, Join)]
+    if joins:
+        result = _joined(result, joins)
+        rest = [(ev, where) for ev, where in zip(events, labels, strict=True)
+                if not isinstance(ev, Join)]
+        events, labels = [e for e, _ in rest], [w for _, w in rest]
     if isinstance(result, MentorsMatching):
         return _mentors(result, events, labels, capacity_drop, t0)
     if isinstance(result, RoundResult):
@@ -1075,3 +1097,225 @@ def _most_placed(S: NDArray, seats: NDArray) -> int:
     res = bmatching_flow(rr.astype(np.int64), cc.astype(np.int64), np.ones(rr.size, np.int64),
                          np.ones(S.shape[0], np.int64), seats.astype(np.int64))
     return int(res.used.sum())
+
+
+# --------------------------------------------------------------------------- joiners
+def _joined(result: Any, joins: Sequence[tuple[Join, str]]) -> Any:
+    """Return ``result`` over the programme with the joiners added, none of them paired.
+
+    The joiners are scored from their answers by the survey the result was scored with
+    (their rows are appended to the intake tables; scores are stationary, so the pairs
+    already made keep their scores). Their ``Join`` events go to the result's log.
+    """
+    if isinstance(result, MentorsMatching):
+        return _join_mentors(result, joins)
+    if isinstance(result, RoundResult):
+        ev, where = joins[0]
+        msg = (f"{where}: a round pairs the pool as it was when the round was drawn; "
+               f"{ev.participant_id!r} cannot join it mid-round. Add the row to the pool's "
+               "table: the next round includes them.")
+        raise EventError(msg)
+    if isinstance(result, PeerMatching):
+        return _join_peers(result, joins)
+    if isinstance(result, Circles):
+        ev, where = joins[0]
+        msg = (f"{where}: circles keep the mentee-mentee scores as a matrix, so a joiner's "
+               f"peer scores cannot be computed; {ev.participant_id!r} cannot join these "
+               "circles. Add the row to the mentees' table and form the circles again.")
+        raise EventError(msg)
+    return result  # another type: apply_group_events refuses it
+
+
+def _check_joiners(joins: Sequence[tuple[Join, str]], taken: Iterable[Any],
+                   columns: Mapping[str, Sequence[str]], id_column: str) -> None:
+    """Refuse a joiner whose id is taken or whose answers name unknown columns."""
+    seen = {str(x) for x in taken}
+    for ev, where in joins:
+        pid = str(ev.participant_id)
+        if pid in seen:
+            msg = (f"{where}: id {ev.participant_id!r} is already taken; a joining "
+                   "participant needs a new id.")
+            raise EventError(msg)
+        seen.add(pid)
+        cols = columns.get(ev.role)
+        if cols is None:
+            msg = (f"{where}: role of a joining participant must be one of "
+                   f"{sorted(columns)}; got {ev.role!r}.")
+            raise EventError(msg)
+        unknown = sorted(set(map(str, ev.answers)) - set(cols) - {id_column})
+        if unknown:
+            msg = (f"{where}: {ev.participant_id!r} answers unknown column(s) {unknown}; "
+                   f"expected columns of the {ev.role}s' intake table.")
+            raise EventError(msg)
+
+
+def _log(events: Sequence[Any], joins: Sequence[tuple[Join, str]]) -> tuple[Any, ...]:
+    out: list[Any] = [*events, *(ev for ev, _ in joins)]
+    return tuple(out)
+
+
+def _mode(values: NDArray) -> int:
+    """Return the most common value (the smallest on a tie; 1 when there is none)."""
+    v = np.asarray(values, dtype=np.int64)
+    return int(np.bincount(v).argmax()) if v.size and v.min() >= 0 else 1
+
+
+def _no_scores(joins: Sequence[tuple[Join, str]], what: str) -> EventError:
+    ev, where = joins[0]
+    return EventError(
+        f"{where}: {what} takes no joiners: it cannot score {ev.participant_id!r}. Add the "
+        "row to the intake table and solve again.")
+
+
+def _join_mentors(res: MentorsMatching, joins: Sequence[tuple[Join, str]]
+                  ) -> MentorsMatching:
+    mp = res.problem
+    p = mp.problem
+    src = p.source
+    if not isinstance(src, CohortScores):
+        raise _no_scores(joins, "a result scored from a matrix (not a survey)")
+    cohort = src.cohort
+    _check_joiners(joins, [*p.mentee_ids.tolist(), *p.mentor_ids.tolist()],
+                   {"mentee": list(map(str, cohort.mentees.columns)),
+                    "mentor": list(map(str, cohort.mentors.columns))},
+                   src.survey.id_column)
+    new_e = [ev for ev, _ in joins if ev.role == "mentee"]
+    new_r = [ev for ev, _ in joins if ev.role == "mentor"]
+    m = p.shape[1]
+    shim = types.SimpleNamespace(
+        joined=[ev for ev, _ in joins], capacity=np.concatenate(
+            [p.capacity, np.zeros(len(new_r), np.int64)]), capacity_set=set(),
+        left_mentors=set())
+    new_src = _rebuild_cohort(src, shim)  # type: ignore[arg-type]
+    ids_e = [*p.mentee_ids.tolist(), *(ev.participant_id for ev in new_e)]
+    ids_r = [*p.mentor_ids.tolist(), *(ev.participant_id for ev in new_r)]
+    got = ([str(x) for x in new_src.cohort.mentee_ids.tolist()],  # type: ignore[attr-defined]
+           [str(x) for x in new_src.cohort.mentor_ids.tolist()])  # type: ignore[attr-defined]
+    if got != ([str(x) for x in ids_e], [str(x) for x in ids_r]):  # pragma: no cover
+        msg = "the intake tables with the joiners were read in another order; this is a bug."
+        raise SolverError(msg)
+    tracks = None
+    if mp.tracks is not None:
+        tracks = [*mp.tracks.tolist(), *(_joiner_track(mp, src, ev, where)
+                                         for ev, where in joins if ev.role == "mentor")]
+    mp_new = mp.evolve(
+        scores=new_src, mentee_ids=ids_e, mentor_ids=ids_r, capacity=shim.capacity,
+        mentee_capacity=[*mp.mentee_capacity.tolist(),
+                         *([_mode(mp.mentee_capacity)] * len(new_e))],
+        tracks=tracks)
+    assert mp_new.shape[1] == m + len(new_r)
+    return MentorsMatching(mp_new, res.mentee, res.mentor, res.scores, res.objective,
+                           res.bound, res.status, [*res.reasons.tolist(), *[""] * len(new_e)],
+                           res.stats, _log(res.events, joins))
+
+
+def _joiner_track(mp: MentorsProblem, src: CohortScores, ev: Join, where: str) -> str:
+    """Return a joining mentor's track: the answer in the column the tracks came from."""
+    frame = src.cohort.mentors
+    have = [str(t) for t in mp.tracks.tolist()]  # type: ignore[union-attr]
+    cols = [src.survey.track_column] if src.survey.track_column else []
+    cols += [str(c) for c in frame.columns if str(c) not in cols
+             and frame[c].astype(str).str.strip().tolist() == have]
+    for col in cols:
+        value = str(ev.answers.get(col, "") or "").strip()
+        if col in frame.columns and value:
+            return value
+    msg = (f"{where}: mentor {ev.participant_id!r} joins a programme with one mentor per "
+           f"track, but their row gives no track (expected a value in column "
+           f"{cols[0] if cols else 'track'!r}).")
+    raise EventError(msg)
+
+
+def _join_peers(res: PeerMatching, joins: Sequence[tuple[Join, str]]) -> PeerMatching:
+    pp = res.problem
+    src = pp.source
+    if isinstance(src, PeerGraph):
+        raise _no_scores(joins, "a pool solved on a candidate graph (its best pairs only)")
+    if not isinstance(src, PeerScores):
+        raise _no_scores(joins, "a pool scored from a matrix (not a survey)")
+    pool = src.cohort.mentees
+    cols = list(map(str, pool.columns))
+    _check_joiners([(dataclasses.replace(ev, role="peer"), w) for ev, w in joins],
+                   pp.ids.tolist(), {"peer": cols}, src.survey.id_column)
+    rows = []
+    for ev, _ in joins:
+        row = {c: "" for c in cols}
+        row.update({str(k): "" if v is None else str(v) for k, v in ev.answers.items()})
+        row[src.survey.id_column] = str(ev.participant_id)
+        rows.append(row)
+    table = pd.concat([pool.astype(str), pd.DataFrame(rows, columns=cols, dtype=object)],
+                      ignore_index=True).astype(str)
+    try:
+        new_src = PeerScores(table, src.survey)
+    except ValueError as exc:
+        msg = f"{joins[0][1]}: the joiners' answers do not fit the survey: {exc}"
+        raise EventError(msg) from exc
+    ids = [*pp.ids.tolist(), *(ev.participant_id for ev, _ in joins)]
+    if [str(x) for x in new_src.ids.tolist()] != [str(x) for x in ids]:  # pragma: no cover
+        msg = "the pool with the joiners was read in another order; this is a bug."
+        raise SolverError(msg)
+    args = pp.arguments()
+    pp_new = pp.evolve(scores=new_src, ids=ids, banned=args["banned"], capacity=[
+        *pp.capacity.tolist(), *([_mode(pp.capacity)] * len(joins))])
+    return PeerMatching(pp_new, res.u, res.v, res.scores, res.objective, res.bound,
+                        res.status, res.method, res.stats,
+                        _log(res.events, joins))
+
+
+def read_group_joiners(path: Any, result: Any) -> tuple[list[Join], list[str]]:
+    """Read joiners of a group result: intake rows (a ``role`` column for two sides).
+
+    For several mentors per mentee and circles the table is read as by
+    ``mentormatch rematch --joiners`` (a ``role`` column, mentee or mentor); for a peer
+    pool it holds plain pool rows (no role: everyone joins the pool).
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV or Excel table.
+    result : MentorsMatching, PeerMatching or Circles
+        The result the joiners join (its survey names the id column).
+
+    Returns
+    -------
+    events : list of Join
+    labels : list of str
+        ``"<file> row <k>"`` per joiner, for messages.
+
+    Raises
+    ------
+    EventError
+        Naming the file, row, column and value of every bad row.
+    """
+    from mentormatch.rematching._csv import _raise, read_joiners
+    from mentormatch.survey import pseudonym, read_table
+
+    problem = result.problem
+    source = problem.source if isinstance(result, PeerMatching) else problem.problem.source
+    if not isinstance(result, PeerMatching):
+        return read_joiners(path, types.SimpleNamespace(source=source))  # type: ignore[arg-type]
+    survey = getattr(source, "survey", None)
+    id_col = survey.id_column if survey is not None else "id"
+    try:
+        table = read_table(path, role="joiner")
+    except ValueError as exc:
+        raise EventError(str(exc)) from exc
+    frame, name = table.frame, table.name
+    if id_col not in frame.columns:
+        msg = (f"{name}: missing the id column {id_col!r}; joiners of a pool are rows of "
+               f"the pool's table; got columns {list(frame.columns)[:12]}.")
+        raise EventError(msg)
+    events, labels, problems = [], [], []
+    for k, rec in enumerate(frame.to_dict("records")):
+        where = f"{name} row {table.row_number(k)}"
+        pid = str(rec[id_col]).strip()
+        if not pid:
+            problems.append(f"{where}, column {id_col!r}: blank id; every joiner needs one.")
+            continue
+        if survey is not None and survey.hash_ids:
+            pid = pseudonym(pid)
+        answers = {str(c): v for c, v in rec.items() if c != id_col and v != ""}
+        events.append(Join(pid, "peer", answers))
+        labels.append(where)
+    _raise(problems, name)
+    return events, labels
