@@ -91,3 +91,12 @@ def test_comma_csv_with_semicolons_in_answers_stays_comma(tmp_path):
     path.write_text("id,skills\nE1;x,a;b\n")
     table = read_table(path, role="mentee")
     assert table.frame.to_dict("records") == [{"id": "E1;x", "skills": "a;b"}]
+
+
+# ------------------------------------------------------------------ capacity
+@pytest.mark.parametrize("bad", [1.5, -1, float("nan")])
+def test_capacity_error_names_the_mentor_by_id(bad):
+    scores = pd.DataFrame([[0.9, 0.5, 0.1]], index=["a"], columns=["X", "Y", "Z"])
+    # a Series in another order than the columns: the message must name 'Z', not 0
+    with pytest.raises(mm.SolverError, match=r"for mentor 'Z'"):
+        mm.solve(scores, pd.Series({"Z": bad, "Y": 2, "X": 1}))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,8 +45,11 @@ def check_choice(value: str, options: Iterable[str], name: str) -> str:
     return value
 
 
-def check_capacity(capacity: ArrayLike, n_mentors: int) -> NDArray[np.int64]:
+def check_capacity(capacity: ArrayLike, n_mentors: int,
+                   ids: Sequence[Any] | None = None) -> NDArray[np.int64]:
     """Validate mentor capacities: one non-negative integer per mentor.
+
+    ``ids`` (the mentors' ids, in position order) name a bad entry by id in messages.
 
     Examples
     --------
@@ -76,7 +79,7 @@ def check_capacity(capacity: ArrayLike, n_mentors: int) -> NDArray[np.int64]:
             j = int(np.argmax(bad))
             msg = (
                 f"`capacity` must hold whole numbers below 2**63; got {as_float[j].item()!r} "
-                f"for mentor {j}."
+                f"for mentor {_who(ids, j)}."
             )
             raise SolverError(msg)
         arr = as_float
@@ -84,9 +87,13 @@ def check_capacity(capacity: ArrayLike, n_mentors: int) -> NDArray[np.int64]:
     neg = out < 0
     if neg.any():
         j = int(np.argmax(neg))
-        msg = f"`capacity` must be >= 0; got {out[j]} for mentor {j}."
+        msg = f"`capacity` must be >= 0; got {out[j]} for mentor {_who(ids, j)}."
         raise SolverError(msg)
     return out
+
+
+def _who(ids: Sequence[Any] | None, j: int) -> str:
+    return str(j) if ids is None else repr(ids[j])
 
 
 def check_pairs(pairs: Iterable, shape: tuple[int, int], name: str) -> NDArray[np.int64]:

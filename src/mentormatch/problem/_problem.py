@@ -276,7 +276,7 @@ class Problem:
         set_(self, "source", source)
         set_(self, "mentee_ids", e_ids)
         set_(self, "mentor_ids", r_ids)
-        cap = check_capacity(align_by_id(capacity, r_idx, "capacity"), m)
+        cap = check_capacity(align_by_id(capacity, r_idx, "capacity"), m, r_idx.ids)
         cap.setflags(write=False)
         set_(self, "capacity", cap)
         set_(self, "objective", check_choice(objective, OBJECTIVES, "objective"))
