@@ -100,3 +100,23 @@ def test_capacity_error_names_the_mentor_by_id(bad):
     # a Series in another order than the columns: the message must name 'Z', not 0
     with pytest.raises(mm.SolverError, match=r"for mentor 'Z'"):
         mm.solve(scores, pd.Series({"Z": bad, "Y": 2, "X": 1}))
+
+
+# ------------------------------------------------------------------- compare
+def test_compare_counts_mentees_found_in_one_file_only():
+    before = pd.DataFrame({"mentee_id": ["a", "b"], "mentor_id": ["X", ""],
+                           "score": [0.5, None]})
+    after = pd.DataFrame({"mentee_id": ["b", "c", "d"], "mentor_id": ["", "X", "Y"],
+                          "score": [None, 0.7, 0.2]})
+    c = mm.compare(before, after)
+    assert c.summary["only_before"] == 1  # a: left, or missing from the after file
+    assert c.summary["only_after"] == 2  # c, d: late joiners
+    text = str(c)
+    assert "only in before: 1" in text and "only in after: 2" in text
+
+
+def test_compare_text_stays_short_when_the_same_mentees():
+    a = pd.DataFrame({"mentee_id": ["a"], "mentor_id": ["X"], "score": [0.5]})
+    c = mm.compare(a, a)
+    assert c.summary["only_before"] == c.summary["only_after"] == 0
+    assert "only in" not in str(c)

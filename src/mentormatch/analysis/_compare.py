@@ -29,7 +29,9 @@ class Comparison:
     summary : dict
         ``mentees_before`` / ``_after``, ``matched_before`` / ``_after``,
         ``match_rate_before`` / ``_after`` / ``match_rate_change``, ``moved``,
-        ``same``, ``mean_score_change`` (over mentees matched in both).
+        ``same``, ``newly_matched``, ``no_longer_matched``, ``only_before`` /
+        ``only_after`` (mentees in one matching only: left, or joined),
+        ``mean_score_change`` (over mentees matched in both).
 
     Examples
     --------
@@ -54,6 +56,9 @@ class Comparison:
             f"same mentor: {s['same']}; moved: {s['moved']}; newly matched: "
             f"{s['newly_matched']}; no longer matched: {s['no_longer_matched']}",
         ]
+        if s["only_before"] or s["only_after"]:
+            lines.append(f"only in before: {s['only_before']}; only in after: "
+                         f"{s['only_after']} (mentees in one of the two only)")
         if np.isfinite(s["mean_score_change"]):
             lines.append(f"mean score change of mentees matched in both: "
                          f"{s['mean_score_change']:+.4f}")
@@ -145,6 +150,8 @@ def compare(before: Matching | pd.DataFrame, after: Matching | pd.DataFrame) -> 
         "same": int((change == "same").sum()), "moved": int((change == "moved").sum()),
         "newly_matched": int((change == "matched").sum()),
         "no_longer_matched": int((change == "unmatched").sum()),
+        "only_before": int((change == "only before").sum()),
+        "only_after": int((change == "only after").sum()),
         "mean_score_change": float(table.loc[both, "score_change"].mean())
         if both.any() else float("nan"),
     }
