@@ -344,6 +344,30 @@ def test_rounds_state_still_works(files, tmp_path, capsys):
                      str(tmp_path / "r.csv")]) == 0
     assert mm.load_rounds(state).n_rounds == 2
     assert not is_group_state(state)
+    # repair the last round after someone leaves: the first round stays, pairs are kept
+    before = mm.load_rounds(state)
+    gone, partner = before.rounds[-1][0]
+    ev = _events(tmp_path / "ev.csv", [["leave", gone, "", ""]])
+    capsys.readouterr()
+    assert main(["rounds", "--survey", str(d / "peer.json"), "--pool", str(d / "pool.csv"),
+                 "--state", str(state), "--out", str(tmp_path / "r2.csv"), "--events",
+                 str(ev), "--format", "json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["left"] == [gone] and rec["round"] == 2
+    after = mm.load_rounds(state)
+    assert after.rounds[0] == before.rounds[0] and after.n_rounds == 2
+    assert all(gone not in p for p in after.rounds[-1])
+    kept = set(before.rounds[-1][1:])
+    assert kept <= set(after.rounds[-1])  # every other pair of the round stays
+    table = pd.read_csv(tmp_path / "r2.csv", dtype=str, keep_default_na=False)
+    assert [gone, partner, "ended"] in table[["id_a", "id_b", "change"]].values.tolist()
+    # an unknown id is refused with the id; the state is left as it was
+    ev = _events(tmp_path / "ev2.csv", [["leave", "NOBODY1", "", ""]])
+    assert main(["rounds", "--survey", str(d / "peer.json"), "--pool", str(d / "pool.csv"),
+                 "--state", str(state), "--out", str(tmp_path / "r3.csv"), "--events",
+                 str(ev)]) == 2
+    assert "ev2.csv row 2: 'NOBODY1' is not in the pool" in capsys.readouterr().err
+    assert mm.load_rounds(state) == after
 
 
 # ---------------------------------------------------------------------- properties

@@ -843,6 +843,41 @@ def _regroup(state: Path, events: Path | None, joiners: Path | None, out_path: P
             out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
+def _repair_round(survey: Path, pool: Path, state: Path, events: Path, out_path: Path, *,
+                  force: bool, fmt: str) -> None:
+    """Repair the last round of a rounds state (``rounds --events``); keep the others."""
+    from mentormatch.groups import PeerProblem, PeerScores, load_rounds, save_rounds
+    from mentormatch.groups._repair import apply_group_events, round_from_history
+    from mentormatch.groups._state import change_table
+    from mentormatch.rematching._csv import read_events_table
+    from mentormatch.survey import Survey
+
+    if not state.exists():
+        msg = f"{state}: no such rounds state; --events repairs a round already drawn."
+        raise MentorMatchError(msg)
+    if out_path.exists() and not force:
+        msg = (f"{out_path}: exists; a repaired round is never written over a file (give "
+               "another --out, or --force).")
+        raise MentorMatchError(msg)
+    with err.status("repairing the round..."):
+        evs, labels = read_events_table(events)
+        history = load_rounds(state)
+        current = round_from_history(PeerProblem(PeerScores(pool, Survey.load(survey))),
+                                     history)
+        new, diff = apply_group_events(current, evs, labels)
+        written = [_write_table(change_table(new.matching, diff), out_path),
+                   save_rounds(new.history, state)]
+    record = {"round": new.history.n_rounds, "shape": diff.shape,
+              "changes": {"added": diff.n_added, "ended": diff.n_ended,
+                          "unchanged": diff.unchanged},
+              "added": diff.added.to_dict("records"), "ended": diff.ended.to_dict("records"),
+              "left": list(diff.left), "sat_out": new.sat_out,
+              "repeats": [list(p) for p in new.repeats], "sat_out_twice": new.sat_out_twice}
+    line = (f"{diff}\nround {new.history.n_rounds} repaired; sits out: "
+            f"{', '.join(map(str, new.sat_out)) or 'nobody'}.")
+    _group_summary(fmt, record, line, written)
+
+
 @app.command("rounds")
 def rounds_cmd(
     survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
@@ -851,6 +886,11 @@ def rounds_cmd(
         help="Rounds state file (JSON): read if it exists, then saved with this round.")],
     out_path: Annotated[Path, typer.Option("--out", help="This round's pairs (.csv/.xlsx).")] = (
         Path("round.csv")),
+    events: Annotated[Path | None, typer.Option(
+        help="Repair the last round after these events (the events CSV of `rematch`) "
+             "instead of drawing a new round; the state's last round is replaced.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --events: replace an existing --out file.")] = False,
     report: _Report = None,
     fmt: _Format = "text",
 ) -> None:
@@ -861,6 +901,9 @@ def rounds_cmd(
         from mentormatch.survey import Survey
 
         _check_format(fmt)
+        if events is not None:
+            _repair_round(survey, pool, state, events, out_path, force=force, fmt=fmt)
+            return
         history = load_rounds(state) if state.exists() else None
         r = next_round(PeerScores(pool, Survey.load(survey)), history)
         written = [_write_table(r.pairs, out_path), save_rounds(r.history, state),
