@@ -120,3 +120,50 @@ def test_compare_text_stays_short_when_the_same_mentees():
     c = mm.compare(a, a)
     assert c.summary["only_before"] == c.summary["only_after"] == 0
     assert "only in" not in str(c)
+
+
+# -------------------------------------------------------------------- tuning
+TUNE_SURVEY = """
+[survey]
+name = "t"
+id_column = "id"
+
+[[questions]]
+name = "level"
+kind = "ordinal"
+column = "level"
+levels = ["1", "2", "3"]
+
+[[criteria]]
+name = "gap"
+kind = "gap"
+question = "level"
+min_gap = 0
+max_gap = 2
+weight = 1.0
+"""
+
+
+def test_tune_files_errors_name_the_participants_file_and_its_row(tmp_path):
+    from mentormatch.tuning import tune_files
+
+    (tmp_path / "s.toml").write_text(TUNE_SURVEY)
+    (tmp_path / "people.csv").write_text(
+        "id,role,level\nM1,mentor,3\nE1,mentee,1\nM2,mentor,2\n\nE2,mentee,7\n")
+    (tmp_path / "hist.csv").write_text("mentee_id,mentor_id,outcome\nE1,M1,1\nE2,M2,0\n")
+    with pytest.raises(mm.IntakeError, match=r"people\.csv \(mentees\) row 6, column 'level'.*'7'"):
+        tune_files(tmp_path / "s.toml", tmp_path / "people.csv", tmp_path / "hist.csv")
+
+
+def test_tune_files_history_rows_count_blank_lines(tmp_path):
+    from mentormatch.tuning import tune_files
+
+    (tmp_path / "s.toml").write_text(TUNE_SURVEY)
+    (tmp_path / "people.csv").write_text(
+        "id,role,level\nM1,mentor,3\nE1,mentee,1\n\nE2,Coach,2\n")
+    (tmp_path / "hist.csv").write_text("mentee_id,mentor_id,outcome\nE1,M1,1\n\nE9,M1,0\n")
+    with pytest.raises(mm.HistoryError, match=r"people\.csv row 5, column 'role'"):
+        tune_files(tmp_path / "s.toml", tmp_path / "people.csv", tmp_path / "hist.csv")
+    (tmp_path / "people.csv").write_text("id,role,level\nM1,mentor,3\nE1,mentee,1\n")
+    with pytest.raises(mm.HistoryError, match=r"hist\.csv row 4, column 'mentee_id'.*'E9'"):
+        tune_files(tmp_path / "s.toml", tmp_path / "people.csv", tmp_path / "hist.csv")

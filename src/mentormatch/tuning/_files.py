@@ -157,7 +157,8 @@ def tune_files(
     >>> tune_files(demo_paths()["survey"], "people.csv", "pairs.csv")  # doctest: +SKIP
     """
     survey = Survey.load(survey_path)
-    people = read_table(participants_path, role="participants").frame
+    ptable = read_table(participants_path, role="participants")
+    people = ptable.frame
     pname = Path(participants_path).name
     if "role" not in people.columns:
         msg = (f"{pname}: needs a 'role' column (mentor or mentee); "
@@ -167,13 +168,19 @@ def tune_files(
     bad = ~role.isin(["mentor", "mentee"])
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])
-        msg = (f"{pname} row {k + 2}, column 'role': expected 'mentor' or 'mentee'; got "
+        msg = (f"{pname} row {ptable.row_number(k)}, column 'role': expected 'mentor' or 'mentee'; got "
                f"{people['role'].iloc[k]!r}.")
         raise HistoryError(msg)
-    mentors = people[role == "mentor"].drop(columns="role").reset_index(drop=True)
-    mentees = people[role == "mentee"].drop(columns="role").reset_index(drop=True)
+    # each role's rows keep the file's name and row numbers, for intake messages
+    mentors, mentees = (
+        ptable.subset(np.flatnonzero((role == r).to_numpy()).tolist())
+        for r in ("mentor", "mentee"))
+    for part, r in ((mentors, "mentors"), (mentees, "mentees")):
+        part.frame = part.frame.drop(columns="role")
+        part.name = f"{pname} ({r})"
     cohort = load_cohort(mentees, mentors, survey)
-    hist = read_table(history_path, role="history").frame
+    htable = read_table(history_path, role="history")
+    hist = htable.frame
     name = Path(history_path).name
     for col in ("mentee_id", "mentor_id", outcome_column):
         if col not in hist.columns:
@@ -184,10 +191,10 @@ def tune_files(
     rows, cols = [], []
     for k, (e, m) in enumerate(zip(hist["mentee_id"], hist["mentor_id"], strict=True)):
         if str(e) not in e_pos:
-            msg = f"{name} row {k + 2}, column 'mentee_id': unknown mentee {e!r}."
+            msg = f"{name} row {htable.row_number(k)}, column 'mentee_id': unknown mentee {e!r}."
             raise HistoryError(msg)
         if str(m) not in m_pos:
-            msg = f"{name} row {k + 2}, column 'mentor_id': unknown mentor {m!r}."
+            msg = f"{name} row {htable.row_number(k)}, column 'mentor_id': unknown mentor {m!r}."
             raise HistoryError(msg)
         rows.append(e_pos[str(e)])
         cols.append(m_pos[str(m)])
