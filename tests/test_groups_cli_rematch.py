@@ -316,6 +316,34 @@ def test_joiners_of_a_peer_pool(files, tmp_path, capsys):
     assert new.n_pairs >= res.n_pairs
 
 
+def test_joiners_of_circles(files, tmp_path, capsys):
+    d, _ = files
+    mentees = pd.read_csv(d / "mentees.csv", dtype=str, keep_default_na=False)
+    mentors = pd.read_csv(d / "mentors.csv", dtype=str, keep_default_na=False)
+    c = load_group_state(d / "c.json")
+    # a copy of a placed mentee: allowed in that circle, so it can be placed
+    placed = c.problem.problem.mentee_ids[c.circle >= 0][0]
+    rows = pd.concat([mentees[mentees["id"] == placed].assign(id="J-C1", role="mentee"),
+                      mentors.iloc[[1]].assign(id="J-CM", role="mentor")],
+                     ignore_index=True).fillna("")
+    rows.to_csv(tmp_path / "cj.csv", index=False)
+    capsys.readouterr()
+    assert main(["rematch", "--state", str(d / "c.json"), "--joiners", str(tmp_path / "cj.csv"),
+                 "--out", str(tmp_path / "cj-out.csv"), "--format", "json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert {j["id"] for j in rec["joiners"]} == {"J-C1", "J-CM"}
+    assert all(j["partners"] or j["reason"] for j in rec["joiners"])
+    new, peer = load_group_state(tmp_path / "cj-out.state.json", with_peer_scores=True)
+    p = new.problem.problem
+    assert p.mentee_ids[-1] == "J-C1" and p.mentor_ids[-1] == "J-CM"
+    assert new.problem.peer.shape == (len(p.mentee_ids),) * 2 and peer.shape[0] == len(
+        p.mentee_ids)
+    assert int(p.capacity[-1]) == 4  # the usual circle size
+    j = next(j for j in rec["joiners"] if j["id"] == "J-C1")
+    assert j["partners"] == ([new.circle_of("J-C1")] if new.circle[-1] >= 0 else [])
+    assert (c.circle >= 0).sum() <= (new.circle >= 0).sum()
+
+
 def test_join_errors_name_the_row_and_why(files, tmp_path):
     d, _ = files
     res = load_group_state(d / "m.json")

@@ -794,7 +794,7 @@ def _regroup(state: Path, events: Path | None, joiners: Path | None, out_path: P
              new_state: Path | None, *, carry: list[str] | None, max_changes: int,
              force: bool, fmt: str) -> None:
     """``rematch --state`` for a group state: apply the events, repair, write, print."""
-    from mentormatch.groups._repair import apply_group_events, read_group_joiners
+    from mentormatch.groups._repair import apply_group_events, extend_pool, read_group_joiners
     from mentormatch.groups._state import (
         change_table,
         joiner_outcomes,
@@ -825,7 +825,11 @@ def _regroup(state: Path, events: Path | None, joiners: Path | None, out_path: P
                 msg = (f"{path}: exists; rematch never overwrites a file (give another "
                        "--out / --new-state, or --force).")
                 raise MentorMatchError(msg)
-        new, diff = apply_group_events(res, evs, labels)
+        new, diff = apply_group_events(res, evs, labels, peer_scores=peer)
+        joined_e = [(e, w) for e, w in zip(evs, labels, strict=True)
+                    if type(e).__name__ == "Join" and e.role == "mentee"]
+        if peer is not None and joined_e:  # the circles' peer table has the joiners too
+            peer = extend_pool(peer, joined_e)
         written = [_write_table(change_table(new, diff), target),
                    save_group_state(new, state_to, peer_scores=peer, overwrite=force)]
     joined = joiner_outcomes(new, [e.participant_id for e in evs

@@ -398,8 +398,8 @@ def _set_capacity(w: _Work, ev: SetCapacity, where: str) -> None:
 
 
 # ------------------------------------------------------------------------ the entry
-def rematch_group(result: Any, events: Iterable[Any], *, capacity_drop: str = "one"
-                  ) -> tuple[Any, GroupDiff]:
+def rematch_group(result: Any, events: Iterable[Any], *, capacity_drop: str = "one",
+                  peer_scores: Any = None) -> tuple[Any, GroupDiff]:
     r"""Apply events to a group result and repair only what they free.
 
     Parameters
@@ -433,13 +433,17 @@ def rematch_group(result: Any, events: Iterable[Any], *, capacity_drop: str = "o
           Joins are applied before the other events (which may name the joiner). A
           joined mentee takes the most common mentee capacity, a joined person of a
           pool the most common capacity, a joined mentor the capacity (and, with
-          tracks, the track) their answers give. Joiners have no priority. Circles,
-          rounds, candidate graphs and results scored from a matrix take no joiners
-          (they cannot score one): refused.
+          tracks, the track) their answers give; circles take mentees (given
+          ``peer_scores``) and mentors (a circle of the most common size). Joiners
+          have no priority. Rounds, candidate graphs and results scored from a matrix
+          take no joiners (they cannot score one): refused.
 
         A pair an event ended is not made again in this repair.
     capacity_drop : {"one", "zero"}, default="one"
         Default capacity drop of a :class:`~mentormatch.MentorUnmatch`.
+    peer_scores : PeerScores, optional
+        For circles that a mentee joins: the peer scores of the mentees' table (circles
+        keep only their matrix); the joiner's row is appended to it.
 
     Returns
     -------
@@ -525,18 +529,24 @@ def rematch_group(result: Any, events: Iterable[Any], *, capacity_drop: str = "o
         raise EventError(msg)
     events = tuple(events)
     labels = [f"event {k + 1} ({type(ev).__name__})" for k, ev in enumerate(events)]
-    return apply_group_events(result, events, labels, capacity_drop=capacity_drop)
+    return apply_group_events(result, events, labels, capacity_drop=capacity_drop,
+                              peer_scores=peer_scores)
 
 
 def apply_group_events(result: Any, events: Sequence[Any], labels: Sequence[str], *,
-                       capacity_drop: str = "one") -> tuple[Any, GroupDiff]:
-    """Apply ``events`` (each named by ``labels[k]`` in messages) and repair."""
+                       capacity_drop: str = "one", peer_scores: Any = None
+                       ) -> tuple[Any, GroupDiff]:
+    """Apply ``events`` (each named by ``labels[k]`` in messages) and repair.
+
+    ``peer_scores`` is the :class:`PeerScores` of the circles' mentees (needed for a
+    mentee joining circles).
+    """
     t0 = time.perf_counter()
     events, labels = list(events), list(labels)
     joins = [(ev, where) for ev, where in zip(events, labels, strict=True)
              if isinstance(ev, Join)]
     if joins:
-        result = _joined(result, joins)
+        result = _joined(result, joins, peer_scores)
         rest = [(ev, where) for ev, where in zip(events, labels, strict=True)
                 if not isinstance(ev, Join)]
         events, labels = [e for e, _ in rest], [w for _, w in rest]
@@ -1100,7 +1110,7 @@ def _most_placed(S: NDArray, seats: NDArray) -> int:
 
 
 # --------------------------------------------------------------------------- joiners
-def _joined(result: Any, joins: Sequence[tuple[Join, str]]) -> Any:
+def _joined(result: Any, joins: Sequence[tuple[Join, str]], peer_scores: Any) -> Any:
     """Return ``result`` over the programme with the joiners added, none of them paired.
 
     The joiners are scored from their answers by the survey the result was scored with
@@ -1118,11 +1128,7 @@ def _joined(result: Any, joins: Sequence[tuple[Join, str]]) -> Any:
     if isinstance(result, PeerMatching):
         return _join_peers(result, joins)
     if isinstance(result, Circles):
-        ev, where = joins[0]
-        msg = (f"{where}: circles keep the mentee-mentee scores as a matrix, so a joiner's "
-               f"peer scores cannot be computed; {ev.participant_id!r} cannot join these "
-               "circles. Add the row to the mentees' table and form the circles again.")
-        raise EventError(msg)
+        return _join_circles(result, joins, peer_scores)
     return result  # another type: apply_group_events refuses it
 
 
@@ -1182,6 +1188,31 @@ def _join_mentors(res: MentorsMatching, joins: Sequence[tuple[Join, str]]
     new_e = [ev for ev, _ in joins if ev.role == "mentee"]
     new_r = [ev for ev, _ in joins if ev.role == "mentor"]
     m = p.shape[1]
+    new_src, capacity, ids_e, ids_r = _extend_cohort(p, src, joins)
+    tracks = None
+    if mp.tracks is not None:
+        tracks = [*mp.tracks.tolist(), *(_joiner_track(mp, src, ev, where)
+                                         for ev, where in joins if ev.role == "mentor")]
+    mp_new = mp.evolve(
+        scores=new_src, mentee_ids=ids_e, mentor_ids=ids_r, capacity=capacity,
+        mentee_capacity=[*mp.mentee_capacity.tolist(),
+                         *([_mode(mp.mentee_capacity)] * len(new_e))],
+        tracks=tracks)
+    assert mp_new.shape[1] == m + len(new_r)
+    return MentorsMatching(mp_new, res.mentee, res.mentor, res.scores, res.objective,
+                           res.bound, res.status, [*res.reasons.tolist(), *[""] * len(new_e)],
+                           res.stats, _log(res.events, joins))
+
+
+def _extend_cohort(p: Any, src: CohortScores, joins: Sequence[tuple[Join, str]]
+                   ) -> tuple[Any, NDArray[np.int64], list[Any], list[Any]]:
+    """Return the scores with the joiners' rows appended, the mentors' capacities and ids.
+
+    A joined mentor's capacity is the one their row gives (as in the one-mentor
+    rematch, :func:`mentormatch.rematching._repair._rebuild_cohort`).
+    """
+    new_e = [ev for ev, _ in joins if ev.role == "mentee"]
+    new_r = [ev for ev, _ in joins if ev.role == "mentor"]
     shim = types.SimpleNamespace(
         joined=[ev for ev, _ in joins], capacity=np.concatenate(
             [p.capacity, np.zeros(len(new_r), np.int64)]), capacity_set=set(),
@@ -1194,19 +1225,7 @@ def _join_mentors(res: MentorsMatching, joins: Sequence[tuple[Join, str]]
     if got != ([str(x) for x in ids_e], [str(x) for x in ids_r]):  # pragma: no cover
         msg = "the intake tables with the joiners were read in another order; this is a bug."
         raise SolverError(msg)
-    tracks = None
-    if mp.tracks is not None:
-        tracks = [*mp.tracks.tolist(), *(_joiner_track(mp, src, ev, where)
-                                         for ev, where in joins if ev.role == "mentor")]
-    mp_new = mp.evolve(
-        scores=new_src, mentee_ids=ids_e, mentor_ids=ids_r, capacity=shim.capacity,
-        mentee_capacity=[*mp.mentee_capacity.tolist(),
-                         *([_mode(mp.mentee_capacity)] * len(new_e))],
-        tracks=tracks)
-    assert mp_new.shape[1] == m + len(new_r)
-    return MentorsMatching(mp_new, res.mentee, res.mentor, res.scores, res.objective,
-                           res.bound, res.status, [*res.reasons.tolist(), *[""] * len(new_e)],
-                           res.stats, _log(res.events, joins))
+    return new_src, shim.capacity.astype(np.int64), ids_e, ids_r
 
 
 def _joiner_track(mp: MentorsProblem, src: CohortScores, ev: Join, where: str) -> str:
@@ -1237,10 +1256,44 @@ def _join_peers(res: PeerMatching, joins: Sequence[tuple[Join, str]]) -> PeerMat
     cols = list(map(str, pool.columns))
     _check_joiners([(dataclasses.replace(ev, role="peer"), w) for ev, w in joins],
                    pp.ids.tolist(), {"peer": cols}, src.survey.id_column)
+    new_src = extend_pool(src, joins)
+    ids = [*pp.ids.tolist(), *(ev.participant_id for ev, _ in joins)]
+    args = pp.arguments()
+    pp_new = pp.evolve(scores=new_src, ids=ids, banned=args["banned"], capacity=[
+        *pp.capacity.tolist(), *([_mode(pp.capacity)] * len(joins))])
+    return PeerMatching(pp_new, res.u, res.v, res.scores, res.objective, res.bound,
+                        res.status, res.method, res.stats,
+                        _log(res.events, joins))
+
+
+def extend_pool(src: PeerScores, joins: Sequence[tuple[Join, str]]) -> PeerScores:
+    """Return the peer scores of the pool with the joiners' rows appended (in order).
+
+    Parameters
+    ----------
+    src : PeerScores
+        The pool's scores (its survey scores the joiners).
+    joins : sequence of (Join, str)
+        The joiners and the label of each (``"<file> row <k>"``) for messages.
+
+    Returns
+    -------
+    PeerScores
+        Over the pool then the joiners; the scores among the first people are unchanged
+        (scores are stationary).
+
+    Raises
+    ------
+    EventError
+        If the answers do not fit the survey.
+    """
+    pool = src.cohort.mentees
+    cols = list(map(str, pool.columns))
     rows = []
     for ev, _ in joins:
         row = {c: "" for c in cols}
-        row.update({str(k): "" if v is None else str(v) for k, v in ev.answers.items()})
+        row.update({str(k): "" if v is None else str(v) for k, v in ev.answers.items()
+                    if str(k) in row})
         row[src.survey.id_column] = str(ev.participant_id)
         rows.append(row)
     table = pd.concat([pool.astype(str), pd.DataFrame(rows, columns=cols, dtype=object)],
@@ -1250,16 +1303,11 @@ def _join_peers(res: PeerMatching, joins: Sequence[tuple[Join, str]]) -> PeerMat
     except ValueError as exc:
         msg = f"{joins[0][1]}: the joiners' answers do not fit the survey: {exc}"
         raise EventError(msg) from exc
-    ids = [*pp.ids.tolist(), *(ev.participant_id for ev, _ in joins)]
+    ids = [*src.ids.tolist(), *(ev.participant_id for ev, _ in joins)]
     if [str(x) for x in new_src.ids.tolist()] != [str(x) for x in ids]:  # pragma: no cover
         msg = "the pool with the joiners was read in another order; this is a bug."
         raise SolverError(msg)
-    args = pp.arguments()
-    pp_new = pp.evolve(scores=new_src, ids=ids, banned=args["banned"], capacity=[
-        *pp.capacity.tolist(), *([_mode(pp.capacity)] * len(joins))])
-    return PeerMatching(pp_new, res.u, res.v, res.scores, res.objective, res.bound,
-                        res.status, res.method, res.stats,
-                        _log(res.events, joins))
+    return new_src
 
 
 def read_group_joiners(path: Any, result: Any) -> tuple[list[Join], list[str]]:
@@ -1319,3 +1367,39 @@ def read_group_joiners(path: Any, result: Any) -> tuple[list[Join], list[str]]:
         labels.append(where)
     _raise(problems, name)
     return events, labels
+
+
+def _join_circles(res: Circles, joins: Sequence[tuple[Join, str]], peer_scores: Any
+                  ) -> Circles:
+    cp = res.problem
+    p = cp.problem
+    src = p.source
+    if not isinstance(src, CohortScores):
+        raise _no_scores(joins, "circles scored from a matrix (not a survey)")
+    cohort = src.cohort
+    _check_joiners(joins, [*p.mentee_ids.tolist(), *p.mentor_ids.tolist()],
+                   {"mentee": list(map(str, cohort.mentees.columns)),
+                    "mentor": list(map(str, cohort.mentors.columns))},
+                   src.survey.id_column)
+    new_e = [(ev, w) for ev, w in joins if ev.role == "mentee"]
+    n_r = sum(1 for ev, _ in joins if ev.role == "mentor")
+    peer = None
+    if new_e:
+        if not isinstance(peer_scores, PeerScores) or peer_scores.shape[0] != p.shape[0]:
+            ev, where = new_e[0]
+            msg = (f"{where}: circles keep the mentee-mentee scores as a matrix, so a "
+                   f"joiner's peer scores cannot be computed without the mentees' peer "
+                   f"scores (peer_scores); {ev.participant_id!r} cannot join. Save the "
+                   "circles with their peer survey (`circles --state`), or add the row to "
+                   "the mentees' table and form the circles again.")
+            raise EventError(msg)
+        peer = extend_pool(peer_scores, new_e)
+    new_src, capacity, ids_e, ids_r = _extend_cohort(p, src, joins)
+    capacity[p.shape[1]:] = _mode(p.capacity)  # a joined mentor: a circle of the usual size
+    p_new = p.evolve(scores=new_src, mentee_ids=ids_e, mentor_ids=ids_r, capacity=capacity)
+    cp_new = CirclesProblem(p_new, peer_scores=cp.peer if peer is None else peer,
+                            peer_weight=cp.peer_weight, method=cp.method)
+    circle = np.concatenate([res.circle, np.full(len(new_e), -1, np.int64)])
+    assert p_new.shape == (p.shape[0] + len(new_e), p.shape[1] + n_r)
+    return Circles(cp_new, circle, res.objective, res.bound, res.status, res.method,
+                   res.stats, _log(res.events, joins))

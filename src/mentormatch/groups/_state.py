@@ -518,14 +518,41 @@ def _outcome(result: Any, pid: Any, reasons: Mapping[str, str]) -> tuple[list[An
         if not ok or not pp.capacity[k]:
             return [], "nobody with a free place may be paired with them"
         return [], "the free places went to pairs that score more in total"
+    if isinstance(result, Circles):
+        p = result.problem.problem
+        e_ids = [str(x) for x in p.mentee_ids.tolist()]
+        if key in e_ids:
+            c = int(result.circle[e_ids.index(key)])
+            if c >= 0:
+                return [p.mentor_ids[c]], ""
+            return [], ("every circle it may join is full of mentees who score more "
+                        "together, or the rules allow it no circle with room")
+        j = [str(x) for x in p.mentor_ids.tolist()].index(key)
+        members = p.mentee_ids[result.circle == j].tolist()
+        return members, "" if members else _mentor_reason(p, j, result.circle < 0)
     t = result.pairs
-    mentee = key in {str(x) for x in result.problem.problem.mentee_ids.tolist()} if not (
-        isinstance(result, Circles)) else True
+    mentee = key in {str(x) for x in result.problem.problem.mentee_ids.tolist()}
     if isinstance(result, MentorsMatching) and mentee:
         i = [str(x) for x in result.problem.problem.mentee_ids.tolist()].index(key)
         mine = t.loc[t["mentee_id"].astype(str) == key, "mentor_id"].tolist()
         code = str(result.reasons[i])
         return mine, (reasons.get(code, code) if not mine else "")
     mine = t.loc[t["mentor_id"].astype(str) == key, "mentee_id"].tolist()
-    return mine, "" if mine else (
-        "no mentee with a free place is better served by them, or may be paired with them")
+    if mine:
+        return mine, ""
+    p = result.problem.problem
+    j = [str(x) for x in p.mentor_ids.tolist()].index(key)
+    return [], _mentor_reason(p, j, result.mentor_count < result.problem.mentee_capacity)
+
+
+def _mentor_reason(p: Problem, j: int, waiting: np.ndarray) -> str:
+    """Why mentor ``j`` got nobody: no waiting mentee allowed, or none worth placing."""
+    if not int(p.capacity[j]):
+        return "their capacity is 0"
+    rows = np.flatnonzero(waiting)
+    if rows.size:
+        S = np.array(p.source.block(rows.astype(np.intp)), dtype=np.float64)
+        if np.isfinite(p.apply_filters(S, rows)[:, j]).any():
+            return ("pairing them with a waiting mentee would not improve the objective "
+                    "(the mentees allowed with them score more elsewhere or too low)")
+    return "no waiting mentee may be paired with them (rules, bans, minimum score)"
