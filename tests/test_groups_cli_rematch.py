@@ -418,3 +418,44 @@ def test_round_trip_then_empty_repair_changes_nothing(tmp_path_factory, seed, sh
     assert diff.n_added == 0 and diff.n_ended == 0
     assert new.pairs.values.tolist() == res.pairs.values.tolist()
     assert change_table(new, diff)["change"].eq("kept").all()
+
+
+def _pair_set(res):
+    if isinstance(res, mm.Circles):
+        p = res.problem.problem
+        return {(str(p.mentee_ids[i]), str(p.mentor_ids[c]))
+                for i, c in enumerate(res.circle.tolist()) if c >= 0}
+    cols = res.pairs.columns[:2]
+    return {(str(a), str(b)) for a, b in res.pairs[cols].values.tolist()}
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), shape=st.sampled_from(["mentors", "peers", "circles"]),
+       n=st.integers(2, 6), m=st.integers(1, 3))
+def test_a_leave_after_a_round_trip_keeps_every_other_pair(tmp_path_factory, seed, shape, n,
+                                                           m):
+    rng = np.random.default_rng(seed)
+    e_ids, r_ids = [f"e{i}" for i in range(n)], [f"r{j}" for j in range(m)]
+    if shape == "mentors":
+        res = mm.solve_mentors(np.round(rng.random((n, m)), 3), rng.integers(1, 3, m),
+                               mentee_capacity=2, mentee_ids=e_ids, mentor_ids=r_ids)
+        people = e_ids + r_ids
+    elif shape == "peers":
+        A = np.round(rng.random((n, n)), 3)
+        res = mm.solve_peers((A + A.T) / 2, rng.integers(1, 3, n), ids=e_ids)
+        people = e_ids
+    else:
+        A = np.round(rng.random((n, n)), 3)
+        res = mm.solve_circles(np.round(rng.random((n, m)), 3), 2, peer_scores=(A + A.T) / 2,
+                               mentee_ids=e_ids, mentor_ids=r_ids, method="exact")
+        people = e_ids + r_ids
+    d = tmp_path_factory.mktemp("leave")
+    back = load_group_state(save_group_state(res, d / "s.json"))
+    gone = str(rng.choice(people))
+    new, diff = rematch_group(back, [mm.Leave(gone)])
+    untouched = {p for p in _pair_set(res) if gone not in p}
+    assert untouched <= _pair_set(new)
+    assert all(gone not in p for p in _pair_set(new))
+    assert diff.n_ended == len(_pair_set(res)) - len(untouched)
+    again = load_group_state(save_group_state(new, d / "s2.json"))
+    _same(new, again)
