@@ -213,6 +213,48 @@ def test_medium_side_constraints_highs_matches_cbc():
         assert (hi.load[:5] > 0).sum() <= 3
 
 
+
+def _phase_names(res):
+    return [ph["phase"] for ph in res.stats["phases"]]
+
+
+def test_coverage_total_first_is_proven_by_the_count_lp():
+    # HiGHS solves "coverage" as the total, then proves by the count LP that no matching
+    # has more pairs; the answer equals the count-first path's (CBC, phases in order)
+    rng = np.random.default_rng(5)
+    n, m = 40, 10
+    S = rng.random((n, m))
+    S[rng.random((n, m)) < 0.3] = NEG
+    cap = rng.integers(2, 5, m)
+    cons = {"quotas": [Quota("mentor", np.arange(4), max_matched=2, name="seniors")],
+            "min_load": [0] * 4 + [1] * (m - 4)}
+    hi = solve(S, cap, method="ilp", objective="coverage", options={"backend": "highs"},
+               **cons)
+    cb = solve(S, cap, method="ilp", objective="coverage", options={"backend": "cbc"},
+               **cons)
+    assert _phase_names(hi)[-2:] == ["total", "coverage bound (LP)"]
+    assert "coverage" not in _phase_names(hi)
+    assert hi.stats["coverage"] == hi.n_matched == cb.n_matched
+    assert hi.n_matched <= hi.stats["coverage_bound"] < hi.n_matched + 1
+    assert "coverage" in _phase_names(cb) and "coverage_bound" not in cb.stats
+    assert hi.objective == pytest.approx(cb.objective, abs=hi.stats["tolerance"])
+    assert hi.status == "optimal"
+
+
+def test_coverage_falls_back_to_count_first_when_the_total_matches_fewer():
+    # every score negative: the total's optimum makes no pair, the coverage optimum
+    # makes min(n, seats) pairs; the count LP's bound refutes the total-first answer
+    rng = np.random.default_rng(6)
+    S = -rng.random((12, 4))
+    cap = np.array([1, 2, 1, 2])
+    res = solve(S, cap, method="ilp", objective="coverage")
+    hun = solve(S, cap, method="hungarian", objective="coverage")
+    assert res.n_matched == hun.n_matched == 6
+    assert res.objective == pytest.approx(hun.objective, abs=1e-9)
+    names = _phase_names(res)
+    assert names.index("total") < names.index("coverage bound (LP)") < names.index("coverage")
+    assert names[-1] == "total" and "coverage_bound" not in res.stats
+
 def test_fair_objective_raises_the_lowest_score():
     S = np.array([[0.9, 0.6], [0.8, 0.1]])
     total = solve(S, [1, 1], method="ilp", objective="coverage")

@@ -26,6 +26,12 @@ from mentormatch.solvers._ilp._model import Model, Phase, remaining
 __all__ = ["ScoreGrid", "ilp_assignment", "score_grid"]
 
 _INF = math.inf
+#: Grid totals of HiGHS use 52 bits (every sum of grid values is an exact double).
+_TOTAL_BITS = 52
+#: Grid totals of CBC (see :func:`score_grid`).
+_CBC_TOTAL_BITS = 52
+#: The count LP's bound must be below the count plus one by this (solver tolerances).
+_COUNT_MARGIN = 1e-6
 
 
 def ilp_assignment(
@@ -80,8 +86,13 @@ def ilp_assignment(
         Mentor per mentee, -1 when unmatched.
     info : dict
         ``status`` (``"optimal"`` or ``"time_limit"``), ``bound`` (proven upper bound
-        on the total score of the optimal matching), ``backend``, model sizes, phases,
-        ``min_pair_score`` (for ``"fair"``) and the achieved count of every quota.
+        on the total score of the optimal matching), ``backend``, ``score_step`` and
+        ``tolerance`` (the integer grid of the total phase and the largest
+        ``bound - total`` reported as optimal, ``(k + 2) * score_step``; CBC uses a
+        coarser grid than HiGHS, see :class:`ScoreGrid`), model sizes, phases,
+        ``coverage`` (the most pairs) and, when the count was proven by the count LP's
+        bound after the total phase, ``coverage_bound``, ``min_pair_score`` (for
+        ``"fair"``) and the achieved count of every quota.
 
     Raises
     ------
@@ -93,7 +104,11 @@ def ilp_assignment(
     Notes
     -----
     Lexicographic objectives are solved in phases; each phase keeps the optimum of the
-    previous one as a constraint (``sum x >= K`` for the count; for ``"fair"`` only pairs
+    previous one as a constraint. For ``"coverage"`` with HiGHS the total phase runs
+    first: when the count LP over all pairs (from the total's basis, a few primal
+    simplex steps) proves that no matching has more pairs, the total optimum is the
+    lexicographic optimum and the count's integer programme is skipped. Otherwise
+    (and for ``"fair"``) the phases run in order (``sum x >= K`` for the count; for ``"fair"`` only pairs
     scoring at least the max-min value :math:`\theta^*` stay eligible, and
     :math:`\theta^*` is found by bisection over the distinct scores, each step checking
     whether ``K`` pairs remain reachable). When lower-bound constraints exist (forced
@@ -124,11 +139,12 @@ def ilp_assignment(
     limited = False
     best_x: NDArray | None = None
 
-    def run_phase(label: str, integral: bool, *, feasible: bool = True) -> Phase:
+    def run_phase(label: str, integral: bool, *, feasible: bool = True,
+                  lp_only: bool = False) -> Phase:
         # ``feasible``: a solution of this phase satisfies every constraint of the problem
         nonlocal limited, best_x
         t = time.perf_counter()
-        ph = model.optimise(deadline, integral=integral)
+        ph = model.optimise(deadline, integral=integral, lp_only=lp_only)
         phases.append({"phase": label, "status": ph.status, "value": ph.value,
                        "pairs": int(model.pi.size),
                        "seconds": round(time.perf_counter() - t, 4)})
@@ -182,7 +198,17 @@ def ilp_assignment(
             k_p = int(priority[model.pi[chosen]].sum())
             model.add_tier_row(k_p, np.ascontiguousarray(tier))
             info_extra["priority_matched"] = k_p
-    if objective in ("coverage", "fair"):
+    grid = score_grid(S[model.allowed], int(min(n, int(capacity.sum()))),
+                      total_bits=_CBC_TOTAL_BITS if name == "cbc" else _TOTAL_BITS)
+    total_first: Phase | None = None
+    if objective == "coverage" and keep_mask is None and model.be.pricing:
+        # the total first: when the count LP's bound proves that no matching has more
+        # pairs than the total's optimum, that optimum is the lexicographic one
+        saved = (best_x, limited)
+        total_first = _total_first(model, grid, run_phase, check, info_extra)
+        if total_first is None:
+            best_x, limited = saved
+    if total_first is None and objective in ("coverage", "fair"):
         model.set_phase(_count_cost(model))
         ph = run_phase("coverage", model.mip)
         check(ph)
@@ -211,23 +237,21 @@ def ilp_assignment(
             k_f = int(keep_mask[model.pi[chosen], model.pj[chosen]].sum())
             model.add_tier_row(k_f, keep_mask)
             info_extra["kept"] = k_f
-    # the total on an integer grid: every phase before counted whole pairs; this one
-    # maximises round(s / delta), exactly (a better solution is better by 1), so no
-    # solver tolerance of the size of the scores' spread can hide a better matching
-    grid = score_grid(S[model.allowed], int(min(n, int(capacity.sum()))))
-    model.set_phase(grid.integers(S, model.allowed), eligible=_eligible(model),
-                    integral_costs=True)
-    if remaining(deadline) == 0.0:
-        limited = True
-        bound = _trivial_bound(model)
+    if total_first is not None:
+        bound = _grid_bound(model, grid, total_first)
     else:
-        ph = run_phase("total", model.mip)
-        check(ph)
-        bound = grid.bound(ph.bound) if math.isfinite(ph.bound) else _trivial_bound(model)
-        if grid.exact and ph.status == "optimal" and ph.x is not None:
-            # every score is a whole number of steps: the grid optimum is the optimum,
-            # reached by this solution (its total differs only by summation rounding)
-            bound = -_INF
+        # the total on an integer grid: every phase before counted whole pairs; this one
+        # maximises round(s / delta), exactly (a better solution is better by 1), so no
+        # solver tolerance of the size of the scores' spread can hide a better matching
+        model.set_phase(grid.integers(S, model.allowed), eligible=_eligible(model),
+                        integral_costs=True)
+        if remaining(deadline) == 0.0:
+            limited = True
+            bound = _trivial_bound(model)
+        else:
+            ph = run_phase("total", model.mip)
+            check(ph)
+            bound = _grid_bound(model, grid, ph)
     if best_x is None:
         msg = _no_solution_msg(time_limit)
         raise SolverError(msg)
@@ -247,6 +271,7 @@ def ilp_assignment(
         "status": status,
         "bound": float(bound),
         "score_step": grid.step,
+        "tolerance": grid.tolerance,
         "n_variables": int(model.pi.size + model.n_special),
         "n_allowed_pairs": int(model.allowed.sum()),
         "n_constraints": int(model.n_rows),
@@ -301,8 +326,12 @@ class ScoreGrid:
         return (self.k + 2) * self.step
 
 
-def score_grid(values: NDArray[np.float64], k: int) -> ScoreGrid:
+def score_grid(values: NDArray[np.float64], k: int, *, total_bits: int = 52) -> ScoreGrid:
     """Return the integer grid for ``values`` (allowed scores) and at most ``k`` pairs.
+
+    Grid values have at most ``min(40, floor(total_bits - log2 k))`` bits, so totals of
+    ``k`` of them stay below ``2**total_bits`` (52: exact doubles; the CBC engine uses a
+    coarser grid, see ``tolerance``).
 
     Examples
     --------
@@ -311,17 +340,57 @@ def score_grid(values: NDArray[np.float64], k: int) -> ScoreGrid:
     (True, True)
     >>> score_grid(np.array([0.1]), 10).exact
     False
+    >>> score_grid(np.array([0.5, 1e4]), 3000, total_bits=30).step == 2.0**14 / 2.0**18
+    True
     """
     sigma = float(np.abs(values).max(initial=0.0))
     if sigma == 0.0:
         return ScoreGrid(0.0, max(k, 0), 0.0)
     # a power of two: scores with few binary digits (0.25, 1.5, whole numbers) sit on
     # the grid exactly; 2**bits steps cover sigma and k sums stay below 2**52
-    bits = min(40, math.floor(52 - math.log2(max(k, 1))))
+    bits = min(40, math.floor(total_bits - math.log2(max(k, 1))))
     step = math.ldexp(1.0, math.frexp(sigma)[1] - bits)
     units = values / step
     residual = float(np.abs(units - np.rint(units)).max(initial=0.0))
     return ScoreGrid(step, max(k, 0), residual)
+
+
+def _grid_bound(model: Model, grid: ScoreGrid, ph: Phase) -> float:
+    """Return the bound on the true total proven by the total phase ``ph`` on ``grid``."""
+    if grid.exact and ph.status == "optimal" and ph.x is not None:
+        # every score is a whole number of steps: the grid optimum is the optimum,
+        # reached by this solution (its total differs only by summation rounding)
+        return -_INF
+    return grid.bound(ph.bound) if math.isfinite(ph.bound) else _trivial_bound(model)
+
+
+def _total_first(model: Model, grid: ScoreGrid, run_phase: Any, check: Any,
+                 info_extra: dict[str, Any]) -> Phase | None:
+    """Solve ``"coverage"`` as the total, then prove that no matching has more pairs.
+
+    The total phase (on ``grid``) runs without a count row; then the count LP over all
+    pairs bounds the most pairs any matching can have. When that bound is below the
+    total optimum's count plus one, the total optimum has the most pairs, and among
+    matchings with that many pairs it has the best total (it has the best among all):
+    it is the lexicographic optimum, and the count phase's integer programme is never
+    solved. Returns the total phase, or None when the bound does not prove it (the
+    model is then ready for the usual count phase, with the total optimum as its warm
+    start).
+    """
+    model.set_phase(grid.integers(model.S, model.allowed), integral_costs=True)
+    ph = run_phase("total", model.mip)
+    check(ph)
+    if ph.status != "optimal" or ph.x is None:
+        return None
+    count = int(model.pair_solution(ph.x).sum())
+    model.set_phase(_count_cost(model))
+    lp = run_phase("coverage bound (LP)", False, feasible=False, lp_only=True)
+    # any matching with c pairs scores at least c on the count costs, so c <= bound
+    if lp.status != "optimal" or not lp.bound < count + 1 - _COUNT_MARGIN:
+        return None
+    info_extra["coverage"] = count
+    info_extra["coverage_bound"] = float(lp.bound)
+    return ph
 
 
 def _count_cost(model: Model, tier: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
