@@ -372,6 +372,10 @@ def test_rounds_state_still_works(files, tmp_path, capsys):
                      str(tmp_path / "r.csv")]) == 0
     assert mm.load_rounds(state).n_rounds == 2
     assert not is_group_state(state)
+    ev = _events(tmp_path / "ev0.csv", [["leave", "E0001", "", ""]])
+    capsys.readouterr()
+    assert main(["rematch", "--state", str(state), "--events", str(ev)]) == 2
+    assert "is a rounds state" in capsys.readouterr().err
     # repair the last round after someone leaves: the first round stays, pairs are kept
     before = mm.load_rounds(state)
     gone, partner = before.rounds[-1][0]

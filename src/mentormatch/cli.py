@@ -479,9 +479,15 @@ def rematch_cmd(
         if events is None and joiners is None:
             msg = "rematch needs --events and/or --joiners."
             raise MentorMatchError(msg)
-        from mentormatch.groups._state import is_group_state
+        from mentormatch.groups._state import state_kind
 
-        if is_group_state(state):  # saved by `mentors`, `peers` or `circles`
+        kind = state_kind(state)
+        if kind == "rounds":
+            msg = (f"{state}: is a rounds state (it holds the rounds, not the pool); repair "
+                   "its last round with `mentormatch rounds --survey ... --pool ... --state "
+                   f"{state} --events {events or 'EVENTS.csv'}`.")
+            raise MentorMatchError(msg)
+        if kind == "group":  # saved by `mentors`, `peers` or `circles`
             _regroup(state, events, joiners, out_path, new_state, carry=carry,
                      max_changes=max_changes, force=force, fmt=fmt)
             return

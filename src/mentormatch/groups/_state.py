@@ -32,6 +32,7 @@ from mentormatch.exceptions import MentorMatchError, StateError
 from mentormatch.groups._circles import Circles, CirclesProblem
 from mentormatch.groups._mentors import MentorsMatching, MentorsProblem
 from mentormatch.groups._peers import PeerGraph, PeerMatching, PeerProblem, PeerScores
+from mentormatch.groups._rounds import STATE_KIND
 from mentormatch.problem import Problem
 from mentormatch.rematching._events import event_from_dict, event_to_dict
 from mentormatch.rematching._persist import (
@@ -45,7 +46,7 @@ from mentormatch.rematching._persist import (
 from mentormatch.survey import Survey
 
 __all__ = ["GROUP_STATE_FORMAT", "change_table", "is_group_state", "joiner_outcomes",
-           "load_group_state", "save_group_state"]
+           "load_group_state", "save_group_state", "state_kind"]
 
 #: The ``format`` field of a group state file.
 GROUP_STATE_FORMAT = "mentormatch-group-state"
@@ -243,11 +244,26 @@ def is_group_state(path: str | os.PathLike[str]) -> bool:
     >>> is_group_state("no-such-file.json")
     False
     """
+    return state_kind(path) == "group"
+
+
+def state_kind(path: str | os.PathLike[str]) -> str | None:
+    """Return ``"group"``, ``"rounds"`` or None (another file, or unreadable).
+
+    Examples
+    --------
+    >>> state_kind("no-such-file.json") is None
+    True
+    """
     try:
         data = _read(Path(path))
     except StateError:
-        return False
-    return isinstance(data, dict) and data.get("format") == GROUP_STATE_FORMAT
+        return None
+    if not isinstance(data, dict):
+        return None
+    if data.get("format") == GROUP_STATE_FORMAT:
+        return "group"
+    return "rounds" if data.get("kind") == STATE_KIND else None
 
 
 def load_group_state(path: str | os.PathLike[str], *, with_peer_scores: bool = False
