@@ -134,3 +134,16 @@ def test_tightened_bound_closes_much_of_the_first_bounds_gap():
     assert res.bound >= res.objective
     # the subgradient rounds remove at least a quarter of the first bound's excess
     assert first - res.bound >= (first - res.objective) / 4
+
+
+def test_auto_takes_the_local_method_beyond_small_cohorts():
+    rng = np.random.default_rng(1)
+    n, m = 40, 8
+    S = rng.random((n, m)).round(1)
+    S[rng.random((n, m)) < 0.5] = -np.inf
+    A = rng.random((n, n)).round(1)
+    P = np.triu(A, 1) + np.triu(A, 1).T
+    res = solve_circles(S, 5, peer_scores=P, peer_weight=1.0)
+    assert res.method == "local" and res.bound >= res.objective
+    small = solve_circles(S[:12, :3], 5, peer_scores=P[:12, :12], peer_weight=1.0)
+    assert small.method == "exact" and small.status == "optimal"

@@ -52,8 +52,10 @@ except ImportError:  # pragma: no cover
 __all__ = ["Circles", "CirclesProblem", "solve_circles"]
 
 #: Cohorts with at most this many (mentee, mentor, mentee) triples go to the integer
-#: programme under ``method="auto"``.
-EXACT_TRIPLES = 60_000
+#: programme under ``method="auto"``. Measured (random peer scores of weight 1, circles
+#: of 5, 2 shared cores): 744 triples 16 s, 1,160 triples 12 s, 2,983 triples not proven
+#: in 40 s; so larger cohorts take the local method, whose bound is reported.
+EXACT_TRIPLES = 1_200
 
 
 class CirclesProblem:
@@ -724,6 +726,18 @@ def _exact(cp: CirclesProblem, S: NDArray) -> Circles:
             h.addRow(-np.inf, 0.0, 2, np.array([y, b], np.int32), np.array([1.0, -1.0]))
         else:
             h.addRow(-1.0, np.inf, 3, np.array([y, a, b], np.int32), np.array([1.0, -1.0, -1.0]))
+    # a member of circle j shares it with at most g_j - 1 others (a valid cut that makes
+    # the relaxation much tighter than y <= x alone)
+    star: dict[int, list[int]] = {}
+    for t, (a, b, w) in enumerate(trip):
+        if w > 0:
+            star.setdefault(a, []).append(nx_ + t)
+            star.setdefault(b, []).append(nx_ + t)
+    for a, ys in star.items():
+        g = float(cp.size[xj[a]])
+        if len(ys) > g - 1:
+            idx = np.array([*ys, a], dtype=np.int32)
+            h.addRow(-np.inf, 0.0, idx.size, idx, np.array([1.0] * len(ys) + [-(g - 1)]))
     placed_target = None
     if coverage and nx_:
         h.changeColsCost(k, np.arange(k, dtype=np.int32),
