@@ -167,3 +167,22 @@ def test_tune_files_history_rows_count_blank_lines(tmp_path):
     (tmp_path / "people.csv").write_text("id,role,level\nM1,mentor,3\nE1,mentee,1\n")
     with pytest.raises(mm.HistoryError, match=r"hist\.csv row 4, column 'mentee_id'.*'E9'"):
         tune_files(tmp_path / "s.toml", tmp_path / "people.csv", tmp_path / "hist.csv")
+
+
+# ---------------------------------------------------------------------- seed
+def test_negative_seed_is_refused_by_mentormatch():
+    with pytest.raises(mm.SolverError, match=r"`seed` must be .*>= 0; got -1"):
+        mm.solve([[0.5, 0.5], [0.5, 0.5]], [1, 1], seed=-1)
+
+
+def test_cli_negative_seed_is_bad_input(tmp_path, capsys):
+    from mentormatch.cli import main
+    from mentormatch.datasets import demo_paths
+
+    p = demo_paths()
+    code = main(["match", "--survey", str(p["survey"]), "--mentees", str(p["mentees"]),
+                 "--mentors", str(p["mentors"]), "--out", str(tmp_path / "m.csv"),
+                 "--seed", "-1"])
+    captured = capsys.readouterr()
+    assert code == 2, captured
+    assert "seed" in captured.err + captured.out

@@ -305,8 +305,9 @@ class Problem:
         set_(self, "max_changes", int(max_changes))
         set_(self, "priority", _mentee_mask(priority, e_idx, "priority"))
         set_(self, "unavailable", _mentee_mask(unavailable, e_idx, "unavailable"))
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-            msg = f"`seed` must be None or an integer; got {seed!r}."
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)
+                                 or seed < 0):
+            msg = f"`seed` must be None or an integer >= 0; got {seed!r}."
             raise SolverError(msg)
         set_(self, "seed", None if seed is None else int(seed))
         opts = dict(options or {})
