@@ -186,3 +186,21 @@ def test_cli_negative_seed_is_bad_input(tmp_path, capsys):
     captured = capsys.readouterr()
     assert code == 2, captured
     assert "seed" in captured.err + captured.out
+
+
+# ------------------------------------------------------ solve's other inputs
+@pytest.mark.parametrize("name", ["forced", "banned", "quotas"])
+def test_none_means_no_constraint(name):
+    m = mm.solve([[0.9, 0.1], [0.2, 0.8]], [1, 1], **{name: None})
+    assert m.assignment.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("forced", "E0", r"`forced` must be a collection of \(mentee id, mentor id\) pairs"),
+    ("banned", 3, r"`banned` must be a collection of \(mentee id, mentor id\) pairs"),
+    ("quotas", 5, r"`quotas` must be a sequence of Quota"),
+    ("options", [1], r"`options` must be a mapping"),
+])
+def test_wrong_container_is_a_mentormatch_error(name, value, message):
+    with pytest.raises(mm.SolverError, match=message):
+        mm.solve([[0.9, 0.1], [0.2, 0.8]], [1, 1], **{name: value})

@@ -349,6 +349,12 @@ def pairs_by_id(pairs: Any, mentees: IdIndex, mentors: IdIndex, name: str) -> ND
         items: list[Any] = list(pairs.iloc[:, :2].itertuples(index=False, name=None))
     elif isinstance(pairs, np.ndarray) and pairs.ndim == 2:
         items = [tuple(row) for row in pairs.tolist()]
+    elif pairs is None:
+        items = []
+    elif isinstance(pairs, str | bytes | Mapping) or not isinstance(pairs, Iterable):
+        msg = (f"`{name}` must be a collection of (mentee id, mentor id) pairs; got "
+               f"{pairs!r}.")
+        raise SolverError(msg)
     else:
         items = list(pairs)
     firsts: list[Any] = []

@@ -310,12 +310,18 @@ class Problem:
             msg = f"`seed` must be None or an integer >= 0; got {seed!r}."
             raise SolverError(msg)
         set_(self, "seed", None if seed is None else int(seed))
+        if options is not None and not isinstance(options, Mapping):
+            msg = f"`options` must be a mapping of option names to values; got {options!r}."
+            raise SolverError(msg)
         opts = dict(options or {})
         if any(not isinstance(k, str) for k in opts):
             msg = f"`options` must map option names (text) to values; got keys {list(opts)}."
             raise SolverError(msg)
         set_(self, "options", MappingProxyType(opts))
-        qs = tuple(quotas)
+        if quotas is not None and not isinstance(quotas, Iterable):
+            msg = f"`quotas` must be a sequence of Quota objects; got {quotas!r}."
+            raise SolverError(msg)
+        qs = tuple(quotas or ())
         groups = [resolve_quota(q, k, e_idx if getattr(q, "side", "") == "mentee" else r_idx)
                   for k, q in enumerate(qs)]
         set_(self, "quotas", tuple(_quota_by_id(q, g, e_ids, r_ids) for q, g in zip(
