@@ -204,3 +204,40 @@ def test_none_means_no_constraint(name):
 def test_wrong_container_is_a_mentormatch_error(name, value, message):
     with pytest.raises(mm.SolverError, match=message):
         mm.solve([[0.9, 0.1], [0.2, 0.8]], [1, 1], **{name: value})
+
+
+# ------------------------------------------------------------------ joiners
+def test_joiner_answer_errors_name_the_joiner_not_a_cohort_row():
+    from mentormatch.datasets import demo_paths
+
+    p = demo_paths()
+    m = mm.match(p["mentees"], p["mentors"], p["survey"])
+    bad = mm.Join("NEW1", "mentee", {"timezone": "Mars/Base", "seniority": "junior",
+                                     "department": "data", "languages": "English",
+                                     "skills_wanted": "python",
+                                     "availability": "Mon 18:00-20:00"})
+    with pytest.raises(EventError) as info:
+        mm.rematch(m, [bad])
+    text = str(info.value)
+    assert "joining mentee 'NEW1', column 'timezone'" in text
+    assert "'Mars/Base'" in text
+    assert "row 402" not in text  # no row of a table the user never saw
+
+
+def test_joiner_keeps_their_email_in_the_carried_columns(tmp_path):
+    from mentormatch._output import mentee_rows
+    from mentormatch.rematching._csv import read_joiners
+
+    survey = tmp_path / "s.toml"
+    survey.write_text('[survey]\nname = "t"\nid_column = "Email"\nhash_ids = true\n'
+                      'carry = ["Email", "Name"]\n\n' + TUNE_SURVEY.split("\n", 5)[5])
+    (tmp_path / "mentees.csv").write_text("Email,Name,level\nada@example.org,Ada,1\n")
+    (tmp_path / "mentors.csv").write_text("Email,Name,level\nbo@example.org,Bo,3\n")
+    m = mm.match(tmp_path / "mentees.csv", tmp_path / "mentors.csv", mm.Survey.load(survey))
+    (tmp_path / "late.csv").write_text("role,Email,Name,level\nmentee,Cy@Example.org,Cy,2\n")
+    events, _ = read_joiners(tmp_path / "late.csv", m)
+    new, _ = mm.rematch(m, events)
+    rows = mentee_rows(new)
+    cy = rows[rows["mentee_id"] == mm.survey.pseudonym("cy@example.org")]
+    assert cy["mentee Email"].tolist() == ["Cy@Example.org"]  # as written, not the code
+    assert cy["mentee Name"].tolist() == ["Cy"]

@@ -202,6 +202,8 @@ def read_joiners(path: str | Path, matching: Matching) -> tuple[list[Any], list[
             problems.append(f"{where}, column {id_col!r}: blank id; every joiner needs one.")
             continue
         answers = {str(c): v for c, v in rec.items() if c not in ("role", id_col) and v != ""}
+        if survey is not None and survey.hash_ids:
+            answers[id_col] = str(rec[id_col]).strip()  # as written (e.g. an e-mail to carry)
         events.append(Join(pid, role, answers))
         labels.append(where)
     _raise(problems, name)

@@ -29,7 +29,7 @@ from mentormatch.rematching._state import WorkingState
 from mentormatch.scoring import CohortScores
 from mentormatch.solvers import backends
 from mentormatch.solvers._solve import solve_problem
-from mentormatch.survey import load_cohort
+from mentormatch.survey import load_cohort, pseudonym
 
 __all__ = ["apply_events", "rematch"]
 
@@ -279,6 +279,7 @@ def _rebuild_cohort(source: CohortScores, st: WorkingState) -> ScoreSource:
     survey = source.survey
     cohort = source.cohort
     tables = {"mentee": cohort.mentees.copy(), "mentor": cohort.mentors.copy()}
+    joiner_at: dict[tuple[str, int], Any] = {}  # (table name, spreadsheet row) -> id
     for ev in st.joined:
         frame = tables[ev.role]
         unknown = sorted(set(map(str, ev.answers)) - set(frame.columns))
@@ -288,12 +289,21 @@ def _rebuild_cohort(source: CohortScores, st: WorkingState) -> ScoreSource:
             raise EventError(msg)
         row = {c: "" for c in frame.columns}
         row.update({str(k): "" if v is None else str(v) for k, v in ev.answers.items()})
-        row[survey.id_column] = str(ev.participant_id)
+        written = row.get(survey.id_column, "")
+        if not (survey.hash_ids and written and pseudonym(written) == str(ev.participant_id)):
+            row[survey.id_column] = str(ev.participant_id)  # else the e-mail, to carry
+        joiner_at[f"{ev.role}s", len(frame) + 2] = ev.participant_id
         tables[ev.role] = pd.concat([frame, pd.DataFrame([row], dtype=object)],
                                     ignore_index=True).astype(str)
     try:
         new = load_cohort(tables["mentee"], tables["mentor"], survey)
     except IntakeError as exc:
+        # name the joiner by role and id, not by a row of a table the user never saw
+        for issue in exc.problems:
+            pid = joiner_at.get((str(issue.file), issue.row or 0))
+            if pid is not None:
+                issue.file, issue.row = f"joining {str(issue.file)[:-1]} {pid!r}", None
+        exc = IntakeError(exc.problems, truncated=exc.truncated)
         msg = f"the answers of a joining participant do not fit the survey: {exc}"
         raise EventError(msg) from exc
     for j in range(cohort.n_mentors, new.n_mentors):  # joined mentors: capacity as answered
