@@ -166,15 +166,17 @@ def test_changed_tables_are_refused_even_with_a_new_checksum(files, tmp_path):
     bad = _rewrite(d / "m.json", tmp_path / "bad.json",
                    lambda x: _swap_answers(x["source"]["mentees"], 0), fix_checksum=True)
     with pytest.raises(StateError, match=r"bad.json: the saved survey and intake tables no "
-                                         r"longer give the scores"):
+                                         r"longer give the scores the result was made "
+                                         r"with: pair \('E0001', '.+'\) scored .+ when saved"):
         load_group_state(bad)
-    # peers keep no fingerprint: the kept pairs are re-scored and compared
+    # a pool: the kept pairs and the probe pairs are re-scored and compared
     res = load_group_state(d / "p.json")
     a = int(res.u[0])
 
     bad = _rewrite(d / "p.json", tmp_path / "badp.json",
                    lambda x: _swap_answers(x["source"]["pool"], a), fix_checksum=True)
-    with pytest.raises(StateError, match=r"badp.json: pair \(.+\) scored .+ when saved but "):
+    with pytest.raises(StateError, match=r"badp.json: the saved survey and intake tables no "
+                                         r"longer give the scores.+ when saved, .+ now"):
         load_group_state(bad)
 
 

@@ -10,7 +10,8 @@ with their scores, the bound, the status and the event log. No pickle.
 It reuses the one-to-one state's pieces (:mod:`mentormatch.rematching._persist`): the
 JSON encoding of numbers, the score-source records, the file lock and the SHA-256 file
 ids. On top, the body carries its own SHA-256 (a hand edit or a cut-short file is
-refused), the scores' fingerprint (a survey or table that no longer scores the same is
+refused), probe scores (a few pairs per participant, re-scored on load: a survey or
+table, or a scoring code, that no longer scores the same is
 refused), and every kept pair is re-scored on load and compared with its saved score.
 """
 
@@ -63,19 +64,54 @@ def _peer_record(src: PeerScores) -> dict[str, Any]:
             "columns": list(map(str, pool.columns))}
 
 
+#: Probe pairs per mentee (person) and per mentor, re-scored when a state is loaded.
+_PROBES = 2
+
+
+def _probe(src: Any) -> dict[str, Any]:
+    """Return a few pairs per row and column with their scores (a seeded, fixed draw)."""
+    n, m = src.shape
+    if not n or not m:
+        return {"i": [], "j": [], "s": []}
+    rng = np.random.default_rng(0)
+    i = np.concatenate([np.repeat(np.arange(n), _PROBES), rng.integers(0, n, m * _PROBES)])
+    j = np.concatenate([rng.integers(0, m, n * _PROBES), np.repeat(np.arange(m), _PROBES)])
+    s = np.asarray(src.pair_scores(i.astype(np.intp), j.astype(np.intp)), dtype=np.float64)
+    return {"i": i.tolist(), "j": j.tolist(), "s": _plain(s)}
+
+
+def _labels(src: Any) -> tuple[list[Any], list[Any]]:
+    if isinstance(src, PeerScores):
+        ids = src.ids.tolist()
+        return ids, ids
+    return src.cohort.mentee_ids.tolist(), src.cohort.mentor_ids.tolist()
+
+
+def _check_probe(src: Any, probe: Mapping[str, Any], name: str) -> None:
+    i = np.asarray(probe["i"], dtype=np.intp)
+    j = np.asarray(probe["j"], dtype=np.intp)
+    n, m = src.shape
+    if i.size and (i.min() < 0 or i.max() >= n or j.min() < 0 or j.max() >= m):
+        msg = f"{name}: a probe pair is out of range ({n} x {m} participants)."
+        raise StateError(msg)
+    a, b = _labels(src)
+    _check_scores(probe["s"], src.pair_scores(i, j) if i.size else [],
+                  [f"({a[x]!r}, {b[y]!r})" for x, y in zip(i.tolist(), j.tolist(),
+                                                           strict=True)], name)
+
+
 def _record_source(src: Any) -> dict[str, Any]:
     """Return what rebuilds ``src`` (tables and survey, a graph, or a matrix)."""
     if isinstance(src, PeerScores):
-        return _peer_record(src)
+        return {**_peer_record(src), "probe": _probe(src)}
     if isinstance(src, PeerGraph):
         return {"kind": "peer_graph", "n": src.shape[0], "u": src.u.tolist(),
                 "v": src.v.tolist(), "w": _plain(src.w), "trunc": _plain(src.trunc),
                 "mode": src.mode, "ids": None if src.ids is None else _plain(src.ids),
                 "source": None if src.source is None else _record_source(src.source)}
     out = _source_record(src)
-    fp = getattr(src, "fingerprint", None)
-    if out["kind"] == "cohort" and callable(fp):
-        out["fingerprint"] = fp()
+    if out["kind"] == "cohort":  # a matrix is saved as it is; tables are re-scored
+        out["probe"] = _probe(src)
     return out
 
 
@@ -88,6 +124,7 @@ def _rebuild_source(rec: Mapping[str, Any], n: int, m: int, name: str) -> ScoreS
         if src.shape != (n, m):
             msg = f"{name}: the pool holds {src.shape[0]} people; the problem has {n}."
             raise StateError(msg)
+        _check_probe(src, rec["probe"], name)
         return src
     if kind == "peer_graph":
         inner = rec.get("source")
@@ -97,11 +134,8 @@ def _rebuild_source(rec: Mapping[str, Any], n: int, m: int, name: str) -> ScoreS
                          mode=rec["mode"], source=None if inner is None else
                          _rebuild_source(inner, n_g, n_g, name))
     src = _load_source(rec, n, m, name)
-    fp = rec.get("fingerprint")
-    if fp is not None and src.fingerprint() != fp:
-        msg = (f"{name}: the saved survey and intake tables no longer give the scores the "
-               "result was made with (fingerprint mismatch); solve again from the tables.")
-        raise StateError(msg)
+    if kind == "cohort":
+        _check_probe(src, rec["probe"], name)
     return src
 
 
@@ -341,8 +375,9 @@ def _check_scores(saved: Any, now: Any, labels: list[str], name: str) -> None:
     bad = ~np.isclose(s, t, rtol=_RTOL, atol=1e-12)
     if bad.any():
         k = int(np.argmax(bad))
-        msg = (f"{name}: pair {labels[k]} scored {s[k]:.6g} when saved but {t[k]:.6g} from "
-               "the saved survey and tables; the tables or survey changed, solve again.")
+        msg = (f"{name}: the saved survey and intake tables no longer give the scores the "
+               f"result was made with: pair {labels[k]} scored {s[k]:.6g} when saved, "
+               f"{t[k]:.6g} now; solve again from the tables.")
         raise StateError(msg)
 
 
