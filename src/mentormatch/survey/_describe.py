@@ -55,6 +55,15 @@ def describe_cohort(cohort: Any) -> pd.DataFrame:
                                  _read_as(q, feat, cells, values),
                                  answered=int((~missing).sum())))
                 continue
+            boxes = q.side_choice_columns(role) if q.kind == "multi_choice" else {}
+            if boxes:
+                cells = [" | ".join(v for v in row if v) for row in zip(
+                    *(frame[c].astype(str).tolist() for c in boxes), strict=True)]
+                values = feat.mentor if role == "mentor" else feat.mentee
+                rows.append(_row(q, role, f"{len(boxes)} choice columns", cells,
+                                 _read_as(q, feat, cells, values),
+                                 answered=int((~missing).sum())))
+                continue
             if column is None:
                 continue
             cells = frame[column].astype(str).tolist()

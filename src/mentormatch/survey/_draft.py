@@ -581,6 +581,7 @@ class _Drafter:
                 c.why.append(f"column {c.header!r}: timezones")
         _availability_grids(self)
         _likert_grids(self)
+        _choice_column_runs(self)
         for c in self.columns:
             if c.kind:
                 continue
@@ -1445,6 +1446,46 @@ def _likert_grids(d: _Drafter) -> None:
                      "`reverse = true`"]
         if labels:
             first.why.append("answers in words read as numbers under [questions.labels]")
+    d.columns = [c for c in d.columns if c.kind != "merged"]
+
+
+def _choice_column_runs(d: _Drafter) -> None:
+    """Adjacent columns whose ticked cells hold their own header: one multi-choice question.
+
+    Typeform and SurveyMonkey write a multiple selection one column per choice; two or
+    more such columns side by side become one question with ``choice_columns``.
+    """
+    def is_box(c: _Column) -> bool:
+        answers = c.answers()
+        return (not c.kind and bool(answers) and bool(answer_key(c.header))
+                and all(answer_key(a) == answer_key(c.header) for a in answers))
+
+    runs: list[list[_Column]] = []
+    current: list[_Column] = []
+    for c in [*d.columns, None]:
+        if c is not None and is_box(c):
+            current.append(c)
+            continue
+        if len(current) >= 2:
+            runs.append(current)
+        current = []
+    for run in runs:
+        first = run[0]
+        roles = {c.role for c in run}
+        role = roles.pop() if len(roles) == 1 else "both"
+        headers = [c.header for c in run]
+        first.kind = "multi_choice"
+        first.role = role
+        first.keys = {"_title": f"choices {headers[0]} to {headers[-1]}",
+                      "options": headers}
+        table = "choice_columns" if role == "both" else f"{role}_choice_columns"
+        first.extra.append(f"[questions.{table}]\n" + "".join(
+            f"{_q(h)} = {_q(h)}\n" for h in headers))
+        first.why = [f"{len(run)} columns side by side ({headers[0]!r} to {headers[-1]!r}) "
+                     "whose ticked cells hold their own header: one column per choice, read "
+                     "as one multiple-choice question; rename it"]
+        for c in run[1:]:
+            c.kind = "merged"
     d.columns = [c for c in d.columns if c.kind != "merged"]
 
 

@@ -494,12 +494,16 @@ def _encode_choice(survey, q, tables, ids, col) -> Feature:
     missing: dict[str, NDArray[np.bool_]] = {}
     shown: dict[str, set[str]] = {}  # key -> spellings of an answer kept as written
     for role in ROLES:
-        cells = _cells(q, tables[role], role)
+        boxes = q.side_choice_columns(role) if q.kind == "multi_choice" else {}
+        ticks = _ticked_boxes(q, tables[role], boxes, col) if boxes else None
+        cells = _cells(q, tables[role], role) if ticks is None else [
+            " | ".join(t) for t in ticks]
         if cells is None:
             parsed[role] = None
             missing[role] = np.ones(len(tables[role]), dtype=bool)
             continue
-        table, column = tables[role], q.side_column(role)
+        table = tables[role]
+        column = q.side_column(role) if ticks is None else _box_span(boxes)
         rows: list[list[str]] = []
         miss = np.zeros(len(cells), dtype=bool)
         for k, text in enumerate(cells):
@@ -508,8 +512,11 @@ def _encode_choice(survey, q, tables, ids, col) -> Feature:
                 rows.append([])
                 _require(q, table, k, str(column), col)
                 continue
-            answers = (vocab.split(text, q.separator) if q.kind == "multi_choice"
-                       else [text])
+            if ticks is not None:
+                answers = list(ticks[k])
+            else:
+                answers = (vocab.split(text, q.separator) if q.kind == "multi_choice"
+                           else [text])
             answers = [a for a in answers if not _missing(q, a)]
             out: list[str] = []
             reported = len(col.problems) + col.extra
@@ -579,6 +586,40 @@ def _encode_choice(survey, q, tables, ids, col) -> Feature:
         mats[role] = sp.csr_matrix((data, indices, indptr), shape=(len(rows), len(order)))
     return Feature(q, mats["mentor"], mats["mentee"], missing["mentor"], missing["mentee"],
                    tuple(label[k] for k in order))
+
+
+def _box_span(boxes: dict[str, str]) -> str:
+    """Name choice columns in a message: the first and the last, and how many."""
+    names = list(boxes)
+    return f"{names[0]} ... {names[-1]} ({len(names)} choice columns)"
+
+
+def _ticked_boxes(q: Question, table: IntakeTable, boxes: dict[str, str],
+                  col: Collector) -> list[list[str]]:
+    """Return the choices ticked in each row of one-column-per-choice answers.
+
+    A cell is ticked when it holds its choice's label, its column's header or one of the
+    declared ``ticked`` values (compared once case, spaces and punctuation are
+    normalised); empty (or a missing value) is unticked; anything else is an error
+    naming the cell, never a guess.
+    """
+    marks = {answer_key(t) for t in q.ticked}
+    out: list[list[str]] = [[] for _ in range(len(table))]
+    for column, choice in boxes.items():
+        accepted = {answer_key(choice), answer_key(column)} | marks
+        for k, text in enumerate(table.frame[column].astype(str).tolist()):
+            if _missing(q, text.strip()):
+                continue
+            if answer_key(text) in accepted:
+                out[k].append(choice)
+                continue
+            also = "".join(f", {t!r}" for t in q.ticked)
+            col.add(IntakeIssue(
+                f"choice column {column!r} of question {q.name!r} holds {text!r}; a ticked "
+                f"box holds {choice!r} (or {column!r}{also}) and an unticked one is empty "
+                "(declare other marks in `ticked`).", file=table.name,
+                row=table.row_number(k), column=column, value=text))
+    return out
 
 
 def _encode_ordinal(survey, q, tables, ids, col) -> Feature:

@@ -38,7 +38,8 @@ QUESTION_COMMON = ("name", "kind", "column", "mentor_column", "mentee_column", "
 
 #: Keys each question kind accepts besides :data:`QUESTION_COMMON`.
 QUESTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "multi_choice": ("options", "synonyms", "separator", "unknown"),
+    "multi_choice": ("options", "synonyms", "separator", "unknown", "choice_columns",
+                     "mentor_choice_columns", "mentee_choice_columns", "ticked"),
     "single_choice": ("options", "synonyms", "unknown"),
     "ordinal": ("levels", "synonyms"),
     "likert": ("items", "scale", "labels"),

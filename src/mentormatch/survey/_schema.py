@@ -193,6 +193,14 @@ class Question(_Model):
         cell are ``slots`` (or times) on those days. Replaces ``column``.
     min, max : float, optional
         Numeric: the accepted range, also the default scale of comparisons.
+    choice_columns, mentor_choice_columns, mentee_choice_columns : dict, optional
+        Multi-choice written as one column per choice (Typeform, SurveyMonkey): column
+        -> the choice it stands for, in both tables or in each. A ticked box holds the
+        choice's label (or the column's header, or one of ``ticked``); an unticked one
+        is empty. Replaces ``column`` for that table.
+    ticked : list of str, optional
+        Multi-choice with choice columns: other cell values that mean "ticked" (such as
+        ``"1"`` or ``"TRUE"``), declared, never guessed.
 
     Examples
     --------
@@ -235,6 +243,11 @@ class Question(_Model):
     # numeric
     min: float | None = None
     max: float | None = None
+    # multi-choice written as one column per choice
+    choice_columns: dict[str, str] = Field(default_factory=dict)
+    mentor_choice_columns: dict[str, str] = Field(default_factory=dict)
+    mentee_choice_columns: dict[str, str] = Field(default_factory=dict)
+    ticked: list[str] = Field(default_factory=list)
 
     def _accepted(self) -> tuple[str, ...]:
         return (*QUESTION_COMMON, *QUESTION_KEYS[self.kind])
@@ -262,8 +275,15 @@ class Question(_Model):
             if self.column or self.mentor_column or self.mentee_column:
                 msg = "a grid reads its rows' columns (`grid`): leave out `column`"
                 raise ValueError(msg)
+        elif (self.choice_columns or self.mentor_choice_columns
+              or self.mentee_choice_columns):
+            _check_choice_columns(self)
         elif self.column is None and not (self.mentor_column or self.mentee_column):
             msg = "needs `column`, or `mentor_column` and/or `mentee_column`"
+            raise ValueError(msg)
+        if self.ticked and not (self.choice_columns or self.mentor_choice_columns
+                                or self.mentee_choice_columns):
+            msg = "`ticked` only applies to choice columns (`choice_columns`)"
             raise ValueError(msg)
         if self.kind == "likert":
             _check_labels(self)
@@ -297,6 +317,13 @@ class Question(_Model):
             return self.column
         return self.mentor_column if role == "mentor" else self.mentee_column
 
+    def side_choice_columns(self, role: str) -> dict[str, str]:
+        """Return the choice columns (column -> choice) of ``role``'s table, if any."""
+        if self.choice_columns:
+            return dict(self.choice_columns)
+        return dict(self.mentor_choice_columns if role == "mentor"
+                    else self.mentee_choice_columns)
+
     def side_timezone_column(self, role: str) -> str | None:
         """Return the timezone column of an availability question for ``role``."""
         if self.timezone_column is not None:
@@ -309,6 +336,8 @@ class Question(_Model):
             return [item.column for item in self.items or []]
         col = self.side_column(role)
         cols = [] if col is None else [col]
+        if self.kind == "multi_choice" and self.side_choice_columns(role):
+            cols = list(self.side_choice_columns(role))
         if self.kind == "availability" and self.grid:
             cols = list(self.grid)
         tz = self.side_timezone_column(role)
@@ -386,6 +415,37 @@ def _check_distinct(values: list[str], what: str) -> None:
                    "and punctuation are normalised; keep one")
             raise ValueError(msg)
         seen[k] = v
+
+
+def _check_choice_columns(q: Question) -> None:
+    """Choice columns: one way per table, distinct columns, each naming a known choice."""
+    if q.choice_columns and (q.mentor_choice_columns or q.mentee_choice_columns):
+        msg = ("give either `choice_columns` (both roles) or `mentor_choice_columns`/"
+               "`mentee_choice_columns`")
+        raise ValueError(msg)
+    for role in ("mentor", "mentee"):
+        mine = q.side_choice_columns(role)
+        if mine and (q.column is not None or q.side_column(role) is not None):
+            msg = (f"the {role}s' table reads choice columns: leave out `column` / "
+                   f"`{role}_column`")
+            raise ValueError(msg)
+        if len(mine) == 1:
+            msg = ("choice columns are one column per choice: list at least two (one "
+                   "column holding the answers is `column`)")
+            raise ValueError(msg)
+        _check_distinct(list(mine.values()), f"the choices of `{role}_choice_columns`")
+        for column, choice in mine.items():
+            if q.options is not None:
+                vocab = {answer_key(o) for o in q.options}
+                vocab |= {answer_key(a) for a in q.synonyms}
+                if answer_key(choice) not in vocab:
+                    msg = (f"choice column {column!r} stands for {choice!r}, which is not "
+                           f"an option{did_you_mean(choice, q.options)}")
+                    raise ValueError(msg)
+            elif not answer_key(choice):
+                msg = f"choice column {column!r} stands for {choice!r}: no letters or digits"
+                raise ValueError(msg)
+    _check_distinct(q.ticked, "`ticked`")
 
 
 def _check_vocabulary(q: Question) -> None:
@@ -959,9 +1019,9 @@ class Survey(_Model):
 
 
 def _asked_of_both(q: Question) -> bool:
-    return q.kind == "likert" or bool(q.grid) or (
-        q.side_column("mentor") is not None and q.side_column("mentee") is not None
-    )
+    return q.kind == "likert" or bool(q.grid) or all(
+        q.side_column(role) is not None or bool(q.side_choice_columns(role))
+        for role in ("mentor", "mentee"))
 
 
 def _format_validation(exc: ValidationError, source: str, data: Mapping[str, Any]) -> str:
