@@ -241,3 +241,14 @@ def test_joiner_keeps_their_email_in_the_carried_columns(tmp_path):
     cy = rows[rows["mentee_id"] == mm.survey.pseudonym("cy@example.org")]
     assert cy["mentee Email"].tolist() == ["Cy@Example.org"]  # as written, not the code
     assert cy["mentee Name"].tolist() == ["Cy"]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (float("nan"), r"must not contain NaN; got NaN for mentee 'b' and mentor 'Y'"),
+    (float("inf"), r"must be finite or -inf \(forbidden\); got \+inf for mentee 'b' and "
+                   r"mentor 'Y'"),
+])
+def test_bad_score_in_a_dataframe_is_named_by_ids(value, message):
+    S = pd.DataFrame([[0.5, 0.1], [0.2, value]], index=["a", "b"], columns=["X", "Y"])
+    with pytest.raises(mm.SolverError, match=message):
+        mm.solve(S, 1)

@@ -268,6 +268,7 @@ class Problem:
             except (TypeError, ValueError) as exc:
                 msg = f"`scores` must hold numbers; {str(exc).rstrip('.')}."
                 raise SolverError(msg) from exc
+            _check_labelled(scores, mentee_ids, mentor_ids)
         source = as_score_source(scores)
         n, m = source.shape
         e_ids = check_ids(mentee_ids, n, "mentee_ids")
@@ -645,6 +646,17 @@ _ARGS = (
     "min_load", "min_score", "quotas", "group_caps", "fixed", "max_changes", "priority",
     "unavailable", "method", "options", "time_limit", "seed",
 )
+
+
+def _check_labelled(S: NDArray[np.float64], mentee_ids: Any, mentor_ids: Any) -> None:
+    """Refuse NaN and +inf in a DataFrame of scores, naming the pair by its ids."""
+    bad = np.isnan(S) | np.isposinf(S)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        who = f"mentee {list(mentee_ids)[i]!r} and mentor {list(mentor_ids)[j]!r}"
+        msg = (f"`scores` must not contain NaN; got NaN for {who}." if np.isnan(S[i, j])
+               else f"`scores` must be finite or -inf (forbidden); got +inf for {who}.")
+        raise SolverError(msg)
 
 
 def _agree(ids: Any, labels: pd.Index, name: str, where: str) -> list[Any]:
