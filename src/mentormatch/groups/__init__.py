@@ -17,8 +17,9 @@ from mentormatch.groups._rounds import (
     next_round,
     save_rounds,
 )
+from mentormatch.groups._state import load_group_state, save_group_state
 
 __all__ = ["Circles", "CirclesProblem", "GroupDiff", "MentorsMatching", "MentorsProblem", "PeerGraph", "PeerMatching", "PeerProblem", "PeerScores",
-           "RoundResult", "RoundsHistory", "load_rounds", "next_round", "rematch_group",
-           "save_rounds",
+           "RoundResult", "RoundsHistory", "load_group_state", "load_rounds", "next_round",
+           "rematch_group", "save_group_state", "save_rounds",
            "solve_circles", "solve_mentors", "solve_peers"]
