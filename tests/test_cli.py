@@ -116,8 +116,10 @@ def test_match_state_then_rematch(cohort_files):
         f"unmatch,{pair.mentee_id},{pair.mentor_id},no contact\n"
     )
     out2 = d / "m2.csv"
+    page = d / "m2.html"
     assert main(["rematch", "--state", str(state), "--events", str(events),
-                 "--out", str(out2)]) == 0
+                 "--out", str(out2), "--report", str(page)]) == 0
+    assert str(pair.mentee_id) in page.read_text()  # the repaired matching's report
     second = pd.read_csv(out2, dtype=str, keep_default_na=False)
     again = second[(second.mentee_id == pair.mentee_id) & (second.mentor_id == pair.mentor_id)]
     assert again.empty  # the ended pair is never re-formed

@@ -465,3 +465,20 @@ def test_a_leave_after_a_round_trip_keeps_every_other_pair(tmp_path_factory, see
     assert diff.n_ended == len(_pair_set(res)) - len(untouched)
     again = load_group_state(save_group_state(new, d / "s2.json"))
     _same(new, again)
+
+
+def test_reports_of_group_states_and_of_their_repair(files, tmp_path, capsys):
+    d, _ = files
+    for name in ("m", "p", "c"):
+        page = tmp_path / f"{name}.html"
+        assert main(["report", "--state", str(d / f"{name}.json"), "--out", str(page)]) == 0
+        html = page.read_text()
+        assert "<html" in html.lower() and "unmatched" in html.lower()
+    m = load_group_state(d / "m.json")
+    e0, r0 = m.pairs["mentee_id"].iloc[0], m.pairs["mentor_id"].iloc[0]
+    ev = _events(tmp_path / "ev.csv", [["unmatch", e0, r0, ""]])
+    page = tmp_path / "after.html"
+    assert main(["rematch", "--state", str(d / "m.json"), "--events", str(ev), "--out",
+                 str(tmp_path / "after.csv"), "--report", str(page)]) == 0
+    html = page.read_text()
+    assert str(e0) in html and "unmatch" in html.lower()

@@ -458,6 +458,7 @@ def rematch_cmd(
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite an existing matches file.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Add the solver's details.")] = False,
+    report: _Report = None,
     fmt: _Format = "text",
 ) -> None:
     """Repair a saved matching (or group result) after events; every other pair stays.
@@ -489,7 +490,7 @@ def rematch_cmd(
             raise MentorMatchError(msg)
         if kind == "group":  # saved by `mentors`, `peers` or `circles`
             _regroup(state, events, joiners, out_path, new_state, carry=carry,
-                     max_changes=max_changes, force=force, fmt=fmt)
+                     max_changes=max_changes, force=force, fmt=fmt, report=report)
             return
         with err.status("repairing..."):
             matching = load_state(state)
@@ -514,6 +515,10 @@ def rematch_cmd(
                                       changes=change_table(matching, m))]
             new_path = target.with_suffix(".state.json") if new_state is None else new_state
             written.append(save_state(m, new_path, matches_path=False))
+            if report is not None:
+                from mentormatch.report import write_report
+
+                written.append(write_report(m, report))
         counts = {"added": diff.n_added, "ended": diff.n_ended, "moved": diff.n_moved,
                   "unchanged": diff.unchanged}
         _print_summary(m, written, verbose=verbose, fmt=fmt, extra={"changes": counts})
@@ -556,7 +561,9 @@ def compare_cmd(
 
 @app.command("report")
 def report_cmd(
-    state: Annotated[Path, typer.Option(help="State file saved by `match --state`.")],
+    state: Annotated[Path, typer.Option(
+        help="State file saved by `match --state` (or `mentors`, `peers`, `circles` "
+             "--state).")],
     out_path: Annotated[Path, typer.Option("--out", help="HTML report to write.")] = Path(
         "report.html"
     ),
@@ -564,9 +571,16 @@ def report_cmd(
     """Write a self-contained HTML report (numbers, plots, every pair explained)."""
 
     def run() -> None:
+        from mentormatch.groups._state import load_group_state, state_kind
         from mentormatch.rematching import load_state
         from mentormatch.report import write_report
 
+        if state_kind(state) == "group":
+            res = load_group_state(state)
+            with err.status("writing the report..."):
+                pages = _group_report(res, out_path)
+            out.print(f"wrote {pages[0]}", highlight=False, markup=False, soft_wrap=True)
+            return
         m = load_state(state)
         with err.status("writing the report..."):
             written = write_report(m, out_path)
@@ -798,7 +812,7 @@ def circles_cmd(
 
 def _regroup(state: Path, events: Path | None, joiners: Path | None, out_path: Path | None,
              new_state: Path | None, *, carry: list[str] | None, max_changes: int,
-             force: bool, fmt: str) -> None:
+             force: bool, fmt: str, report: Path | None = None) -> None:
     """``rematch --state`` for a group state: apply the events, repair, write, print."""
     from mentormatch.groups._repair import apply_group_events, extend_pool, read_group_joiners
     from mentormatch.groups._state import (
@@ -837,7 +851,8 @@ def _regroup(state: Path, events: Path | None, joiners: Path | None, out_path: P
         if peer is not None and joined_e:  # the circles' peer table has the joiners too
             peer = extend_pool(peer, joined_e)
         written = [_write_table(change_table(new, diff), target),
-                   save_group_state(new, state_to, peer_scores=peer, overwrite=force)]
+                   save_group_state(new, state_to, peer_scores=peer, overwrite=force),
+                   *_group_report(new, report)]
     joined = joiner_outcomes(new, [e.participant_id for e in evs
                                    if type(e).__name__ == "Join"])
     record = {"shape": diff.shape, "changes": {"added": diff.n_added, "ended": diff.n_ended,
