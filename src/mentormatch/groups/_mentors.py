@@ -60,8 +60,12 @@ REASONS: Mapping[str, str] = MappingProxyType({
     "track_taken": "every allowed mentor with a free seat is in a track the mentee already "
     "has a mentor in",
 })
+#: Pairs kept per (mentee, track) by the compiled scan, at least (``per_row``).
+_PER_TRACK = 96
+#: Kept pairs (or scored cells) per call to the source's compiled scans.
+_SCAN_PAIRS = 1 << 22
 #: Method options accepted by :func:`solve_mentors`.
-OPTIONS = ("k", "r", "add_per_row", "max_rounds", "per_row", "sparse")
+OPTIONS = ("k", "r", "add_per_row", "max_rounds", "per_row", "slack", "sparse")
 
 
 class MentorsProblem:
@@ -566,16 +570,31 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
     banned_keys = np.sort(p.banned[:, 0] * m + p.banned[:, 1]) if p.banned.size else (
         np.zeros(0, np.int64))
 
-    def keep_pair(R: NDArray, C: NDArray, V: NDArray) -> NDArray[np.bool_]:
-        """Return which pairs pass the filters and masks of the dense path (sparse)."""
-        ok = np.isfinite(V) & (b[R] > 0) & (c[C] > 0)
-        if total:
-            ok &= V > 0
+    kept_keys = (np.sort(np.concatenate([forced, p.fixed])[:, 0] * m
+                         + np.concatenate([forced, p.fixed])[:, 1])
+                 if forced.size or p.fixed.size else np.zeros(0, np.int64))
+
+    def filter_pair(R: NDArray, C: NDArray, V: NDArray) -> NDArray[np.bool_]:
+        """Return which pairs the problem's filters allow (as ``Problem.apply_filters``)."""
+        ok = np.isfinite(V)
+        drop = np.zeros(R.shape, dtype=bool)
         if p.min_score is not None:
-            ok &= p.min_score <= V
+            drop |= p.min_score > V
+        if banned_keys.size:
+            drop |= _isin_sorted(R * m + C, banned_keys)
+        if kept_keys.size and drop.any():
+            drop &= ~_isin_sorted(R * m + C, kept_keys)  # forced and fixed pairs stay
+        ok &= ~drop
         if p.unavailable is not None:
             ok &= ~p.unavailable[R]
-        for keys, key in ((banned_keys, R * m + C), (forced_keys, R * m + C),
+        return ok
+
+    def keep_pair(R: NDArray, C: NDArray, V: NDArray) -> NDArray[np.bool_]:
+        """Return which pairs pass the filters and masks of the dense path (sparse)."""
+        ok = filter_pair(R, C, V) & (b[R] > 0) & (c[C] > 0)
+        if total:
+            ok &= V > 0
+        for keys, key in ((forced_keys, R * m + C),
                           (blocked_keys, R * n_tracks + track_of[C])):
             if keys.size:
                 ok &= ~_isin_sorted(key, keys)
@@ -583,8 +602,11 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
 
     sparse: _SparseStore | None = None
     read_t = time.perf_counter()
-    if getattr(p.source, "sparse_scan", False) and bool(opts.get("sparse", False)):
-        sparse = _SparseStore(p, b, keep_pair, int(min(m, opts.get("per_row", 1024))))
+    if (getattr(p.source, "sparse_scan", False) and hasattr(p.source, "above_pairs")
+            and bool(opts.get("sparse", True))):
+        per_row = int(opts.get("per_row", 0)) or max(_PER_TRACK, 4 * k)
+        sparse = _SparseStore(p, b, keep_pair, filter_pair, per_row, track_of, n_tracks,
+                              ~col_off)
     reader: Any = sparse if sparse is not None else BlockReader(p.source, p.apply_filters)
     cand_r: list[NDArray] = []
 
@@ -630,6 +652,9 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
             cand_r.append(rr + a)
             cand_c.append(cols_t[rr, kk_])
             cand_s.append(vals[rr, kk_])
+    phase = {"read": time.perf_counter() - read_t, "candidates": 0.0, "flow": 0.0,
+             "pricing": 0.0, "finish": 0.0}
+    cand_t = time.perf_counter()
     if sparse is not None:
         r0, c0, s0 = sparse.candidates(k, r_col, track_of, n_tracks)
         cand_r.append(r0)
@@ -670,7 +695,10 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
     def weights(s: NDArray) -> NDArray[np.int64]:
         return np.rint(s * scale).astype(np.int64) + big
 
-    stats: dict[str, Any] = {"candidates": [], "added": [], "read_seconds": read_seconds}
+    phase["candidates"] = time.perf_counter() - cand_t
+    slack = float(opts.get("slack", 0.05)) * sigma
+    stats: dict[str, Any] = {"candidates": [], "added": [], "read_seconds": read_seconds,
+                             "phase_seconds": phase}
     status = Status.TIME_LIMIT
     used_rows = used_cols = np.zeros(0, np.int64)
     bound = np.inf
@@ -678,16 +706,19 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
     for rnd in range(max_rounds):
         keep = weights(svals) > 0
         r_, c_, s_ = rows[keep], cols_[keep], svals[keep]
+        flow_t = time.perf_counter()
         res = bmatching_flow(r_, c_, weights(s_), np.maximum(b, 0), np.maximum(c, 0),
                              track_of[c_] if tracked else None, n_tracks)
         used_rows, used_cols = r_[res.used], c_[res.used]
+        price_t = time.perf_counter()
+        phase["flow"] += price_t - flow_t
         stats["candidates"].append(int(r_.size))
         U = res.u / scale
         V = res.v / scale
         G = np.zeros((n, n_tracks))
         if tracked and res.slot_keys.size:
             G[res.slot_keys // n_tracks, res.slot_keys % n_tracks] = res.slot_prices / scale
-        cand_keys = np.sort(rows * m + cols_)
+        cand_keys = np.sort(r_ * m + c_)
         z_sum = 0.0
         new_r: list[NDArray] = []
         new_c: list[NDArray] = []
@@ -700,16 +731,12 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
         pmax = float(np.abs(Uq).max(initial=0.0) + V.max(initial=0.0) + G.max(initial=0.0))
         screen = np.float32(8 * 2.0**-23 * (sigma + pmax) + 1e-12)
         if sparse is not None:
-            # rows with pairs left out: read them whole when one of those could improve
-            again = np.flatnonzero(sparse.trunc - Uq - float(V.min(initial=0.0)) > 1.0 / scale)
-            if again.size:
-                sparse.refresh(again, lambda rows: _dense_rows(p, rows, mask))
-            R_, C_ = sparse.R, sparse.C
-            Rv = sparse.S - (Uq[R_] + V[C_] + (G[R_, track_of[C_]] if tracked else 0.0))
+            R_, C_, S_ = _priced_pairs(sparse, Uq, V, G, float(screen))
+            Rv = S_ - (Uq[R_] + V[C_] + (G[R_, track_of[C_]] if tracked else 0.0))
             z_sum += float(np.maximum(Rv, 0.0).sum())
             viol = 1.0 / scale < Rv
             if viol.any():
-                rr, cc, val, sv = R_[viol], C_[viol], Rv[viol], sparse.S[viol]
+                rr, cc, val, sv = R_[viol], C_[viol], Rv[viol], S_[viol]
                 fresh = ~_isin_sorted(rr * m + cc, cand_keys)
                 rr, cc, val, sv = rr[fresh], cc[fresh], val[fresh], sv[fresh]
                 order = np.lexsort((-val, rr))
@@ -754,6 +781,7 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
         obj_part = float(s_[res.used].sum())
         added = int(sum(x.size for x in new_r))
         stats["added"].append(added)
+        phase["pricing"] += time.perf_counter() - price_t
         tol = (k_star + 1) * (2.0 / scale + 2 * reader.error) + 1e-12 * abs(obj_part)
         if total:
             bound = dual
@@ -772,10 +800,18 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
         nc = np.concatenate(new_c).astype(np.int64)
         ns = (np.concatenate(new_s) if sparse is not None
               else _true_scores(p, nr, nc, np.concatenate(new_s)))
-        rows = np.concatenate([rows, nr])
-        cols_ = np.concatenate([cols_, nc])
-        svals = np.concatenate([svals, ns])
+        # after the first flow, keep the arcs used or near their prices (the others come
+        # back through pricing if they ever could improve): later flows are much smaller.
+        # Only once, so that the arc sets grow from then on and the rounds end.
+        near = np.ones(r_.size, dtype=bool)
+        if rnd == 0:
+            near = s_ - (Uq[r_] + V[c_] + (G[r_, track_of[c_]] if tracked else 0.0)) >= -slack
+            near |= res.used
+        rows = np.concatenate([r_[near], nr])
+        cols_ = np.concatenate([c_[near], nc])
+        svals = np.concatenate([s_[near], ns])
         del rnd
+    finish_t = time.perf_counter()
     mentee = np.concatenate([used_rows, forced[:, 0]]) if forced.size else used_rows
     mentor = np.concatenate([used_cols, forced[:, 1]]) if forced.size else used_cols
     order = np.lexsort((mentor, mentee))
@@ -794,57 +830,109 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
         "tolerance": tol,
         "scale": scale,
         "passes": reader.reads,
+        "rows_scored_again": getattr(reader, "rescored", 0),
         "seconds": time.perf_counter() - t0,
         "method": "flow",
     })
     reasons = _reasons(mp, mentee, mentor, reader, total)
+    phase["finish"] = time.perf_counter() - finish_t
     return MentorsMatching(mp, mentee, mentor, pair_s, objective, bound_total, status,
                            reasons, stats)
 
 
 class _SparseStore:
-    """Every allowed pair, kept sparse, from a source that scans rows itself (compiled).
+    """The allowed pairs worth keeping, from a source that scans rows itself (compiled).
 
-    ``best_pairs`` scores only the pairs the hard rules allow and never builds a dense
-    block; a row with more allowed pairs than ``per_row`` keeps its best ones and a
-    bound (``trunc``) on the others, and is read again, whole, only when pricing shows
-    that one of the others could improve the flow.
+    ``best_pairs`` scores the pairs of each (mentee, track) and keeps its best
+    ``per_row`` ones without building a dense block; ``trunc[i, t]`` bounds the scores
+    of the pairs of mentee ``i`` and track ``t`` left out (``-inf`` when none was). A
+    (mentee, track) is read again, through ``above_pairs`` (only the pairs that could
+    reach the dual prices are scored), when pricing shows that a pair left out could
+    improve the flow. Rows without room (or unavailable) and mentors without seats are
+    never read.
     """
 
-    rows_per_block = 2048
     error = 0.0
     relative_error = 0.0
 
-    def __init__(self, p: Problem, b: NDArray, keep_pair: Any, per_row: int) -> None:
+    def __init__(self, p: Problem, b: NDArray, keep_pair: Any, filter_pair: Any,
+                 per_row: int, track_of: NDArray, n_tracks: int, col_ok: NDArray) -> None:
         n, m = p.shape
-        self.keep_pair, self.shape = keep_pair, (n, m)
-        cols = np.arange(m, dtype=np.int64)
-        rs, cs, vs = [], [], []
-        self.trunc = np.full(n, -np.inf)
+        self.p, self.keep_pair, self.shape = p, keep_pair, (n, m)
+        self.track_of = track_of
+        live = b > 0
+        if p.unavailable is not None:
+            live &= ~np.asarray(p.unavailable, dtype=bool)
+        self.live_rows = np.flatnonzero(live).astype(np.intp)
+        self.track_cols = [np.flatnonzero((track_of == t) & col_ok).astype(np.intp)
+                           for t in range(n_tracks)]
+        self.trunc = np.full((n, n_tracks), -np.inf)
+        self.any_allowed = np.zeros(n, dtype=bool)  # a kept pair passes the filters
         lo, hi = np.inf, -np.inf
+        rs, cs, vs, ks = [], [], [], []
         src: Any = p.source
-        for a in range(0, n, self.rows_per_block):
-            rows = np.arange(a, min(n, a + self.rows_per_block), dtype=np.intp)
-            counts, pos, vals, tr, lo_r, hi_r = src.best_pairs(rows, cols, per_row)
-            counts = np.asarray(counts, dtype=np.int64)
-            r_idx = np.repeat(np.arange(rows.size), counts)
-            c_idx = np.arange(r_idx.size) - np.repeat(np.cumsum(counts) - counts, counts)
-            rs.append(rows[r_idx].astype(np.int64))
-            cs.append(np.asarray(pos)[r_idx, c_idx].astype(np.int64))
-            vs.append(np.asarray(vals, dtype=np.float64)[r_idx, c_idx])
-            self.trunc[rows] = tr
-            fin = np.isfinite(lo_r)
-            if fin.any():
-                lo = min(lo, float(np.min(lo_r[fin])))
-                hi = max(hi, float(np.max(hi_r[fin])))
+        for t, cols in enumerate(self.track_cols):
+            if not cols.size or not self.live_rows.size:
+                continue
+            per = int(min(per_row, cols.size))
+            step = max(1, _SCAN_PAIRS // per)
+            for a in range(0, self.live_rows.size, step):
+                rows = self.live_rows[a:a + step]
+                counts, pos, vals, tr, lo_r, hi_r = src.best_pairs(rows, cols, per)
+                counts = np.asarray(counts, dtype=np.int64)
+                vals = np.asarray(vals, dtype=np.float64)
+                valid = np.arange(per)[None, :] < counts[:, None]
+                rr, kk = np.nonzero(valid)
+                R, C, V = rows[rr].astype(np.int64), cols[np.asarray(pos)[rr, kk]], vals[rr, kk]
+                self.any_allowed[R[filter_pair(R, C, V)]] = True
+                ok = keep_pair(R, C, V)
+                # each kept pair's rank in its (mentee, track), best first
+                mat = np.full(valid.shape, -np.inf)
+                mat[rr[ok], kk[ok]] = V[ok]
+                rank = np.empty(valid.shape, dtype=np.int32)
+                np.put_along_axis(rank, np.argsort(-mat, axis=1, kind="stable"),
+                                  np.arange(per, dtype=np.int32)[None, :], axis=1)
+                rs.append(R[ok])
+                cs.append(C[ok].astype(np.int64))
+                vs.append(V[ok])
+                ks.append(rank[rr[ok], kk[ok]])
+                self.trunc[rows, t] = tr
+                fin = np.isfinite(lo_r)
+                if fin.any():
+                    lo = min(lo, float(np.min(lo_r[fin])))
+                    hi = max(hi, float(np.max(hi_r[fin])))
         self.lo, self.hi = lo, hi
-        R = np.concatenate(rs) if rs else np.zeros(0, np.int64)
-        C = np.concatenate(cs) if cs else np.zeros(0, np.int64)
-        V = np.concatenate(vs) if vs else np.zeros(0)
-        ok = keep_pair(R, C, V)
-        self.R, self.C, self.S = R[ok], C[ok], V[ok]
-        self.trunc[b <= 0] = -np.inf
+        self.R = np.concatenate(rs) if rs else np.zeros(0, np.int64)
+        self.C = np.concatenate(cs) if cs else np.zeros(0, np.int64)
+        self.S = np.concatenate(vs) if vs else np.zeros(0)
+        self.rank = np.concatenate(ks) if ks else np.zeros(0, np.int32)
         self.reads = 1
+        self.rescored = 0
+
+    def _read(self, sel: NDArray, cols: NDArray | None = None) -> NDArray[np.float64]:
+        """Rows of scores with the problem's filters (``-inf`` outside ``cols``)."""
+        p = self.p
+        _, m = self.shape
+        if cols is None:
+            S = np.array(p.source.block(sel), dtype=np.float64)
+        else:
+            S = np.full((sel.size, m), -np.inf)
+            if cols.size:
+                S[:, cols] = np.asarray(p.source.block(sel, cols), dtype=np.float64)
+        return p.apply_filters(S, sel)
+
+    def free_rows(self, sel: NDArray, free: NDArray) -> NDArray[np.float64]:
+        """Rows of filtered scores on the mentors with a free seat (``-inf`` elsewhere)."""
+        return self._read(sel, np.flatnonzero(free).astype(np.intp))
+
+    def allowed_any(self, sel: NDArray) -> NDArray[np.bool_]:
+        """Whether each mentee has an allowed pair (rows not known from the store read)."""
+        out = self.any_allowed[sel].copy()
+        unknown = np.flatnonzero(~out)
+        for a in range(0, unknown.size, 256):
+            part = sel[unknown[a:a + 256]]
+            out[unknown[a:a + 256]] = np.isfinite(self._read(part)).any(axis=1)
+        return out
 
     @property
     def sigma(self) -> float:
@@ -852,53 +940,84 @@ class _SparseStore:
         top = max(abs(self.lo), abs(self.hi)) if np.isfinite(self.lo) else 0.0
         return top if top > 1e-300 else 1.0
 
-    def refresh(self, rows: NDArray, dense_rows: Any) -> None:
-        """Read some rows again, whole (their pairs replace the kept ones)."""
-        drop = np.isin(self.R, rows)
-        S = dense_rows(rows)
-        rr, cc = np.nonzero(np.isfinite(S))
-        R, C, V = rows[rr].astype(np.int64), cc.astype(np.int64), S[rr, cc]
-        ok = self.keep_pair(R, C, V)
-        self.R = np.concatenate([self.R[~drop], R[ok]])
-        self.C = np.concatenate([self.C[~drop], C[ok]])
-        self.S = np.concatenate([self.S[~drop], V[ok]])
-        self.trunc[rows] = -np.inf
-        self.reads += 1
+    def above(self, rows: NDArray, t: int, row_thr: NDArray, col_thr: NDArray
+              ) -> tuple[NDArray, NDArray, NDArray]:
+        """Every allowed pair of ``rows`` and track ``t`` that reaches its threshold.
 
-    def rows(self, sel: NDArray) -> NDArray[np.float64]:
-        """Return dense rows built from the kept pairs (``-inf`` elsewhere)."""
-        _n, m = self.shape
-        out = np.full((sel.size, m), -np.inf)
-        pos = np.searchsorted(sel, self.R)
-        hit = (pos < sel.size) & (sel[np.minimum(pos, sel.size - 1)] == self.R)
-        out[pos[hit], self.C[hit]] = self.S[hit]
-        return out
+        Returns the pairs (rows, mentors, exact scores) that pass the problem's rules
+        among those the source scores: every pair with ``score >= row_thr[r] +
+        col_thr[j]`` is among them. The rows' store entries of this track are left as
+        they are (the caller prices them apart).
+        """
+        cols = self.track_cols[t]
+        src: Any = self.p.source
+        rs, cs, vs = [], [], []
+        step = max(1, _SCAN_PAIRS // max(1, cols.size))
+        zr = np.zeros(min(step, rows.size))
+        zc = np.zeros(cols.size)
+        for a in range(0, rows.size, step):
+            sel = rows[a:a + step]
+            S, _left = src.above_pairs(sel, cols, row_thr[a:a + step], col_thr,
+                                       zr[:sel.size], zc)
+            rr, cc = np.nonzero(np.isfinite(np.asarray(S)))
+            rs.append(sel[rr].astype(np.int64))
+            cs.append(cols[cc].astype(np.int64))
+            vs.append(np.asarray(S, dtype=np.float64)[rr, cc])
+        self.reads += 1
+        self.rescored += int(rows.size)
+        R = np.concatenate(rs)
+        C = np.concatenate(cs)
+        V = np.concatenate(vs)
+        ok = self.keep_pair(R, C, V)
+        return R[ok], C[ok], V[ok]
 
     def candidates(self, k: int, r_col: int, track_of: NDArray, n_tracks: int
                    ) -> tuple[NDArray, NDArray, NDArray]:
-        """Return each (mentee, track)'s best ``k`` pairs and each mentor's best ``r_col``."""
+        """Return each (mentee, track)'s best ``k`` pairs and each mentor's best ``r_col``.
+
+        A mentor's best mentees are sought among the pairs within the best ``4 k`` of
+        their (mentee, track) (at least 16): candidates only guide the first flow, pricing
+        proves it.
+        """
         R, C, S = self.R, self.C, self.S
-        group = R * n_tracks + track_of[C]
-        order = np.lexsort((-S, group))
-        g = group[order]
-        rank = np.arange(g.size) - np.searchsorted(g, g, side="left")
-        pick = order[rank < k]
-        order_c = np.lexsort((-S, C))
+        chosen = self.rank < k
+        near = np.flatnonzero(self.rank < max(4 * k, 16))
+        order_c = near[np.lexsort((-S[near], C[near]))]
         cs = C[order_c]
         rank_c = np.arange(cs.size) - np.searchsorted(cs, cs, side="left")
-        pick = np.union1d(pick, order_c[rank_c < r_col])
-        return R[pick], C[pick], S[pick]
+        chosen[order_c[rank_c < r_col]] = True
+        return R[chosen], C[chosen], S[chosen]
 
 
-def _dense_rows(p: Problem, rows: NDArray, mask: Any) -> NDArray[np.float64]:
-    """Read some rows whole (filters and masks applied), for the sparse store."""
-    out = np.empty((rows.size, p.shape[1]))
-    for start in range(0, rows.size, 256):
-        sel = rows[start:start + 256]
-        S = p.apply_filters(np.array(p.source.block(sel), dtype=np.float64), sel)
-        for r, i in enumerate(sel.tolist()):
-            out[start + r] = mask(S[r:r + 1].copy(), i, i + 1)[0]
-    return out
+def _priced_pairs(sparse: _SparseStore, Uq: NDArray, V: NDArray, G: NDArray,
+                  margin: float) -> tuple[NDArray, NDArray, NDArray]:
+    """Return every allowed pair whose reduced cost may be positive at these prices.
+
+    The kept pairs of each (mentee, track), and for a (mentee, track) with pairs left
+    out that could beat its prices (``trunc > u_i + g_iT + min v``), the pairs the
+    source scores again at those prices instead (every pair reaching them).
+    """
+    n, n_tracks = sparse.trunc.shape
+    stale = np.zeros((n, n_tracks), dtype=bool)
+    rs, cs, vs = [], [], []
+    for t, cols in enumerate(sparse.track_cols):
+        if not cols.size:
+            continue
+        vt = V[cols]
+        again = np.flatnonzero(sparse.trunc[:, t] - Uq - G[:, t] - float(vt.min()) > 0)
+        if again.size:
+            stale[again, t] = True
+            r2, c2, s2 = sparse.above(again, t, Uq[again] + G[again, t] - margin, vt)
+            rs.append(r2)
+            cs.append(c2)
+            vs.append(s2)
+    R, C, S = sparse.R, sparse.C, sparse.S
+    if rs:
+        keep = ~stale[R, sparse.track_of[C]]
+        R = np.concatenate([R[keep], *rs])
+        C = np.concatenate([C[keep], *cs])
+        S = np.concatenate([S[keep], *vs])
+    return R, C, S
 
 
 def _true_scores(p: Problem, rows: NDArray, cols: NDArray, approx: NDArray) -> NDArray:
@@ -916,9 +1035,14 @@ def _isin_sorted(keys: NDArray, sorted_keys: NDArray) -> NDArray[np.bool_]:
     return sorted_keys[pos] == keys
 
 
-def _reasons(mp: MentorsProblem, mentee: NDArray, mentor: NDArray, reader: BlockReader,
+def _reasons(mp: MentorsProblem, mentee: NDArray, mentor: NDArray, reader: Any,
              total: bool) -> NDArray:
-    """Return a reason code per mentee with fewer mentors than its capacity."""
+    """Return a reason code per mentee with fewer mentors than its capacity.
+
+    With the sparse store, only the mentors with a free seat are scored for the
+    mentees short of mentors (the codes depend on no other pair), and a mentee none
+    of whose kept pairs is allowed is read whole to tell "forbidden".
+    """
     p = mp.problem
     n, m = p.shape
     count = np.bincount(mentee, minlength=n)
@@ -929,9 +1053,16 @@ def _reasons(mp: MentorsProblem, mentee: NDArray, mentor: NDArray, reader: Block
     load = np.bincount(mentor, minlength=m)
     free = load < p.capacity
     rows = np.flatnonzero(short)
-    for start in range(0, rows.size, reader.rows_per_block):
-        sel = rows[start:start + reader.rows_per_block]
-        block = reader.rows(sel)
+    sparse = isinstance(reader, _SparseStore)
+    step = 1024 if sparse else reader.rows_per_block
+    for start in range(0, rows.size, step):
+        sel = rows[start:start + step]
+        if sparse:
+            block = reader.free_rows(sel, free)
+            allowed_any = reader.allowed_any(sel)
+        else:
+            block = reader.rows(sel)
+            allowed_any = np.isfinite(block).any(axis=1)
         allowed = np.isfinite(block)
         for r, i in enumerate(sel.tolist()):
             mine = mentor[mentee == i]
@@ -945,7 +1076,7 @@ def _reasons(mp: MentorsProblem, mentee: NDArray, mentor: NDArray, reader: Block
                     continue
             if p.unavailable is not None and p.unavailable[i]:
                 out[i] = "unavailable"
-            elif not allowed[r].any():
+            elif not allowed_any[r]:
                 out[i] = "forbidden"
             elif not open_.any():
                 out[i] = "no_capacity"
