@@ -252,3 +252,36 @@ def test_bad_score_in_a_dataframe_is_named_by_ids(value, message):
     S = pd.DataFrame([[0.5, 0.1], [0.2, value]], index=["a", "b"], columns=["X", "Y"])
     with pytest.raises(mm.SolverError, match=message):
         mm.solve(S, 1)
+
+
+def test_title_rows_above_the_header_get_a_hint_excel(tmp_path):
+    import openpyxl
+
+    from mentormatch.survey import read_table
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Mentee export 2026"])
+    ws.append([])
+    ws.append(["id", "level", "dept"])
+    ws.append([7, 1, 1.0])
+    wb.save(tmp_path / "m.xlsx")
+    with pytest.raises(mm.IntakeError, match=r"m\.xlsx row 1: .*header row looks like row 3 "
+                                             r"\('id', 'level', 'dept'\)"):
+        read_table(tmp_path / "m.xlsx", role="mentee")
+
+
+def test_title_rows_above_the_header_get_a_hint_csv(tmp_path):
+    from mentormatch.survey import read_table
+
+    (tmp_path / "m.csv").write_text("Mentee export 2026\n\nid,level\nE1,1\n")
+    with pytest.raises(mm.IntakeError, match=r"m\.csv: .*more cells than the header"):
+        read_table(tmp_path / "m.csv", role="mentee")
+
+
+def test_merged_header_cells_keep_their_own_message(tmp_path):
+    from mentormatch.survey import read_table
+
+    (tmp_path / "m.csv").write_text("id,Skills,,level\nE1,a,b,1\n")
+    with pytest.raises(mm.IntakeError, match=r"column 3 has no name but holds data"):
+        read_table(tmp_path / "m.csv", role="mentee")

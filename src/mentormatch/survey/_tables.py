@@ -126,7 +126,10 @@ def read_table(source: Any, *, role: str, sheet: str | int | None = None,
     except IntakeError:
         raise
     except (ValueError, OSError, pd.errors.ParserError) as exc:
-        msg = f"could not read the table: {exc}"
+        msg = f"could not read the table: {str(exc).strip()}"
+        if isinstance(exc, pd.errors.ParserError) and "Expected 1 fields" in str(exc):
+            msg += (" (a row has more cells than the header, row 1: is the header on a "
+                    "lower row? Delete the title rows above it.)")
         raise IntakeError([IntakeIssue(msg, file=name)]) from exc
     raw = raw.fillna("")
     if raw.shape[0] == 0:
@@ -191,6 +194,23 @@ def _one_field(text: str, sep: str) -> bool:
     return len(header) <= 1
 
 
+def _header_below(problems: list[IntakeIssue], frame: pd.DataFrame, header: list[str],
+                  name: str) -> list[IntakeIssue]:
+    """One issue pointing at the header row when title rows sit above it, else []."""
+    used = (frame != "").any(axis=0).to_numpy()
+    if sum(h != "" for h in header) > 1:
+        return []  # a header row with blanks (merged cells), not a title
+    for k in range(min(len(frame), 20)):
+        cells = frame.iloc[k].to_numpy()
+        if used.sum() > 1 and all(c != "" for c in cells[used]):
+            shown = ", ".join(repr(c) for c in cells[used][:6])
+            row = int(frame.index[k]) + 2
+            msg = (f"{len(problems)} columns have no name (row 1 is not a header row); the "
+                   f"header row looks like row {row} ({shown}): delete the rows above it.")
+            return [IntakeIssue(msg, file=name, row=1)]
+    return []
+
+
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.astype(object).where(frame.notna(), "")
     return out.map(lambda v: v if isinstance(v, str) else _fmt(v)).reset_index(drop=True)
@@ -224,7 +244,7 @@ def _finish(frame: pd.DataFrame, name: str, header: list[str],
                 "names must be unique.", file=name, row=1))
         seen[h] = k
     if problems:
-        raise IntakeError(problems)
+        raise IntakeError(_header_below(problems, frame, header, name) or problems)
     keep = [k for k, h in enumerate(header) if h in seen and seen[h] == k]
     out = frame.iloc[:, keep].copy()
     out.columns = [header[k] for k in keep]
