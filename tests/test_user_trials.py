@@ -285,3 +285,15 @@ def test_merged_header_cells_keep_their_own_message(tmp_path):
     (tmp_path / "m.csv").write_text("id,Skills,,level\nE1,a,b,1\n")
     with pytest.raises(mm.IntakeError, match=r"column 3 has no name but holds data"):
         read_table(tmp_path / "m.csv", role="mentee")
+
+
+# ------------------------------------------------------------------- outputs
+def test_tsv_output_is_tab_separated_and_reads_back(tmp_path):
+    from mentormatch._output import read_matches
+
+    m = mm.solve([[0.9, 0.4], [0.8, 0.7]], [1, 1], mentee_ids=["a", "b"],
+                 mentor_ids=["X", "Y"])
+    path = mm.write_matching(m, tmp_path / "m.tsv")
+    header = path.read_text().splitlines()[0]
+    assert header.split("\t")[:2] == ["mentee_id", "mentor_id"]
+    assert read_matches(path)["mentor_id"].tolist() == ["X", "Y"]

@@ -36,7 +36,9 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as UTF-8 CSV with formulas neutralised; return the path.
+    """Write ``frame`` as UTF-8 CSV (tab-separated for ``.tsv``), formulas neutralised.
+
+    Returns the path.
 
     A carriage return inside a text cell becomes a newline: the CSV writer quotes cells
     with newlines but not cells with a lone carriage return, which a spreadsheet would
@@ -51,7 +53,8 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
                 lambda v: v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str)
                 else v
             )
-    safe.to_csv(path, index=False, float_format="%.6g")
+    sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    safe.to_csv(path, index=False, float_format="%.6g", sep=sep)
     return path
 
 

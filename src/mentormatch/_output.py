@@ -383,7 +383,8 @@ def read_matches(path: str | Path) -> pd.DataFrame:
         if path.suffix.lower() in WORKBOOK_SUFFIXES:
             frame = pd.read_excel(path, sheet_name="mentees", dtype=str).fillna("")
         else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False,
+                                sep="\t" if path.suffix.lower() == ".tsv" else ",")
     except (ValueError, OSError) as exc:
         msg = f"{path.name}: cannot read the matches ({exc})."
         raise MentorMatchError(msg) from exc
