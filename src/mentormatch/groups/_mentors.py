@@ -466,9 +466,14 @@ def solve_mentors(scores: Any, capacity: Any = None, *, mentee_capacity: Any = 1
         go in ``options``: ``k`` (candidates per mentee and track, default 8), ``r``
         (candidates per mentor, default 40), ``add_per_row`` (improving pairs added per
         mentee and round, default 4), ``max_rounds`` (pricing rounds before giving up
-        with the bound, default 50), ``sparse`` (keep only the allowed pairs, from a
-        compiled scan, instead of a float32 copy of every score; ``per_row`` pairs per
-        mentee before a row is read again whole).
+        with the bound, default 50), ``slack`` (after the first flow, the later flows
+        keep only the candidate pairs whose reduced cost is within ``slack`` times the
+        largest score, default 0.05; the others come back through pricing), ``sparse``
+        (default True: a source with a compiled scan, such as a CohortScores, is read
+        into a store of each (mentee, track)'s best ``per_row`` pairs, default
+        ``max(96, 4 k)``, with a bound on the others, which are scored again only when
+        the dual prices say one could improve; False reads every score into a float32
+        copy instead).
 
     Returns
     -------
@@ -928,7 +933,8 @@ class _SparseStore:
     def allowed_any(self, sel: NDArray) -> NDArray[np.bool_]:
         """Whether each mentee has an allowed pair (rows not known from the store read)."""
         out = self.any_allowed[sel].copy()
-        unknown = np.flatnonzero(~out)
+        unavailable = self.p.unavailable
+        unknown = np.flatnonzero(~out if unavailable is None else ~out & ~unavailable[sel])
         for a in range(0, unknown.size, 256):
             part = sel[unknown[a:a + 256]]
             out[unknown[a:a + 256]] = np.isfinite(self._read(part)).any(axis=1)
