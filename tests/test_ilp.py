@@ -214,6 +214,42 @@ def test_medium_side_constraints_highs_matches_cbc():
 
 
 
+
+def test_cbc_states_its_coarser_grid_and_agrees_with_highs_within_it():
+    # CBC proves the total on a grid of 2**30 for k pairs (HiGHS: 2**52); the step and
+    # the tolerance are in the result, and both engines agree within CBC's tolerance
+    rng = np.random.default_rng(12)
+    n, m = 30, 8
+    S = rng.random((n, m))
+    S[rng.random((n, m)) < 0.2] = NEG
+    cap = rng.integers(2, 5, m)
+    cons = {"quotas": [Quota("mentor", np.arange(3), max_matched=2, name="seniors")],
+            "min_load": [0] * 3 + [1] * (m - 3)}
+    k = int(min(n, cap.sum()))
+    for objective in ("total", "coverage"):
+        hi = solve(S, cap, method="ilp", objective=objective, options={"backend": "highs"},
+                   **cons)
+        cb = solve(S, cap, method="ilp", objective=objective, options={"backend": "cbc"},
+                   **cons)
+        assert cb.stats["score_step"] == 2.0 ** -np.floor(30 - np.log2(k))
+        assert hi.stats["score_step"] == 2.0 ** -min(40, np.floor(52 - np.log2(k)))
+        assert cb.stats["tolerance"] == pytest.approx((k + 2) * cb.stats["score_step"])
+        assert cb.status == hi.status == "optimal"
+        assert abs(hi.objective - cb.objective) <= cb.stats["tolerance"]
+        assert hi.n_matched == cb.n_matched
+        # each bound is valid for the other's (near-exact) optimum
+        for res in (hi, cb):
+            assert res.objective <= res.bound <= res.objective + res.stats["tolerance"]
+        assert cb.bound >= hi.objective and hi.bound >= cb.objective
+    # two matchings 1e-10 apart: below CBC's step (about 1.9e-9 here), above HiGHS's
+    T = np.array([[0.5 + 1e-10, 0.5], [0.5, 0.5]])
+    hi = solve(T, [1, 1], method="ilp", objective="total", options={"backend": "highs"})
+    cb = solve(T, [1, 1], method="ilp", objective="total", options={"backend": "cbc"})
+    assert hi.assignment.tolist() == [0, 1]
+    assert cb.status == "optimal" and cb.stats["tolerance"] > 1e-10
+    assert abs(hi.objective - cb.objective) <= cb.stats["tolerance"]
+    assert cb.bound >= hi.objective
+
 def _phase_names(res):
     return [ph["phase"] for ph in res.stats["phases"]]
 
