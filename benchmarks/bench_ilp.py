@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import sys
 import time
 import warnings
@@ -88,12 +89,24 @@ def check(res, S, cap, cons) -> None:
         assert q["min"] <= q["achieved"] and (q["max"] is None or q["achieved"] <= q["max"])
 
 
-def run_ilp(n: int, m: int, seed: int, objective: str) -> dict:
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (CBC runs as a child)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run_ilp(n: int, m: int, seed: int, objective: str, repeats: int = 1) -> dict:
     S, cap, cons = instance(n, m, seed)
-    t = time.perf_counter()
-    res = solve(S, cap, method="ilp", objective=objective, **cons)
-    wall = time.perf_counter() - t
-    check(res, S, cap, cons)
+    walls, cpus, loads = [], [], []
+    for _ in range(repeats):
+        loads.append(os.getloadavg()[0])
+        c, t = _cpu(), time.perf_counter()
+        res = solve(S, cap, method="ilp", objective=objective, **cons)
+        walls.append(time.perf_counter() - t)
+        cpus.append(_cpu() - c)
+        loads.append(os.getloadavg()[0])
+        check(res, S, cap, cons)
     return {
         "size": f"{n} x {m}",
         "pairs": int(np.isfinite(S).sum()),
@@ -104,7 +117,10 @@ def run_ilp(n: int, m: int, seed: int, objective: str) -> dict:
         "gap": res.gap,
         "columns": res.stats["n_variables"],
         "model_s": res.stats["model_seconds"],
-        "wall_s": wall,
+        "wall_s": float(np.median(walls)),
+        "cpu_s": float(np.median(cpus)),
+        "load": f"{min(loads):.1f}-{max(loads):.1f}",
+        "repeats": repeats,
     }
 
 
@@ -162,19 +178,25 @@ def naive_pulp(S, cap, cons, objective: str) -> tuple[float, float, float, int]:
 def run_peer(n: int, m: int, seed: int, objective: str) -> list[dict]:
     S, cap, cons = instance(n, m, seed)
     rows = []
+    c = _cpu()
     total, build, wall, matched = naive_pulp(S, cap, cons, objective)
     rows.append({"solver": "naive PuLP + CBC (one LpVariable per pair)", "total": total,
-                 "matched": matched, "build_s": build, "wall_s": wall})
+                 "matched": matched, "build_s": build, "wall_s": wall, "cpu_s": _cpu() - c,
+                 "tolerance": None, "load": f"{os.getloadavg()[0]:.1f}"})
     for backend in ("highs", "cbc"):
-        t = time.perf_counter()
+        c, t = _cpu(), time.perf_counter()
         res = solve(S, cap, method="ilp", objective=objective, options={"backend": backend}, **cons)
         w = time.perf_counter() - t
         check(res, S, cap, cons)
-        assert abs(res.objective - total) < 1e-6 * max(1.0, abs(total)), (res.objective, total)
+        # CBC proves the total on a coarser grid: agreement within its stated tolerance
+        tol = max(res.stats["tolerance"], 1e-6 * max(1.0, abs(total)))
+        assert abs(res.objective - total) <= tol, (res.objective, total, tol)
         label = ("mentormatch ilp, HiGHS (candidates + pricing)" if backend == "highs"
                  else "mentormatch ilp, PuLP + CBC fallback (all pairs)")
         rows.append({"solver": label, "total": res.objective, "matched": res.n_matched,
-                     "build_s": res.stats["model_seconds"], "wall_s": w})
+                     "build_s": res.stats["model_seconds"], "wall_s": w,
+                     "cpu_s": _cpu() - c, "tolerance": res.stats["tolerance"],
+                     "load": f"{os.getloadavg()[0]:.1f}"})
     return rows
 
 
@@ -252,33 +274,42 @@ def write_section(ilp_rows, peer_rows, peer_size, stable_rows, command: str) -> 
         f"{os.getloadavg()[0]:.2f}). Command: `" + command + "`. HiGHS solves each "
         "phase's first LP by the dual simplex from the last basis and re-solves a count "
         "phase after pricing by the primal simplex (measured: 2-3x faster than the "
-        "interior point method used before, 160 s to 30 s for `fair`).",
+        "interior point method used before, 160 s to 30 s for `fair`). `coverage` "
+        "solves the total first, then proves by the count LP over all pairs (a few "
+        "primal simplex steps from the total's basis) that no matching has more pairs, "
+        "so it costs about as much as `total`. Wall and CPU are medians over `repeats` "
+        "solves; `load` is the range of the 1-minute load average around them.",
         "",
         "| size | allowed pairs | objective | status | matched | total | gap | columns | "
-        "model (s) | wall (s) |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|",
+        "model (s) | wall (s) | CPU (s) | load | repeats |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in ilp_rows:
         lines.append(
             f"| {r['size']} | {r['pairs']} | {r['objective']} | {r['status']} | "
             f"{r['matched']} | {r['total']:.4f} | {r['gap']:.2g} | {r['columns']} | "
-            f"{r['model_s']:.2f} | {r['wall_s']:.1f} |"
+            f"{r['model_s']:.2f} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['load']} | "
+            f"{r['repeats']} |"
         )
     lines += [
         "",
         f"Naive peer at {peer_size}: the same constraints written as a PuLP model with one "
-        "`LpVariable` per allowed pair, solved by CBC; the objectives agree to 1e-6. "
-        "The CBC fallback proves the total phase on the integer score grid of the "
-        "certificate (whole-number costs up to 2**40, stopped within one unit): CBC takes "
-        "far longer on that than on the float objective it solved before the grid "
-        "(35.0 s in the previous run); HiGHS, the default, is unaffected.",
+        "`LpVariable` per allowed pair, solved by CBC; the objectives agree within the "
+        "engine's stated tolerance (`stats['tolerance']`, or 1e-6 relative). HiGHS proves "
+        "the total on a grid whose totals stay below 2**52; the CBC fallback on a "
+        "coarser grid, totals near 2**30 (tolerance `(k + 2) * score_step`, about 1e-3 "
+        "here), because on the 52-bit grid its branch and bound did not close the last "
+        "unit (730 s, against 35 s on float scores before the grid). CPU includes the "
+        "CBC child process.",
         "",
-        "| solver | total | matched | build (s) | wall (s) |",
-        "|---|---:|---:|---:|---:|",
+        "| solver | total | matched | tolerance | build (s) | wall (s) | CPU (s) | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in peer_rows:
-        lines.append(f"| {r['solver']} | {r['total']:.4f} | {r['matched']} | "
-                     f"{r['build_s']:.2f} | {r['wall_s']:.1f} |")
+        tol = "n/a" if r["tolerance"] is None else f"{r['tolerance']:.2g}"
+        lines.append(f"| {r['solver']} | {r['total']:.4f} | {r['matched']} | {tol} | "
+                     f"{r['build_s']:.2f} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | "
+                     f"{r['load']} |")
     lines += [
         "",
         "Stable matching (mentee-proposing deferred acceptance, score-derived preferences, "
@@ -309,11 +340,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--peer-size", default="1000x200")
     p.add_argument("--stable-sizes", default="200x40,300x60,2000x400,5000x1000")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--repeats", type=int, default=1,
+                   help="solves per ILP objective (wall and CPU are medians)")
     p.add_argument("--no-write", action="store_true")
     args = p.parse_args(argv)
     ilp_rows = []
     for obj in args.objectives.split(","):
-        r = run_ilp(args.n_mentees, args.n_mentors, args.seed, obj)
+        r = run_ilp(args.n_mentees, args.n_mentors, args.seed, obj, args.repeats)
         print(r, flush=True)
         ilp_rows.append(r)
     pn, pm = (int(v) for v in args.peer_size.split("x"))
