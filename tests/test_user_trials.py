@@ -297,3 +297,22 @@ def test_tsv_output_is_tab_separated_and_reads_back(tmp_path):
     header = path.read_text().splitlines()[0]
     assert header.split("\t")[:2] == ["mentee_id", "mentor_id"]
     assert read_matches(path)["mentor_id"].tolist() == ["X", "Y"]
+
+
+def test_report_is_written_only_as_html(tmp_path):
+    m = mm.solve([[0.9, 0.5], [0.8, 0.1]], [1, 1])
+    with pytest.raises(MentorMatchError, match=r"state\.json: .*\.html"):
+        mm.write_report(m, tmp_path / "state.json")
+
+
+def test_cli_report_never_overwrites_its_state(tmp_path, capsys):
+    from mentormatch.cli import main
+    from mentormatch.rematching import save_state
+
+    m = mm.solve([[0.9, 0.5], [0.8, 0.1]], [1, 1])
+    state = tmp_path / "state.html"  # even named .html, the state is not the report
+    save_state(m, state)
+    before = state.read_bytes()
+    assert main(["report", "--state", str(state), "--out", str(state)]) == 2
+    assert state.read_bytes() == before
+    assert "state" in capsys.readouterr().err

@@ -575,6 +575,9 @@ def report_cmd(
         from mentormatch.rematching import load_state
         from mentormatch.report import write_report
 
+        if out_path.resolve() == state.resolve():
+            msg = f"{out_path}: is the state file; write the report to another file (.html)."
+            raise MentorMatchError(msg)
         if state_kind(state) == "group":
             res = load_group_state(state)
             with err.status("writing the report..."):

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from mentormatch.analysis import why_unmatched
-from mentormatch.exceptions import SolverError
+from mentormatch.exceptions import MentorMatchError, SolverError
 from mentormatch.matching import REASONS, Matching
 
 __all__ = ["render_report", "write_report"]
@@ -418,6 +418,11 @@ def write_report(matching: Matching, path: str | Path, **options: Any) -> Path:
     Path
         The file written.
 
+    Raises
+    ------
+    MentorMatchError
+        If ``path`` does not end in ``.html`` (or ``.htm``).
+
     Examples
     --------
     >>> import os, tempfile
@@ -428,7 +433,26 @@ def write_report(matching: Matching, path: str | Path, **options: Any) -> Path:
     ...     p.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     True
     """
-    path = Path(path)
+    path = html_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_report(matching, **options), encoding="utf-8")
+    return path
+
+
+def html_path(path: str | Path) -> Path:
+    """Return ``path`` as a Path; refuse one not ending in ``.html`` (or ``.htm``).
+
+    Examples
+    --------
+    >>> html_path("out/report.html").name
+    'report.html'
+    >>> html_path("state.json")
+    Traceback (most recent call last):
+    ...
+    mentormatch.exceptions.MentorMatchError: state.json: the report is a web page; write it to a .html file.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        msg = f"{path.name}: the report is a web page; write it to a .html file."
+        raise MentorMatchError(msg)
     return path

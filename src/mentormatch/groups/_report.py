@@ -428,6 +428,8 @@ def render_report(result: Any, **options: Any) -> str:
     ------
     SolverError
         If ``result`` is neither a matching nor a group result.
+    MentorMatchError
+        If ``path`` does not end in ``.html`` (or ``.htm``).
 
     Examples
     --------
@@ -479,8 +481,8 @@ def write_report(result: Any, path: str | Path, **options: Any) -> Path:
     ...     'id="n-pairs"' in p.read_text(encoding="utf-8")
     True
     """
+    path = _base.html_path(path)
     text = render_report(result, **options)
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
