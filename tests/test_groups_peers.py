@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from groups_data import demo_peer_survey
 from groups_oracles import peer_brute, peer_milp, peer_networkx
 from mentormatch import SolverError, UnknownIdError
-from mentormatch.groups import PeerProblem, PeerScores, solve_peers
+from mentormatch.groups import PeerGraph, PeerProblem, PeerScores, solve_peers
 
 
 @st.composite
@@ -160,8 +160,112 @@ def test_candidate_graph_bounds_the_whole_pool(k):
     assert (P[out] <= ((t[:, None] + t[None, :]) / 2)[out] + 1e-12).all()
     whole = solve_peers(graph)
     assert whole.bound >= exact.objective - 1e-9 >= whole.objective - 2e-9
+    # the pairs left out are priced against the scores: the whole pool's optimum
+    assert whole.status == "optimal"
+    assert whole.objective == pytest.approx(exact.objective, abs=1e-7)
     on_graph = solve_peers(graph, options={"scope": "graph"})
     dense_graph = np.where(kept, P, -np.inf)
     ref, _ = peer_milp(dense_graph, np.ones(120, int))
     assert on_graph.status == "optimal"
     assert on_graph.objective == pytest.approx(ref, abs=1e-7)
+
+
+class _Symmetric:
+    """A symmetric score matrix behind a candidate graph (``block(rows, cols)``)."""
+
+    def __init__(self, P):
+        self.P = np.asarray(P, float)
+        self.shape = self.P.shape
+
+    def block(self, rows, cols=None):
+        cols = np.arange(self.shape[1]) if cols is None else np.asarray(cols)
+        return self.P[np.ix_(np.asarray(rows), cols)]
+
+    def pair_scores(self, rows, cols):
+        return self.P[np.asarray(rows), np.asarray(cols)]
+
+
+def _top_k_graph(D, P, k, mode):
+    """Each row's best ``k`` of ``D`` (ties broken by position) and the cut-offs."""
+    n = D.shape[0]
+    us, vs, trunc = [], [], np.full(n, -np.inf)
+    for u in range(n):
+        row = np.where(np.arange(n) == u, -np.inf, D[u])
+        order = np.argsort(-row, kind="stable")
+        fin = order[np.isfinite(row[order])]
+        us += [u] * min(k, fin.size)
+        vs += fin[:k].tolist()
+        if fin.size > k:
+            trunc[u] = row[fin[k]]
+    u, v = np.array(us, dtype=np.int64), np.array(vs, dtype=np.int64)
+    ok = np.isfinite(P[u, v])
+    return PeerGraph(n, u[ok], v[ok], P[u[ok], v[ok]], trunc, mode=mode,
+                     source=_Symmetric(P))
+
+
+@st.composite
+def directed_pools(draw, max_n=12):
+    n = draw(st.integers(2, max_n))
+    vals = st.sampled_from([-np.inf, 0.0, 0.2, 0.5, 0.5, 0.5, 0.7, 1.0])
+    D = np.array(draw(st.lists(vals, min_size=n * n, max_size=n * n))).reshape(n, n)
+    return D, draw(st.integers(1, 3)), draw(st.sampled_from(["mean", "min"])), draw(
+        st.lists(st.integers(0, 2), min_size=n, max_size=n))
+
+
+@settings(max_examples=60, deadline=None)
+@given(directed_pools())
+def test_graph_pricing_finds_the_whole_pool_optimum(case):
+    # a top-k graph of a few partners each, priced against every pair it left out,
+    # reaches the optimum over the complete graph (ties heavy, capacities 0..2)
+    D, k, mode, cap = case
+    cap = np.array(cap)
+    with np.errstate(invalid="ignore"):
+        P = (D + D.T) / 2 if mode == "mean" else np.minimum(D, D.T)
+    P[np.isnan(P)] = -np.inf
+    np.fill_diagonal(P, -np.inf)
+    # "min" graphs need symmetric scores: the cut-off is then a bound on P itself
+    graph = _top_k_graph(D if mode == "mean" else P, P, k, mode)
+    m = solve_peers(graph, cap)
+    ref, _ = peer_milp(P, cap)
+    assert m.status == "optimal"
+    assert m.objective == pytest.approx(ref, abs=1e-7)
+    assert m.bound >= ref - 1e-7
+    if (cap == 1).all():
+        assert m.objective == pytest.approx(peer_networkx(P)[0], abs=1e-7)
+    # the pairs made are allowed and respect the capacities
+    assert np.isfinite(P[m.u, m.v]).all() and (m.u != m.v).all()
+    assert (m.degree <= cap).all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_large_pool_pricing_keeps_a_valid_bound(seed, monkeypatch):
+    # pools above DENSE_POOL skip the integer programme's exact pricing: the bound must
+    # still cover every pair of the pool, and the pairs made must be allowed
+    from mentormatch.groups import _peers
+
+    monkeypatch.setattr(_peers, "DENSE_POOL", 10)
+    src = PeerScores(_pool(150, seed=seed), _peer_survey(), engine="compiled")
+    P = src.block(np.arange(150))
+    ref, _ = peer_milp(P, np.ones(150, int))
+    graph = src.candidate_graph(2)
+    whole = solve_peers(graph)
+    assert whole.stats["pool_scans"] >= 1 and sum(whole.stats["added"]) > 0
+    assert whole.bound >= ref - 1e-9 >= whole.objective - 2e-9
+    assert np.isfinite(P[whole.u, whole.v]).all()
+    assert whole.objective == pytest.approx(P[whole.u, whole.v].sum(), abs=1e-9)
+    # the bound is a dual of the degree relaxation over every pair: never below its optimum
+    assert whole.stats["lp_bound"] >= _degree_lp(P, np.ones(150)) - 1e-6
+
+
+def _degree_lp(P, cap):
+    """Optimum of the degree relaxation over every pair of positive score (scipy)."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    u, v = np.triu_indices(P.shape[0], 1)
+    ok = np.isfinite(P[u, v]) & (P[u, v] > 0)
+    u, v = u[ok], v[ok]
+    k = np.arange(u.size)
+    A = coo_matrix((np.ones(2 * u.size), (np.r_[u, v], np.r_[k, k])), shape=(P.shape[0], u.size))
+    res = linprog(-P[u, v], A_ub=A, b_ub=cap, bounds=(0, 1), method="highs")
+    return -res.fun

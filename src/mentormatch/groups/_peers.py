@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from mentormatch._scores import DenseScores, ScoreSource, check_score_matrix
 from mentormatch._validation import IdIndex, check_choice, check_ids
 from mentormatch.exceptions import SolverError, UnknownIdError
-from mentormatch.groups._bmatch import BMatchResult, Pricing, solve_bmatching
+from mentormatch.groups._bmatch import BMatchResult, Pricer, Pricing, solve_bmatching
 from mentormatch.groups._common import BlockReader, ProvenGap, check_counts, readonly
 from mentormatch.problem import Status
 from mentormatch.scoring import CohortScores
@@ -915,6 +915,249 @@ def _trunc_pricer(trunc: NDArray[np.float64], cap: NDArray[np.int64], level: int
     return price
 
 
+def _left_out_reach(trunc: NDArray[np.float64], Y: NDArray[np.float64], lift: float,
+                    mode: str) -> NDArray[np.float64]:
+    """Per person ``u``, an upper bound on ``T(u, v) + lift - y_u - y_v`` over every ``v != u``.
+
+    ``T`` bounds the score of a pair left out of a candidate graph: ``(t_u + t_v) / 2``
+    (``mode="mean"``) or ``min(t_u, t_v)`` (``mode="min"``); ``-inf`` for a person with
+    nothing left out.
+    """
+    n = trunc.size
+    fin = np.isfinite(trunc)
+    out = np.full(n, -np.inf)
+    if n < 2 or fin.sum() < 2:
+        return out
+    if mode == "mean":
+        a = np.where(fin, (trunc + lift) / 2 - Y, -np.inf)
+        order = np.argsort(-a)
+        best = np.full(n, a[order[0]])
+        best[order[0]] = a[order[1]]  # the best partner other than oneself
+        out[fin] = a[fin] + best[fin]
+        return out
+    t = np.where(fin, trunc, -np.inf) + lift
+    order = np.argsort(t)
+    ts, ys = t[order], Y[order]
+    # v with t_v >= t_u: min(t_u, t_v) = t_u, so the least y_v over that suffix; v with
+    # t_v < t_u: t_v - y_v, a prefix maximum (oneself included: only looser)
+    suf_min = np.minimum.accumulate(np.where(np.isfinite(ts), ys, np.inf)[::-1])[::-1]
+    pre_max = np.maximum.accumulate(np.where(np.isfinite(ts), ts - ys, -np.inf))
+    pos = np.searchsorted(ts, t, side="left")
+    high = np.where(pos < n, t - suf_min[np.minimum(pos, n - 1)], -np.inf)
+    low = np.where(pos > 0, pre_max[np.maximum(pos - 1, 0)], -np.inf)
+    out[fin] = (np.maximum(high, low) - Y)[fin]
+    return out
+
+
+def _graph_pricer(problem: PeerProblem, graph: PeerGraph, keys: NDArray[np.int64],
+                  total: bool, stats: dict[str, Any], cells_per_block: int = 4_000_000
+                  ) -> Pricer:
+    r"""Price every pair left out of a candidate graph exactly, reading few of them.
+
+    A pair :math:`(u, v)` left out scores at most :math:`T(u, v)` (the graph's
+    cut-offs, see :class:`PeerGraph`), so against vertex prices :math:`y` its reduced
+    cost is at most :math:`r_u = \max_{v \ne u} T(u, v) - y_u - y_v`, and at most
+    :math:`r_v` likewise: it can reach a threshold only when both :math:`r_u` and
+    :math:`r_v` do. Only the pairs among those people are read (exactly, from
+    ``graph.source``); every other pair is proven below the threshold unread, so the
+    bound holds over the whole pool, and the pairs that could improve join the graph.
+
+    With :class:`PeerScores` behind a ``mode="mean"`` graph, the pairs are not even
+    scored both ways: a pair left out has :math:`s_{v \to u} \le t_v`, so it can reach
+    the threshold only if :math:`s_{u \to v} \ge 2 (y_u + y_v) - t_v` (less a margin),
+    which the compiled engine tests while scoring, skipping most of the work
+    (:meth:`~mentormatch.CohortScores.above_pairs`). That scan is kept with a margin
+    :math:`\mu`: while no two people's prices fall by more than :math:`\mu` in all,
+    only the pairs it found need pricing again; the rows of the people whose prices
+    fell more are scanned again.
+    """
+    src = graph.source
+    n = problem.n
+    directed: Any = getattr(src, "directed", None)
+    fast = (isinstance(src, PeerScores) and graph.mode == "mean"
+            and bool(getattr(directed, "sparse_scan", False)))
+    check = _pair_check(problem, total)
+    known = [np.sort(np.asarray(keys, dtype=np.int64))]
+    lift_level = 0 if total else 1
+    trunc = graph.trunc
+    stats.setdefault("pool_rows", [])
+    stats.setdefault("pool_cells", 0)
+    # the directed scan's baseline: prices, margin and the pairs it found (exact scores)
+    base: dict[str, Any] = {}
+
+    def fresh(u: NDArray, v: NDArray) -> NDArray[np.bool_]:
+        key = np.minimum(u, v) * n + np.maximum(u, v)
+        ks = known[0]
+        if not ks.size:
+            return np.ones(key.size, bool)
+        pos = np.searchsorted(ks, key).clip(0, ks.size - 1)
+        return ks[pos] != key
+
+    def unique_pairs(u: NDArray, v: NDArray) -> tuple[NDArray, NDArray]:
+        lo_, hi_ = np.minimum(u, v), np.maximum(u, v)
+        key = np.unique(lo_ * n + hi_)
+        return key // n, key % n
+
+    def scan_generic(Y: NDArray, lift: float, margin: float
+                     ) -> tuple[NDArray, NDArray, NDArray]:
+        reach = _left_out_reach(trunc, Y, lift, graph.mode)
+        fuzz = 1e-12 * (1.0 + float(np.abs(Y).max(initial=0.0)) + abs(lift))
+        rows_all = np.flatnonzero(reach > -margin - fuzz).astype(np.int64)
+        stats["pool_rows"].append(int(rows_all.size))
+        step = max(1, cells_per_block // max(rows_all.size, 1))
+        us, vs, ss = [], [], []
+        for a in range(0, rows_all.size, step):
+            rows = rows_all[a:a + step]
+            cols = rows_all[a:]
+            S = np.array(src.block(rows, cols), dtype=np.float64)
+            stats["pool_cells"] += int(S.size)
+            R = S + lift - Y[rows, None] - Y[None, cols]
+            R[cols[None, :] <= rows[:, None]] = -np.inf
+            rr, cc = np.nonzero(-margin - fuzz <= R)
+            us.append(rows[rr])
+            vs.append(cols[cc])
+            ss.append(S[rr, cc])
+        u, v, s = cat(us, np.int64), cat(vs, np.int64), cat(ss, np.float64)
+        ok = fresh(u, v) & check(u, v, s)
+        return u[ok], v[ok], s[ok]
+
+    def scan_directed(Y: NDArray, lift: float, margin: float, rows_only: NDArray | None
+                      ) -> tuple[NDArray, NDArray, NDArray]:
+        # a pair left out reaches -margin only if s(u -> v) >= 2 (y_u - margin - lift) +
+        # (2 y_v - t_v), and only if the mean bound allows it: a_u + a_v > -margin with
+        # a = (t + lift) / 2 - y. People sorted by a, each pair is read once, in the row
+        # of the one first in that order (rows_only: those rows, against every partner)
+        row_thr = 2 * (Y - margin - lift)
+        col_thr = np.where(np.isfinite(trunc), 2 * Y - trunc, np.inf)
+        zeros = np.zeros(n)
+        a = np.where(np.isfinite(trunc), (trunc + lift) / 2 - Y, -np.inf)
+        order = np.argsort(-a, kind="stable")
+        a_s = a[order]
+        reach = np.searchsorted(-a_s, a_s + margin, side="left")  # a_v > -margin - a_u
+        blocks: list[tuple[NDArray, NDArray]] = []
+        if rows_only is None:
+            live = np.flatnonzero(reach > np.arange(n) + 1)
+            stats["pool_rows"].append(int(live.size))
+            i = 0
+            while live.size and i <= live[-1]:
+                width = int(reach[i]) - i
+                if width <= 1:
+                    i += 1
+                    continue
+                step = max(16, cells_per_block // width)
+                blocks.append((order[i:i + step], np.sort(order[i:reach[i]])))
+                i += step
+        else:
+            rank = np.empty(n, np.int64)
+            rank[order] = np.arange(n)
+            ranks = np.sort(rank[rows_only])
+            ranks = ranks[reach[ranks] > 0]
+            stats["pool_rows"].append(int(ranks.size))
+            i = 0
+            while i < ranks.size:
+                width = int(reach[ranks[i]])
+                step = max(16, cells_per_block // max(width, 1))
+                blocks.append((order[ranks[i:i + step]], np.sort(order[:width])))
+                i += step
+        us, vs, ss = [], [], []
+        for rows, cols in blocks:
+            S, _left = directed.above_pairs(rows, cols, row_thr[rows], col_thr[cols],
+                                            zeros[:rows.size], zeros[:cols.size])
+            stats["pool_cells"] += int(S.size)
+            rr, cc = np.nonzero(row_thr[rows][:, None] + col_thr[cols][None, :] <= S)
+            us.append(rows[rr])
+            vs.append(cols[cc])
+            ss.append(S[rr, cc])
+        u, v, s_uv = cat(us, np.int64), cat(vs, np.int64), cat(ss, np.float64)
+        ok = (u != v) & fresh(u, v)
+        u, v, s_uv = u[ok], v[ok], s_uv[ok]
+        # each pair once, scored both ways
+        key = np.minimum(u, v) * n + np.maximum(u, v)
+        key, first = np.unique(key, return_index=True)
+        u, v, s_uv = u[first], v[first], s_uv[first]
+        s = (s_uv + directed_pairs(directed, v, u)) / 2
+        ok = check(u, v, s)
+        return u[ok], v[ok], s[ok]
+
+    def candidates(Y: NDArray, lift: float) -> tuple[NDArray, NDArray, NDArray]:
+        """Pairs left out that may have a positive reduced cost (and perhaps others)."""
+        if not fast:
+            return scan_generic(Y, lift, 0.0)
+        if "Y" in base:
+            # a pair the last scan did not keep has reduced cost below -margin there,
+            # and now below -margin + drop_u + drop_v: only the rows of people whose
+            # price fell by more than margin / 2 are read again
+            again = np.flatnonzero(base["Y"] - Y > base["margin"] / 2).astype(np.int64)
+            if again.size <= n // 4:
+                u, v, s = scan_directed(Y, lift, 0.0, again) if again.size else (
+                    np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+                bu, bv, bs = base["pairs"]
+                ok = fresh(bu, bv)
+                return (np.concatenate([bu[ok], u]), np.concatenate([bv[ok], v]),
+                        np.concatenate([bs[ok], s]))
+        margin = 0.05 * max(float(np.median(np.abs(Y))), 1e-12)
+        base["Y"], base["margin"] = Y.copy(), margin
+        base["pairs"] = scan_directed(Y, lift, margin, None)
+        stats["pool_scans"] = stats.get("pool_scans", 0) + 1
+        return base["pairs"]
+
+    def price(Y: NDArray, level_value: float, slack: float | None) -> Pricing:
+        lift = lift_level * level_value
+        if slack is not None and fast and n > DENSE_POOL:
+            # the integer programme asks for every pair within `slack`: too many to
+            # read in a large pool; it gets the ones known, and proves nothing more
+            u, v, s = base.get("pairs", (np.zeros(0, np.int64),) * 2 + (np.zeros(0),))
+            R = s + lift - Y[u] - Y[v]
+            ok = fresh(u, v) & (-slack <= R)
+            z = np.zeros(0, np.int64)
+            return Pricing(0.0, z, z, np.zeros(0), z, exact=False,
+                           near=(u[ok], v[ok], s[ok], np.full(int(ok.sum()), lift_level,
+                                                               np.int64)))
+        if slack is not None:
+            u, v, s = scan_generic(Y, lift, float(slack))
+        else:
+            u, v, s = candidates(Y, lift)
+        key = np.minimum(u, v) * n + np.maximum(u, v)
+        key, first = np.unique(key, return_index=True)
+        u, v, s = key // n, key % n, s[first]
+        R = s + lift - Y[u] - Y[v]
+        excess = float(np.maximum(R, 0.0).sum())
+        hot = 1e-9 * max(1.0, level_value) < R
+        lv = np.full(int(hot.sum()), lift_level, np.int64)
+        out = Pricing(excess, u[hot], v[hot], s[hot], lv)
+        if slack is not None:
+            ok = -slack <= R
+            out.near = (u[ok], v[ok], s[ok], np.full(int(ok.sum()), lift_level, np.int64))
+        elif out.u.size:
+            known[0] = np.sort(np.concatenate([known[0], out.u * n + out.v]))
+        return out
+
+    return price
+
+
+def _pair_check(problem: PeerProblem, total: bool) -> Any:
+    """Return ``check(u, v, s)``: whether each pair is allowed (bans, capacities, scores)."""
+    n = problem.n
+    cap = problem.capacity
+    min_score = problem.min_score
+    banned = (np.sort(problem.banned[:, 0] * n + problem.banned[:, 1]) if problem.banned.size
+              else np.zeros(0, np.int64))
+
+    def check(u: NDArray, v: NDArray, s: NDArray) -> NDArray[np.bool_]:
+        ok = np.isfinite(s) & (u != v) & (cap[u] > 0) & (cap[v] > 0)
+        if total:
+            ok &= s > 0
+        if min_score is not None:
+            ok &= s >= min_score
+        if banned.size and u.size:
+            key = np.minimum(u, v) * n + np.maximum(u, v)
+            pos = np.searchsorted(banned, key).clip(0, banned.size - 1)
+            ok &= banned[pos] != key
+        return ok
+
+    return check
+
+
 def _solve_exact(problem: PeerProblem) -> PeerMatching:
     t0 = time.perf_counter()
     n = problem.n
@@ -942,20 +1185,29 @@ def _solve_exact(problem: PeerProblem) -> PeerMatching:
         sigma, lo, hi = reader.sigma, reader.lo, reader.hi
     cand = [cu * n + cv]
     level = None if total else 1
+    pool_stats: dict[str, Any] = {}
     scope = str(opts.get("scope", "pool"))
     if scope not in ("pool", "graph"):
         msg = f"option 'scope' must be 'pool' or 'graph'; got {scope!r}."
         raise SolverError(msg)
+    pricer: Pricer
     if dense and reader is not None:
         base_pricer = _dense_pricer(
             reader, cand,
             None if total else (lambda rows: np.ones((rows.size, n), dtype=np.int64)), total)
 
-        def pricer(Y: NDArray, lv: float, slack: float | None) -> Pricing:
+        def dense_pricer(Y: NDArray, lv: float, slack: float | None) -> Pricing:
             out = base_pricer(Y, lv, slack)
             if out.u.size:
                 cand[0] = np.concatenate([cand[0], out.u * n + out.v])
             return out
+
+        pricer = dense_pricer
+    elif graph is not None and scope == "pool" and getattr(graph.source, "shape", None) == (
+            n, n):
+        # the graph's own scores: the pairs left out are priced exactly, reading only
+        # those among people whose cut-offs leave them a chance
+        pricer = _graph_pricer(problem, graph, cand[0], total, pool_stats)
     else:
         pricer = _trunc_pricer(
             trunc if scope == "pool" else np.full(n, -np.inf), problem.capacity,
@@ -966,6 +1218,7 @@ def _solve_exact(problem: PeerProblem) -> PeerMatching:
         None if level is None else np.ones(cu.size, np.int64), pricer,
         sigma=sigma, lo=lo, hi=hi, level_max=0 if total else 1,
         gap=gap, time_limit=problem.time_limit, max_rounds=max_rounds)
+    res.stats.update(pool_stats)
     return _result(problem, res, "exact", t0, reader)
 
 
@@ -991,6 +1244,8 @@ def _result(problem: PeerProblem, res: BMatchResult, method: str, t0: float,
     u, v = res.u, res.v
     s = (np.asarray(problem.source.pair_scores(u, v), dtype=np.float64) if u.size
          else np.zeros(0))
+    if isinstance(problem.source, PeerGraph):  # pairs priced into the graph: scored exactly
+        s = np.where(np.isfinite(s), s, res.w)
     objective = float(s.sum())
     stats = dict(res.stats)
     stats["seconds"] = time.perf_counter() - t0
