@@ -316,3 +316,40 @@ def test_cli_report_never_overwrites_its_state(tmp_path, capsys):
     assert main(["report", "--state", str(state), "--out", str(state)]) == 2
     assert state.read_bytes() == before
     assert "state" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("clash", ["out_is_input", "state_is_out"])
+def test_cli_match_never_writes_over_its_inputs_or_itself(tmp_path, capsys, clash):
+    import shutil
+
+    from mentormatch.cli import main
+    from mentormatch.datasets import demo_paths
+
+    p = demo_paths()
+    mentees = shutil.copy(p["mentees"], tmp_path / "mentees.csv")
+    before = (tmp_path / "mentees.csv").read_bytes()
+    out = tmp_path / ("mentees.csv" if clash == "out_is_input" else "m.csv")
+    argv = ["match", "--survey", str(p["survey"]), "--mentees", str(mentees), "--mentors",
+            str(p["mentors"]), "--out", str(out), "--force"]
+    if clash == "state_is_out":
+        argv += ["--state", str(out)]
+    assert main(argv) == 2
+    assert (tmp_path / "mentees.csv").read_bytes() == before
+    assert not (tmp_path / "m.csv").exists()
+    assert "error" in capsys.readouterr().err
+
+
+def test_cli_rematch_never_writes_over_its_events(tmp_path, capsys):
+    from mentormatch.cli import main
+    from mentormatch.rematching import save_state
+
+    m = mm.solve([[0.9, 0.5], [0.8, 0.1]], [1, 1], mentee_ids=["a", "b"],
+                 mentor_ids=["X", "Y"])
+    save_state(m, tmp_path / "state.json")
+    events = tmp_path / "events.csv"
+    events.write_text("type,participant_id\nleave,a\n")
+    before = events.read_bytes()
+    assert main(["rematch", "--state", str(tmp_path / "state.json"), "--events",
+                 str(events), "--out", str(events), "--force"]) == 2
+    assert events.read_bytes() == before
+    assert "already reads or writes that file" in capsys.readouterr().err

@@ -91,6 +91,19 @@ def _guard(fn: Callable[[], Any]) -> None:
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
+def _distinct_files(inputs: list[Path | None], outputs: list[Path | None]) -> None:
+    """Refuse an output that is an input or another output (even with --force)."""
+    seen = {p.resolve() for p in inputs if p is not None}
+    for path in outputs:
+        if path is None:
+            continue
+        if path.resolve() in seen:
+            msg = (f"{path}: this command already reads or writes that file; write to "
+                   "another file.")
+            raise MentorMatchError(msg)
+        seen.add(path.resolve())
+
+
 def _print_summary(m: Matching, written: list[Path], *, verbose: bool = False,
                    fmt: str = "text", extra: dict[str, Any] | None = None) -> None:
     """Print the summary: plain sentences, or one JSON object with ``--format json``."""
@@ -355,6 +368,7 @@ def match_cmd(
         from mentormatch._output import carried_columns, write_matching
 
         _check_format(fmt)
+        _distinct_files([survey, mentees, mentors, weights], [out_path, state])
         w = _load_weights(weights)
         with _progress("matching") as report:
             report("reading intake", 0, 0)
@@ -505,6 +519,9 @@ def rematch_cmd(
             if target is None:
                 k = len(matching.manifest.get("rematches") or []) + 1
                 target = state.with_name(f"{state.stem}.rematch-{k}.csv")
+            new_path = target.with_suffix(".state.json") if new_state is None else new_state
+            _distinct_files([state, events, joiners], [target, report])
+            _distinct_files([events, joiners, target, report], [new_path])
             if target.exists() and not force:
                 msg = (f"{target}: exists; rematch never overwrites a matches file (give "
                        "another --out, or --force).")
@@ -513,7 +530,6 @@ def rematch_cmd(
             carried_columns(m, carry or [])
             written = [write_matching(m, target, carry=carry or [],
                                       changes=change_table(matching, m))]
-            new_path = target.with_suffix(".state.json") if new_state is None else new_state
             written.append(save_state(m, new_path, matches_path=False))
             if report is not None:
                 from mentormatch.report import write_report
