@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import subprocess
 import sys
 import warnings
@@ -250,6 +251,7 @@ def test_cbc_states_its_coarser_grid_and_agrees_with_highs_within_it():
     assert abs(hi.objective - cb.objective) <= cb.stats["tolerance"]
     assert cb.bound >= hi.objective
 
+
 def _phase_names(res):
     return [ph["phase"] for ph in res.stats["phases"]]
 
@@ -334,6 +336,41 @@ def test_time_limit_returns_incumbent_with_bound(monkeypatch):
     assert res.objective <= exact.objective + 1e-9
     if res.status == "time_limit":
         assert res.gap == pytest.approx(res.bound - res.objective)
+
+
+def test_coverage_limit_in_the_total_first_keeps_a_feasible_incumbent(monkeypatch):
+    # the total phase that runs first is stopped (as by the time limit): coverage falls
+    # back to its count phase, reports time_limit, and keeps a valid bound and matching
+    from mentormatch.solvers._ilp import _model
+
+    rng = np.random.default_rng(3)
+    n, m = 120, 20
+    S = rng.random((n, m))
+    cap = rng.integers(2, 6, m)
+    fg = rng.random(n) < 0.3
+    quotas = [Quota("mentee", fg, min_share=0.9, name="fg"),
+              Quota("mentor", rng.random(m) < 0.5, max_share=0.5, name="mq")]
+    exact = solve(S, cap, method="ilp", objective="coverage", quotas=quotas)
+    real = _model.Model.optimise
+    stopped = []
+
+    def first_total_stops(self, deadline, **kw):
+        ph = real(self, deadline, **kw)
+        if self.integral_costs and not stopped:
+            stopped.append(ph.value)
+            return _model.Phase("limit", ph.x, ph.value, math.inf)
+        return ph
+
+    monkeypatch.setattr(_model.Model, "optimise", first_total_stops)
+    res = solve(S, cap, method="ilp", objective="coverage", quotas=quotas)
+    assert stopped and res.status == "time_limit"
+    names = [ph["phase"] for ph in res.stats["phases"]]
+    assert names[-3:] == ["total", "coverage", "total"] and "coverage_bound" not in res.stats
+    a = np.asarray(res.assignment)
+    assert (a[fg] >= 0).sum() >= np.ceil(0.9 * fg.sum())
+    assert (res.load <= cap).all() and res.n_matched == exact.n_matched
+    assert res.objective == pytest.approx(exact.objective, abs=1e-9)
+    assert res.bound >= exact.objective - 1e-9
 
 
 def test_time_limit_seconds():

@@ -206,11 +206,10 @@ def ilp_assignment(
     total_first: Phase | None = None
     if objective == "coverage" and keep_mask is None and model.be.pricing:
         # the total first: when the count LP's bound proves that no matching has more
-        # pairs than the total's optimum, that optimum is the lexicographic one
-        saved = (best_x, limited)
+        # pairs than the total's optimum, that optimum is the lexicographic one. If not,
+        # the total's solution meets every constraint and stays the incumbent until
+        # the count phase finds one (a time limit reached here also limits the rest)
         total_first = _total_first(model, grid, run_phase, check, info_extra)
-        if total_first is None:
-            best_x, limited = saved
     if total_first is None and objective in ("coverage", "fair"):
         model.set_phase(_count_cost(model))
         ph = run_phase("coverage", model.mip)
