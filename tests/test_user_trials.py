@@ -353,3 +353,41 @@ def test_cli_rematch_never_writes_over_its_events(tmp_path, capsys):
                  str(events), "--out", str(events), "--force"]) == 2
     assert events.read_bytes() == before
     assert "already reads or writes that file" in capsys.readouterr().err
+
+
+# ------------------------------------------------------- DataFrame list cells
+LIST_SURVEY = """
+[survey]
+name = "t"
+id_column = "id"
+
+[[questions]]
+name = "skills"
+kind = "multi_choice"
+mentor_column = "Skills offered"
+mentee_column = "Skills wanted"
+separator = ", "
+options = ["Python", "SQL", "People management (hiring, 1:1s)"]
+
+[[criteria]]
+name = "skills"
+kind = "coverage"
+question = "skills"
+weight = 1.0
+"""
+
+
+def test_list_cells_of_a_dataframe_are_read_as_answers_whatever_the_separator():
+    import tomllib
+
+    survey = mm.Survey.from_dict(tomllib.loads(LIST_SURVEY))
+    mentees = pd.DataFrame({"id": ["E1", "E2"],
+                            "skills wanted": [["Python", "SQL"],
+                                              ("People management (hiring, 1:1s)",)]})
+    mentors = pd.DataFrame({"id": ["M1", "M2"],
+                            "Skills offered": [["SQL", "Python"],
+                                               ["People management (hiring, 1:1s)"]]})
+    m = mm.match(mentees, mentors, survey)
+    assert dict(zip(m.pairs.mentee_id, m.pairs.mentor_id, strict=True)) == {"E1": "M1",
+                                                                              "E2": "M2"}
+    assert m.pairs.score.tolist() == [1.0, 1.0]

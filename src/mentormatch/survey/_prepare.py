@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from mentormatch.exceptions import IntakeError, IntakeIssue
 from mentormatch.survey._parsers import DATE_ORDERS, answer_key, parse_timestamps
 from mentormatch.survey._schema import Survey
-from mentormatch.survey._tables import IntakeTable
+from mentormatch.survey._tables import IntakeTable, rejoin_lists
 
 __all__ = [
     "DEFAULT_ROLES",
@@ -160,6 +160,12 @@ def resolve_columns(survey: Survey, tables: dict[str, IntakeTable], col: Collect
     table's headers and, for a workbook, its sheets.
     """
     for role, table in tables.items():
+        for q in survey.questions:  # a DataFrame's list cells, joined by the separator
+            for r in ("mentor", "mentee") if role == "participant" else (role,):
+                for name in q.columns(r) if q.separator else ():
+                    header = _find(name, table)[0]
+                    if header is not None:
+                        rejoin_lists(table, header, q.separator)
         reported: set[str] = set()
         first = True
         for name, why, required in _needed(survey, role):

@@ -30,6 +30,10 @@ class IntakeTable:
     def __init__(self, frame: pd.DataFrame, name: str, positions: Any = None, *,
                  sheet: str | None = None, sheets: Sequence[str] = ()) -> None:
         self.frame = frame
+        #: Cells of a DataFrame or records that held a list of answers, by (position in
+        #: the source, header): the frame joins them with ';' until the survey says its
+        #: separator (:func:`rejoin_lists`).
+        self.lists: dict[tuple[int, str], list[str]] = {}
         self.name = name
         self.positions = (
             list(range(len(frame))) if positions is None else [int(p) for p in positions]
@@ -99,14 +103,15 @@ def read_table(source: Any, *, role: str, sheet: str | int | None = None,
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
         frame.columns = [str(c) for c in frame.columns]
-        return _finish(_as_text(frame), default_name, list(frame.columns))
+        return _with_lists(frame, _finish(_as_text(frame), default_name, list(frame.columns)))
     if (
         isinstance(source, Sequence)
         and not isinstance(source, str | bytes)
         and all(isinstance(r, Mapping) for r in source)
     ):
         frame = pd.DataFrame.from_records(list(source))
-        return _finish(_as_text(frame), default_name, [str(c) for c in frame.columns])
+        frame.columns = [str(c) for c in frame.columns]
+        return _with_lists(frame, _finish(_as_text(frame), default_name, list(frame.columns)))
     path = Path(source)
     name = path.name
     if not path.exists():
@@ -209,6 +214,30 @@ def _header_below(problems: list[IntakeIssue], frame: pd.DataFrame, header: list
                    f"header row looks like row {row} ({shown}): delete the rows above it.")
             return [IntakeIssue(msg, file=name, row=1)]
     return []
+
+
+def _with_lists(frame: pd.DataFrame, table: IntakeTable) -> IntakeTable:
+    """Record the cells of ``frame`` holding a list (or tuple, set) of answers."""
+    for c in frame.columns:
+        column = frame[c]
+        if column.dtype != object:
+            continue
+        for k, v in enumerate(column.tolist()):
+            if isinstance(v, list | tuple | set):
+                table.lists[k, str(c).strip()] = [str(x) for x in v]
+    return table
+
+
+def rejoin_lists(table: IntakeTable, header: str, separator: str) -> None:
+    """Join the list cells of column ``header`` with the question's ``separator``."""
+    if not table.lists:
+        return
+    at = {p: k for k, p in enumerate(table.positions)}
+    column = table.frame[header].copy()
+    for (pos, h), items in table.lists.items():
+        if h == header and pos in at:
+            column.iloc[at[pos]] = separator.join(items)
+    table.frame[header] = column
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
