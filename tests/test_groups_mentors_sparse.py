@@ -133,3 +133,25 @@ def test_sparse_store_is_the_default_for_a_compiled_source_and_reads_rows_again(
                         options={"sparse": False})
     assert off.stats["rows_scored_again"] == 0
     assert off.objective == pytest.approx(dense.objective, abs=1e-9)
+
+
+@pytest.mark.parametrize("objective", ["coverage", "total"])
+def test_mentee_layer_dropped_when_seats_cover_every_track_is_exact(objective):
+    # seats >= tracks: each (mentee, track) is its own node (no mentee layer); a mentee
+    # with fewer seats than tracks brings the mentee layer back, exactly as well
+    rng = np.random.default_rng(7)
+    S = rng.choice([0.1, 0.2, 0.2, 0.5, 0.9, -np.inf], size=(12, 7))
+    tracks = ["a", "b", "a", "b", "c", "c", "a"]
+    cap = rng.integers(0, 3, size=7)
+    for mc, layered in ((np.full(12, 3), False), (np.r_[np.full(11, 3), 1], True)):
+        res = solve_mentors(S, cap, mentee_capacity=mc, tracks=tracks, objective=objective)
+        ref, count = mentors_milp(S, cap, mc, tracks, objective)
+        assert res.status == "optimal"
+        assert res.objective == pytest.approx(ref, abs=1e-9)
+        assert res.bound >= ref - 1e-9
+        if objective == "coverage":
+            assert res.n_pairs == count
+        if layered:
+            assert res.stats["slot_flows"] < res.stats["rounds"]
+        else:
+            assert res.stats["slot_flows"] == res.stats["rounds"]

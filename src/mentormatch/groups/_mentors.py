@@ -703,7 +703,7 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
     phase["candidates"] = time.perf_counter() - cand_t
     slack = float(opts.get("slack", 0.05)) * sigma
     stats: dict[str, Any] = {"candidates": [], "added": [], "read_seconds": read_seconds,
-                             "phase_seconds": phase}
+                             "phase_seconds": phase, "slot_flows": 0}
     status = Status.TIME_LIMIT
     used_rows = used_cols = np.zeros(0, np.int64)
     bound = np.inf
@@ -712,17 +712,16 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
         keep = weights(svals) > 0
         r_, c_, s_ = rows[keep], cols_[keep], svals[keep]
         flow_t = time.perf_counter()
-        res = bmatching_flow(r_, c_, weights(s_), np.maximum(b, 0), np.maximum(c, 0),
-                             track_of[c_] if tracked else None, n_tracks)
-        used_rows, used_cols = r_[res.used], c_[res.used]
+        U, V, G, used, slots = _flow_prices(r_, c_, weights(s_), b, c, track_of, n_tracks,
+                                            tracked)
+        stats["slot_flows"] += slots
+        U /= scale
+        V /= scale
+        G /= scale
+        used_rows, used_cols = r_[used], c_[used]
         price_t = time.perf_counter()
         phase["flow"] += price_t - flow_t
         stats["candidates"].append(int(r_.size))
-        U = res.u / scale
-        V = res.v / scale
-        G = np.zeros((n, n_tracks))
-        if tracked and res.slot_keys.size:
-            G[res.slot_keys // n_tracks, res.slot_keys % n_tracks] = res.slot_prices / scale
         cand_keys = np.sort(r_ * m + c_)
         z_sum = 0.0
         new_r: list[NDArray] = []
@@ -783,7 +782,7 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
         dual = float((np.maximum(b, 0) * U).sum() + (np.maximum(c, 0) * V).sum()
                      + G.sum() + z_sum)
         k_star = int(used_rows.size)
-        obj_part = float(s_[res.used].sum())
+        obj_part = float(s_[used].sum())
         added = int(sum(x.size for x in new_r))
         stats["added"].append(added)
         phase["pricing"] += time.perf_counter() - price_t
@@ -811,7 +810,7 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
         near = np.ones(r_.size, dtype=bool)
         if rnd == 0:
             near = s_ - (Uq[r_] + V[c_] + (G[r_, track_of[c_]] if tracked else 0.0)) >= -slack
-            near |= res.used
+            near |= used
         rows = np.concatenate([r_[near], nr])
         cols_ = np.concatenate([c_[near], nc])
         svals = np.concatenate([s_[near], ns])
@@ -993,6 +992,35 @@ class _SparseStore:
         rank_c = np.arange(cs.size) - np.searchsorted(cs, cs, side="left")
         chosen[order_c[rank_c < r_col]] = True
         return R[chosen], C[chosen], S[chosen]
+
+
+def _flow_prices(rows: NDArray, cols: NDArray, w: NDArray, b: NDArray, c: NDArray,
+                 track_of: NDArray, n_tracks: int, tracked: bool
+                 ) -> tuple[NDArray, NDArray, NDArray, NDArray[np.bool_], bool]:
+    """Solve the flow on candidate arcs: prices ``U, V, G`` (weight units), arcs used.
+
+    The last value says whether the (mentee, track) network below was used.
+
+    With tracks, when every mentee has at least as many seats as tracks among its arcs,
+    its capacity cannot bind: each (mentee, track) is then a node of capacity one of
+    its own (no mentee layer: a smaller, much faster network), and the mentee's price
+    is 0, a feasible dual of the same linear programme.
+    """
+    n, _m = b.size, c.size
+    G = np.zeros((n, n_tracks))
+    if tracked and rows.size:
+        keys, slot = np.unique(rows * n_tracks + track_of[cols], return_inverse=True)
+        per_mentee = np.bincount(keys // n_tracks, minlength=n)
+        if (per_mentee <= np.maximum(b, 0)).all():
+            res = bmatching_flow(slot.astype(np.int64), cols, w,
+                                 np.ones(keys.size, np.int64), np.maximum(c, 0))
+            G[keys // n_tracks, keys % n_tracks] = res.u
+            return np.zeros(n), res.v.astype(np.float64), G, res.used, True
+    res = bmatching_flow(rows, cols, w, np.maximum(b, 0), np.maximum(c, 0),
+                         track_of[cols] if tracked else None, n_tracks)
+    if tracked and res.slot_keys.size:
+        G[res.slot_keys // n_tracks, res.slot_keys % n_tracks] = res.slot_prices
+    return res.u.astype(np.float64), res.v.astype(np.float64), G, res.used, False
 
 
 def _priced_pairs(sparse: _SparseStore, Uq: NDArray, V: NDArray, G: NDArray,
