@@ -391,3 +391,38 @@ def test_list_cells_of_a_dataframe_are_read_as_answers_whatever_the_separator():
     assert dict(zip(m.pairs.mentee_id, m.pairs.mentor_id, strict=True)) == {"E1": "M1",
                                                                               "E2": "M2"}
     assert m.pairs.score.tolist() == [1.0, 1.0]
+
+
+# ---------------------------------------------------------------- engagement
+def _log(*dates):
+    return [{"mentee_id": "E1", "mentor_id": "M1", "date": d} for d in dates]
+
+
+def test_log_dates_follow_the_order_the_column_shows():
+    from mentormatch.engagement import read_log
+
+    # 13/01 can only be day first: then 01/02 is 1 February, not 2 January
+    log = read_log(_log("13/01/2026", "01/02/2026"))
+    assert log["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-01-13", "2026-02-01"]
+    log = read_log(_log("01/13/2026", "02/01/2026"))
+    assert log["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-01-13", "2026-02-01"]
+
+
+def test_log_dates_that_could_be_either_order_are_refused():
+    from mentormatch.engagement import read_log
+
+    with pytest.raises(mm.HistoryError, match=r"row 2, column 'date'.*'03/04/2026'.*"
+                                              r"month first or day first"):
+        read_log(_log("03/04/2026", "2026-05-01"))
+    with pytest.raises(mm.HistoryError, match=r"both month first and day first"):
+        read_log(_log("13/01/2026", "01/13/2026"))
+    # the same date either way is no ambiguity
+    assert len(read_log(_log("04/04/2026"))) == 1
+
+
+def test_log_dates_with_different_offsets_are_one_column():
+    from mentormatch.engagement import read_log
+
+    log = read_log(_log("2026-05-01", "2026-05-02T10:00:00+02:00", "2026-11-03T10:00:00Z"))
+    assert log["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-05-01", "2026-05-02",
+                                                           "2026-11-03"]

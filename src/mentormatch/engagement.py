@@ -17,6 +17,7 @@ import pandas as pd
 from mentormatch.exceptions import HistoryError, IntakeIssue
 from mentormatch.matching import Matching
 from mentormatch.survey import read_table
+from mentormatch.survey._parsers import parse_timestamps
 
 __all__ = ["at_risk", "engagement", "read_log"]
 
@@ -47,9 +48,37 @@ def _pairs_frame(pairs: Any, name: str = "pairs") -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def _day_first(values: pd.Series, *, name: str, column: str) -> bool:
+    """Whether the column's ``a/b/yyyy`` dates are day first (refusing an unclear column)."""
+    possible = {"month first", "day first"}
+    unclear: int | None = None
+    for k, v in enumerate(values.tolist()):
+        readings = parse_timestamps(str(v)) if isinstance(v, str) else {}
+        if not readings or "year first" in readings:
+            continue
+        if set(readings) == possible:
+            if unclear is None and readings["month first"] != readings["day first"]:
+                unclear = k
+        else:
+            possible &= set(readings)
+    if not possible:
+        msg = ("dates are written both month first and day first; write them as "
+               "year-month-day (2026-01-31).")
+        raise _fail(msg, name=name, column=column)
+    if len(possible) == 2 and unclear is not None:
+        v = values.iloc[unclear]
+        msg = (f"{v!r} may be read month first or day first, and no date of the column "
+               "tells which; write dates as year-month-day (2026-01-31).")
+        raise _fail(msg, name=name, row=unclear + 2, column=column, value=v)
+    return possible == {"day first"}
+
+
 def _parse_dates(values: pd.Series, *, name: str, column: str) -> pd.Series:
     values = values.reset_index(drop=True)
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    dayfirst = _day_first(values, name=name, column=column)
+    # utc: dates with different offsets (summer and winter time) are one column
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=dayfirst,
+                            utc=True)
     bad = parsed.isna()
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])
