@@ -426,3 +426,19 @@ def test_log_dates_with_different_offsets_are_one_column():
     log = read_log(_log("2026-05-01", "2026-05-02T10:00:00+02:00", "2026-11-03T10:00:00Z"))
     assert log["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-05-01", "2026-05-02",
                                                            "2026-11-03"]
+
+
+def test_log_ids_and_rows_as_intake_tables_read_them(tmp_path):
+    from mentormatch.engagement import read_log
+
+    # a pandas id column with a blank turns float: 7.0 is the id 7
+    frame = pd.DataFrame({"mentee_id": [7.0, 8.0, None], "mentor_id": ["M1", "M1", "M1"],
+                          "date": ["2026-01-05", "2026-01-06", "2026-01-07"]})
+    with pytest.raises(mm.HistoryError, match=r"row 4, column 'mentee_id'"):
+        read_log(frame)
+    log = read_log(frame.iloc[:2], pairs=[("7", "M1"), ("8", "M1")])
+    assert log["mentee_id"].tolist() == ["7", "8"]
+    path = tmp_path / "log.csv"
+    path.write_text("mentee_id,mentor_id,date\nE1,M1,2026-01-05\n\nE1,M1,someday\n")
+    with pytest.raises(mm.HistoryError, match=r"log\.csv row 4, column 'date'.*'someday'"):
+        read_log(path)

@@ -48,7 +48,7 @@ def _pairs_frame(pairs: Any, name: str = "pairs") -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _day_first(values: pd.Series, *, name: str, column: str) -> bool:
+def _day_first(values: pd.Series, *, name: str, column: str, rows: list[int]) -> bool:
     """Whether the column's ``a/b/yyyy`` dates are day first (refusing an unclear column)."""
     possible = {"month first", "day first"}
     unclear: int | None = None
@@ -69,13 +69,15 @@ def _day_first(values: pd.Series, *, name: str, column: str) -> bool:
         v = values.iloc[unclear]
         msg = (f"{v!r} may be read month first or day first, and no date of the column "
                "tells which; write dates as year-month-day (2026-01-31).")
-        raise _fail(msg, name=name, row=unclear + 2, column=column, value=v)
+        raise _fail(msg, name=name, row=rows[unclear], column=column, value=v)
     return possible == {"day first"}
 
 
-def _parse_dates(values: pd.Series, *, name: str, column: str) -> pd.Series:
+def _parse_dates(values: pd.Series, *, name: str, column: str,
+                 rows: list[int] | None = None) -> pd.Series:
     values = values.reset_index(drop=True)
-    dayfirst = _day_first(values, name=name, column=column)
+    rows = rows if rows is not None else [k + 2 for k in range(len(values))]
+    dayfirst = _day_first(values, name=name, column=column, rows=rows)
     # utc: dates with different offsets (summer and winter time) are one column
     parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=dayfirst,
                             utc=True)
@@ -85,7 +87,7 @@ def _parse_dates(values: pd.Series, *, name: str, column: str) -> pd.Series:
         msg = f"cannot read {values.iloc[k]!r} as a date (expected e.g. 2026-01-31)."
         raise _fail(
             msg,
-            name=name, row=k + 2, column=column, value=values.iloc[k],
+            name=name, row=rows[k], column=column, value=values.iloc[k],
         )
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -123,14 +125,14 @@ def read_log(log: Any, *, pairs: Any = None, name: str = "log") -> pd.DataFrame:
     >>> log["date"].dt.strftime("%Y-%m-%d").tolist()
     ['2026-01-20']
     """
-    if isinstance(log, pd.DataFrame):
-        frame = log.copy()
-    elif isinstance(log, str) or hasattr(log, "__fspath__"):
-        table = read_table(log, role="log")
-        frame, name = table.frame.copy(), table.name
-    else:
-        frame = pd.DataFrame(list(log))
-    frame = frame.reset_index(drop=True)
+    # read as intake tables are: whole floats as integers ("7", not "7.0"), blank
+    # lines of a file counted in its row numbers
+    is_file = isinstance(log, str) or hasattr(log, "__fspath__")
+    table = read_table(log if is_file or isinstance(log, pd.DataFrame) else list(log),
+                       role="log")
+    frame = table.frame.copy().reset_index(drop=True)
+    name = table.name if is_file else name
+    rows = [table.row_number(k) for k in range(len(frame))]
     for col in _REQUIRED:
         if col not in frame.columns:
             msg = f"missing column {col!r}; got {list(frame.columns)}."
@@ -141,8 +143,8 @@ def read_log(log: Any, *, pairs: Any = None, name: str = "log") -> pd.DataFrame:
         if blank.any():
             k = int(np.flatnonzero(blank.to_numpy())[0])
             msg = "the id is empty."
-            raise _fail(msg, name=name, row=k + 2, column=col)
-    frame["date"] = _parse_dates(frame["date"], name=name, column="date")
+            raise _fail(msg, name=name, row=rows[k], column=col)
+    frame["date"] = _parse_dates(frame["date"], name=name, column="date", rows=rows)
     if "duration" in frame.columns:
         raw = frame["duration"]
         dur = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
@@ -151,7 +153,7 @@ def read_log(log: Any, *, pairs: Any = None, name: str = "log") -> pd.DataFrame:
             k = int(np.flatnonzero(bad.to_numpy())[0])
             msg = f"expected a duration in minutes >= 0; got {raw.iloc[k]!r}."
             raise _fail(msg,
-                        name=name, row=k + 2, column="duration", value=raw.iloc[k])
+                        name=name, row=rows[k], column="duration", value=raw.iloc[k])
         frame["duration"] = dur
     if "kind" in frame.columns:
         frame["kind"] = frame["kind"].fillna("").astype(str).str.strip().str.casefold()
@@ -166,13 +168,13 @@ def read_log(log: Any, *, pairs: Any = None, name: str = "log") -> pd.DataFrame:
             if e not in mentees:
                 msg = f"unknown mentee {e!r} (not in the matching)."
                 raise _fail(msg, name=name,
-                            row=k + 2, column="mentee_id", value=e)
+                            row=rows[k], column="mentee_id", value=e)
             if m not in mentors:
                 msg = f"unknown mentor {m!r} (not in the matching)."
                 raise _fail(msg, name=name,
-                            row=k + 2, column="mentor_id", value=m)
+                            row=rows[k], column="mentor_id", value=m)
             msg = f"({e!r}, {m!r}) is not a matched pair."
-            raise _fail(msg, name=name, row=k + 2,
+            raise _fail(msg, name=name, row=rows[k],
                         column="mentor_id", value=m)
     return frame
 
