@@ -706,6 +706,7 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
                              "phase_seconds": phase, "slot_flows": 0}
     status = Status.TIME_LIMIT
     used_rows = used_cols = np.zeros(0, np.int64)
+    used_s = np.zeros(0)
     bound = np.inf
     tol = 0.0
     for rnd in range(max_rounds):
@@ -718,7 +719,7 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
         U /= scale
         V /= scale
         G /= scale
-        used_rows, used_cols = r_[used], c_[used]
+        used_rows, used_cols, used_s = r_[used], c_[used], s_[used]
         price_t = time.perf_counter()
         phase["flow"] += price_t - flow_t
         stats["candidates"].append(int(r_.size))
@@ -820,8 +821,13 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
     mentor = np.concatenate([used_cols, forced[:, 1]]) if forced.size else used_cols
     order = np.lexsort((mentor, mentee))
     mentee, mentor = mentee[order], mentor[order]
-    pair_s = (np.asarray(p.source.pair_scores(mentee, mentor), dtype=np.float64)
-              if mentee.size else np.zeros(0))
+    if sparse is not None:  # the store's scores are exact: only forced pairs are read
+        forced_s = (np.asarray(p.source.pair_scores(forced[:, 0], forced[:, 1]),
+                               dtype=np.float64) if forced.size else np.zeros(0))
+        pair_s = np.concatenate([used_s, forced_s])[order]
+    else:
+        pair_s = (np.asarray(p.source.pair_scores(mentee, mentor), dtype=np.float64)
+                  if mentee.size else np.zeros(0))
     objective = float(pair_s.sum())
     forced_sum = float(pair_s[_isin_sorted(mentee * m + mentor, np.sort(
         forced[:, 0] * m + forced[:, 1]))].sum()) if forced.size else 0.0
