@@ -442,3 +442,13 @@ def test_log_ids_and_rows_as_intake_tables_read_them(tmp_path):
     path.write_text("mentee_id,mentor_id,date\nE1,M1,2026-01-05\n\nE1,M1,someday\n")
     with pytest.raises(mm.HistoryError, match=r"log\.csv row 4, column 'date'.*'someday'"):
         read_log(path)
+
+
+def test_events_dataframe_float_ids_are_the_integer_ids():
+    m = mm.solve([[0.9, 0.5], [0.8, 0.1]], [1, 1], mentee_ids=["7", "E2"],
+                 mentor_ids=["M1", "M2"])
+    frame = pd.DataFrame({"type": ["leave", "leave"], "participant_id": [7.0, None],
+                          "counterpart_id": ["", ""]})
+    with pytest.raises(EventError, match=r"events row 3, column 'participant_id': blank"):
+        read_events(frame, m)
+    assert read_events(frame.iloc[:1], m) == [Leave("7")]

@@ -98,8 +98,13 @@ def _raise(problems: list[str], name: str) -> None:
 def read_events_table(path_or_frame: str | Path | pd.DataFrame) -> tuple[list[Any], list[str]]:
     """Read the events and a label per event (``"<file> row <k>"``) for messages."""
     if isinstance(path_or_frame, pd.DataFrame):
-        frame, name = path_or_frame.copy(), "events"
-        rows = [k + 2 for k in range(len(frame))]
+        # as intake tables are read: a pandas float id 7.0 is the id 7
+        try:
+            table = read_table(path_or_frame, role="event")
+        except IntakeError as exc:
+            raise EventError(str(exc)) from exc
+        frame, name = table.frame, "events"
+        rows = [table.row_number(k) for k in range(len(table))]
     else:
         path = Path(path_or_frame)
         name = path.name
