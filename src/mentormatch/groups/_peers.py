@@ -216,10 +216,12 @@ class PeerGraph:
     """A peer pool's candidate graph: its best pairs with exact scores, and a bound on the rest.
 
     For pools too large to score every pair twice, :meth:`PeerScores.candidate_graph`
-    keeps each person's best ``k`` partners; the solver then prices the pairs left out
+    keeps each person's best ``k`` partners; the solver then bounds the pairs left out
     by ``trunc``: a pair ``(u, v)`` left out scores at most ``(t_u + t_v) / 2``
     (``mode="mean"``: each direction is below the other's best kept) or
-    ``min(t_u, t_v)`` (``mode="min"``: from symmetric scores).
+    ``min(t_u, t_v)`` (``mode="min"``: from symmetric scores). With a ``source`` the
+    pairs those bounds cannot rule out are scored and priced exactly (see
+    :func:`solve_peers`' ``scope``).
 
     Parameters
     ----------
@@ -330,9 +332,12 @@ class PeerProblem:
         ``k`` (candidate peers per person, default 12), ``gap`` (relative gap at which
         to stop; default 0: proven optimum), ``max_rounds`` (pricing rounds, default
         50), ``dense`` (price every pair exactly; default for pools up to 12,000),
-        ``scope`` (for a :class:`PeerGraph`: ``"pool"``, the default, bounds the whole
-        pool, pairs left out of the graph included; ``"graph"`` solves the graph as the
-        problem: pairs left out are never made).
+        ``scope`` (for a :class:`PeerGraph`: ``"pool"``, the default, solves and bounds
+        the whole pool: the pairs left out of the graph are priced against the graph's
+        ``source`` when it has one, reading only those its cut-offs cannot rule out, and
+        the ones that could improve join the graph; without a source they are bounded by
+        the cut-offs; ``"graph"`` solves the graph as the problem: pairs left out are
+        never made).
     time_limit : float, optional
         Seconds before stopping with the best pairing and its bound.
 
