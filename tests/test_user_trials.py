@@ -452,3 +452,22 @@ def test_events_dataframe_float_ids_are_the_integer_ids():
     with pytest.raises(EventError, match=r"events row 3, column 'participant_id': blank"):
         read_events(frame, m)
     assert read_events(frame.iloc[:1], m) == [Leave("7")]
+
+
+def test_an_answer_excel_turned_into_a_date_says_so(tmp_path):
+    import datetime as dt
+    import tomllib
+
+    import openpyxl
+
+    survey = mm.Survey.from_dict(tomllib.loads(TUNE_SURVEY.replace(
+        'levels = ["1", "2", "3"]', 'levels = ["1-2", "3-5", "6+"]')))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "level"])
+    ws.append(["E1", dt.datetime(2026, 1, 2)])  # Excel read "1-2" as 2 January
+    wb.save(tmp_path / "mentees.xlsx")
+    mentors = pd.DataFrame({"id": ["M1"], "level": ["6+"]})
+    with pytest.raises(mm.IntakeError, match=r"mentees\.xlsx row 2, column 'level'.*"
+                                             r"'2026-01-02 00:00:00'.*turned .* into a date"):
+        mm.match(tmp_path / "mentees.xlsx", mentors, survey)

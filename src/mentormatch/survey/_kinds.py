@@ -15,6 +15,7 @@ never passes in silence.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -162,6 +163,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     >>> did_you_mean("hours_neded", ["hours_needed", "scale"])
     " (did you mean 'hours_needed'?)"
     """
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2} 00:00:00", word):
+        return (" (a spreadsheet turned the answer into a date: format the column as "
+                "text and type the answer again)")
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
