@@ -471,3 +471,17 @@ def test_an_answer_excel_turned_into_a_date_says_so(tmp_path):
     with pytest.raises(mm.IntakeError, match=r"mentees\.xlsx row 2, column 'level'.*"
                                              r"'2026-01-02 00:00:00'.*turned .* into a date"):
         mm.match(tmp_path / "mentees.xlsx", mentors, survey)
+
+
+def test_matches_file_resaved_by_a_spreadsheet_reads_or_says_why(tmp_path):
+    from mentormatch._output import read_matches
+
+    bom = tmp_path / "bom.csv"  # Excel's "CSV UTF-8" adds a BOM
+    bom.write_bytes("\ufeffmentee_id,mentor_id,score\n007,M1,0.5\nE2,,\n".encode())
+    got = read_matches(bom)
+    assert got["mentee_id"].tolist() == ["007", "E2"]
+    assert got["mentor_id"].tolist() == ["M1", ""]
+    semi = tmp_path / "semi.csv"  # and ';' with decimal commas in many locales
+    semi.write_text("mentee_id;mentor_id;score\n007;M1;0,5\n")
+    with pytest.raises(MentorMatchError, match=r"semi\.csv row 2, column 'score'.*'0,5'"):
+        read_matches(semi)

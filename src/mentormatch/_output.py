@@ -20,6 +20,7 @@ from mentormatch.analysis import why_unmatched
 from mentormatch.exceptions import MentorMatchError
 from mentormatch.matching import Matching
 from mentormatch.problem import Status
+from mentormatch.survey import read_table
 
 __all__ = [
     "change_table",
@@ -379,12 +380,14 @@ def read_matches(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         msg = f"{path}: no such matches file."
         raise MentorMatchError(msg)
+    rows = None
     try:
         if path.suffix.lower() in WORKBOOK_SUFFIXES:
             frame = pd.read_excel(path, sheet_name="mentees", dtype=str).fillna("")
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False,
-                                sep="\t" if path.suffix.lower() == ".tsv" else ",")
+        else:  # as intake tables are read (BOM, ';' as Excel saves it in many locales)
+            table = read_table(path, role="matches")
+            frame = table.frame
+            rows = [table.row_number(k) for k in range(len(frame))]
     except (ValueError, OSError) as exc:
         msg = f"{path.name}: cannot read the matches ({exc})."
         raise MentorMatchError(msg) from exc
@@ -396,5 +399,13 @@ def read_matches(path: str | Path) -> pd.DataFrame:
     out = frame[["mentee_id", "mentor_id", "score"]].copy()
     for col in ("mentee_id", "mentor_id"):  # undo the CSV writer's formula quote only
         out[col] = out[col].map(_unquote)
-    out["score"] = pd.to_numeric(out["score"].replace("", np.nan))
+    score = pd.to_numeric(out["score"].replace("", np.nan), errors="coerce")
+    bad = score.isna() & (out["score"].str.strip() != "")
+    if bad.any():
+        k = int(np.flatnonzero(bad.to_numpy())[0])
+        row = rows[k] if rows is not None else k + 2
+        msg = (f"{path.name} row {row}, column 'score': expected a number (a '.' decimal "
+               f"point); got {out['score'].iloc[k]!r}.")
+        raise MentorMatchError(msg)
+    out["score"] = score
     return out
