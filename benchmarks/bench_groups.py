@@ -166,7 +166,10 @@ def bench_bigpool(n: int, k: int) -> list[str]:
         f"{whole.relative_gap:.2e} over the whole pool (target <= 1e-3): pairs left out "
         f"priced by {whole.stats.get('pool_scans', 0)} scan(s) of "
         f"{whole.stats.get('pool_cells', 0):.2e} directed pairs in all, "
-        f"{sum(whole.stats['added'])} pairs added in {len(whole.stats['added'])} rounds |",
+        f"{sum(whole.stats['added'])} pairs added in {len(whole.stats['added'])} rounds; "
+        f"seconds: flows {sum(whole.stats['flow_seconds']):.1f}, pricing "
+        f"{sum(whole.stats['pricing_seconds']):.1f}, polish "
+        f"{whole.stats.get('polish_seconds', 0.0):.1f} |",
         f"| encode + graph + whole-pool solve | {t_load + t_graph + t_whole:.1f} | - | "
         f"the whole pipeline from the intake table |",
         "",

@@ -59,7 +59,7 @@ _MIP_BUDGET = 2.0**52
 POLISH_SLACK = 0.02
 #: Pricing rounds stop when the pairs left out add at most this share of the requested
 #: gap to the bound (they still join the candidates of the polish and integer programme).
-PRICED_SHARE = 0.25
+PRICED_SHARE = 0.5
 
 
 @attrs.define
@@ -191,7 +191,8 @@ def solve_bmatching(
     rng = max(hi, 0.0) - min(lo, 0.0) if np.isfinite(lo) else 0.0
     q, big = _scale(sigma, rng, k_max, level_max if has_levels else 0, n)
     big_q = big / q
-    stats: dict[str, Any] = {"candidates": [], "added": [], "scale": q}
+    stats: dict[str, Any] = {"candidates": [], "added": [], "scale": q, "flow_seconds": [],
+                             "pricing_seconds": []}
 
     def weights(s: NDArray, lv: NDArray) -> NDArray[np.int64]:
         return lv * big + np.rint(s * q).astype(np.int64)
@@ -211,14 +212,18 @@ def solve_bmatching(
         keep = W > 0
         cu, cv, cw, cl, cW = eu[keep], ev[keep], w[keep], lev[keep], W[keep]
         stats["candidates"].append(int(cu.size))
+        t_flow = time.perf_counter()
         res = bmatching_flow(np.concatenate([cu, cv]), np.concatenate([cv, cu]),
                              np.concatenate([cW, cW]), b, b)
+        stats["flow_seconds"].append(time.perf_counter() - t_flow)
         half = res.used[:cu.size].astype(np.int64) + res.used[cu.size:]
         Y = (res.u + res.v) / (2.0 * q)
         # excess of the candidate edges (true scores), then of every other pair
         rc = cl * big_q + cw - Y[cu] - Y[cv]
         excess = float(np.maximum(rc, 0).sum())
+        t_price = time.perf_counter()
         pr = pricer(Y, big_q, None)
+        stats["pricing_seconds"].append(time.perf_counter() - t_price)
         exact_pricing = pr.exact
         unproven = 0.0 if pr.exact else pr.excess
         bound_lv = float((b * Y).sum()) + excess + pr.excess
@@ -247,15 +252,18 @@ def solve_bmatching(
     stats["lp_bound"] = bound
     stats["rounding_value"] = value_lv
     mip_proven = False
-    if bound - value_lv > target and mip and mu.size and not _over(t0, time_limit):
+    if bound - value_lv > target and mip and mu.size and unproven <= target and not _over(
+            t0, time_limit):
         # polish: the linear programme with blossom cuts on the nearly tight edges is
         # usually integral and close to the bound (a matching, not a proof)
+        t_polish = time.perf_counter()
         rc_all = lev * big_q + w - Y[eu] - Y[ev]
         eps = POLISH_SLACK * abs(value_lv) / mu.size
         near = rc_all >= -eps
         lp = _lp_cuts(n, b, eu[near], ev[near], weights(w[near], lev[near]) / q,
                       _odd_sets(n, b, half_edges), _left(t0, time_limit))
         stats["polish_edges"] = int(near.sum())
+        stats["polish_seconds"] = time.perf_counter() - t_polish
         if lp is not None and lp[0] is not None:
             sel = lp[0]
             pu, pv, pw, pl = eu[near][sel], ev[near][sel], w[near][sel], lev[near][sel]
@@ -264,7 +272,7 @@ def solve_bmatching(
                 mu, mv, mw, ml = pu, pv, pw, pl
                 value_lv = cand_v
     # no matching of the candidate edges can close a gap that rests on pairs never
-    # scored: the integer programme would spend its time for nothing
+    # scored: the integer programme (and the polish above) would spend time for nothing
     if bound - value_lv > target and mip and unproven <= target and not (
             time_limit is not None and time.perf_counter() - t0 > time_limit):
         rc_all = lev * big_q + w - Y[eu] - Y[ev]
