@@ -485,3 +485,21 @@ def test_matches_file_resaved_by_a_spreadsheet_reads_or_says_why(tmp_path):
     semi.write_text("mentee_id;mentor_id;score\n007;M1;0,5\n")
     with pytest.raises(MentorMatchError, match=r"semi\.csv row 2, column 'score'.*'0,5'"):
         read_matches(semi)
+
+
+def test_a_number_with_a_comma_before_three_digits_is_refused_as_unclear(tmp_path):
+    import tomllib
+
+    from mentormatch.survey._parsers import CellError, parse_number
+
+    assert parse_number("2,5") == 2.5
+    assert parse_number("0,500") == 0.5
+    with pytest.raises(CellError, match=r"'1,500' may be 1500 .* or 1\.5"):
+        parse_number("1,500")
+    survey = mm.Survey.from_dict(tomllib.loads(
+        '[survey]\nname = "t"\nid_column = "id"\n[[questions]]\nname = "hours"\n'
+        'kind = "numeric"\ncolumn = "hours"\n'))
+    (tmp_path / "mentees.csv").write_text('id,hours\nE1,"12,000"\n')
+    (tmp_path / "mentors.csv").write_text("id,hours\nM1,3\n")
+    with pytest.raises(mm.IntakeError, match=r"mentees\.csv row 2, column 'hours'"):
+        mm.load_cohort(tmp_path / "mentees.csv", tmp_path / "mentors.csv", survey)

@@ -230,6 +230,9 @@ class ChoiceVocabulary:
 def parse_number(text: str) -> float:
     """Parse a number written with a dot or a decimal comma.
 
+    A comma followed by three digits (``"1,500"``) is refused: it may separate
+    thousands or be a decimal comma.
+
     Examples
     --------
     >>> parse_number("3,5")
@@ -245,6 +248,12 @@ def parse_number(text: str) -> float:
 @lru_cache(maxsize=1 << 14)
 def _parse_number(text: str) -> float:
     t = text.strip().replace(" ", "")
+    if re.fullmatch(r"[-+]?[1-9]\d{0,2},\d{3}", t):
+        whole, frac = t.split(",")
+        msg = (f"{text!r} may be {whole}{frac} (',' separating thousands) or {whole}."
+               f"{frac.rstrip('0') or '0'} (a decimal comma); write it without the comma, "
+               "or with a '.' decimal point")
+        raise CellError(msg)
     if re.fullmatch(r"[-+]?\d+,\d+", t):
         t = t.replace(",", ".")
     try:
