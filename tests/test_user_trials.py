@@ -503,3 +503,14 @@ def test_a_number_with_a_comma_before_three_digits_is_refused_as_unclear(tmp_pat
     (tmp_path / "mentors.csv").write_text("id,hours\nM1,3\n")
     with pytest.raises(mm.IntakeError, match=r"mentees\.csv row 2, column 'hours'"):
         mm.load_cohort(tmp_path / "mentees.csv", tmp_path / "mentors.csv", survey)
+
+
+def test_cli_sheet_with_no_workbook_is_refused(tmp_path, capsys):
+    from mentormatch.cli import main
+    from mentormatch.datasets import demo_paths
+
+    p = demo_paths()
+    code = main(["validate", "--survey", str(p["survey"]), "--mentees", str(p["mentees"]),
+                 "--mentors", str(p["mentors"]), "--sheet", "Responses"])
+    assert code == 2
+    assert "--sheet 'Responses' applies to Excel workbooks" in capsys.readouterr().err

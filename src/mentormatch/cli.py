@@ -217,7 +217,13 @@ _KEEP_HELP = ("A participant's rows submitted more than once: keep the latest or
 _SHEET_HELP = "Excel sheet to read (default: the first)."
 
 
-def _sheet(value: str | None) -> str | int | None:
+def _sheet(value: str | None, *files: Path | None) -> str | int | None:
+    """Read --sheet (a name or a number); refuse it when no file is a workbook."""
+    books = [f for f in files if f is not None and f.suffix.lower() in (".xlsx", ".xlsm", ".xls")]
+    if value is not None and not books:
+        shown = ", ".join(f.name for f in files if f is not None)
+        msg = f"--sheet {value!r} applies to Excel workbooks; {shown}: no workbook."
+        raise MentorMatchError(msg)
     return int(value) if value is not None and value.strip().isdigit() else value
 
 
@@ -230,8 +236,8 @@ def _intake(survey: Path, mentees: Path, mentors: Path | None, role_column: str 
         msg = f"--keep must be latest or first; got {keep!r}."
         raise MentorMatchError(msg)
     s = Survey.load(survey)
-    cohort = load_cohort(mentees, mentors, s, sheet=_sheet(sheet), role_column=role_column,
-                         keep=keep)
+    cohort = load_cohort(mentees, mentors, s, sheet=_sheet(sheet, mentees, mentors),
+                         role_column=role_column, keep=keep)
     return cohort.survey, cohort
 
 
@@ -267,7 +273,8 @@ def init(
             msg = f"{out_path}: exists; init never overwrites a file (give another --out, or --force)."
             raise MentorMatchError(msg)
         with err.status("reading the export..."):
-            draft = draft_survey(mentees, mentors, role_column=role_column, sheet=_sheet(sheet),
+            draft = draft_survey(mentees, mentors, role_column=role_column,
+                                 sheet=_sheet(sheet, mentees, mentors),
                                  keep=keep, name=name)
         out_path.write_text(draft.text, encoding="utf-8")
         s = draft.survey
