@@ -469,8 +469,19 @@ def test_store_numpy_and_compiled_agree(shape: tuple[int, int], per_row: int,
         sl = slice(a.indptr[i], a.indptr[i + 1])
         cand = [(0.0, 0.0)] + [(omega[i] - b[j], v - pa[j])
                                for j, v in zip(a.cols[sl], a.vals[sl], strict=True)]
-        if a.trunc[i] > -np.inf:
-            cand.append((omega[i] - pr.t_lvl, a.trunc[i] - pr.t_val))
+        if a.trunc[i] > -np.inf:  # the least priced mentor the row does not store
+            out = np.setdiff1d(np.arange(m), a.cols[sl])
+            assert out.size  # a truncated row left something out
+            j_l = min(out.tolist(), key=lambda j: (b[j], pa[j]))
+            cand.append((omega[i] - b[j_l], a.trunc[i] - pa[j_l]))
+            gain = omega[i] - b[j_l] - beta[i]
+            assert got_a[6][i] == (gain > 0 or (gain == 0 and
+                                                a.trunc[i] - pa[j_l] - u[i] > pr.tol))
+            plain = max(0.0, a.trunc[i] - float(np.maximum(pa, 0)[out].min()),
+                        *(a.vals[sl] - np.maximum(pa, 0)[a.cols[sl]]).tolist())
+            assert got_a[2][i] == plain
+        else:
+            assert not got_a[6][i]
         assert (got_a[0][i], got_a[1][i]) == max(cand)
     if stored.size:
         pick = np.asarray(data.draw(st.lists(st.integers(0, stored.size - 1), min_size=1)))
@@ -531,3 +542,33 @@ def test_a_time_limited_flow_still_proves_its_bound() -> None:
                 assert reasons[i] == "no_gain"
             else:
                 assert reasons[i] == "stopped_early"
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_in_place_merge_matches_the_copying_merge(data: st.DataObject) -> None:
+    from mentormatch.solvers import _store_kernels as K
+
+    n = data.draw(st.integers(1, 6))
+    m = data.draw(st.integers(1, 8))
+    sets = st.lists(st.sets(st.integers(0, m - 1)), min_size=n, max_size=n)
+    rows, extra = data.draw(sets), data.draw(sets)
+    indptr = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
+    x_ptr = np.cumsum([0] + [len(r) for r in extra]).astype(np.int64)
+    cols = np.array([j for r in rows for j in sorted(r)], dtype=np.int32)
+    x_cols = np.array([j for r in extra for j in sorted(r)], dtype=np.int32)
+    vals = np.arange(cols.size, dtype=np.float64)
+    x_vals = -1.0 - np.arange(x_cols.size, dtype=np.float64)
+    want_p, want_c, want_v = K.merge_rows(indptr, cols, vals, x_ptr, x_cols, x_vals)
+    room = data.draw(st.integers(0, x_cols.size + 2))
+    buf_c = np.concatenate([cols, np.full(room, -7, dtype=np.int32)])
+    buf_v = np.concatenate([vals, np.full(room, np.nan)])
+    got_p = K.merge_rows_inplace(indptr, buf_c, buf_v, x_ptr, x_cols, x_vals)
+    if want_p[-1] > buf_c.size:  # no room: nothing touched
+        assert got_p.size == 0
+        np.testing.assert_array_equal(buf_c[: cols.size], cols)
+        np.testing.assert_array_equal(buf_v[: vals.size], vals)
+        return
+    np.testing.assert_array_equal(got_p, want_p)
+    np.testing.assert_array_equal(buf_c[: want_p[-1]], want_c)
+    np.testing.assert_array_equal(buf_v[: want_p[-1]], want_v)

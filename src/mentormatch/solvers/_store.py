@@ -61,7 +61,8 @@ class LexPrices:
     ``omega``, ``beta``, ``u`` per row (level weight, utility parts); ``b``, ``a``, ``p0``
     per column (price parts, and plain prices ``p0 >= 0`` for the fallback bound);
     ``tol`` the pricing tolerance; ``(t_lvl, t_val)`` the least price lexicographically
-    (the truncation bound subtracts it) and ``p0_min``; ``eta`` and ``big`` rank the pairs
+    and ``p0_min`` (bounds on any mentor's price; the store's truncation bounds use each
+    row's least priced mentor it does not store instead); ``eta`` and ``big`` rank the pairs
     to add (see :meth:`PairStore.price`).
     """
 
@@ -214,6 +215,12 @@ class PairStore:
         u_i + eta) * (1 + tie_hash)``, ties to the smaller column, ``-1`` padding;
         ``out_s`` holds those ranking values) and ``rescore`` (rows whose left-out pairs
         could improve).
+
+        A truncated row's left-out pairs all score at most ``trunc_i`` and are with
+        mentors the row does not store: its truncation bound is ``(omega_i - b_j, trunc_i
+        - a_j)`` for the least priced such mentor ``j`` (lexicographically), and
+        ``trunc_i - p0_j`` for the least ``p0_j``, not the least price of all mentors
+        (the popular, dear mentors are the ones rows store).
         """
         pr = prices
         n = self.indptr.size - 1
@@ -222,26 +229,33 @@ class PairStore:
         out_v = np.zeros((n, n_add))
         out_s = np.zeros((n, n_add))
         rescore = np.zeros(n, dtype=np.bool_)
+        # mentors by price, least first: lexicographic (b, a), and plain p0
+        order = np.lexsort((pr.a, pr.b)).astype(np.int64)
+        order0 = np.argsort(pr.p0, kind="stable").astype(np.int64)
         if self.compiled:
             _kernels().price_rows(self.indptr, self.cols, self.vals, self.trunc, pr.omega,
-                                  pr.beta, pr.u, pr.b, pr.a, pr.p0, pr.tol, pr.t_lvl,
-                                  pr.t_val, pr.p0_min, keys, self.n_cols, n_add, pr.eta,
-                                  pr.big, row_l, row_a, row_0, out_j, out_v, out_s, rescore)
+                                  pr.beta, pr.u, pr.b, pr.a, pr.p0, pr.tol, order, order0,
+                                  keys, self.n_cols, n_add, pr.eta, pr.big, row_l, row_a,
+                                  row_0, out_j, out_v, out_s, rescore)
             return row_l, row_a, row_0, out_j, out_v, out_s, rescore
         D = self.dense()
         rows = np.arange(n)
         row_l, row_a, row_0, out_j, out_v, out_s = price_dense(D, rows, pr, keys,
                                                               self.n_cols, n_add)
         fin = self.trunc > -np.inf
-        if fin.any():
-            lv = pr.omega[fin] - pr.t_lvl
-            rv = self.trunc[fin] - pr.t_val
+        if fin.any() and self.n_cols:
+            # a row's left-out pairs are with mentors it does not store: the least priced
+            left = ~np.isfinite(D[fin])
+            jl = order[np.argmax(left[:, order], axis=1)]
+            jl0 = order0[np.argmax(left[:, order0], axis=1)]
+            lv = pr.omega[fin] - pr.b[jl]
+            rv = self.trunc[fin] - pr.a[jl]
             gain = lv - pr.beta[fin]
             rescore[fin] = (gain > 0) | ((gain == 0) & (rv - pr.u[fin] > pr.tol))
             wins = (lv > row_l[fin]) | ((lv == row_l[fin]) & (rv > row_a[fin]))
             row_l[fin] = np.where(wins, lv, row_l[fin])
             row_a[fin] = np.where(wins, rv, row_a[fin])
-            row_0[fin] = np.maximum(row_0[fin], self.trunc[fin] - pr.p0_min)
+            row_0[fin] = np.maximum(row_0[fin], self.trunc[fin] - pr.p0[jl0])
         return row_l, row_a, row_0, out_j, out_v, out_s, rescore
 
     def lookup(self, rows: NDArray[np.int64], js: NDArray[np.int64]) -> NDArray:
@@ -370,8 +384,14 @@ class StoreBuilder:
         xi, xj, xv = xi[order], xj[order], xv[order]
         n = self.indptr.size - 1
         x_ptr = np.concatenate([[0], np.cumsum(np.bincount(xi, minlength=n))]).astype(np.int64)
-        indptr, cols, vals = _kernels().merge_rows(self.indptr, cols, vals, x_ptr,
-                                                   xj.astype(cols.dtype), xv)
+        xj = xj.astype(cols.dtype)
+        # in the builder's spare room when it fits: no second copy of the store
+        indptr = _kernels().merge_rows_inplace(self.indptr, self.cols, self.vals, x_ptr,
+                                               xj, xv)
+        if indptr.size:
+            nnz = int(indptr[-1])
+            return self.cols[:nnz], self.vals[:nnz], indptr
+        indptr, cols, vals = _kernels().merge_rows(self.indptr, cols, vals, x_ptr, xj, xv)
         return cols, vals, indptr
 
 

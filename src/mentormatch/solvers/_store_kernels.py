@@ -193,6 +193,50 @@ def merge_rows(indptr: NDArray, cols: NDArray, vals: NDArray, x_ptr: NDArray,
     return out_p, out_c[:pos], out_v[:pos]
 
 
+@njit(cache=True)
+def merge_rows_inplace(indptr: NDArray, cols: NDArray, vals: NDArray, x_ptr: NDArray,
+                       x_cols: NDArray, x_vals: NDArray) -> NDArray:
+    """:func:`merge_rows` within ``cols`` / ``vals`` (their spare room holds the extras).
+
+    Returns the new ``indptr``, or an empty array (nothing changed) when the pairs
+    after the merge would not fit. Rows are merged from the last one backwards: a row
+    is written at or after where it was read, so nothing is overwritten before it is read.
+    """
+    n = indptr.size - 1
+    new_p = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):  # extras not stored yet, per row
+        lo, hi = indptr[i], indptr[i + 1]
+        extra = 0
+        for b in range(x_ptr[i], x_ptr[i + 1]):
+            pos = lo + np.searchsorted(cols[lo:hi], x_cols[b])
+            if not (pos < hi and cols[pos] == x_cols[b]):
+                extra += 1
+        new_p[i + 1] = new_p[i] + (hi - lo) + extra
+    if new_p[n] > cols.size:
+        return np.empty(0, dtype=np.int64)
+    for i in range(n - 1, -1, -1):
+        lo = indptr[i]
+        a = indptr[i + 1] - 1
+        b = x_ptr[i + 1] - 1
+        w = new_p[i + 1] - 1
+        while b >= x_ptr[i]:
+            if a >= lo and cols[a] > x_cols[b]:
+                cols[w], vals[w] = cols[a], vals[a]
+                a -= 1
+            elif a >= lo and cols[a] == x_cols[b]:  # stored already: the row's value
+                b -= 1
+                continue
+            else:
+                cols[w], vals[w] = x_cols[b], x_vals[b]
+                b -= 1
+            w -= 1
+        while a >= lo:  # the rest of the row, moved up
+            cols[w], vals[w] = cols[a], vals[a]
+            a -= 1
+            w -= 1
+    return new_p
+
+
 # ----------------------------------------------------------------------- candidates
 @njit(cache=True)
 def _sift_down(hv: NDArray, hi_: NDArray, size: int, pos: int) -> None:
@@ -289,10 +333,26 @@ def col_top(indptr: NDArray, cols: NDArray, vals: NDArray, n_cols: int, r: int,
 
 
 # -------------------------------------------------------------------------- pricing
+@njit(cache=True)
+def _cheapest_left(cols: NDArray, lo: int, hi: int, order: NDArray) -> int:
+    """Return the first mentor of ``order`` not in ``cols[lo:hi]`` (``order[0]`` if none).
+
+    A truncated row stores fewer than all mentors, so the walk stops within ``hi - lo +
+    1`` steps.
+    """
+    for t in range(order.size):
+        j = order[t]
+        pos = lo + np.searchsorted(cols[lo:hi], j)
+        if pos < hi and cols[pos] == j:
+            continue
+        return j
+    return order[0]
+
+
 @njit(parallel=True, cache=True)
 def price_rows(indptr: NDArray, cols: NDArray, vals: NDArray, trunc: NDArray,
                omega: NDArray, beta: NDArray, u: NDArray, b: NDArray, a: NDArray,
-               p0: NDArray, tol: float, t_lvl: float, t_val: float, p0_min: float,
+               p0: NDArray, tol: float, order: NDArray, order0: NDArray,
                keys: NDArray, n_cols: int, n_add: int, eta: float, big: float,
                row_l: NDArray, row_a: NDArray, row_0: NDArray, out_j: NDArray,
                out_v: NDArray, out_s: NDArray, rescore: NDArray) -> None:
@@ -300,8 +360,10 @@ def price_rows(indptr: NDArray, cols: NDArray, vals: NDArray, trunc: NDArray,
 
     Per row: ``row_l`` / ``row_a`` get the lexicographic maximum of ``(0, 0)``,
     ``(omega_i - b_j, s_ij - a_j)`` over the stored pairs and the truncation bound
-    ``(omega_i - t_lvl, trunc_i - t_val)``; ``row_0`` gets ``max(0, max_j (s_ij - p0_j))``
-    (truncation: ``trunc_i - p0_min``). ``out_j`` / ``out_v``: the ``n_add`` improving
+    ``(omega_i - b_j, trunc_i - a_j)`` of the row's least priced mentor ``j`` (``order``:
+    mentors by ``(b, a)`` increasing) that it does not store; ``row_0`` gets ``max(0,
+    max_j (s_ij - p0_j))`` (truncation: ``trunc_i - p0_j`` of the least ``p0`` not
+    stored, ``order0``). ``out_j`` / ``out_v``: the ``n_add`` improving
     pairs (level gain ``omega_i - b_j - beta_i > 0``, or 0 and ``s_ij - a_j > u_i +
     tol``) that are not candidates (``keys`` sorted, key = ``i * n_cols + j``) with the
     largest ``gain * big + (s_ij - a_j - u_i + eta) * (1 + hash)`` (ties to the smaller
@@ -336,15 +398,18 @@ def price_rows(indptr: NDArray, cols: NDArray, vals: NDArray, trunc: NDArray,
                 score = gain * big + (red + eta) * (1.0 + _h01(i, j))
                 size = _heap_push(hv, he, size, n_add, score, e)
         if trunc[i] > -np.inf:
-            lv = omega[i] - t_lvl
-            rv = trunc[i] - t_val
+            # only the mentors the row does not store can hide a left-out pair
+            jl = _cheapest_left(cols, indptr[i], indptr[i + 1], order)
+            lv = omega[i] - b[jl]
+            rv = trunc[i] - a[jl]
             gain = lv - beta[i]
             rescore[i] = gain > 0 or (gain == 0 and rv - u[i] > tol)
             if lv > bl or (lv == bl and rv > ba):
                 bl = lv
                 ba = rv
-            if trunc[i] - p0_min > b0:
-                b0 = trunc[i] - p0_min
+            pv = trunc[i] - p0[_cheapest_left(cols, indptr[i], indptr[i + 1], order0)]
+            if pv > b0:
+                b0 = pv
         else:
             rescore[i] = False
         row_l[i] = bl
