@@ -514,3 +514,13 @@ def test_cli_sheet_with_no_workbook_is_refused(tmp_path, capsys):
                  "--mentors", str(p["mentors"]), "--sheet", "Responses"])
     assert code == 2
     assert "--sheet 'Responses' applies to Excel workbooks" in capsys.readouterr().err
+
+
+def test_tune_files_outcome_errors_count_blank_lines(tmp_path):
+    from mentormatch.tuning import tune_files
+
+    (tmp_path / "s.toml").write_text(TUNE_SURVEY)
+    (tmp_path / "people.csv").write_text("id,role,level\nM1,mentor,3\nE1,mentee,1\n")
+    (tmp_path / "hist.csv").write_text("mentee_id,mentor_id,outcome\nE1,M1,1\n\nE1,M1,maybe\n")
+    with pytest.raises(mm.HistoryError, match=r"hist\.csv row 4, column 'outcome'.*'maybe'"):
+        tune_files(tmp_path / "s.toml", tmp_path / "people.csv", tmp_path / "hist.csv")

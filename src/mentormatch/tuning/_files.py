@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +40,25 @@ class NoLiftError(HistoryError):
         self.table = table
 
 
-def _groups_for(hist: pd.DataFrame, groups: str, name: str) -> tuple[Any, str]:
+def _row(rows: Sequence[int] | None, k: int) -> int:
+    """Return the file row of data row ``k`` (header = row 1), blank lines counted."""
+    return rows[k] if rows is not None else k + 2
+
+
+def _groups_for(hist: pd.DataFrame, groups: str, name: str,
+                rows: Sequence[int] | None = None) -> tuple[Any, str]:
     """Group labels of the history's pairs and a sentence saying how they were made."""
     if groups == "auto":
         for col in GROUP_COLUMNS:
             if col in hist.columns:
-                return _groups_for(hist, col, name)
+                return _groups_for(hist, col, name, rows)
         labels = people_groups(hist["mentee_id"], hist["mentor_id"])
         return labels, (f"grouped by people (no {' or '.join(GROUP_COLUMNS)} column): "
                         f"{int(labels.max()) + 1 if labels.size else 0} groups of pairs "
                         f"sharing no participant")
     if groups == "people":
         return _groups_for(hist.drop(columns=list(GROUP_COLUMNS), errors="ignore"), "auto",
-                           name)
+                           name, rows)
     if groups == "pairs":
         return "pairs", "split by random pairs (ungrouped: people may sit on both sides)"
     if groups not in hist.columns:
@@ -62,13 +69,14 @@ def _groups_for(hist: pd.DataFrame, groups: str, name: str) -> tuple[Any, str]:
     blank = values.isin(["", "nan", "None"])
     if blank.any():
         k = int(np.flatnonzero(blank.to_numpy())[0])
-        msg = (f"{name} row {k + 2}, column {groups!r}: every pair needs a group (cohort "
+        msg = (f"{name} row {_row(rows, k)}, column {groups!r}: every pair needs a group (cohort "
                f"or round); got {hist[groups].iloc[k]!r}.")
         raise HistoryError(msg)
     return values.to_numpy(), f"grouped by column {groups!r}: {values.nunique()} groups"
 
 
-def _propensity(hist: pd.DataFrame, name: str) -> NDArray[np.float64] | None:
+def _propensity(hist: pd.DataFrame, name: str,
+                rows: Sequence[int] | None = None) -> NDArray[np.float64] | None:
     if "propensity" not in hist.columns:
         return None
     raw = hist["propensity"]
@@ -76,7 +84,7 @@ def _propensity(hist: pd.DataFrame, name: str) -> NDArray[np.float64] | None:
     bad = ~((num > 0.0) & (num <= 1.0))
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        msg = (f"{name} row {k + 2}, column 'propensity': expected a probability in "
+        msg = (f"{name} row {_row(rows, k)}, column 'propensity': expected a probability in "
                f"(0, 1]; got {raw.iloc[k]!r}.")
         raise HistoryError(msg)
     return ipw_weights(num)
@@ -203,9 +211,11 @@ def tune_files(
         raise HistoryError(msg)
     featurizer = PairFeaturizer(Scorer(survey), cohort)
     X = featurizer.features(rows, cols, answers=False)  # what the matcher scores
-    y = check_outcome(hist[outcome_column], outcome, column=outcome_column, file=name)
-    sw = _propensity(hist, name)
-    labels, grouping = _groups_for(hist, groups, name)
+    rows = [htable.row_number(k) for k in range(len(hist))]
+    y = check_outcome(hist[outcome_column], outcome, column=outcome_column, file=name,
+                      rows=rows)
+    sw = _propensity(hist, name, rows)
+    labels, grouping = _groups_for(hist, groups, name, rows)
     tuner = WeightTuner(outcome=outcome, alpha=alpha, group_penalty=group_penalty,
                         groups=criterion_groups(survey) or None)
     try:
@@ -243,7 +253,8 @@ def tune_files(
 
 
 def check_outcome(
-    y: Any, outcome: str, *, column: str = "outcome", file: str = "history"
+    y: Any, outcome: str, *, column: str = "outcome", file: str = "history",
+    rows: Sequence[int] | None = None,
 ) -> NDArray:
     """Validate outcomes and return them as an array (0/1 for binary text like yes/no).
 
@@ -254,6 +265,8 @@ def check_outcome(
     outcome : {"binary", "count", "rating"}
     column, file : str
         Names used in error messages.
+    rows : sequence of int, optional
+        The file row of each outcome, for messages (default: data row k is row k + 2).
 
     Returns
     -------
@@ -282,7 +295,7 @@ def check_outcome(
         bad = out.isna()
         if bad.any():
             k = int(np.flatnonzero(bad.to_numpy())[0])
-            msg = (f"{file} row {k + 2}, column {column!r}: expected a binary outcome "
+            msg = (f"{file} row {_row(rows, k)}, column {column!r}: expected a binary outcome "
                    f"(1/0, yes/no, true/false); got {values.iloc[k]!r}.")
             raise HistoryError(msg)
         arr = out.to_numpy(dtype=np.int64)
@@ -298,7 +311,7 @@ def check_outcome(
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])
         what = "a whole number >= 0" if outcome == "count" else "a finite number"
-        msg = (f"{file} row {k + 2}, column {column!r}: expected {what} for outcome="
+        msg = (f"{file} row {_row(rows, k)}, column {column!r}: expected {what} for outcome="
                f"{outcome!r}; got {values.iloc[k]!r}.")
         raise HistoryError(msg)
     return num.to_numpy(dtype=np.float64)
