@@ -209,7 +209,8 @@ def directed_pools(draw, max_n=12):
     vals = st.sampled_from([-np.inf, 0.0, 0.2, 0.5, 0.5, 0.5, 0.7, 1.0])
     D = np.array(draw(st.lists(vals, min_size=n * n, max_size=n * n))).reshape(n, n)
     return D, draw(st.integers(1, 3)), draw(st.sampled_from(["mean", "min"])), draw(
-        st.lists(st.integers(0, 2), min_size=n, max_size=n))
+        st.lists(st.integers(0, 2), min_size=n, max_size=n)), draw(
+        st.sampled_from(["total", "coverage"]))
 
 
 @settings(max_examples=60, deadline=None)
@@ -217,7 +218,7 @@ def directed_pools(draw, max_n=12):
 def test_graph_pricing_finds_the_whole_pool_optimum(case):
     # a top-k graph of a few partners each, priced against every pair it left out,
     # reaches the optimum over the complete graph (ties heavy, capacities 0..2)
-    D, k, mode, cap = case
+    D, k, mode, cap, objective = case
     cap = np.array(cap)
     with np.errstate(invalid="ignore"):
         P = (D + D.T) / 2 if mode == "mean" else np.minimum(D, D.T)
@@ -225,13 +226,18 @@ def test_graph_pricing_finds_the_whole_pool_optimum(case):
     np.fill_diagonal(P, -np.inf)
     # "min" graphs need symmetric scores: the cut-off is then a bound on P itself
     graph = _top_k_graph(D if mode == "mean" else P, P, k, mode)
-    m = solve_peers(graph, cap)
-    ref, _ = peer_milp(P, cap)
+    m = solve_peers(graph, cap, objective=objective)
+    ref, count = peer_milp(P, cap, objective)
     assert m.status == "optimal"
     assert m.objective == pytest.approx(ref, abs=1e-7)
     assert m.bound >= ref - 1e-7
+    if objective == "coverage":
+        assert m.n_pairs == count
     if (cap == 1).all():
-        assert m.objective == pytest.approx(peer_networkx(P)[0], abs=1e-7)
+        nx_total, nx_count = peer_networkx(P, maxcardinality=objective == "coverage")
+        assert m.objective == pytest.approx(nx_total, abs=1e-7)
+        if objective == "coverage":
+            assert m.n_pairs == nx_count
     # the pairs made are allowed and respect the capacities
     assert np.isfinite(P[m.u, m.v]).all() and (m.u != m.v).all()
     assert (m.degree <= cap).all()

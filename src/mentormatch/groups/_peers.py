@@ -1179,7 +1179,8 @@ def _solve_exact(problem: PeerProblem) -> PeerMatching:
         trunc = graph.trunc
         dense = False
         sigma = float(max(np.abs(cw).max(initial=0.0), np.abs(trunc[np.isfinite(trunc)]).max(
-            initial=0.0), 1e-300)) or 1.0
+            initial=0.0)))
+        sigma = sigma if sigma > 0 else 1.0  # as a reader's: 1.0 when no score is allowed
         lo = float(min(cw.min(initial=np.inf), trunc[np.isfinite(trunc)].min(initial=np.inf)))
         hi = float(max(cw.max(initial=-np.inf), trunc[np.isfinite(trunc)].max(initial=-np.inf)))
     else:
