@@ -524,3 +524,20 @@ def test_tune_files_outcome_errors_count_blank_lines(tmp_path):
     (tmp_path / "hist.csv").write_text("mentee_id,mentor_id,outcome\nE1,M1,1\n\nE1,M1,maybe\n")
     with pytest.raises(mm.HistoryError, match=r"hist\.csv row 4, column 'outcome'.*'maybe'"):
         tune_files(tmp_path / "s.toml", tmp_path / "people.csv", tmp_path / "hist.csv")
+
+
+def test_events_may_name_people_by_email_under_hash_ids(tmp_path):
+    survey = tmp_path / "s.toml"
+    survey.write_text('[survey]\nname = "t"\nid_column = "Email"\nhash_ids = true\n\n'
+                      + TUNE_SURVEY.split("\n", 5)[5])
+    (tmp_path / "mentees.csv").write_text("Email,level\nada@example.org,1\nbo@example.org,2\n")
+    (tmp_path / "mentors.csv").write_text("Email,level\ncy@example.org,3\n")
+    m = mm.match(tmp_path / "mentees.csv", tmp_path / "mentors.csv", mm.Survey.load(survey))
+    ada, cy = mm.survey.pseudonym("ada@example.org"), mm.survey.pseudonym("cy@example.org")
+    assert m.mentor_of(ada) == cy
+    path = tmp_path / "events.csv"
+    path.write_text("type,participant_id,counterpart_id\nunmatch,Ada@Example.org,cy@example.org\n")
+    events = read_events(path, m)
+    new, _ = mm.rematch(m, events)
+    assert new.mentor_of(ada) is None
+    assert "example.org" not in repr(new.events)  # the log keeps the codes only

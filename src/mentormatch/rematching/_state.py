@@ -9,6 +9,7 @@ import numpy as np
 from mentormatch._validation import positions_by_id
 from mentormatch.exceptions import EventError
 from mentormatch.matching import Matching
+from mentormatch.survey import pseudonym
 
 __all__ = ["WorkingState"]
 
@@ -39,6 +40,8 @@ class WorkingState:
         self.log: list[Any] = []
         self.notes: list[dict[str, Any]] = []
         self.changed = False  # did an event change pairs, seats or participants?
+        # ids are codes of e-mails (hash_ids): an event may name people by their e-mail
+        self.hash_ids = bool(getattr(getattr(m.source, "survey", None), "hash_ids", False))
         self._index()
         for ev in m.events:  # earlier departures and opt-outs stay
             ev.replay(self)
@@ -51,7 +54,10 @@ class WorkingState:
 
     def find(self, pid: Any, role: str) -> int | None:
         """Return the position of ``pid`` in ``role`` (compared as text), or None."""
-        return self.pos[role].get(str(pid))
+        hit = self.pos[role].get(str(pid))
+        if hit is None and self.hash_ids and "@" in str(pid):
+            hit = self.pos[role].get(pseudonym(str(pid)))
+        return hit
 
     def resolve(self, pid: Any, role: str | None, where: str) -> tuple[str, int]:
         """Return ``(role, position)`` of a participant named by id (and maybe role)."""
