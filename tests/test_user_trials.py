@@ -541,3 +541,16 @@ def test_events_may_name_people_by_email_under_hash_ids(tmp_path):
     new, _ = mm.rematch(m, events)
     assert new.mentor_of(ada) is None
     assert "example.org" not in repr(new.events)  # the log keeps the codes only
+
+
+def test_match_forced_and_banned_by_email_under_hash_ids(tmp_path):
+    survey = tmp_path / "s.toml"
+    survey.write_text('[survey]\nname = "t"\nid_column = "Email"\nhash_ids = true\n\n'
+                      + TUNE_SURVEY.split("\n", 5)[5])
+    (tmp_path / "mentees.csv").write_text("Email,level\nada@example.org,1\nbo@example.org,2\n")
+    (tmp_path / "mentors.csv").write_text("Email,level\ncy@example.org,3\n")
+    m = mm.match(tmp_path / "mentees.csv", tmp_path / "mentors.csv", mm.Survey.load(survey),
+                 banned=[("Ada@example.org", "cy@example.org")])
+    code = mm.survey.pseudonym
+    assert m.mentor_of(code("ada@example.org")) is None
+    assert m.mentor_of(code("bo@example.org")) == code("cy@example.org")

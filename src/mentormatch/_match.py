@@ -6,10 +6,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from mentormatch.matching import Matching
 from mentormatch.scoring import Scorer
 from mentormatch.solvers import solve
-from mentormatch.survey import Cohort, Survey, load_cohort
+from mentormatch.survey import Cohort, Survey, load_cohort, pseudonym
 
 __all__ = ["match"]
 
@@ -39,7 +41,8 @@ def match(
     weights : mapping of str to float, optional
         Criterion weights replacing the survey's (e.g. tuned with ``WeightTuner``).
     forced, banned : iterable of (mentee_id, mentor_id), default=()
-        Pairs that must / must not be made, by participant id.
+        Pairs that must / must not be made, by participant id (under the survey's
+        ``hash_ids``, by e-mail as well).
     **options
         Passed to :func:`solve`: ``method``, ``objective``, ``min_load``, ``min_score``,
         ``quotas``, ``group_caps``, ``options``, ``seed``, ``time_limit``, ``progress``
@@ -75,6 +78,8 @@ def match(
         if progress is not None:
             progress("reading intake", 0, 0)
         cohort = load_cohort(mentees, mentors, survey)
+    if cohort.survey.hash_ids:  # ids are codes of e-mails: a pair may name the e-mails
+        forced, banned = _coded(forced), _coded(banned)
     scorer = Scorer(cohort.survey if isinstance(mentees, Cohort) else survey, weights)
     source = scorer.bind(cohort)
     manifest = {
@@ -94,3 +99,20 @@ def match(
         manifest=manifest,
         **options,
     )
+
+
+def _coded(pairs: Any) -> Any:
+    """Replace the e-mails of ``pairs`` by their codes (``hash_ids``); keep other ids.
+
+    Anything but a list, tuple or DataFrame of pairs is returned as given (for
+    :class:`~mentormatch.Problem` to read or refuse).
+    """
+    def code(pid: Any) -> Any:
+        return pseudonym(pid) if isinstance(pid, str) and "@" in pid else pid
+
+    if isinstance(pairs, pd.DataFrame) and pairs.shape[1] >= 2:
+        pairs = list(pairs.iloc[:, :2].itertuples(index=False, name=None))
+    if not isinstance(pairs, list | tuple):
+        return pairs
+    return [(code(p[0]), code(p[1])) if isinstance(p, tuple | list) and len(p) == 2 else p
+            for p in pairs]
