@@ -554,3 +554,27 @@ def test_match_forced_and_banned_by_email_under_hash_ids(tmp_path):
     code = mm.survey.pseudonym
     assert m.mentor_of(code("ada@example.org")) is None
     assert m.mentor_of(code("bo@example.org")) == code("cy@example.org")
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+def test_survey_file_saved_with_a_bom_is_read(tmp_path, suffix):
+    import json
+    import tomllib
+
+    data = tomllib.loads(TUNE_SURVEY)
+    text = TUNE_SURVEY if suffix == ".toml" else json.dumps(data)
+    path = tmp_path / f"survey{suffix}"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())  # Windows Notepad's UTF-8
+    assert mm.Survey.load(path).name == "t"
+
+
+def test_cli_weights_toml_with_a_bom_is_read(tmp_path, capsys):
+    from mentormatch.cli import main
+    from mentormatch.datasets import demo_paths
+
+    p = demo_paths()
+    (tmp_path / "w.toml").write_bytes(b"\xef\xbb\xbfskills = 2.0\n")
+    code = main(["match", "--survey", str(p["survey"]), "--mentees", str(p["mentees"]),
+                 "--mentors", str(p["mentors"]), "--out", str(tmp_path / "m.csv"),
+                 "--weights", str(tmp_path / "w.toml")])
+    assert code == 0, capsys.readouterr().err

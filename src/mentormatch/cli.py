@@ -157,8 +157,8 @@ def _load_weights(path: Path | None) -> dict[str, float] | None:
     if path is None:
         return None
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh) if path.suffix == ".toml" else json.load(fh)
+        text = path.read_bytes().decode("utf-8-sig")  # a Windows editor's BOM is no text
+        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
     except (OSError, ValueError) as exc:
         msg = f"{path.name}: cannot read weights ({exc})."
         raise MentorMatchError(msg) from exc

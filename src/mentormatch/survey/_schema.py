@@ -955,8 +955,8 @@ class Survey(_Model):
         """Load a survey from a TOML file."""
         path = Path(path)
         try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
+            # a BOM (Windows editors' UTF-8) is not TOML: read the text without it
+            data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
         except FileNotFoundError:
             msg = f"survey file {str(path)!r} does not exist."
             raise SurveyError(msg) from None
@@ -970,7 +970,7 @@ class Survey(_Model):
         """Load a survey from a JSON file."""
         path = Path(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             msg = f"survey file {str(path)!r} does not exist."
             raise SurveyError(msg) from None
