@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import platform
 import resource
 import statistics
@@ -64,7 +65,7 @@ def _child(conn: Any, peer: str, n: int, m: int) -> None:
         from mentormatch.scoring import Scorer
         from mentormatch.survey import Survey, load_cohort
 
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {"loadavg": [os.getloadavg()[0]]}  # the machine is shared
         survey = Survey.load(demo_paths()["survey"])
         t = _clock()
         mentors, mentees = make_cohort(n, m, seed=SEED)
@@ -81,6 +82,11 @@ def _child(conn: Any, peer: str, n: int, m: int) -> None:
             out["pairs"] = int((res.assignment >= 0).sum())
             out["status"] = res.status
             out["method"] = res.method
+            stats = getattr(res, "stats", None) or {}
+            for key in ("stored_pairs", "stored_per_row", "truncated_rows", "rows_priced",
+                        "rounds"):
+                if key in stats:
+                    out[key] = stats[key]
         else:
             t = _clock()
             S = Scorer(survey).score(cohort)
@@ -104,6 +110,7 @@ def _child(conn: Any, peer: str, n: int, m: int) -> None:
                 out["pairs"] = int(keep.sum())
                 del owner
         out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out["loadavg"].append(os.getloadavg()[0])
         conn.send(out)
     except Exception as exc:  # report any failure to the parent
         conn.send({"error": f"{type(exc).__name__}: {exc}"})
@@ -178,6 +185,11 @@ def make_table(results: dict) -> str:
         if peer == "score":
             notes.append("dense Scorer.score only")
         notes.append(f"repeats={r.get('repeats', 1)}")
+        if "loadavg" in r:  # 1-minute load average at the start and end of the run
+            notes.append("load {:.1f}-{:.1f}".format(*r["loadavg"]))
+        if "stored_pairs" in r:
+            notes.append(f"store {r['stored_pairs'] / 1e6:.1f}M pairs, rows read again "
+                         f"{sum(r.get('rows_priced', []))}")
         notes.append(r.get("note", ""))
         obj = r.get("objective")
         lines.append(
