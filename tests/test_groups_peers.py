@@ -259,8 +259,14 @@ def test_large_pool_pricing_keeps_a_valid_bound(seed, monkeypatch):
     assert whole.bound >= ref - 1e-9 >= whole.objective - 2e-9
     assert np.isfinite(P[whole.u, whole.v]).all()
     assert whole.objective == pytest.approx(P[whole.u, whole.v].sum(), abs=1e-9)
-    # the bound is a dual of the degree relaxation over every pair: never below its optimum
+    # the bound is a dual of the degree relaxation over every pair: never below its optimum,
+    # and it counts every pair's excess over the final prices (none was missed)
     assert whole.stats["lp_bound"] >= _degree_lp(P, np.ones(150)) - 1e-6
+    y = whole.stats["duals"]
+    u, v = np.triu_indices(150, 1)
+    ok = np.isfinite(P[u, v]) & (P[u, v] > 0)
+    dual = y.sum() + np.maximum(P[u, v][ok] - y[u[ok]] - y[v[ok]], 0).sum()
+    assert whole.stats["lp_bound"] >= dual - 1e-6
 
 
 def _degree_lp(P, cap):

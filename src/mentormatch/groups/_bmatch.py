@@ -250,6 +250,7 @@ def solve_bmatching(
     value_lv = float((ml * big_q).sum() + mw.sum())
     stats["rounding_gap"] = max(0.0, bound - value_lv)
     stats["lp_bound"] = bound
+    stats["duals"] = Y  # the vertex prices behind lp_bound (score units)
     stats["rounding_value"] = value_lv
     mip_proven = False
     if bound - value_lv > target and mip and mu.size and unproven <= target and not _over(

@@ -1026,8 +1026,8 @@ def _graph_pricer(problem: PeerProblem, graph: PeerGraph, keys: NDArray[np.int64
         ok = fresh(u, v) & check(u, v, s)
         return u[ok], v[ok], s[ok]
 
-    def scan_directed(Y: NDArray, lift: float, margin: float, rows_only: NDArray | None
-                      ) -> tuple[NDArray, NDArray, NDArray]:
+    def scan_directed(Y: NDArray, lift: float, margin: float, rows_only: NDArray | None,
+                      drop: NDArray | None = None) -> tuple[NDArray, NDArray, NDArray]:
         # a pair left out reaches -margin only if s(u -> v) >= 2 (y_u - margin - lift) +
         # (2 y_v - t_v), and only if the mean bound allows it: a_u + a_v > -margin with
         # a = (t + lift) / 2 - y. People sorted by a, each pair is read once, in the row
@@ -1053,16 +1053,23 @@ def _graph_pricer(problem: PeerProblem, graph: PeerGraph, keys: NDArray[np.int64
                 blocks.append((order[i:i + step], np.sort(order[i:reach[i]])))
                 i += step
         else:
-            rank = np.empty(n, np.int64)
-            rank[order] = np.arange(n)
-            ranks = np.sort(rank[rows_only])
-            ranks = ranks[reach[ranks] > 0]
-            stats["pool_rows"].append(int(ranks.size))
+            # rows_only: the people whose price fell by more than half the last scan's
+            # margin; a pair (u, v) it did not keep can now reach 0 only if also
+            # drop_u + drop_v > that margin and a_u + a_v > 0 (rows by falling drop)
+            assert drop is not None
+            rows_all = rows_only[np.argsort(-drop[rows_only], kind="stable")]
+            stats["pool_rows"].append(int(rows_all.size))
+            fuzz = 1e-12 * (1.0 + float(np.abs(Y).max(initial=0.0)) + abs(lift))
             i = 0
-            while i < ranks.size:
-                width = int(reach[ranks[i]])
-                step = max(16, cells_per_block // max(width, 1))
-                blocks.append((order[ranks[i:i + step]], np.sort(order[:width])))
+            while i < rows_all.size:
+                head = rows_all[i:i + 64]
+                cols = np.flatnonzero((drop >= base["margin"] - drop[head].max() - fuzz)
+                                      & (a >= -a[head].max() - fuzz)).astype(np.int64)
+                step = max(64, cells_per_block // max(cols.size, 1))
+                rows = rows_all[i:i + step]
+                cols = np.flatnonzero((drop >= base["margin"] - drop[rows].max() - fuzz)
+                                      & (a >= -a[rows].max() - fuzz)).astype(np.int64)
+                blocks.append((rows, cols))
                 i += step
         us, vs, ss = [], [], []
         for rows, cols in blocks:
@@ -1092,9 +1099,10 @@ def _graph_pricer(problem: PeerProblem, graph: PeerGraph, keys: NDArray[np.int64
             # a pair the last scan did not keep has reduced cost below -margin there,
             # and now below -margin + drop_u + drop_v: only the rows of people whose
             # price fell by more than margin / 2 are read again
-            again = np.flatnonzero(base["Y"] - Y > base["margin"] / 2).astype(np.int64)
+            drop = base["Y"] - Y
+            again = np.flatnonzero(drop > base["margin"] / 2).astype(np.int64)
             if again.size <= n // 4:
-                u, v, s = scan_directed(Y, lift, 0.0, again) if again.size else (
+                u, v, s = scan_directed(Y, lift, 0.0, again, drop) if again.size else (
                     np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
                 bu, bv, bs = base["pairs"]
                 ok = fresh(bu, bv)
