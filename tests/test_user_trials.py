@@ -578,3 +578,17 @@ def test_cli_weights_toml_with_a_bom_is_read(tmp_path, capsys):
                  "--mentors", str(p["mentors"]), "--out", str(tmp_path / "m.csv"),
                  "--weights", str(tmp_path / "w.toml")])
     assert code == 0, capsys.readouterr().err
+
+
+def test_matching_lookups_by_email_under_hash_ids(tmp_path):
+    survey = tmp_path / "s.toml"
+    survey.write_text('[survey]\nname = "t"\nid_column = "Email"\nhash_ids = true\n\n'
+                      + TUNE_SURVEY.split("\n", 5)[5])
+    (tmp_path / "mentees.csv").write_text("Email,level\nada@example.org,1\n")
+    (tmp_path / "mentors.csv").write_text("Email,level\ncy@example.org,3\n")
+    m = mm.match(tmp_path / "mentees.csv", tmp_path / "mentors.csv", mm.Survey.load(survey))
+    assert m.mentor_of("Ada@example.org") == mm.survey.pseudonym("cy@example.org")
+    assert m.mentor_index("cy@example.org") == 0
+    with pytest.raises(mm.UnknownIdError) as info:
+        m.mentor_of("zed@example.org")
+    assert "zed@" not in str(info.value)  # named by its code, never the address

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from mentormatch._scores import ScoreSource
 from mentormatch.exceptions import MentorMatchError, UnknownIdError
 from mentormatch.problem import Problem, Status
+from mentormatch.survey import pseudonym
 
 __all__ = ["REASONS", "Matching", "losing_criteria"]
 
@@ -256,12 +257,24 @@ class Matching:
         return np.bincount(matched, minlength=self.n_mentors).astype(np.int64)
 
     def mentee_index(self, mentee_id: Any) -> int:
-        """Return the position of ``mentee_id``; raise a clear error if unknown."""
-        return _index_of(self.mentee_ids, mentee_id, "mentee")
+        """Return the position of ``mentee_id``; raise a clear error if unknown.
+
+        Under the survey's ``hash_ids`` an e-mail finds the participant by its code.
+        """
+        return _index_of(self.mentee_ids, self._coded(mentee_id), "mentee")
 
     def mentor_index(self, mentor_id: Any) -> int:
-        """Return the position of ``mentor_id``; raise a clear error if unknown."""
-        return _index_of(self.mentor_ids, mentor_id, "mentor")
+        """Return the position of ``mentor_id``; raise a clear error if unknown.
+
+        Under the survey's ``hash_ids`` an e-mail finds the participant by its code.
+        """
+        return _index_of(self.mentor_ids, self._coded(mentor_id), "mentor")
+
+    def _coded(self, pid: Any) -> Any:
+        if isinstance(pid, str) and "@" in pid and getattr(
+                getattr(self.source, "survey", None), "hash_ids", False):
+            return pseudonym(pid)
+        return pid
 
     @property
     def pairs(self) -> pd.DataFrame:
