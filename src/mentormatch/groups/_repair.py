@@ -59,6 +59,7 @@ from mentormatch.groups._peers import (
 )
 from mentormatch.groups._rounds import RoundResult, RoundsHistory
 from mentormatch.problem import Status
+from mentormatch.rematching._csv import _raise, read_joiners
 from mentormatch.rematching._events import (
     Event,
     Join,
@@ -71,6 +72,7 @@ from mentormatch.rematching._events import (
 )
 from mentormatch.rematching._repair import _rebuild_cohort
 from mentormatch.scoring import CohortScores
+from mentormatch.survey import pseudonym, read_table
 
 __all__ = ["GroupDiff", "rematch_group"]
 
@@ -1335,9 +1337,6 @@ def read_group_joiners(path: Any, result: Any) -> tuple[list[Join], list[str]]:
     EventError
         Naming the file, row, column and value of every bad row.
     """
-    from mentormatch.rematching._csv import _raise, read_joiners
-    from mentormatch.survey import pseudonym, read_table
-
     problem = result.problem
     source = problem.source if isinstance(result, PeerMatching) else problem.problem.source
     if not isinstance(result, PeerMatching):

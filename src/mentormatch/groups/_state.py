@@ -31,7 +31,7 @@ import pandas as pd
 from mentormatch._scores import ScoreSource
 from mentormatch.exceptions import MentorMatchError, StateError
 from mentormatch.groups._circles import Circles, CirclesProblem
-from mentormatch.groups._mentors import MentorsMatching, MentorsProblem
+from mentormatch.groups._mentors import REASONS, MentorsMatching, MentorsProblem
 from mentormatch.groups._peers import PeerGraph, PeerMatching, PeerProblem, PeerScores
 from mentormatch.groups._rounds import STATE_KIND
 from mentormatch.problem import Problem
@@ -546,8 +546,6 @@ def joiner_outcomes(result: Any, joiners: Any) -> list[dict[str, Any]]:
     >>> joiner_outcomes(res, ["a"])
     [{'id': 'a', 'partners': ['b'], 'reason': ''}]
     """
-    from mentormatch.groups._mentors import REASONS
-
     out = []
     for pid in joiners:
         partners, reason = _outcome(result, pid, REASONS)
