@@ -736,7 +736,8 @@ def _solve(mp: MentorsProblem) -> MentorsMatching:
         pmax = float(np.abs(Uq).max(initial=0.0) + V.max(initial=0.0) + G.max(initial=0.0))
         screen = np.float32(8 * 2.0**-23 * (sigma + pmax) + 1e-12)
         if sparse is not None:
-            R_, C_, S_ = _priced_pairs(sparse, Uq, V, G, float(screen))
+            # thresholds lowered by a few rounding errors of the price sums (float64)
+            R_, C_, S_ = _priced_pairs(sparse, Uq, V, G, 64 * 2.0**-52 * (sigma + pmax))
             Rv = S_ - (Uq[R_] + V[C_] + (G[R_, track_of[C_]] if tracked else 0.0))
             z_sum += float(np.maximum(Rv, 0.0).sum())
             viol = 1.0 / scale < Rv
