@@ -70,3 +70,32 @@ def test_circles_and_rounds_commands(files, capsys):
                  "--state", str(state)])
     assert code == 2
     assert "not a rounds state file" in capsys.readouterr().err
+
+
+def test_group_outputs_never_hold_a_formula_and_never_replace_an_input(files, tmp_path,
+                                                                      capsys):
+    d, survey = files
+    pool = pd.read_csv(d / "pool.csv", dtype=str, keep_default_na=False)
+    id_col = pool.columns[0]
+    pool.loc[0, id_col] = "=HYPERLINK(\"http://x\")"
+    pool.to_csv(tmp_path / "pool.csv", index=False)
+    for out in ("peers.csv", "peers.xlsx"):
+        assert main(["peers", "--survey", str(d / "peer.json"), "--pool",
+                     str(tmp_path / "pool.csv"), "--out", str(tmp_path / out)]) == 0
+    text = (tmp_path / "peers.csv").read_text()
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text and "\n=HYPERLINK" not in text
+    import openpyxl
+
+    cells = [c for row in openpyxl.load_workbook(tmp_path / "peers.xlsx").active.iter_rows()
+             for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)  # text, never a formula
+    before = (d / "mentees.csv").read_bytes()
+    capsys.readouterr()
+    assert main(["mentors", "--survey", str(survey), "--mentees", str(d / "mentees.csv"),
+                 "--mentors", str(d / "mentors.csv"), "--out", str(d / "mentees.csv")]) == 2
+    assert "already reads or writes that file" in capsys.readouterr().err
+    assert (d / "mentees.csv").read_bytes() == before
+    assert main(["peers", "--survey", str(d / "peer.json"), "--pool", str(d / "pool.csv"),
+                 "--out", str(tmp_path / "p.csv"), "--state", str(tmp_path / "p.csv")]) == 2
+    assert main(["rounds", "--survey", str(d / "peer.json"), "--pool", str(d / "pool.csv"),
+                 "--state", str(tmp_path / "r.json"), "--out", str(d / "pool.csv")]) == 2

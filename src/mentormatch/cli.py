@@ -643,12 +643,18 @@ def warmup_cmd(
 
 # ------------------------------------------------------------------ group shapes (issue 14)
 def _write_table(table: Any, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a group table: no cell a spreadsheet would run as a formula, lists as text."""
+    from mentormatch._io import write_csv
+    from mentormatch._output import write_workbook
+
+    table = table.copy()
+    for col in table.columns:  # a circle's members: one cell, ids joined
+        if table[col].map(lambda v: isinstance(v, list | tuple)).any():
+            table[col] = table[col].map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, list | tuple) else v)
     if path.suffix.lower() == ".xlsx":
-        table.to_excel(path, index=False)
-    else:
-        table.to_csv(path, index=False)
-    return path
+        return write_workbook({"pairs": table}, path)
+    return write_csv(table, path)
 
 
 def _group_summary(fmt: str, record: dict[str, Any], line: str, written: list[Path]) -> None:
@@ -727,6 +733,7 @@ def mentors_cmd(
         from mentormatch.scoring import CohortScores
 
         _check_format(fmt)
+        _distinct_files([survey, mentees, mentors], [out_path, report, state])
         _check_new(state, force)
         s, cohort = _intake(survey, mentees, mentors, None, None, None)
         res = solve_mentors(CohortScores(s, cohort), cohort.capacity,
@@ -771,6 +778,7 @@ def peers_cmd(
         from mentormatch.survey import Survey
 
         _check_format(fmt)
+        _distinct_files([survey, pool], [out_path, report, state])
         _check_new(state, force)
         scores = PeerScores(pool, Survey.load(survey))
         source = scores if k is None else scores.candidate_graph(k)
@@ -814,6 +822,7 @@ def circles_cmd(
         from mentormatch.survey import Survey
 
         _check_format(fmt)
+        _distinct_files([survey, mentees, mentors, peer_survey], [out_path, report, state])
         _check_new(state, force)
         s, cohort = _intake(survey, mentees, mentors, None, None, None)
         S = CohortScores(s, cohort)  # a source: a saved state re-scores from the tables
@@ -866,6 +875,7 @@ def _regroup(state: Path, events: Path | None, joiners: Path | None, out_path: P
         k = len(res.stats.get("rematches") or []) + 1
         target = out_path or state.with_name(f"{state.stem}.rematch-{k}.csv")
         state_to = target.with_suffix(".state.json") if new_state is None else new_state
+        _distinct_files([state, events, joiners], [target, state_to, report])
         for path in (target, state_to):
             if path.exists() and not force:
                 msg = (f"{path}: exists; rematch never overwrites a file (give another "
@@ -952,6 +962,7 @@ def rounds_cmd(
         from mentormatch.survey import Survey
 
         _check_format(fmt)
+        _distinct_files([survey, pool, events], [out_path, state, report])
         if events is not None:
             _repair_round(survey, pool, state, events, out_path, force=force, fmt=fmt)
             return
