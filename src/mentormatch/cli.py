@@ -350,7 +350,9 @@ def match_cmd(
     weights: Annotated[
         Path | None, typer.Option(help="Weights file (TOML/JSON: criterion = weight).")
     ] = None,
-    objective: Annotated[str, typer.Option(help="coverage or total.")] = "coverage",
+    objective: Annotated[str, typer.Option(
+        help="coverage (most mentees first), total (highest total score) or fair (most "
+             "mentees, then the best lowest pair score).")] = "coverage",
     method: Annotated[str, typer.Option(help="auto, hungarian, ilp, ...")] = "auto",
     min_score: Annotated[float | None, typer.Option(help="Do not make pairs below this.")] = None,
     seed: Annotated[int | None, typer.Option(
