@@ -208,7 +208,7 @@ class Model:
         self.forced_soft, self.eligible = forced_soft, eligible
         self.integral_costs = integral_costs
         # the score phase alone has whole-number (grid) costs; the others count pairs
-        self.be.set_kind(count=not integral_costs)
+        self.be.set_kind(count=not integral_costs, feasibility=slack_open and forced_soft)
         # whole-number costs: a better solution is better by at least 1, so the MIP may
         # stop within 1 of its bound (the optimum is then proven on the integers)
         if integral_costs:
