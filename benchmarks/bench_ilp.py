@@ -277,7 +277,9 @@ def write_section(ilp_rows, peer_rows, peer_size, stable_rows, command: str) -> 
         "interior point method used before, 160 s to 30 s for `fair`). `coverage` "
         "solves the total first, then proves by the count LP over all pairs (a few "
         "primal simplex steps from the total's basis) that no matching has more pairs, "
-        "so it costs about as much as `total`. Wall and CPU are medians over `repeats` "
+        "so it costs about as much as `total`. The elastic feasibility phase's LP (nearly "
+        "every cost zero) is solved by the primal simplex. Wall and CPU are medians over "
+        "`repeats` "
         "solves; `load` is the range of the 1-minute load average around them.",
         "",
         "| size | allowed pairs | objective | status | matched | total | gap | columns | "
