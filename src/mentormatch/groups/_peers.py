@@ -38,6 +38,9 @@ OPTIONS = ("k", "gap", "max_rounds", "dense", "scope")
 #: Pools up to this size are priced exactly against every pair (read again as needed);
 #: larger ones by an upper bound on the scores left out of the candidate graph.
 DENSE_POOL = 12_000
+#: After a scan of a large pool, pairs within this share of the scan's margin of
+#: improving join the candidate graph with the improving ones.
+NEAR_SHARE = 0.5
 
 
 class PeerScores:
@@ -1055,9 +1058,9 @@ def _graph_pricer(problem: PeerProblem, graph: PeerGraph, keys: NDArray[np.int64
         else:
             # rows_only: the people whose price fell by more than half the last scan's
             # margin; a pair (u, v) it did not keep can now reach 0 only if also
-            # drop_u + drop_v > that margin and a_u + a_v > 0 (rows by falling drop)
+            # drop_u + drop_v > that margin and a_u + a_v > 0 (rows by falling a)
             assert drop is not None
-            rows_all = rows_only[np.argsort(-drop[rows_only], kind="stable")]
+            rows_all = rows_only[np.argsort(-a[rows_only], kind="stable")]
             stats["pool_rows"].append(int(rows_all.size))
             fuzz = 1e-12 * (1.0 + float(np.abs(Y).max(initial=0.0)) + abs(lift))
             i = 0
@@ -1111,6 +1114,7 @@ def _graph_pricer(problem: PeerProblem, graph: PeerGraph, keys: NDArray[np.int64
         margin = 0.05 * max(float(np.median(np.abs(Y))), 1e-12)
         base["Y"], base["margin"] = Y.copy(), margin
         base["pairs"] = scan_directed(Y, lift, margin, None)
+        base["fresh"] = True
         stats["pool_scans"] = stats.get("pool_scans", 0) + 1
         return base["pairs"]
 
@@ -1136,6 +1140,11 @@ def _graph_pricer(problem: PeerProblem, graph: PeerGraph, keys: NDArray[np.int64
         R = s + lift - Y[u] - Y[v]
         excess = float(np.maximum(R, 0.0).sum())
         hot = 1e-9 * max(1.0, level_value) < R
+        if hot.any() and slack is None and fast and base.get("fresh"):
+            # just after a scan, the pairs nearly improving join too: prices move once
+            # the improving ones are in, and these are the first to improve then
+            hot |= -NEAR_SHARE * base["margin"] <= R
+        base["fresh"] = False
         lv = np.full(int(hot.sum()), lift_level, np.int64)
         out = Pricing(excess, u[hot], v[hot], s[hot], lv)
         if slack is not None:
