@@ -44,7 +44,7 @@ _SMALL_STORE = 8_000_000
 #: (``above_pairs``): pricing reads a truncated row again only when a left-out pair
 #: could beat the prices of the mentors the row does not store.
 #: 384 at 100,000 x 20,000 (demo survey): 37M pairs stored instead of 139M (2,000 per
-#: row), about 1,000 rows read again per round (64 per row: 62,000, each about as costly
+#: row), about 3,100 rows read again per round (64 per row: 62,000, each about as costly
 #: as in the first pass).
 _BOUNDED_PER_ROW = 384
 #: Candidate ties are spread by ``score + 2**-40 * sigma * tie_hash`` (ranking only).
