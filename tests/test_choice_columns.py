@@ -120,7 +120,7 @@ def test_a_cell_that_is_neither_ticked_nor_empty_is_refused_with_its_place():
         load_cohort(mentees2, _split(mentors, "languages", LANGS), survey)
     text = str(info.value)
     assert f"column '{LANGS[2]}'" in text and "'yes'" in text and "row 6" in text
-    assert "declare other marks in `ticked`" in text
+    assert "declare other ticked marks in `ticked`" in text
     assert isinstance(info.value, ValueError)
 
 

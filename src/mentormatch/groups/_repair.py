@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from mentormatch.exceptions import EventError, SolverError
+from mentormatch.exceptions import EventError, IntakeError, IntakeIssue, SolverError
 from mentormatch.groups._bmatch import Pricing, solve_bmatching
 from mentormatch.groups._circles import Circles, CirclesProblem, solve_circles
 from mentormatch.groups._common import BlockReader
@@ -59,7 +59,7 @@ from mentormatch.groups._peers import (
 )
 from mentormatch.groups._rounds import RoundResult, RoundsHistory
 from mentormatch.problem import Status
-from mentormatch.rematching._csv import _raise, read_joiners
+from mentormatch.rematching._csv import _raise, check_joiner_columns, read_joiners
 from mentormatch.rematching._events import (
     Event,
     Join,
@@ -1302,6 +1302,8 @@ def extend_pool(src: PeerScores, joins: Sequence[tuple[Join, str]]) -> PeerScore
                       ignore_index=True).astype(str)
     try:
         new_src = PeerScores(table, src.survey)
+    except IntakeError as exc:
+        raise _joiner_intake_error(exc, len(pool), joins) from exc
     except ValueError as exc:
         msg = f"{joins[0][1]}: the joiners' answers do not fit the survey: {exc}"
         raise EventError(msg) from exc
@@ -1310,6 +1312,29 @@ def extend_pool(src: PeerScores, joins: Sequence[tuple[Join, str]]) -> PeerScore
         msg = "the pool with the joiners was read in another order; this is a bug."
         raise SolverError(msg)
     return new_src
+
+
+def _joiner_intake_error(exc: IntakeError, n_pool: int, joins: Sequence[tuple[Join, str]]
+                        ) -> EventError:
+    """Name each problem of the pool read with joiners by the joiner, once.
+
+    The pool is read as both roles (two internal tables), so a joiner's bad cell comes
+    back twice, at a row of a table the user never saw.
+    """
+    seen: set[tuple[str, str | None, str]] = set()
+    issues = []
+    for issue in exc.problems:
+        k = (issue.row or 0) - n_pool - 2  # spreadsheet rows: header is row 1
+        if 0 <= k < len(joins):
+            ev, where = joins[k]
+            issue = IntakeIssue(issue.message, file=f"{where} (joining {ev.participant_id!r})",
+                                column=issue.column, value=issue.value)
+        key = (str(issue.file), issue.column, issue.message)
+        if key not in seen:
+            seen.add(key)
+            issues.append(issue)
+    inner = IntakeError(issues, truncated=exc.truncated)
+    return EventError(f"the answers of a joining participant do not fit the survey: {inner}")
 
 
 def read_group_joiners(path: Any, result: Any) -> tuple[list[Join], list[str]]:
@@ -1352,6 +1377,8 @@ def read_group_joiners(path: Any, result: Any) -> tuple[list[Join], list[str]]:
         msg = (f"{name}: missing the id column {id_col!r}; joiners of a pool are rows of "
                f"the pool's table; got columns {list(frame.columns)[:12]}.")
         raise EventError(msg)
+    if survey is not None:
+        check_joiner_columns(survey, table, ["mentee", "mentor"])  # a pool row is both
     events, labels, problems = [], [], []
     for k, rec in enumerate(frame.to_dict("records")):
         where = f"{name} row {table.row_number(k)}"

@@ -12,6 +12,8 @@ from mentormatch.matching import Matching
 from mentormatch.rematching._events import EVENT_TYPES, Join, word
 from mentormatch.rematching._state import WorkingState
 from mentormatch.survey import pseudonym, read_table
+from mentormatch.survey._prepare import _find, _needed, header_hint
+from mentormatch.survey._tables import IntakeTable
 
 __all__ = ["read_events", "read_events_table", "read_joiners"]
 
@@ -192,6 +194,9 @@ def read_joiners(path: str | Path, matching: Matching) -> tuple[list[Any], list[
                f"column (mentee or mentor) and the id column {id_col!r}; got "
                f"{list(frame.columns)[:12]}.")
         raise EventError(msg)
+    if survey is not None:
+        roles = {word(str(r)) for r in frame["role"].tolist()} & {"mentee", "mentor"}
+        check_joiner_columns(survey, table, sorted(roles))
     events, labels, problems = [], [], []
     for k, rec in enumerate(frame.to_dict("records")):
         where = f"{name} row {table.row_number(k)}"
@@ -213,3 +218,29 @@ def read_joiners(path: str | Path, matching: Matching) -> tuple[list[Any], list[
         labels.append(where)
     _raise(problems, name)
     return events, labels
+
+
+def check_joiner_columns(survey: Any, table: IntakeTable, roles: list[str]) -> None:
+    """Refuse a joiners' table without a column the survey reads for a joining role.
+
+    The intake tables must have every question's column; a joiners' table without one
+    would read every joiner's answer to it as skipped, in silence.
+
+    Raises
+    ------
+    EventError
+        Naming the file, the missing columns and what each is for.
+    """
+    skip = {survey.id_column, survey.role_column, survey.timestamp_column}
+    missing: dict[str, str] = {}
+    for role in roles:
+        for column, why, required in _needed(survey, role):
+            if required and column not in skip and _find(column, table)[0] is None:
+                missing.setdefault(column, why)
+    if missing:
+        headers = [str(h) for h in table.frame.columns]
+        shown = ", ".join(f"{c!r} ({why}){header_hint(c, headers)}"
+                          for c, why in missing.items())
+        msg = (f"{table.name}: missing column(s) {shown}; a joiner's row needs every "
+               "column of the intake table (leave a cell empty for a skipped answer).")
+        raise EventError(msg)

@@ -617,7 +617,8 @@ def _ticked_boxes(q: Question, table: IntakeTable, boxes: dict[str, str],
             col.add(IntakeIssue(
                 f"choice column {column!r} of question {q.name!r} holds {text!r}; a ticked "
                 f"box holds {choice!r} (or {column!r}{also}) and an unticked one is empty "
-                "(declare other marks in `ticked`).", file=table.name,
+                "(declare other ticked marks in `ticked`, unticked ones such as 'False' or "
+                "'0' in the question's `missing_values`).", file=table.name,
                 row=table.row_number(k), column=column, value=text))
     return out
 

@@ -1,0 +1,121 @@
+"""Trials of the group shapes as an admin uses them: joiners, choice columns, messages."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import mentormatch as mm
+from groups_data import demo_peer_survey
+from mentormatch.exceptions import EventError, IntakeError
+
+
+@pytest.fixture(scope="module")
+def pool_state(tmp_path_factory):
+    """A peer pool (10 people, read from a CSV) solved and saved with its state."""
+    from mentormatch.datasets import make_cohort
+
+    d = tmp_path_factory.mktemp("trials")
+    survey = demo_peer_survey(drop_rules=("mentor not junior to mentee",
+                                          "a shared language"))
+    mentors, mentees = make_cohort(10, 10, seed=3)
+    pool = mentees.assign(skills_offered=mentors["skills_offered"].to_numpy(),
+                          bio="").drop(columns=["preferred_mentors"])
+    peers = mm.PeerScores(pool.astype(str).replace("nan", ""), survey)
+    res = mm.solve_peers(peers)
+    state = mm.save_group_state(res, d / "pool.json")
+    return d, pool.astype(str).replace("nan", ""), state
+
+
+def _join_file(d, rows, name):
+    path = d / name
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_pool_joiner_errors_name_the_joiner_not_an_internal_row(pool_state):
+    from mentormatch.groups._repair import read_group_joiners
+
+    d, pool, state = pool_state
+    res = mm.load_group_state(state)
+    rows = pool.head(2).assign(id=["P1", "P2"]).to_dict("records")
+    rows[1]["seniority"] = "wizard"
+    events, _labels = read_group_joiners(_join_file(d, rows, "late.csv"), res)
+    with pytest.raises(EventError) as info:
+        mm.rematch_group(res, events)
+    text = str(info.value)
+    assert "'P2'" in text and "'wizard'" in text
+    assert "mentors row" not in text and "mentees row" not in text
+    assert text.count("'wizard'") == 1  # the pool is read as both roles: said once
+
+
+def test_pool_joiner_with_an_unknown_column_is_refused(pool_state):
+    from mentormatch.groups._repair import read_group_joiners
+
+    d, pool, state = pool_state
+    res = mm.load_group_state(state)
+    rows = pool.head(1).assign(id=["P1"]).rename(columns={"goals": "goalz"})
+    with pytest.raises(EventError, match="did you mean 'goalz'"):
+        read_group_joiners(_join_file(d, rows.to_dict("records"), "typo.csv"), res)
+    answers = rows.drop(columns=["id"]).iloc[0].to_dict()
+    with pytest.raises(EventError, match="goalz"):
+        mm.rematch_group(res, [mm.Join("P1", "peer", answers)])
+
+
+def test_pool_joiners_missing_a_question_column_are_refused(pool_state):
+    from mentormatch.groups._repair import read_group_joiners
+
+    d, pool, state = pool_state
+    res = mm.load_group_state(state)
+    rows = pool.head(1).assign(id=["P1"]).drop(columns=["goals"])
+    with pytest.raises(EventError, match="'goals'"):
+        read_group_joiners(_join_file(d, rows.to_dict("records"), "nocol.csv"), res)
+
+
+def test_joiners_missing_a_question_column_are_refused(tmp_path):
+    from mentormatch.datasets import make_cohort
+    from mentormatch.rematching._csv import read_joiners
+
+    survey = mm.Survey.load(mm.datasets.demo_paths()["survey"])
+    mentors, mentees = make_cohort(6, 4, seed=1)
+    cohort = mm.load_cohort(mentees, mentors, survey)
+    m = mm.solve(mm.CohortScores(survey, cohort), cohort.capacity)
+    late = mentees.head(1).assign(id="J1", role="mentee").drop(columns=["hopes"])
+    path = tmp_path / "late.csv"
+    late.to_csv(path, index=False)
+    with pytest.raises(EventError, match="'hopes'"):
+        read_joiners(path, m)
+
+
+def test_an_unticked_mark_points_to_missing_values_not_ticked():
+    from mentormatch.datasets import demo_paths, make_cohort
+
+    base = mm.Survey.load(demo_paths()["survey"])
+    data = base.model_dump(mode="json", exclude_unset=True)
+    langs = next(q for q in base.questions if q.name == "languages").options
+    for q in data["questions"]:
+        if q["name"] == "languages":
+            q.pop("column", None)
+            q["choice_columns"] = {f"L {c}": c for c in langs}
+    survey = mm.Survey.from_dict(data)
+    mentors, mentees = make_cohort(6, 4, seed=1)
+    tables = []
+    for t in (mentees, mentors):
+        t = t.drop(columns=["languages"]).copy()
+        for c in langs:
+            t[f"L {c}"] = c
+        tables.append(t)
+    tables[0].loc[1, f"L {langs[0]}"] = "False"
+    with pytest.raises(IntakeError) as info:
+        mm.load_cohort(*tables, survey)
+    assert "`missing_values`" in str(info.value)
+    # and the advice works: declared as a missing value, 'False' reads as unticked
+    for q in data["questions"]:
+        if q["name"] == "languages":
+            q["missing_values"] = ["False"]
+    cohort = mm.load_cohort(*tables, mm.Survey.from_dict(data))
+    feat = cohort.features["languages"]
+    assert feat.mentee.toarray()[1].sum() == len(langs) - 1
+    assert json.dumps(list(feat.vocabulary))
