@@ -12,12 +12,14 @@ other), with the load average beside each timing: the machine is shared.
 - ``circles``: 1,000 mentees and 200 mentors, circles of 5, local search with its bound;
   and small cohorts, exact against brute force.
 - ``mentors``: 20,000 mentees x 4,000 mentors, mentee capacity 2 with two tracks,
-  against today's one-mentor ``mm.solve`` on the same scores.
+  against today's one-mentor ``mm.solve`` on the same scores (``--repeat N``: N
+  alternated runs of each, medians of wall clock and CPU time).
 
 Usage::
 
     python benchmarks/bench_groups.py                       # everything
     python benchmarks/bench_groups.py --only peers,circles  # some
+    python benchmarks/bench_groups.py --only mentors --repeat 5
 """
 
 from __future__ import annotations
