@@ -119,3 +119,19 @@ def test_an_unticked_mark_points_to_missing_values_not_ticked():
     feat = cohort.features["languages"]
     assert feat.mentee.toarray()[1].sum() == len(langs) - 1
     assert json.dumps(list(feat.vocabulary))
+
+
+def test_report_of_a_rounds_state_points_to_rounds_report(tmp_path, capsys):
+    from mentormatch.cli import main
+
+    state = tmp_path / "coffee.json"
+    res = mm.next_round(mm.PeerScores(
+        pd.DataFrame({"id": ["a", "b", "c"], "languages": ["English"] * 3}),
+        mm.Survey.from_dict({"survey": {"name": "coffee"}, "questions": [
+            {"name": "languages", "kind": "multi_choice", "column": "languages"}],
+            "criteria": [{"name": "lang", "kind": "overlap", "question": "languages"}]})))
+    mm.save_rounds(res.history, state)
+    assert main(["report", "--state", str(state), "--out", str(tmp_path / "r.html")]) == 2
+    text = capsys.readouterr().err
+    assert "rounds state" in text and "mentormatch rounds" in text and "--report" in text
+    assert "save_state" not in text

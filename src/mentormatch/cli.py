@@ -603,6 +603,13 @@ def report_cmd(
         if out_path.resolve() == state.resolve():
             msg = f"{out_path}: is the state file; write the report to another file (.html)."
             raise MentorMatchError(msg)
+        if state_kind(state) == "rounds":
+            msg = (f"{state.name}: is a rounds state (it holds the rounds, not the pool); "
+                   "a round's report is written when the round is drawn or repaired: "
+                   "`mentormatch rounds --survey ... --pool ... --state "
+                   f"{state.name} --report {out_path.name}` (add --events to repair the "
+                   "last round instead of drawing the next).")
+            raise MentorMatchError(msg)
         if state_kind(state) == "group":
             res = load_group_state(state)
             with err.status("writing the report..."):
