@@ -135,3 +135,25 @@ def test_report_of_a_rounds_state_points_to_rounds_report(tmp_path, capsys):
     text = capsys.readouterr().err
     assert "rounds state" in text and "mentormatch rounds" in text and "--report" in text
     assert "save_state" not in text
+
+
+@pytest.mark.parametrize("objective", ["coverage", "total"])
+def test_mentors_repair_when_every_free_pair_scores_zero(objective):
+    # 'a' loses x; the only free seat is with y, a pair scoring exactly 0
+    res = mm.solve_mentors([[0.5, 0.0]], [1, 1], mentee_capacity=1, mentee_ids=["a"],
+                           mentor_ids=["x", "y"], objective=objective)
+    fixed, diff = mm.rematch_group(res, [mm.Leave("x")])
+    assert fixed.pairs[["mentee_id", "mentor_id"]].values.tolist() == [["a", "y"]]
+    assert diff.n_added == 1 and fixed.status == "optimal"
+
+
+@pytest.mark.parametrize("objective", ["coverage", "total"])
+def test_pool_and_circles_repairs_when_every_free_pair_scores_zero(objective):
+    pool = mm.solve_peers([[0, 0.5, 0.0], [0.5, 0, 0.0], [0.0, 0.0, 0]], ids=list("abc"),
+                          objective=objective)
+    fixed, _ = mm.rematch_group(pool, [mm.Leave("b")])
+    assert fixed.pairs[["id_a", "id_b"]].values.tolist() == [["a", "c"]]
+    circles = mm.solve_circles([[0.5, 0.0]], 1, peer_scores=[[0.0]], mentee_ids=["a"],
+                               mentor_ids=["x", "y"], objective=objective)
+    fixed, _ = mm.rematch_group(circles, [mm.Leave("x")])
+    assert fixed.circle.tolist() == [1]

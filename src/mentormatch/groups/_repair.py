@@ -715,7 +715,9 @@ def _mentors_free(mp: MentorsProblem, kept: list[tuple[int, int]], prio: NDArray
     if not r_.size:
         return {"pairs": [], "bound": 0.0, "status": Status.OPTIMAL, "tolerance": 0.0,
                 "arcs": 0}
-    sigma = max(float(np.abs(v_).max()), 1e-300)
+    sigma = float(np.abs(v_).max())
+    if not sigma > 1e-200:  # every free pair scores 0: any scale is exact (2**30 / 0 is not)
+        sigma = 1.0
     lo, hi = float(v_.min()), float(v_.max())
     k_max = int(min(b.sum(), c.sum()))
     l_max = int(lv.max())
