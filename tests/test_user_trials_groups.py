@@ -157,3 +157,16 @@ def test_pool_and_circles_repairs_when_every_free_pair_scores_zero(objective):
                                mentor_ids=["x", "y"], objective=objective)
     fixed, _ = mm.rematch_group(circles, [mm.Leave("x")])
     assert fixed.circle.tolist() == [1]
+
+
+def test_cli_errors_keep_square_brackets(pool_state, capsys):
+    # headers such as "Want to learn [Python]" (a grid export) and ids with brackets are
+    # printed as written, not eaten as console markup
+    from mentormatch.cli import main
+
+    d, _pool, state = pool_state
+    events = d / "brackets.csv"
+    pd.DataFrame({"type": ["leave"], "participant_id": ["P[red]7"]}).to_csv(events,
+                                                                         index=False)
+    assert main(["rematch", "--state", str(state), "--events", str(events)]) == 2
+    assert "'P[red]7'" in capsys.readouterr().err

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mentormatch.exceptions import MentorMatchError
 
@@ -79,7 +80,8 @@ def _guard(fn: Callable[[], Any]) -> None:
     try:
         fn()
     except MentorMatchError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False,
+                  soft_wrap=True)
         raise typer.Exit(EXIT_INPUT) from None
     except (typer.Exit, typer.Abort):
         raise
