@@ -170,3 +170,21 @@ def test_cli_errors_keep_square_brackets(pool_state, capsys):
                                                                          index=False)
     assert main(["rematch", "--state", str(state), "--events", str(events)]) == 2
     assert "'P[red]7'" in capsys.readouterr().err
+
+
+def test_joining_mentor_with_a_track_spelled_otherwise_is_refused():
+    from mentormatch.datasets import demo_paths, make_cohort
+
+    survey = mm.Survey.load(demo_paths()["survey"])
+    mentors, mentees = make_cohort(6, 4, seed=2)
+    mentors["track"] = ["technical", "career"] * 2
+    cohort = mm.load_cohort(mentees, mentors, survey)
+    res = mm.solve_mentors(mm.CohortScores(survey, cohort), cohort.capacity,
+                           mentee_capacity=2, tracks="track",
+                           mentee_ids=cohort.mentee_ids, mentor_ids=cohort.mentor_ids)
+    row = mentors.iloc[0].drop(labels=["id"]).astype(str).to_dict()
+    with pytest.raises(EventError, match="'Technical', the track 'technical'"):
+        mm.rematch_group(res, [mm.Join("JM", "mentor", {**row, "track": "Technical "})])
+    # a new track, written as the joiner wrote it, is a track of its own
+    new, _ = mm.rematch_group(res, [mm.Join("JM", "mentor", {**row, "track": "design"})])
+    assert new.problem.tracks.tolist()[-1] == "design"

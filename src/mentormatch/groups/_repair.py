@@ -73,6 +73,7 @@ from mentormatch.rematching._events import (
 from mentormatch.rematching._repair import _rebuild_cohort
 from mentormatch.scoring import CohortScores
 from mentormatch.survey import pseudonym, read_table
+from mentormatch.survey._parsers import answer_key
 
 __all__ = ["GroupDiff", "rematch_group"]
 
@@ -1242,6 +1243,12 @@ def _joiner_track(mp: MentorsProblem, src: CohortScores, ev: Join, where: str) -
     for col in cols:
         value = str(ev.answers.get(col, "") or "").strip()
         if col in frame.columns and value:
+            same = sorted({t for t in have if t != value and answer_key(t) == answer_key(value)})
+            if same:  # one track spelled two ways would take two mentors of one track
+                msg = (f"{where}, column {col!r}: mentor {ev.participant_id!r} gives the "
+                       f"track {value!r}, the track {same[0]!r} of the other mentors but "
+                       "for case, spaces or punctuation; write it as they do.")
+                raise EventError(msg)
             return value
     msg = (f"{where}: mentor {ev.participant_id!r} joins a programme with one mentor per "
            f"track, but their row gives no track (expected a value in column "
