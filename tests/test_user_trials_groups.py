@@ -188,3 +188,22 @@ def test_joining_mentor_with_a_track_spelled_otherwise_is_refused():
     # a new track, written as the joiner wrote it, is a track of its own
     new, _ = mm.rematch_group(res, [mm.Join("JM", "mentor", {**row, "track": "design"})])
     assert new.problem.tracks.tolist()[-1] == "design"
+
+
+@pytest.mark.parametrize(("row", "column"), [
+    ({"type": "unmatch", "participant_id": "E1", "counterpart_id": "M1",
+      "capacity_drop": "zero"}, "capacity_drop"),
+    ({"type": "leave", "participant_id": "M1", "rematch": "no"}, "rematch"),
+    ({"type": "set_capacity", "participant_id": "M1", "counterpart_id": "2",
+      "role": "mentor"}, "role"),
+])
+def test_an_event_flag_on_a_row_it_does_not_apply_to_is_refused(row, column):
+    from mentormatch.rematching._csv import read_events_table
+
+    frame = pd.DataFrame([row, {"type": "mentor_unmatch", "participant_id": "M2",
+                                "counterpart_id": "E2", "capacity_drop": "one"}])
+    with pytest.raises(EventError, match=f"events row 2, column '{column}'"):
+        read_events_table(frame)
+    # the same flag on the row it is for is read
+    ok = frame.iloc[[1]]
+    assert read_events_table(ok)[0][0].capacity_drop == "one"

@@ -9,7 +9,17 @@ import pandas as pd
 
 from mentormatch.exceptions import EventError, IntakeError
 from mentormatch.matching import Matching
-from mentormatch.rematching._events import EVENT_TYPES, Join, word
+from mentormatch.rematching._events import (
+    EVENT_TYPES,
+    Join,
+    Leave,
+    MentorUnmatch,
+    NeedsHelp,
+    SetCapacity,
+    Unmatch,
+    WantsStaff,
+    word,
+)
 from mentormatch.rematching._state import WorkingState
 from mentormatch.survey import pseudonym, read_table
 from mentormatch.survey._prepare import _find, _needed, header_hint
@@ -154,7 +164,21 @@ def _event(rec: dict[str, str], where: str) -> Any:
     if cls.needs_counterpart and not other:
         msg = f"{where}, column 'counterpart_id': a {typ} event needs a counterpart_id."
         raise EventError(msg)
+    if cls in _BUILT_IN:  # a flag on a row it does not apply to is never ignored
+        for column, takers in _FLAGS.items():
+            value = str(rec.get(column, "")).strip()
+            if value and cls.type_name not in takers:
+                msg = (f"{where}, column {column!r}: {value!r} applies to "
+                       f"{' / '.join(sorted(takers))} rows only, not to a {typ} row; leave "
+                       "the cell empty.")
+                raise EventError(msg)
     return cls.from_row(pid, other, note, rec, where)
+
+
+#: Optional columns of the events file and the event types that read them.
+_FLAGS = {"rematch": {Unmatch.type_name}, "capacity_drop": {MentorUnmatch.type_name},
+          "role": {Leave.type_name, NeedsHelp.type_name, WantsStaff.type_name}}
+_BUILT_IN = (Leave, Unmatch, MentorUnmatch, NeedsHelp, WantsStaff, SetCapacity, Join)
 
 
 def read_joiners(path: str | Path, matching: Matching) -> tuple[list[Any], list[str]]:
