@@ -254,6 +254,18 @@ def check_joiner_columns(survey: Any, table: IntakeTable, roles: list[str]) -> N
     ------
     EventError
         Naming the file, the missing columns and what each is for.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from mentormatch.datasets import demo_paths
+    >>> from mentormatch.survey import Survey
+    >>> late = read_table(pd.DataFrame({"id": ["J1"], "role": ["mentee"]}), role="joiner")
+    >>> try:
+    ...     check_joiner_columns(Survey.load(demo_paths()["survey"]), late, ["mentee"])
+    ... except EventError as exc:
+    ...     print(str(exc)[:60])
+    joiners: missing column(s) 'skills_wanted' (question 'skills
     """
     skip = {survey.id_column, survey.role_column, survey.timestamp_column}
     missing: dict[str, str] = {}
