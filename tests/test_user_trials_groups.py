@@ -207,3 +207,20 @@ def test_an_event_flag_on_a_row_it_does_not_apply_to_is_refused(row, column):
     # the same flag on the row it is for is read
     ok = frame.iloc[[1]]
     assert read_events_table(ok)[0][0].capacity_drop == "one"
+
+
+@pytest.mark.parametrize(("command", "option"), [
+    ("mentors", "--mentee-capacity"), ("peers", "--capacity"), ("circles", "--size"),
+    ("circles", "--peer-weight")])
+def test_group_commands_name_a_negative_option(command, option, capsys):
+    # refused before any file is read, naming the option (not `capacity` of person 1)
+    from mentormatch.cli import main
+
+    tables = {"mentors": ["--mentees", "e.csv", "--mentors", "m.csv"],
+              "peers": ["--pool", "p.csv"],
+              "circles": ["--mentees", "e.csv", "--mentors", "m.csv", "--peer-survey",
+                          "q.toml"]}[command]
+    code = main([command, "--survey", "s.toml", *tables, option, "-1"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert option in err and "No such option" not in err

@@ -725,7 +725,7 @@ def mentors_cmd(
     survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
     mentees: Annotated[Path, typer.Option(help="Mentees' intake table (.csv or .xlsx).")],
     mentors: Annotated[Path, typer.Option(help="Mentors' intake table (.csv or .xlsx).")],
-    mentee_capacity: Annotated[int, typer.Option(help="Mentors per mentee.")] = 2,
+    mentee_capacity: Annotated[int, typer.Option(min=0, help="Mentors per mentee.")] = 2,
     tracks: Annotated[str | None, typer.Option(
         help="Column of the mentors' table naming each mentor's track (at most one "
              "mentor per track and mentee); default: the survey's `track_column`.")] = None,
@@ -768,7 +768,7 @@ def peers_cmd(
     survey: Annotated[Path, typer.Option(help="Survey file (.toml or .json).")],
     pool: Annotated[Path, typer.Option(
         help="The pool's intake table: one row per person, answering both sides.")],
-    capacity: Annotated[int, typer.Option(help="Peers per person.")] = 1,
+    capacity: Annotated[int, typer.Option(min=0, help="Peers per person.")] = 1,
     objective: Annotated[str, typer.Option(help="total or coverage.")] = "total",
     gap: Annotated[float, typer.Option(help="Stop at this proven relative gap (0: prove "
                                             "the optimum).")] = 0.0,
@@ -813,8 +813,8 @@ def circles_cmd(
     peer_survey: Annotated[Path, typer.Option(
         help="Survey comparing two mentees (peer compatibility); the mentees' table must "
              "answer it.")],
-    size: Annotated[int, typer.Option(help="Most mentees per circle.")] = 5,
-    peer_weight: Annotated[float, typer.Option(help="Weight of mentee-mentee scores.")] = 0.5,
+    size: Annotated[int, typer.Option(min=0, help="Most mentees per circle.")] = 5,
+    peer_weight: Annotated[float, typer.Option(min=0.0, help="Weight of mentee-mentee scores.")] = 0.5,
     method: Annotated[str, typer.Option(help="auto, exact or local.")] = "auto",
     out_path: Annotated[Path, typer.Option("--out", help="Circles to write (.csv/.xlsx).")] = (
         Path("circles.csv")),
