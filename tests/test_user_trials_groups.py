@@ -224,3 +224,17 @@ def test_group_commands_name_a_negative_option(command, option, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert option in err and "No such option" not in err
+
+
+def test_an_event_id_in_another_case_names_the_id_it_may_mean():
+    res = mm.solve_mentors([[0.9, 0.8], [0.7, 0.1]], [1, 2], mentee_capacity=2,
+                           mentee_ids=["E1", "E11"], mentor_ids=["M1", "M2"])
+    with pytest.raises(EventError, match=r"'m1' is not a mentee or mentor id \(ids are "
+                                         r"exact: did you mean 'M1'\?\)"):
+        mm.rematch_group(res, [mm.Leave("m1")])
+    with pytest.raises(EventError) as info:  # a near miss is another person: no guess
+        mm.rematch_group(res, [mm.Leave("E12")])
+    assert "did you mean" not in str(info.value)
+    pool = mm.solve_peers([[0, 0.5], [0.5, 0]], ids=["Ann B", "Bo"])
+    with pytest.raises(EventError, match="did you mean 'Ann B'"):
+        mm.rematch_group(pool, [mm.Leave("ann  b")])

@@ -194,9 +194,16 @@ class _Work:
     def need(self, pid: Any, side: str, where: str, what: str) -> int:
         k = self.find(pid, side)
         if k is None:
-            msg = f"{where}: {pid!r} is not {what}."
+            msg = f"{where}: {pid!r} is not {what}{self.hint(pid, side)}."
             raise EventError(msg)
         return k
+
+    def hint(self, pid: Any, *sides: str) -> str:
+        """Name the one id that is ``pid`` but for case and spaces (never a near miss)."""
+        key = " ".join(str(pid).casefold().split())
+        same = sorted({str(x) for side in sides for x in (self._a if side == "a" else self._b)
+                       if " ".join(x.casefold().split()) == key})
+        return f" (ids are exact: did you mean {same[0]!r}?)" if len(same) == 1 else ""
 
     def key(self, a: int, b: int) -> tuple[int, int]:
         return (min(a, b), max(a, b)) if self.pool else (a, b)
@@ -303,7 +310,8 @@ def _resolve(w: _Work, pid: Any, role: str | None, where: str) -> tuple[str, int
     if a is None and b is None:
         what = {None: "a mentee or mentor id", "mentee": "a mentee id",
                 "mentor": "a mentor id"}[role]
-        msg = f"{where}: {pid!r} is not {what}."
+        sides = {None: ("a", "b"), "mentee": ("a",), "mentor": ("b",)}[role]
+        msg = f"{where}: {pid!r} is not {what}{w.hint(pid, *sides)}."
         raise EventError(msg)
     return ("a", a) if a is not None else ("b", b)  # type: ignore[return-value]
 
