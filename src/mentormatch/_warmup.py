@@ -5,7 +5,7 @@ compiles a kernel on its first call and keeps the machine code in its cache (the
 package's ``__pycache__`` when it is writable, else the user's cache directory, or
 ``NUMBA_CACHE_DIR``); every later process loads it from there in well under a second.
 Only large problems use these kernels (from 20 million pairs), so without a warm-up the
-first large solve after installing pays the whole compilation, about a minute on two
+first large solve after installing pays the whole compilation, about 40 seconds on two
 cores. :func:`warmup` pays it on a small problem instead, at a moment the user chooses:
 a Docker build step, a deployment hook, ``mentormatch warmup`` after ``pip install``.
 """
@@ -55,7 +55,7 @@ def warmup(*, progress: Callable[[str], Any] | None = None) -> dict[str, float]:
     --------
     >>> from mentormatch import warmup
     >>> steps = []
-    >>> seconds = warmup(progress=steps.append)  # about a minute once, then about a second
+    >>> seconds = warmup(progress=steps.append)  # about 40 s once, then about a second
     >>> steps
     ['scoring', 'flow', 'coverage']
     >>> seconds["total"] >= seconds["scoring"]

@@ -634,14 +634,14 @@ def warmup_cmd(
 
     Run it after installing (for example in a Docker build step): it solves a small demo
     problem on every compiled path, and numba keeps the machine code in its cache for
-    every later process (about a minute the first time, a second afterwards).
+    every later process (about 40 seconds the first time, a second afterwards).
     """
 
     def run() -> None:
         from mentormatch._warmup import warmup
 
         _check_format(fmt)
-        with err.status("compiling the kernels (about a minute the first time)..."):
+        with err.status("compiling the kernels (about 40 seconds the first time)..."):
             seconds = warmup()
         if fmt == "json":
             sys.stdout.write(json.dumps({"seconds": seconds}) + "\n")

@@ -19,13 +19,16 @@ so a pair's score is the very same number whichever kernel computed it.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numba
 import numpy as np
-from numba import njit, prange, types
+from numba import njit, types
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
+from mentormatch._select import kth_smallest
 from mentormatch.scoring._program import Masks, Plan, Program, column_masks, eval_plan
 
 __all__ = ["above_rows", "best_rows", "score_rows"]
@@ -488,7 +491,7 @@ def _row_best(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray,
         for k in range(na):
             ub[k] = _bound(numr[k], remr[k], den[k])
             part[k] = ub[k]
-        cut = np.partition(part[:na], na - per_row)[na - per_row]
+        cut = kth_smallest(part, na, na - per_row)
         n_top = 0
         for k in range(na):
             if ub[k] >= cut:
@@ -502,7 +505,7 @@ def _row_best(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray,
         _finish(surv, n_top, numr, den, val, state)
         for q in range(n_top):
             part[q] = val[surv[q]]
-        theta = np.partition(part[:n_top], n_top - per_row)[n_top - per_row]
+        theta = kth_smallest(part, n_top, n_top - per_row)
         # 3. the other pairs: costly criteria one at a time, while their bound can reach
         ns = 0
         for k in range(na):
@@ -538,7 +541,7 @@ def _row_best(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray,
     ties = n_ev
     trunc = -np.inf
     if n_ev > per_row:
-        thr_keep = np.partition(part[:n_ev], n_ev - per_row)[n_ev - per_row]
+        thr_keep = kth_smallest(part, n_ev, n_ev - per_row)
         trunc = thr_keep
         ties = per_row
         for k in range(na):
@@ -647,45 +650,55 @@ def _row_values(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArra
 _CHUNK = 16
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, nogil=True)
 def _best_block(P: Any, M: Any, plan: Any, rows: NDArray, cols: NDArray, colpos: NDArray,
                 per_row: int, out_c: NDArray, out_v: NDArray, counts: NDArray,
-                trunc: NDArray, lo: NDArray, hi: NDArray) -> None:
-    nr, nc = rows.size, cols.size
-    n_chunks = (nr + _CHUNK - 1) // _CHUNK
-    for ch in prange(n_chunks):
-        S = _scratch(P, nc)
-        for r in range(ch * _CHUNK, min(nr, (ch + 1) * _CHUNK)):
-            kept, tr, rlo, rhi = _row_best(P, M, plan, rows[r], cols, colpos, per_row, S,
-                                           out_c[r], out_v[r])
-            counts[r] = kept
-            trunc[r] = tr
-            lo[r] = rlo
-            hi[r] = rhi
+                trunc: NDArray, lo: NDArray, hi: NDArray, r0: int, step: int) -> None:
+    S = _scratch(P, cols.size)
+    for r in range(r0, rows.size, step):
+        kept, tr, rlo, rhi = _row_best(P, M, plan, rows[r], cols, colpos, per_row, S,
+                                       out_c[r], out_v[r])
+        counts[r] = kept
+        trunc[r] = tr
+        lo[r] = rlo
+        hi[r] = rhi
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, nogil=True)
 def _above_block(P: Any, M: Any, plan: Any, rows: NDArray, cols: NDArray, colpos: NDArray,
                  row_thr: NDArray, col_thr: NDArray, row_lvl: NDArray, col_lvl: NDArray,
-                 out: NDArray, left: NDArray) -> None:
-    nr, nc = rows.size, cols.size
-    n_chunks = (nr + _CHUNK - 1) // _CHUNK
-    for ch in prange(n_chunks):
-        S = _scratch(P, nc)
-        for r in range(ch * _CHUNK, min(nr, (ch + 1) * _CHUNK)):
-            left[r] = _row_above(P, M, plan, rows[r], cols, colpos, row_thr[r], col_thr,
-                                 row_lvl[r], col_lvl, S, out[r])
+                 out: NDArray, left: NDArray, r0: int, step: int) -> None:
+    S = _scratch(P, cols.size)
+    for r in range(r0, rows.size, step):
+        left[r] = _row_above(P, M, plan, rows[r], cols, colpos, row_thr[r], col_thr,
+                             row_lvl[r], col_lvl, S, out[r])
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, nogil=True)
 def _score_block(P: Any, M: Any, plan: Any, rows: NDArray, cols: NDArray,
-                 colpos: NDArray, out: NDArray) -> None:
-    nr, nc = rows.size, cols.size
-    n_chunks = (nr + _CHUNK - 1) // _CHUNK
-    for ch in prange(n_chunks):
-        S = _scratch(P, nc)
-        for r in range(ch * _CHUNK, min(nr, (ch + 1) * _CHUNK)):
-            _row_values(P, M, plan, rows[r], cols, colpos, S, out[r])
+                 colpos: NDArray, out: NDArray, r0: int, step: int) -> None:
+    S = _scratch(P, cols.size)
+    for r in range(r0, rows.size, step):
+        _row_values(P, M, plan, rows[r], cols, colpos, S, out[r])
+
+
+def _threaded(kernel: Any, n_rows: int, *args: Any) -> None:
+    """Run ``kernel(*args, t, threads)`` on numba's threads, without the GIL.
+
+    Thread ``t`` takes rows ``t, t + threads, ...`` (interleaved, so costly rows spread
+    evenly) in one call: the arguments are unboxed once per thread. The kernels release
+    the GIL (``nogil``), so plain Python threads run them side by side; numba's
+    ``parallel=True`` did the same but cost about half a minute more to compile on a
+    fresh install. Each row is written by one thread only, so the result does not depend
+    on the number of threads.
+    """
+    threads = max(1, min(numba.get_num_threads(), -(-n_rows // _CHUNK)))
+    if threads == 1:
+        kernel(*args, 0, 1)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        for done in pool.map(lambda t: kernel(*args, t, threads), range(threads)):
+            del done
 
 
 def _positions(n_mentors: int, rows: NDArray, cols: NDArray
@@ -724,8 +737,8 @@ def best_rows(program: Program, n_mentors: int, rows: NDArray[np.intp],
             masks = column_masks(program, cols)
         if plan is None:
             plan = eval_plan(program)
-        _best_block(program, masks, plan, rows, cols, colpos, per_row, out_c, out_v,
-                    counts, trunc, lo, hi)
+        _threaded(_best_block, b, program, masks, plan, rows, cols, colpos, per_row, out_c,
+                  out_v, counts, trunc, lo, hi)
     return counts, out_c, out_v, trunc, lo, hi
 
 
@@ -752,7 +765,7 @@ def above_rows(program: Program, n_mentors: int, rows: NDArray[np.intp],
             masks = column_masks(program, cols)
         if plan is None:
             plan = eval_plan(program)
-        _above_block(program, masks, plan, rows, cols, colpos,
+        _threaded(_above_block, b, program, masks, plan, rows, cols, colpos,
                      np.ascontiguousarray(row_thr, dtype=np.float64),
                      np.ascontiguousarray(col_thr, dtype=np.float64),
                      np.ascontiguousarray(row_lvl, dtype=np.float64),
@@ -779,5 +792,5 @@ def score_rows(program: Program, n_mentors: int, rows: NDArray[np.intp],
             masks = column_masks(program, cols)
         if plan is None:
             plan = eval_plan(program)
-        _score_block(program, masks, plan, rows, cols, colpos, out)
+        _threaded(_score_block, rows.size, program, masks, plan, rows, cols, colpos, out)
     return out

@@ -9,6 +9,8 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
+from mentormatch._select import kth_smallest
+
 __all__ = ["append", "col_keep_block", "col_top", "keep_block", "lookup", "merge_rows",
            "price_block", "price_rows", "row_top"]
 
@@ -59,7 +61,7 @@ def _keep_row(row: NDArray, per_row: int, dst_c: NDArray, dst_v: NDArray) -> tup
         if row[t] > -np.inf:
             fin[k] = row[t]
             k += 1
-    thr = np.partition(fin, n_fin - per_row)[n_fin - per_row]
+    thr = kth_smallest(fin, n_fin, n_fin - per_row)
     ties = per_row
     for t in range(row.size):
         if row[t] > thr:
