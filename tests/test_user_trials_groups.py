@@ -238,3 +238,26 @@ def test_an_event_id_in_another_case_names_the_id_it_may_mean():
     pool = mm.solve_peers([[0, 0.5], [0.5, 0]], ids=["Ann B", "Bo"])
     with pytest.raises(EventError, match="did you mean 'Ann B'"):
         mm.rematch_group(pool, [mm.Leave("ann  b")])
+
+
+def test_group_events_under_hash_ids_name_people_by_email_never_echoed():
+    from mentormatch.datasets import demo_paths, make_cohort
+
+    data = mm.Survey.load(demo_paths()["survey"]).model_dump(mode="json",
+                                                            exclude_unset=True)
+    data.update(id_column="email", hash_ids=True)
+    survey = mm.Survey.from_dict(data)
+    mentors, mentees = make_cohort(8, 4, seed=4)
+    mentees = mentees.assign(preferred_mentors="").drop(columns=["id"])
+    cohort = mm.load_cohort(mentees, mentors.drop(columns=["id"]), survey)
+    res = mm.solve_mentors(mm.CohortScores(survey, cohort), cohort.capacity,
+                           mentee_capacity=1, mentee_ids=cohort.mentee_ids,
+                           mentor_ids=cohort.mentor_ids)
+    mentor_mail = mentors.loc[list(cohort.mentor_ids).index(res.pairs["mentor_id"][0]),
+                              "email"]
+    new, diff = mm.rematch_group(res, [mm.Leave(mentor_mail.upper())])
+    assert diff.left == (res.pairs["mentor_id"][0],)
+    assert "@" not in json.dumps([str(e) for e in new.events])
+    with pytest.raises(EventError) as info:
+        mm.rematch_group(res, [mm.Leave("nobody@example.org")])
+    assert "@" not in str(info.value) and "'p-" in str(info.value)

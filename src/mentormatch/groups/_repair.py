@@ -163,8 +163,9 @@ class _Work:
 
     def __init__(self, shape: str, a_ids: Sequence[Any], b_ids: Sequence[Any],
                  pairs: Iterable[tuple[int, int, float]], cap_a: NDArray, cap_b: NDArray,
-                 capacity_drop: str) -> None:
+                 capacity_drop: str, *, hash_ids: bool = False) -> None:
         self.shape = shape
+        self.hash_ids = hash_ids  # ids are codes of e-mails: an event may give the e-mail
         self.pool = shape in ("peers", "rounds")
         self.a_ids, self.b_ids = list(a_ids), list(b_ids)
         self._a = _index(self.a_ids)
@@ -186,7 +187,15 @@ class _Work:
 
     # ids ---------------------------------------------------------------------------
     def find(self, pid: Any, side: str) -> int | None:
-        return (self._a if side == "a" else self._b).get(str(pid))
+        table = self._a if side == "a" else self._b
+        hit = table.get(str(pid))
+        if hit is None and self.hash_ids and "@" in str(pid):
+            hit = table.get(pseudonym(str(pid)))
+        return hit
+
+    def shown(self, pid: Any) -> str:
+        """Return ``pid`` for a message: under hash_ids an e-mail by its code, never itself."""
+        return pseudonym(str(pid)) if self.hash_ids and "@" in str(pid) else str(pid)
 
     def who(self, side: str, k: int) -> Any:
         return self.a_ids[k] if side == "a" else self.b_ids[k]
@@ -194,12 +203,14 @@ class _Work:
     def need(self, pid: Any, side: str, where: str, what: str) -> int:
         k = self.find(pid, side)
         if k is None:
-            msg = f"{where}: {pid!r} is not {what}{self.hint(pid, side)}."
+            msg = f"{where}: {self.shown(pid)!r} is not {what}{self.hint(pid, side)}."
             raise EventError(msg)
         return k
 
     def hint(self, pid: Any, *sides: str) -> str:
         """Name the one id that is ``pid`` but for case and spaces (never a near miss)."""
+        if self.hash_ids:
+            return ""  # codes are compared after case folding already
         key = " ".join(str(pid).casefold().split())
         same = sorted({str(x) for side in sides for x in (self._a if side == "a" else self._b)
                        if " ".join(x.casefold().split()) == key})
@@ -257,6 +268,13 @@ class _Work:
         return out
 
 
+def _hashed(source: Any) -> bool:
+    """Whether the ids of ``source`` are codes of e-mails (its survey's ``hash_ids``)."""
+    inner = getattr(source, "source", None)  # a candidate graph keeps its scores' source
+    survey = getattr(source, "survey", None) or getattr(inner, "survey", None)
+    return bool(getattr(survey, "hash_ids", False))
+
+
 def _index(ids: Sequence[Any]) -> dict[str, int]:
     out: dict[str, int] = {}
     for k, x in enumerate(ids):
@@ -305,13 +323,13 @@ def _resolve(w: _Work, pid: Any, role: str | None, where: str) -> tuple[str, int
     a = w.find(pid, "a") if role in (None, "mentee") else None
     b = w.find(pid, "b") if role in (None, "mentor") else None
     if a is not None and b is not None:
-        msg = f"{where}: {pid!r} is both a mentee and a mentor id; give the role."
+        msg = f"{where}: {w.shown(pid)!r} is both a mentee and a mentor id; give the role."
         raise EventError(msg)
     if a is None and b is None:
         what = {None: "a mentee or mentor id", "mentee": "a mentee id",
                 "mentor": "a mentor id"}[role]
         sides = {None: ("a", "b"), "mentee": ("a",), "mentor": ("b",)}[role]
-        msg = f"{where}: {pid!r} is not {what}{w.hint(pid, *sides)}."
+        msg = f"{where}: {w.shown(pid)!r} is not {what}{w.hint(pid, *sides)}."
         raise EventError(msg)
     return ("a", a) if a is not None else ("b", b)  # type: ignore[return-value]
 
@@ -617,7 +635,7 @@ def _mentors(res: MentorsMatching, events: Sequence[Any], labels: Sequence[str],
     p = mp.problem
     w = _Work("mentors", p.mentee_ids.tolist(), p.mentor_ids.tolist(),
               zip(res.mentee.tolist(), res.mentor.tolist(), res.scores.tolist(), strict=True),
-              mp.mentee_capacity, p.capacity, capacity_drop)
+              mp.mentee_capacity, p.capacity, capacity_drop, hash_ids=_hashed(p.source))
     _run(w, events, labels)
     ended = {e["pair"] for e in w.ended}
     forced = [(p.mentee_ids[i], p.mentor_ids[j]) for i, j in p.forced.tolist()
@@ -774,7 +792,7 @@ def _peer_work(res: PeerMatching, shape: str, capacity_drop: str) -> _Work:
     pp = res.problem
     return _Work(shape, pp.ids.tolist(), pp.ids.tolist(),
                  zip(res.u.tolist(), res.v.tolist(), res.scores.tolist(), strict=True),
-                 pp.capacity, pp.capacity, capacity_drop)
+                 pp.capacity, pp.capacity, capacity_drop, hash_ids=_hashed(pp.source))
 
 
 def _peer_now(pp: PeerProblem, w: _Work) -> tuple[PeerProblem, PeerProblem, NDArray]:
@@ -1042,7 +1060,7 @@ def _circles(res: Circles, events: Sequence[Any], labels: Sequence[str], capacit
     on = np.flatnonzero(res.circle >= 0)
     w = _Work("circles", p.mentee_ids.tolist(), p.mentor_ids.tolist(),
               [(int(i), int(res.circle[i]), float(S_all[i, res.circle[i]])) for i in on],
-              np.ones(n, np.int64), p.capacity, capacity_drop)
+              np.ones(n, np.int64), p.capacity, capacity_drop, hash_ids=_hashed(p.source))
     _run(w, events, labels)
     ids_e, ids_r = p.mentee_ids.tolist(), p.mentor_ids.tolist()
     away = set(w.left_a) | set(w.opted)
