@@ -18,7 +18,8 @@ PACKAGE = ROOT / "src" / "mentormatch"
 
 #: Lowest first. A module belongs to the first layer with a prefix that names it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("mentormatch.exceptions", "mentormatch._validation", "mentormatch._scores")),
+    ("base", ("mentormatch.exceptions", "mentormatch._validation", "mentormatch._scores",
+              "mentormatch._select")),
     ("survey", ("mentormatch.survey",)),
     ("scoring", ("mentormatch.scoring",)),
     ("problem", ("mentormatch.problem",)),

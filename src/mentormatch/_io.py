@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from mentormatch.matching import Matching
 
-__all__ = ["FORMULA_START", "matching_table", "neutralise_formulas", "write_csv"]
+__all__ = ["FORMULA_START", "atomic_write", "matching_table", "neutralise_formulas",
+           "write_csv"]
 
 #: Leading characters that make a spreadsheet read a CSV cell as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+
+
+def atomic_write(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` whole or not at all: a temporary file, synced, renamed.
+
+    A crash or a full disk midway leaves the previous file as it was (never half a
+    state file). Text is written as UTF-8. Returns the path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = atomic_write(pathlib.Path(tempfile.mkdtemp()) / "s.json", "{}")
+    >>> p.read_text()
+    '{}'
+    """
+    path = Path(path)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

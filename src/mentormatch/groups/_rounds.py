@@ -15,11 +15,9 @@ history (who met whom, who sat out) lives in a JSON state file written atomicall
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,6 +28,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from mentormatch._io import atomic_write
 from mentormatch.exceptions import SolverError, StateError
 from mentormatch.groups._bmatch import solve_bmatching
 from mentormatch.groups._peers import (
@@ -286,18 +285,7 @@ def save_rounds(history: RoundsHistory, path: str | os.PathLike[str]) -> Path:
               "sha256": hashlib.sha256(text.encode()).hexdigest(), **body}
     data = json.dumps(record, indent=1, sort_keys=True).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, data)
 
 
 def load_rounds(path: str | os.PathLike[str]) -> RoundsHistory:

@@ -17,10 +17,8 @@ refused), and every kept pair is re-scored on load and compared with its saved s
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mentormatch._io import atomic_write
 from mentormatch._scores import ScoreSource
 from mentormatch.exceptions import MentorMatchError, StateError
 from mentormatch.groups._circles import Circles, CirclesProblem
@@ -245,17 +244,7 @@ def save_group_state(result: Any, path: str | os.PathLike[str], *, peer_scores: 
             msg = (f"{path}: exists; a group state is never overwritten (give another path, "
                    "or --force / overwrite=True).")
             raise StateError(msg)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(path, text)
     return path
 
 

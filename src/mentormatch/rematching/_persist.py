@@ -18,8 +18,6 @@ import fcntl
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mentormatch._io import matching_table, write_csv
+from mentormatch._io import atomic_write, matching_table, write_csv
 from mentormatch._scores import DenseScores, ScoreSource
 from mentormatch.exceptions import MentorMatchError, StateError
 from mentormatch.matching import REASONS, Matching
@@ -198,17 +196,7 @@ def save_state(
                     "(overwrite=True / --force replaces it)."
                 )
                 raise StateError(msg)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(path, text)
     if matches_path is not False:
         write_csv(matching_table(matching),
                   path.with_suffix(".csv") if matches_path in (None, True) else
