@@ -47,21 +47,17 @@ def describe_cohort(cohort: Any) -> pd.DataFrame:
                                      _numbers(cells, q.labels)))
                 continue
             column = q.side_column(role)
-            if q.kind == "availability" and q.grid:
-                cells = [" | ".join(v for v in row if v) for row in zip(
-                    *(frame[c].astype(str).tolist() for c in q.grid), strict=True)]
-                values = feat.mentor if role == "mentor" else feat.mentee
-                rows.append(_row(q, role, f"grid of {len(q.grid)} columns", cells,
-                                 _read_as(q, feat, cells, values),
-                                 answered=int((~missing).sum())))
-                continue
+            # several columns read as one answer: a checkbox grid, one column per choice
+            spread, what = ((list(q.grid), f"grid of {len(q.grid)} columns")
+                            if q.kind == "availability" and q.grid else ([], ""))
             boxes = q.side_choice_columns(role) if q.kind == "multi_choice" else {}
             if boxes:
+                spread, what = list(boxes), f"{len(boxes)} choice columns"
+            if spread:
                 cells = [" | ".join(v for v in row if v) for row in zip(
-                    *(frame[c].astype(str).tolist() for c in boxes), strict=True)]
+                    *(frame[c].astype(str).tolist() for c in spread), strict=True)]
                 values = feat.mentor if role == "mentor" else feat.mentee
-                rows.append(_row(q, role, f"{len(boxes)} choice columns", cells,
-                                 _read_as(q, feat, cells, values),
+                rows.append(_row(q, role, what, cells, _read_as(q, feat, cells, values),
                                  answered=int((~missing).sum())))
                 continue
             if column is None:
