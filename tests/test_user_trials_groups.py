@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -261,3 +262,17 @@ def test_group_events_under_hash_ids_name_people_by_email_never_echoed():
     with pytest.raises(EventError) as info:
         mm.rematch_group(res, [mm.Leave("nobody@example.org")])
     assert "@" not in str(info.value) and "'p-" in str(info.value)
+
+
+def test_an_event_id_written_as_a_float_names_the_whole_number_id(tmp_path, capsys):
+    from mentormatch.cli import main
+
+    res = mm.solve_mentors([[0.9, 0.8], [0.7, 0.1]], [1, 2], mentee_capacity=2,
+                           mentee_ids=[1, 2], mentor_ids=[101, 102])
+    state = mm.save_group_state(res, tmp_path / "s.json")
+    events = tmp_path / "events.csv"  # pandas writes a column with blanks as floats
+    pd.DataFrame({"type": ["leave"], "participant_id": [101.0],
+                  "counterpart_id": [np.nan]}).to_csv(events, index=False)
+    assert main(["rematch", "--state", str(state), "--events", str(events)]) == 2
+    assert "'101.0' is not a mentee or mentor id (ids are exact: did you mean '101'?)" \
+        in capsys.readouterr().err

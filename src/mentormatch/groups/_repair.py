@@ -28,6 +28,7 @@ these, and whose ``bound`` is a proven upper bound on the repaired problem's tot
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 import types
 from collections.abc import Iterable, Mapping, Sequence
@@ -208,10 +209,15 @@ class _Work:
         return k
 
     def hint(self, pid: Any, *sides: str) -> str:
-        """Name the one id that is ``pid`` but for case and spaces (never a near miss)."""
+        """Name the one id that is ``pid`` but for case and spaces (never a near miss).
+
+        A whole number a spreadsheet or pandas wrote as ``7.0`` is read as ``7`` here.
+        """
         if self.hash_ids:
             return ""  # codes are compared after case folding already
         key = " ".join(str(pid).casefold().split())
+        if re.fullmatch(r"-?\d+\.0+", key):
+            key = key.split(".")[0]
         same = sorted({str(x) for side in sides for x in (self._a if side == "a" else self._b)
                        if " ".join(x.casefold().split()) == key})
         return f" (ids are exact: did you mean {same[0]!r}?)" if len(same) == 1 else ""
