@@ -276,3 +276,29 @@ def test_an_event_id_written_as_a_float_names_the_whole_number_id(tmp_path, caps
     assert main(["rematch", "--state", str(state), "--events", str(events)]) == 2
     assert "'101.0' is not a mentee or mentor id (ids are exact: did you mean '101'?)" \
         in capsys.readouterr().err
+
+
+def test_a_missing_column_is_never_hinted_to_a_column_the_survey_already_reads():
+    # 'Lang: Hindi' is missing: the closest header 'Lang: Spanish' is Spanish's box
+    from mentormatch.datasets import demo_paths, make_cohort
+
+    base = mm.Survey.load(demo_paths()["survey"])
+    data = base.model_dump(mode="json", exclude_unset=True)
+    langs = next(q for q in base.questions if q.name == "languages").options
+    for q in data["questions"]:
+        if q["name"] == "languages":
+            q.pop("column", None)
+            q["choice_columns"] = {f"Lang: {c}": c for c in langs}
+    survey = mm.Survey.from_dict(data)
+    mentors, mentees = make_cohort(6, 4, seed=1)
+    tables = []
+    for t in (mentees, mentors):
+        t = t.drop(columns=["languages"]).copy()
+        for c in langs:
+            t[f"Lang: {c}"] = ""
+        tables.append(t)
+    tables[1] = tables[1].drop(columns=["Lang: Hindi"])
+    with pytest.raises(IntakeError) as info:
+        mm.load_cohort(*tables, survey)
+    assert "'Lang: Hindi' is missing" in str(info.value)
+    assert "did you mean" not in str(info.value)

@@ -273,8 +273,9 @@ def check_joiner_columns(survey: Any, table: IntakeTable, roles: list[str]) -> N
         for column, why, required in _needed(survey, role):
             if required and column not in skip and _find(column, table)[0] is None:
                 missing.setdefault(column, why)
-    if missing:
-        headers = [str(h) for h in table.frame.columns]
+    if missing:  # a hint never names a header read for another answer
+        read = {c for role in roles for c, _, _ in _needed(survey, role)}
+        headers = [str(h) for h in table.frame.columns if str(h) not in read]
         shown = ", ".join(f"{c!r} ({why}){header_hint(c, headers)}"
                           for c, why in missing.items())
         msg = (f"{table.name}: missing column(s) {shown}; a joiner's row needs every "

@@ -168,6 +168,8 @@ def resolve_columns(survey: Survey, tables: dict[str, IntakeTable], col: Collect
                         rejoin_lists(table, header, q.separator)
         reported: set[str] = set()
         first = True
+        # a header the survey reads for another answer is never hinted for a missing one
+        read = {n for n, _, _ in _needed(survey, role)}
         for name, why, required in _needed(survey, role):
             if name in reported:
                 continue
@@ -182,19 +184,21 @@ def resolve_columns(survey: Survey, tables: dict[str, IntakeTable], col: Collect
                     "are ignored; write the exact header in the survey.", file=table.name,
                     column=name))
             elif required:
-                col.add(_missing_column(name, why, table, sheets=first))
+                col.add(_missing_column(name, why, table, sheets=first, taken=read))
                 first = False  # the workbook's sheets are listed once
     _resolve_carry(survey, tables, col, notes)
 
 
 def _missing_column(name: str, why: str, table: IntakeTable, *,
-                    sheets: bool = True) -> IntakeIssue:
+                    sheets: bool = True, taken: set[str] | frozenset[str] = frozenset()
+                    ) -> IntakeIssue:
     headers = list(table.frame.columns)
+    free = [h for h in headers if str(h) not in taken]
     listed = ", ".join(repr(h) for h in headers[:12])
     if len(headers) > 12:
         listed += f" and {len(headers) - 12} more"
     return IntakeIssue(
-        f"column {name!r} is missing (needed for {why}){header_hint(name, headers)}; the "
+        f"column {name!r} is missing (needed for {why}){header_hint(name, free)}; the "
         f"table has: {listed}{table.where() if sheets else ''}.", file=table.name,
         column=name)
 
