@@ -302,3 +302,40 @@ def test_a_missing_column_is_never_hinted_to_a_column_the_survey_already_reads()
         mm.load_cohort(*tables, survey)
     assert "'Lang: Hindi' is missing" in str(info.value)
     assert "did you mean" not in str(info.value)
+
+
+def test_a_pair_unmatched_in_a_round_stays_apart_in_later_rounds(tmp_path):
+    # a-b score best; after "unmatch a b" in round 1 they are never paired again, even
+    # when every other pair has met (a repeat is better than an unmatched pair)
+    S = np.array([[0, 0.9, 0.1, 0.1], [0.9, 0, 0.1, 0.1], [0.1, 0.1, 0, 0.9],
+                  [0.1, 0.1, 0.9, 0]])
+    ids = list("abcd")
+    r1 = mm.next_round(S, ids=ids)
+    assert r1.history.met("a", "b")
+    fixed, _ = mm.rematch_group(r1, [mm.Unmatch("a", "b")])
+    assert fixed.history.banned == (("a", "b"),)
+    history = mm.load_rounds(mm.save_rounds(fixed.history, tmp_path / "coffee.json"))
+    assert history.banned == (("a", "b"),)
+    for _week in range(4):
+        r = mm.next_round(S, history, ids=ids)
+        assert ("a", "b") not in {tuple(sorted(p)) for p in r.history.rounds[-1]}
+        history = r.history
+    assert history.banned == (("a", "b"),)
+    # a repair of a later round keeps the ban too
+    again, _ = mm.rematch_group(r, [mm.Leave("c")])
+    assert ("a", "b") not in {tuple(sorted(p)) for p in again.history.rounds[-1]}
+    assert again.history.banned == (("a", "b"),)
+
+
+def test_rounds_state_without_bans_still_loads(tmp_path):
+    # a file written before bans were kept has no 'banned' field and the same checksum
+    import hashlib
+
+    body = {"rounds": [{"pairs": [["a", "b"]], "sat_out": ["c"]}]}
+    raw = {"kind": "mentormatch.rounds", "version": 1,
+           "sha256": hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest(),
+           **body}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(raw))
+    h = mm.load_rounds(path)
+    assert h.rounds == ((("a", "b"),),) and h.banned == ()

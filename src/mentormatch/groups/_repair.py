@@ -967,11 +967,15 @@ def _rounds(rr: RoundResult, events: Sequence[Any], labels: Sequence[str],
     res = rr.matching
     w = _peer_work(res, "rounds", capacity_drop)
     _run(w, events, labels)
+    h = rr.history
+    new_bans = [(str(w.who("a", a)), str(w.who("a", b))) for a, b in w.bans]
+    at = {str(x): k for k, x in enumerate(res.problem.ids.tolist())}
+    w.bans += [(at[a], at[b]) for a, b in h.banned_in(list(at))]  # earlier rounds' unmatches
     now, free, free_cap = _peer_now(res.problem, w)
     n = now.n
     ids = [str(x) for x in now.ids.tolist()]
-    h = rr.history
-    before = RoundsHistory(h.rounds[:-1], h.sat_out[:-1]) if h.n_rounds else h
+    before = (RoundsHistory(h.rounds[:-1], h.sat_out[:-1], h.banned) if h.n_rounds
+              else h).ban(new_bans)
     pos = {x: k for k, x in enumerate(ids)}
     met = np.zeros((n, n), dtype=bool)
     for r in before.rounds:

@@ -55,18 +55,26 @@ class RoundsHistory:
         The pairs of each round, oldest first (ids as text).
     sat_out : tuple of tuple of str
         Who had no partner in each round.
+    banned : tuple of (str, str)
+        Pairs never to be paired again (an unmatch in a repaired round), kept for every
+        later round.
 
     Examples
     --------
     >>> h = RoundsHistory().add([("a", "b")], ["c"])
     >>> h.n_rounds, h.met("b", "a"), h.last_sat_out()
     (1, True, ('c',))
+    >>> h.ban([("c", "a")]).banned
+    (('a', 'c'),)
     """
 
     rounds: tuple[tuple[tuple[str, str], ...], ...] = attrs.field(
         default=(), converter=lambda r: tuple(tuple((str(a), str(b)) for a, b in x) for x in r))
     sat_out: tuple[tuple[str, ...], ...] = attrs.field(
         default=(), converter=lambda r: tuple(tuple(str(p) for p in x) for x in r))
+    banned: tuple[tuple[str, str], ...] = attrs.field(
+        default=(), converter=lambda r: tuple(sorted({tuple(sorted((str(a), str(b))))
+                                                      for a, b in r})))
 
     def __attrs_post_init__(self) -> None:
         if len(self.rounds) != len(self.sat_out):
@@ -81,7 +89,17 @@ class RoundsHistory:
 
     def add(self, pairs: Sequence[tuple[Any, Any]], sat_out: Sequence[Any]) -> RoundsHistory:
         """Return the history with one more round."""
-        return RoundsHistory((*self.rounds, tuple(pairs)), (*self.sat_out, tuple(sat_out)))
+        return RoundsHistory((*self.rounds, tuple(pairs)), (*self.sat_out, tuple(sat_out)),
+                             self.banned)
+
+    def ban(self, pairs: Sequence[tuple[Any, Any]]) -> RoundsHistory:
+        """Return the history with ``pairs`` never to be paired again."""
+        return RoundsHistory(self.rounds, self.sat_out, (*self.banned, *pairs))
+
+    def banned_in(self, ids: Sequence[Any]) -> list[tuple[str, str]]:
+        """Return the banned pairs whose two people are both among ``ids``."""
+        have = {str(x) for x in ids}
+        return [(a, b) for a, b in self.banned if a in have and b in have]
 
     def met(self, a: Any, b: Any) -> bool:
         """Whether ``a`` and ``b`` were paired in any earlier round."""
@@ -179,6 +197,12 @@ def next_round(scores: Any, history: RoundsHistory | None = None, **problem_args
         msg = "next_round(problem) takes no other problem arguments; use problem.evolve(...)."
         raise SolverError(msg)
     history = history if history is not None else RoundsHistory()
+    bans = history.banned_in(problem.ids.tolist())
+    if bans:  # an unmatched pair of an earlier round stays apart for good
+        known = {str(x): x for x in problem.ids.tolist()}
+        problem = problem.evolve(banned=list(dict.fromkeys(
+            [tuple(b) for b in problem.arguments()["banned"]]
+            + [(known[a], known[b]) for a, b in bans])))
     n = problem.n
     if n > 12_000:
         msg = f"rounds price every pair of the pool; {n} people is above 12,000."
@@ -276,10 +300,12 @@ def save_rounds(history: RoundsHistory, path: str | os.PathLike[str]) -> Path:
     ((('a', 'b'),),)
     """
     path = Path(path)
-    body = {
+    body: dict[str, Any] = {
         "rounds": [{"pairs": [list(p) for p in r], "sat_out": list(s)}
                    for r, s in zip(history.rounds, history.sat_out, strict=True)],
     }
+    if history.banned:  # (absent from files written before bans were kept)
+        body["banned"] = [list(p) for p in history.banned]
     text = json.dumps(body, sort_keys=True)
     record = {"kind": STATE_KIND, "version": STATE_VERSION,
               "sha256": hashlib.sha256(text.encode()).hexdigest(), **body}
@@ -334,6 +360,8 @@ def load_rounds(path: str | os.PathLike[str]) -> RoundsHistory:
         msg = f"{path}: rounds state version {raw.get('version')!r}; expected {STATE_VERSION}."
         raise StateError(msg)
     body = {"rounds": raw.get("rounds")}
+    if "banned" in raw:
+        body["banned"] = raw["banned"]
     if hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest() != raw.get(
             "sha256"):
         msg = f"{path}: the checksum does not match the rounds (edited by hand or cut short)."
@@ -363,4 +391,10 @@ def load_rounds(path: str | os.PathLike[str]) -> RoundsHistory:
             raise StateError(msg)
         rounds.append(pairs)
         sat.append(out)
-    return RoundsHistory(rounds, sat)
+    banned = raw.get("banned", [])
+    if not (isinstance(banned, list) and all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)
+            and p[0] != p[1] for p in banned)):
+        msg = f"{path}: 'banned' must be a list of pairs of two different ids."
+        raise StateError(msg)
+    return RoundsHistory(rounds, sat, [tuple(p) for p in banned])
