@@ -226,6 +226,52 @@ def test_best_pairs_keeps_each_rows_best(seed: int, per_row: int,
                 assert lo[r] == row[fin].min()
 
 
+def _pair_values(src: CohortScores, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    from mentormatch.scoring._compiled import pair_values
+
+    every = np.arange(src.shape[1])
+    return pair_values(src._program, src.shape[1], rows, cols, src._masks_for(every),
+                       src._plan())
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), frames=tables())
+def test_pair_values_equal_the_block_kernel(data: st.DataObject, frames: tuple) -> None:
+    mentors, mentees = frames
+    survey = survey_with(data.draw(criteria()), data.draw(rules()))
+    fast = CohortScores(survey, load_cohort(mentees, mentors, survey), engine="compiled")
+    n, m = fast.shape
+    rows = np.asarray(data.draw(st.lists(st.integers(0, n - 1), max_size=3 * n * m)),
+                      dtype=np.int64)  # repeats and any order
+    cols = np.asarray(data.draw(st.lists(st.integers(0, m - 1), min_size=rows.size,
+                                         max_size=rows.size)), dtype=np.int64)
+    dense = fast.block(np.arange(n))
+    # bit for bit, forbidden pairs included (-inf)
+    np.testing.assert_array_equal(_pair_values(fast, rows, cols), dense[rows, cols])
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 50), data=st.data())
+def test_pair_values_on_a_demo_cohort(seed: int, data: st.DataObject) -> None:
+    survey = Survey.load(demo_paths()["survey"])
+    mentors, mentees = make_cohort(90, 150, seed=seed)  # > 64 mentors: several words
+    src = CohortScores(survey, load_cohort(mentees, mentors, survey), engine="compiled")
+    dense = src.block(np.arange(90))
+    k = data.draw(st.integers(0, 3000))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**31)))
+    rows = rng.integers(0, 90, k)
+    cols = rng.integers(0, 150, k)
+    got = _pair_values(src, rows, cols)
+    np.testing.assert_array_equal(got, dense[rows, cols])
+    assert k < 300 or np.isfinite(got).any()  # some pairs are allowed, some are ties
+    with pytest.raises(ValueError, match="one length"):
+        _pair_values(src, rows, cols[:-1] if k else np.zeros(1, np.int64))
+    with pytest.raises(ValueError, match="out of range"):
+        _pair_values(src, np.array([0]), np.array([150]))
+    with pytest.raises(ValueError, match="out of range"):
+        _pair_values(src, np.array([90]), np.array([0]))
+
+
 def test_results_do_not_depend_on_thread_count() -> None:
     survey = Survey.load(demo_paths()["survey"])
     mentors, mentees = make_cohort(200, 50, seed=2)

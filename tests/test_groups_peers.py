@@ -170,6 +170,25 @@ def test_candidate_graph_bounds_the_whole_pool(k):
     assert on_graph.objective == pytest.approx(ref, abs=1e-7)
 
 
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 40), k=st.integers(1, 12), data=st.data())
+def test_directed_pairs_and_graph_weights_are_bit_identical(seed, k, data):
+    from mentormatch.groups._peers import directed_pairs
+
+    n = 130  # more than 64 people: several words of rule masks
+    src = PeerScores(_pool(n, seed=seed), _peer_survey(), engine="compiled")
+    D = src.directed.block(np.arange(n))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**31)))
+    rows, cols = rng.integers(0, n, 2000), rng.integers(0, n, 2000)  # repeats included
+    np.testing.assert_array_equal(directed_pairs(src.directed, rows, cols), D[rows, cols])
+    slow = PeerScores(_pool(n, seed=seed), _peer_survey(), engine="numpy")
+    np.testing.assert_allclose(directed_pairs(slow.directed, rows, cols), D[rows, cols],
+                               rtol=0, atol=1e-12)
+    graph = src.candidate_graph(k)
+    P = src.block(np.arange(n))
+    np.testing.assert_array_equal(graph.w, P[graph.u, graph.v])  # bit for bit
+
+
 class _Symmetric:
     """A symmetric score matrix behind a candidate graph (``block(rows, cols)``)."""
 

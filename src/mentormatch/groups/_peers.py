@@ -855,8 +855,11 @@ def directed_pairs(directed: Any, rows: NDArray[np.int64], cols: NDArray[np.int6
                    rows_per_call: int = 64) -> NDArray[np.float64]:
     """Return the directed scores of the pairs ``(rows[k], cols[k])``, never a dense block.
 
-    Pairs are grouped by row; each call scores a few rows against the union of their
-    columns, on one thread (many small calls: see :func:`._kernels.one_thread`).
+    With the compiled engine, one call scores each row against its own columns only
+    (:func:`mentormatch.scoring._compiled.pair_values`: the same numbers as a block).
+    Otherwise pairs are grouped by row; each call scores a few rows against the union
+    of their columns, on one thread (many small calls: see
+    :func:`._kernels.one_thread`).
     """
     from mentormatch.groups._kernels import one_thread
 
@@ -865,6 +868,14 @@ def directed_pairs(directed: Any, rows: NDArray[np.int64], cols: NDArray[np.int6
     out = np.full(rows.size, -np.inf)
     if not rows.size:
         return out
+    program = getattr(directed, "_program", None)
+    if program is not None:
+        from mentormatch.scoring._compiled import pair_values  # numba, on first use
+
+        m = int(directed.shape[1])
+        return pair_values(program, m, rows, cols,
+                           directed._masks_for(np.arange(m, dtype=np.int64)),
+                           directed._plan())
     order = np.argsort(rows, kind="stable")
     r_sorted = rows[order]
     starts = np.flatnonzero(np.r_[True, r_sorted[1:] != r_sorted[:-1]])

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from mentormatch._select import kth_smallest
 from mentormatch.scoring._program import Masks, Plan, Program, column_masks, eval_plan
 
-__all__ = ["above_rows", "best_rows", "score_rows"]
+__all__ = ["above_rows", "best_rows", "pair_values", "score_rows"]
 
 
 def _popcount_impl(typingctx: Any, x: Any) -> Any:
@@ -682,6 +682,50 @@ def _score_block(P: Any, M: Any, plan: Any, rows: NDArray, cols: NDArray,
         _row_values(P, M, plan, rows[r], cols, colpos, S, out[r])
 
 
+@njit(cache=True, nogil=True)
+def _pairs_block(P: Any, M: Any, plan: Any, rows: NDArray, ptr: NDArray, want: NDArray,
+                 cols: NDArray, colpos: NDArray, out: NDArray, r0: int, step: int) -> None:
+    """Row ``rows[r]`` against the positions ``want[ptr[r]:ptr[r + 1]]`` only (into ``out``).
+
+    The same steps as :func:`_row_values` (rules, then every criterion in the plan's
+    order) on the wanted positions instead of every allowed one, so each pair gets the
+    very same number. The positions of a row are distinct and increasing.
+    """
+    S = _scratch(P, cols.size)
+    (keep, shared, den, numr, remr, _thr, val, _ub, state, surv, _part, vv, wc, buf,
+     pref, wmask, acc, active, vmax) = S
+    for r in range(r0, rows.size, step):
+        i = rows[r]
+        a, b = ptr[r], ptr[r + 1]
+        for e in range(a, b):
+            out[e] = -np.inf
+        if not _rule_words(P, M, i, cols.size, colpos, wmask, acc):
+            continue
+        na = 0
+        for e in range(a, b):
+            t = want[e]
+            if (wmask[t >> 6] >> np.uint64(t & 63)) & np.uint64(1):
+                keep[na] = t
+                na += 1
+        na = _pair_rules(P, M, i, cols, keep, na, shared, plan.cache_slot)
+        if na == 0:
+            continue
+        n_act = _setup_row(P, i, cols, keep, na, den, numr, remr, wc, state, active, vmax)
+        for k in range(na):
+            surv[k] = k
+        for q in range(plan.order.size):
+            c = plan.order[q]
+            if _is_active(active, n_act, c):
+                _crit_pass(P, c, i, cols, colpos, keep, surv, na, vv, wc, numr, remr,
+                           vmax[c], buf, pref, shared, plan.cache_slot)
+        _finish(surv, na, numr, den, val, state)
+        k = 0  # keep[:na] is the allowed part of want[a:b], in order
+        for e in range(a, b):
+            if k < na and want[e] == keep[k]:
+                out[e] = val[k]
+                k += 1
+
+
 def _threaded(kernel: Any, n_rows: int, *args: Any) -> None:
     """Run ``kernel(*args, t, threads)`` on numba's threads, without the GIL.
 
@@ -793,4 +837,45 @@ def score_rows(program: Program, n_mentors: int, rows: NDArray[np.intp],
         if plan is None:
             plan = eval_plan(program)
         _threaded(_score_block, rows.size, program, masks, plan, rows, cols, colpos, out)
+    return out
+
+
+def pair_values(program: Program, n_mentors: int, rows: NDArray[np.intp],
+                cols: NDArray[np.intp], masks: Masks | None = None,
+                plan: Plan | None = None) -> NDArray[np.float64]:
+    """Total scores of the pairs ``(rows[k], cols[k])`` (``-inf`` where a rule forbids).
+
+    ``cols`` are mentor indices; ``masks`` (from :func:`column_masks` of *all*
+    ``n_mentors`` mentors, in order) may be passed to reuse them. Pairs are grouped by
+    row and each row is scored against its own columns only, with the steps and the
+    order of :func:`score_rows`: a pair gets the very same score as in a block.
+    """
+    rows = np.ascontiguousarray(rows, dtype=np.int64).ravel()
+    cols = np.ascontiguousarray(cols, dtype=np.int64).ravel()
+    if rows.shape != cols.shape:
+        msg = f"rows and cols must have one length; got {rows.size} and {cols.size}."
+        raise ValueError(msg)
+    out = np.full(rows.size, -np.inf)
+    if not rows.size:
+        return out
+    if (rows.min() < 0 or rows.max() >= program.U.shape[0] or cols.min() < 0
+            or cols.max() >= n_mentors):
+        msg = (f"pair positions out of range: rows must be in [0, {program.U.shape[0]}), "
+               f"cols in [0, {n_mentors}).")
+        raise ValueError(msg)
+    # each pair once (a row never wants more positions than there are mentors), sorted
+    key, inv = np.unique(rows * n_mentors + cols, return_inverse=True)
+    r_sorted, want = key // n_mentors, np.ascontiguousarray(key % n_mentors)
+    starts = np.flatnonzero(np.r_[True, r_sorted[1:] != r_sorted[:-1]])
+    ptr = np.r_[starts, r_sorted.size].astype(np.int64)
+    urows = np.ascontiguousarray(r_sorted[starts])
+    every = np.arange(n_mentors, dtype=np.int64)
+    if masks is None:
+        masks = column_masks(program, every)
+    if plan is None:
+        plan = eval_plan(program)
+    got = np.empty(key.size)
+    _threaded(_pairs_block, urows.size, program, masks, plan, urows, ptr, want, every,
+              every, got)
+    out[:] = got[inv.ravel()]
     return out
