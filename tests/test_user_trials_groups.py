@@ -339,3 +339,12 @@ def test_rounds_state_without_bans_still_loads(tmp_path):
     path.write_text(json.dumps(raw))
     h = mm.load_rounds(path)
     assert h.rounds == ((("a", "b"),),) and h.banned == ()
+
+
+def test_tracks_that_differ_only_in_case_are_refused():
+    with pytest.raises(mm.SolverError, match="differ only in case or spacing"):
+        mm.solve_mentors([[0.9, 0.8]], [1, 1], mentee_capacity=2,
+                         tracks=["technical", "Technical "])
+    res = mm.solve_mentors([[0.9, 0.8]], [1, 1], mentee_capacity=2,
+                           tracks=["technical", "technical "])
+    assert res.n_pairs == 1  # one track: one mentor from it

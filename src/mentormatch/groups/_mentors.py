@@ -305,6 +305,16 @@ def _read_tracks(tracks: Any, problem: Problem, r_idx: IdIndex,
                    "needs one.")
             raise SolverError(msg)
         out[j] = str(v).strip()
+    seen: dict[str, tuple[str, int]] = {}
+    for j, label in enumerate(out.tolist()):
+        key = " ".join(label.casefold().split())
+        first = seen.setdefault(key, (label, j))
+        if first[0] != label:
+            msg = (f"{what}: mentors {r_idx.ids[first[1]]!r} and {r_idx.ids[j]!r} have tracks "
+                   f"{first[0]!r} and {label!r}, which differ only in case or spacing; write "
+                   "one spelling (tracks are compared as written, so these would be two "
+                   "tracks and a mentee could get a mentor from each).")
+            raise SolverError(msg)
     return out
 
 
