@@ -541,6 +541,12 @@ def test_events_may_name_people_by_email_under_hash_ids(tmp_path):
     new, _ = mm.rematch(m, events)
     assert new.mentor_of(ada) is None
     assert "example.org" not in repr(new.events)  # the log keeps the codes only
+    for event in (mm.Leave("nobody@example.org"),
+                  mm.MentorUnmatch("nobody@example.org", "ada@example.org")):
+        with pytest.raises(mm.EventError) as info:  # an unknown address: named by its code
+            mm.rematch(m, [event])
+        assert "example.org" not in str(info.value)
+        assert mm.survey.pseudonym("nobody@example.org") in str(info.value)
 
 
 def test_match_forced_and_banned_by_email_under_hash_ids(tmp_path):

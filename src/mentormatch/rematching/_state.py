@@ -59,6 +59,13 @@ class WorkingState:
             hit = self.pos[role].get(pseudonym(str(pid)))
         return hit
 
+    def shown(self, pid: Any) -> str:
+        """How a message names ``pid``: under ``hash_ids`` an e-mail as its code, never as is."""
+        text = str(pid)
+        if self.hash_ids and "@" in text:
+            return pseudonym(text)
+        return text
+
     def resolve(self, pid: Any, role: str | None, where: str) -> tuple[str, int]:
         """Return ``(role, position)`` of a participant named by id (and maybe role)."""
         if role is not None and role not in ("mentee", "mentor"):
@@ -67,10 +74,10 @@ class WorkingState:
         roles = (role,) if role else ("mentee", "mentor")
         hits = [(r, k) for r in roles if (k := self.find(pid, r)) is not None]
         if not hits:
-            msg = f"{where}: unknown participant id {pid!r}; it is not in this matching."
+            msg = f"{where}: unknown participant id {self.shown(pid)!r}; it is not in this matching."
             raise EventError(msg)
         if len(hits) > 1:
-            msg = (f"{where}: id {pid!r} is both a mentee and a mentor; give the role "
+            msg = (f"{where}: id {self.shown(pid)!r} is both a mentee and a mentor; give the role "
                    "('mentee' or 'mentor'; in an events file, in a 'role' column).")
             raise EventError(msg)
         return hits[0]
@@ -80,12 +87,12 @@ class WorkingState:
         j = self.find(pid, "mentor")
         if j is None:
             if self.find(pid, "mentee") is not None:
-                msg = f"{where}: {what} is for mentors only; {pid!r} is a mentee."
+                msg = f"{where}: {what} is for mentors only; {self.shown(pid)!r} is a mentee."
             else:
-                msg = f"{where}: unknown mentor id {pid!r}; it is not in this matching."
+                msg = f"{where}: unknown mentor id {self.shown(pid)!r}; it is not in this matching."
             raise EventError(msg)
         if j in self.left_mentors:
-            msg = f"{where}: mentor {pid!r} has left the programme."
+            msg = f"{where}: mentor {self.shown(pid)!r} has left the programme."
             raise EventError(msg)
         return j
 
@@ -94,12 +101,12 @@ class WorkingState:
         i = self.find(pid, "mentee")
         if i is None:
             if self.find(pid, "mentor") is not None:
-                msg = f"{where}: {pid!r} is a mentor, but a mentee id was expected here."
+                msg = f"{where}: {self.shown(pid)!r} is a mentor, but a mentee id was expected here."
             else:
-                msg = f"{where}: unknown mentee id {pid!r}; it is not in this matching."
+                msg = f"{where}: unknown mentee id {self.shown(pid)!r}; it is not in this matching."
             raise EventError(msg)
         if i in self.left_mentees:
-            msg = f"{where}: mentee {pid!r} has left the programme."
+            msg = f"{where}: mentee {self.shown(pid)!r} has left the programme."
             raise EventError(msg)
         return i
 
@@ -108,12 +115,12 @@ class WorkingState:
         i = self.mentee(mentee, where)
         j = self.find(mentor, "mentor")
         if j is None:
-            msg = f"{where}: unknown mentor id {mentor!r}; it is not in this matching."
+            msg = f"{where}: unknown mentor id {self.shown(mentor)!r}; it is not in this matching."
             raise EventError(msg)
         if self.assignment[i] != j:
             now = self.assignment[i]
             state = "unmatched" if now < 0 else f"matched to {self.mentor_ids[now]!r}"
-            msg = f"{where}: pair ({mentee!r}, {mentor!r}) does not exist; {mentee!r} is {state}."
+            msg = f"{where}: pair ({self.shown(mentee)!r}, {self.shown(mentor)!r}) does not exist; {self.shown(mentee)!r} is {state}."
             raise EventError(msg)
         return i, j
 
