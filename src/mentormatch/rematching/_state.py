@@ -59,12 +59,11 @@ class WorkingState:
             hit = self.pos[role].get(pseudonym(str(pid)))
         return hit
 
-    def shown(self, pid: Any) -> str:
+    def shown(self, pid: Any) -> Any:
         """How a message names ``pid``: under ``hash_ids`` an e-mail as its code, never as is."""
-        text = str(pid)
-        if self.hash_ids and "@" in text:
-            return pseudonym(text)
-        return text
+        if self.hash_ids and "@" in str(pid):
+            return pseudonym(str(pid))
+        return pid
 
     def resolve(self, pid: Any, role: str | None, where: str) -> tuple[str, int]:
         """Return ``(role, position)`` of a participant named by id (and maybe role)."""
