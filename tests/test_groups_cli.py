@@ -99,3 +99,17 @@ def test_group_outputs_never_hold_a_formula_and_never_replace_an_input(files, tm
                  "--out", str(tmp_path / "p.csv"), "--state", str(tmp_path / "p.csv")]) == 2
     assert main(["rounds", "--survey", str(d / "peer.json"), "--pool", str(d / "pool.csv"),
                  "--state", str(tmp_path / "r.json"), "--out", str(d / "pool.csv")]) == 2
+
+
+def test_circles_never_exceed_a_mentors_capacity_answer(files, tmp_path):
+    d, survey = files
+    mentors = pd.read_csv(d / "mentors.csv", dtype=str, keep_default_na=False)
+    mentors["capacity"] = ["1", "2"] * (len(mentors) // 2) + ["1"] * (len(mentors) % 2)
+    mentors.to_csv(tmp_path / "mentors.csv", index=False)
+    assert main(["circles", "--survey", str(survey), "--mentees", str(d / "mentees.csv"),
+                 "--mentors", str(tmp_path / "mentors.csv"), "--peer-survey",
+                 str(d / "peer.json"), "--size", "4", "--out", str(tmp_path / "c.csv")]) == 0
+    circles = pd.read_csv(tmp_path / "c.csv", dtype=str)
+    cap = dict(zip(mentors["id"], mentors["capacity"].astype(int), strict=True))
+    load = circles.groupby("mentor_id").size()
+    assert len(load) and all(load[j] <= cap[j] for j in load.index)

@@ -823,9 +823,14 @@ def circles_cmd(
     force: _GroupForce = False,
     fmt: _Format = "text",
 ) -> None:
-    """Form circles: a mentor with up to SIZE mentees who also get on together."""
+    """Form circles: a mentor with up to SIZE mentees who also get on together.
+
+    A mentor's circle never holds more mentees than the mentor's capacity answer (the
+    survey's capacity column), when the mentors' table has one.
+    """
 
     def run() -> None:
+        import numpy as np
         import pandas as pd
 
         from mentormatch.groups import PeerScores, solve_circles
@@ -838,7 +843,11 @@ def circles_cmd(
         s, cohort = _intake(survey, mentees, mentors, None, None, None)
         S = CohortScores(s, cohort)  # a source: a saved state re-scores from the tables
         P = PeerScores(mentees, Survey.load(peer_survey))
-        res = solve_circles(S, size, peer_scores=P, peer_weight=peer_weight, method=method,
+        sizes: Any = size
+        if s.capacity_column is not None and s.capacity_column in cohort.mentors.columns:
+            # a mentor who answered how many mentees they take never gets more
+            sizes = np.minimum(size, cohort.capacity)
+        res = solve_circles(S, sizes, peer_scores=P, peer_weight=peer_weight, method=method,
                             mentee_ids=cohort.mentee_ids, mentor_ids=cohort.mentor_ids)
         groups = res.groups
         rows = [{"mentor_id": j, "mentee_id": e} for j, members in zip(
