@@ -52,7 +52,9 @@ def describe_cohort(cohort: Any) -> pd.DataFrame:
                             if q.kind == "availability" and q.grid else ([], ""))
             boxes = q.side_choice_columns(role) if q.kind == "multi_choice" else {}
             if boxes:
-                spread, what = list(boxes), f"{len(boxes)} choice columns"
+                names = list(boxes)
+                spread, what = names, (f"{len(names)} choice columns: {names[0]} ... "
+                                       f"{names[-1]}")
             if spread:
                 cells = [" | ".join(v for v in row if v) for row in zip(
                     *(frame[c].astype(str).tolist() for c in spread), strict=True)]
