@@ -137,9 +137,11 @@ def bench_bigpool(n: int, k: int) -> list[str]:
     t = time.perf_counter()
     pool = _pool(n, seed=1)
     t_gen = time.perf_counter() - t
+    load_gen = _load()
     t = time.perf_counter()
     src = mm.PeerScores(pool, _peer_survey(), engine="compiled")
     t_load = time.perf_counter() - t
+    load_encode = _load()
     t = time.perf_counter()
     graph = src.candidate_graph(k)
     t_graph = time.perf_counter() - t
@@ -156,8 +158,9 @@ def bench_bigpool(n: int, k: int) -> list[str]:
         f"### Peer pool of {n}: top-{k} candidate graph from the survey's criteria", "",
         "| step | seconds | load | result |",
         "|---|---:|---|---|",
-        f"| generate tables (make_cohort) | {t_gen:.1f} | - | not part of the target |",
-        f"| load and encode (PeerScores) | {t_load:.1f} | - | |",
+        f"| generate tables (make_cohort) | {t_gen:.1f} | {load_gen} | not part of the "
+        f"target |",
+        f"| load and encode (PeerScores) | {t_load:.1f} | {load_encode} | |",
         f"| candidate graph (one compiled pass over {n * n:.2e} directed pairs) | "
         f"{t_graph:.1f} | {load_graph} | {graph.u.size} edges |",
         f"| solve_peers(graph, gap=1e-3, scope='graph') | {t_solve:.1f} | {load_solve} | "
@@ -172,7 +175,8 @@ def bench_bigpool(n: int, k: int) -> list[str]:
         f"seconds: flows {sum(whole.stats['flow_seconds']):.1f}, pricing "
         f"{sum(whole.stats['pricing_seconds']):.1f}, polish "
         f"{whole.stats.get('polish_seconds', 0.0):.1f} |",
-        f"| encode + graph + whole-pool solve | {t_load + t_graph + t_whole:.1f} | - | "
+        f"| encode + graph + whole-pool solve | {t_load + t_graph + t_whole:.1f} | "
+        f"{load_whole} | "
         f"the whole pipeline from the intake table |",
         "",
     ]
