@@ -849,6 +849,17 @@ def pair_values(program: Program, n_mentors: int, rows: NDArray[np.intp],
     ``n_mentors`` mentors, in order) may be passed to reuse them. Pairs are grouped by
     row and each row is scored against its own columns only, with the steps and the
     order of :func:`score_rows`: a pair gets the very same score as in a block.
+
+    Examples
+    --------
+    >>> from mentormatch.datasets import load_demo
+    >>> from mentormatch.scoring import CohortScores
+    >>> demo = load_demo(n_mentees=30, n_mentors=10)
+    >>> src = CohortScores(demo.survey, demo.cohort, engine="compiled")
+    >>> rows, cols = np.array([4, 0, 4, 29]), np.array([9, 3, 9, 0])
+    >>> got = pair_values(src._program, 10, rows, cols)
+    >>> bool(np.array_equal(got, src.block(np.arange(30))[rows, cols]))
+    True
     """
     rows = np.ascontiguousarray(rows, dtype=np.int64).ravel()
     cols = np.ascontiguousarray(cols, dtype=np.int64).ravel()
