@@ -1466,7 +1466,12 @@ def _join_circles(res: Circles, joins: Sequence[tuple[Join, str]], peer_scores: 
             raise EventError(msg)
         peer = extend_pool(peer_scores, new_e)
     new_src, capacity, ids_e, ids_r = _extend_cohort(p, src, joins)
-    capacity[p.shape[1]:] = _mode(p.capacity)  # a joined mentor: a circle of the usual size
+    # a joined mentor: a circle of the usual size, never above their capacity answer
+    usual = _mode(p.capacity)
+    answered = (src.survey.capacity_column is not None
+                and src.survey.capacity_column in cohort.mentors.columns)
+    capacity[p.shape[1]:] = (np.minimum(usual, capacity[p.shape[1]:]) if answered
+                             else usual)
     p_new = p.evolve(scores=new_src, mentee_ids=ids_e, mentor_ids=ids_r, capacity=capacity)
     cp_new = CirclesProblem(p_new, peer_scores=cp.peer if peer is None else peer,
                             peer_weight=cp.peer_weight, method=cp.method)
