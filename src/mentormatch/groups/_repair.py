@@ -1214,18 +1214,24 @@ def _no_scores(joins: Sequence[tuple[Join, str]], what: str) -> EventError:
         "row to the intake table and solve again.")
 
 
-def _join_mentors(res: MentorsMatching, joins: Sequence[tuple[Join, str]]
-                  ) -> MentorsMatching:
-    mp = res.problem
-    p = mp.problem
+def _survey_source(p: Any, joins: Sequence[tuple[Join, str]], what: str) -> CohortScores:
+    """Return the survey scores that joiners extend, once the joiners' rows are checked."""
     src = p.source
     if not isinstance(src, CohortScores):
-        raise _no_scores(joins, "a result scored from a matrix (not a survey)")
+        raise _no_scores(joins, what)
     cohort = src.cohort
     _check_joiners(joins, [*p.mentee_ids.tolist(), *p.mentor_ids.tolist()],
                    {"mentee": list(map(str, cohort.mentees.columns)),
                     "mentor": list(map(str, cohort.mentors.columns))},
                    src.survey.id_column)
+    return src
+
+
+def _join_mentors(res: MentorsMatching, joins: Sequence[tuple[Join, str]]
+                  ) -> MentorsMatching:
+    mp = res.problem
+    p = mp.problem
+    src = _survey_source(p, joins, "a result scored from a matrix (not a survey)")
     new_e = [ev for ev, _ in joins if ev.role == "mentee"]
     new_r = [ev for ev, _ in joins if ev.role == "mentor"]
     m = p.shape[1]
@@ -1444,14 +1450,8 @@ def _join_circles(res: Circles, joins: Sequence[tuple[Join, str]], peer_scores: 
                   ) -> Circles:
     cp = res.problem
     p = cp.problem
-    src = p.source
-    if not isinstance(src, CohortScores):
-        raise _no_scores(joins, "circles scored from a matrix (not a survey)")
+    src = _survey_source(p, joins, "circles scored from a matrix (not a survey)")
     cohort = src.cohort
-    _check_joiners(joins, [*p.mentee_ids.tolist(), *p.mentor_ids.tolist()],
-                   {"mentee": list(map(str, cohort.mentees.columns)),
-                    "mentor": list(map(str, cohort.mentors.columns))},
-                   src.survey.id_column)
     new_e = [(ev, w) for ev, w in joins if ev.role == "mentee"]
     n_r = sum(1 for ev, _ in joins if ev.role == "mentor")
     peer = None
