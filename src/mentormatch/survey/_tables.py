@@ -195,7 +195,10 @@ def _read_csv(path: Path, sep: str) -> pd.DataFrame:
 
 def _one_field(text: str, sep: str) -> bool:
     """Whether the header line (quotes respected) is one field when split by ``sep``."""
-    header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    try:
+        header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    except csv.Error:  # a stray carriage return: pandas reports the file itself
+        return False
     return len(header) <= 1
 
 
