@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from groups_data import demo_peer_survey
+from groups_data import write_group_files
 from mentormatch.cli import main
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    from mentormatch.datasets import demo_paths, make_cohort
-
     d = tmp_path_factory.mktemp("groups")
-    peer = demo_peer_survey(drop_rules=("mentor not junior to mentee", "a shared language"))
-    (d / "peer.json").write_text(json.dumps(peer.model_dump(mode="json")))
-    mentors, mentees = make_cohort(40, 12, seed=5)
-    mentors["track"] = np.where(mentors["department"].isin(["engineering", "data"]),
-                                "technical", "career")
-    mentors.to_csv(d / "mentors.csv", index=False)
-    mentees.assign(skills_offered=mentees["skills_wanted"], bio=mentees["hopes"]).to_csv(
-        d / "mentees.csv", index=False)
-    pool = mentees.assign(skills_offered=mentors["skills_offered"].reindex(
-        range(40)).fillna("python").to_numpy(), bio="").drop(columns=["preferred_mentors"])
-    pool.to_csv(d / "pool.csv", index=False)
-    return d, demo_paths()["survey"]
+    return d, write_group_files(d, 40, 12, 5)
 
 
 def test_mentors_and_peers_commands(files, capsys):

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mentormatch as mm
-from groups_data import demo_peer_survey
+from groups_data import write_group_files
 from mentormatch.cli import main
 from mentormatch.exceptions import EventError, StateError
 from mentormatch.groups._repair import apply_group_events, rematch_group
@@ -26,21 +26,8 @@ from mentormatch.groups._state import (
 # ------------------------------------------------------------------------------ data
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    from mentormatch.datasets import demo_paths, make_cohort
-
     d = tmp_path_factory.mktemp("regroup")
-    peer = demo_peer_survey(drop_rules=("mentor not junior to mentee", "a shared language"))
-    (d / "peer.json").write_text(json.dumps(peer.model_dump(mode="json")))
-    mentors, mentees = make_cohort(30, 10, seed=7)
-    mentors["track"] = np.where(mentors["department"].isin(["engineering", "data"]),
-                                "technical", "career")
-    mentors.to_csv(d / "mentors.csv", index=False)
-    mentees.assign(skills_offered=mentees["skills_wanted"], bio=mentees["hopes"]).to_csv(
-        d / "mentees.csv", index=False)
-    pool = mentees.assign(skills_offered=mentors["skills_offered"].reindex(
-        range(30)).fillna("python").to_numpy(), bio="").drop(columns=["preferred_mentors"])
-    pool.to_csv(d / "pool.csv", index=False)
-    survey = demo_paths()["survey"]
+    survey = write_group_files(d, 30, 10, 7)
     assert main(["mentors", "--survey", str(survey), "--mentees", str(d / "mentees.csv"),
                  "--mentors", str(d / "mentors.csv"), "--tracks", "track", "--out",
                  str(d / "m.csv"), "--state", str(d / "m.json")]) == 0

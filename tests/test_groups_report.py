@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mentormatch as mm
-from groups_data import demo_peer_survey
+from groups_data import write_group_files
 from mentormatch import report
 from mentormatch.cli import main
 from mentormatch.exceptions import SolverError
@@ -278,19 +278,8 @@ def test_write_report_dispatches(tmp_path, mentors_result):
 
 @pytest.fixture(scope="module")
 def cli_files(tmp_path_factory):
-    from mentormatch.datasets import demo_paths, make_cohort
-
     d = tmp_path_factory.mktemp("greport")
-    peer = demo_peer_survey(drop_rules=("mentor not junior to mentee", "a shared language"))
-    (d / "peer.json").write_text(json.dumps(peer.model_dump(mode="json")))
-    mentors, mentees = make_cohort(12, 4, seed=3)
-    mentors.to_csv(d / "mentors.csv", index=False)
-    mentees.assign(skills_offered=mentees["skills_wanted"], bio=mentees["hopes"]).to_csv(
-        d / "mentees.csv", index=False)
-    pool = mentees.assign(skills_offered=mentors["skills_offered"].reindex(
-        range(12)).fillna("python").to_numpy(), bio="").drop(columns=["preferred_mentors"])
-    pool.to_csv(d / "pool.csv", index=False)
-    return d, demo_paths()["survey"]
+    return d, write_group_files(d, 12, 4, 3, tracks=False)
 
 
 def test_cli_report_option(cli_files, capsys):
