@@ -18,6 +18,7 @@ import fcntl
 import hashlib
 import json
 import math
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -92,14 +93,34 @@ def _file_id(data: bytes) -> str:
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path``'s lock file while checking and replacing it."""
+    """Hold an exclusive lock on ``path``'s lock file while checking and replacing it.
+
+    The lock file (``path`` + ``.lock``) does not outlive the save, whether it succeeded
+    or failed. It is removed only by its holder, while still holding it; a process that
+    waited on a lock file removed meanwhile finds, once it holds it, that the file at the
+    path is no longer the one it locked, and starts again on the new one. So two runs
+    never hold the lock at once, and no run removes a lock another live run holds.
+    """
     lock = path.with_name(path.name + ".lock")
-    with open(lock, "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            yield
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                now = os.stat(lock)
+            except FileNotFoundError:
+                now = None
+            held = os.fstat(fd)
+            if now is None or (now.st_dev, now.st_ino) != (held.st_dev, held.st_ino):
+                continue  # removed by its previous holder: lock the new file instead
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(lock)
+            return
         finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            os.close(fd)  # closing releases the lock, after the file is gone
 
 
 def _read_id(path: Path) -> str | None:
