@@ -580,6 +580,7 @@ class _Drafter:
                 c.kind = "timezone"
                 c.why.append(f"column {c.header!r}: timezones")
         _availability_grids(self)
+        _zero_one_runs(self)
         _likert_grids(self)
         _choice_column_runs(self)
         for c in self.columns:
@@ -1335,22 +1336,30 @@ def _merge(a: _Column, b: _Column, score: float | None) -> None:
     b.kind = "merged"
 
 
+def _grid_label(d: _Drafter, c: _Column) -> tuple[str, str] | None:
+    """Return (prefix, row) of a column ``Prefix [Row]`` (or ``Prefix - Row``, ``Q5_1``)."""
+    title = d.texts.get(c.header, c.header)
+    m = (re.fullmatch(r"(.+?)\s*\[(.+)\]\s*", c.header)
+         or re.fullmatch(r"(.+?)\s+-\s+(.+)", title)
+         or re.fullmatch(r"(.+?)_(\d+)", c.header))
+    if not m:
+        return None
+    row = m[2].strip()
+    if m.re.pattern.endswith(r"_(\d+)"):  # Qualtrics: the row is in the text
+        t = re.fullmatch(r".+?\s+-\s+(.+)", title)
+        row = t[1].strip() if t else row
+    return m[1].strip(), row
+
+
 def _grid_groups(d: _Drafter) -> dict[tuple[str, str], list[tuple[_Column, str]]]:
     """Columns ``Prefix [Row]`` (or ``Prefix - Row``, ``Q5_1``): (prefix, role) -> rows."""
     groups: dict[tuple[str, str], list[tuple[_Column, str]]] = {}
     for c in d.columns:
         if c.kind:
             continue
-        title = d.texts.get(c.header, c.header)
-        m = (re.fullmatch(r"(.+?)\s*\[(.+)\]\s*", c.header)
-             or re.fullmatch(r"(.+?)\s+-\s+(.+)", title)
-             or re.fullmatch(r"(.+?)_(\d+)", c.header))
-        if m:
-            row = m[2].strip()
-            if m.re.pattern.endswith(r"_(\d+)"):  # Qualtrics: the row is in the text
-                t = re.fullmatch(r".+?\s+-\s+(.+)", title)
-                row = t[1].strip() if t else row
-            groups.setdefault((m[1].strip(), c.role), []).append((c, row))
+        label = _grid_label(d, c)
+        if label is not None:
+            groups.setdefault((label[0], c.role), []).append((c, label[1]))
     return groups
 
 
@@ -1485,6 +1494,74 @@ def _choice_column_runs(d: _Drafter) -> None:
                      "whose ticked cells hold their own header: one column per choice, read "
                      "as one multiple-choice question; rename it"]
         for c in run[1:]:
+            c.kind = "merged"
+    d.columns = [c for c in d.columns if c.kind != "merged"]
+
+
+_TICK_KEYS = (answer_key("1"), answer_key("0"))
+
+
+def _zero_one_runs(d: _Drafter) -> None:
+    """Adjacent 0/1 columns ``Stem [Choice]`` (or ``Stem - Choice``): one multi-choice question.
+
+    Typeform and SurveyMonkey can also write a multiple selection one column per choice
+    ticked as ``1`` (or ``1.0``) and unticked as ``0`` or empty. Read as one question only
+    on clear evidence: two or more columns side by side, one header stem, distinct choice
+    names after it, no value but 0, 1 or empty, and at least one box ticked. Otherwise
+    each column is drafted as before (a grid, or a yes/no question of its own).
+    """
+    one_table = "role_column" in d.head
+
+    def label(c: _Column) -> tuple[str, str] | None:
+        if c.kind:
+            return None
+        keys = {answer_key(a) for a in c.answers()}
+        if not keys or not keys <= set(_TICK_KEYS):
+            return None
+        return _grid_label(d, c)
+
+    runs: list[list[tuple[_Column, str]]] = []
+    current: list[tuple[_Column, str]] = []
+    group: tuple[str, str] | None = None
+    for c in [*d.columns, None]:
+        lab = label(c) if c is not None else None
+        key = None if c is None or lab is None else (
+            answer_key(lab[0]), "" if one_table else c.role)
+        if c is not None and lab is not None and key == group:
+            current.append((c, lab[1]))
+            continue
+        if len(current) >= 2:
+            runs.append(current)
+        current, group = ([(c, lab[1])], key) if c is not None and lab is not None else ([],
+                                                                                      None)
+    for run in runs:
+        choices = [row for _, row in run]
+        keys = [answer_key(x) for x in choices]
+        if not all(keys) or len(set(keys)) != len(keys):
+            continue  # the choices could not be told apart: not clear evidence
+        answers = [answer_key(a) for c, _ in run for a in c.answers()]
+        if _TICK_KEYS[0] not in answers:
+            continue  # nothing ticked anywhere: no evidence these are boxes
+        first = run[0][0]
+        stem = _grid_label(d, first)
+        title = stem[0] if stem else first.header
+        roles = {c.role for c, _ in run}
+        role = roles.pop() if len(roles) == 1 else "both"
+        first.kind = "multi_choice"
+        first.role = role
+        first.keys = {"_title": title, "options": choices, "ticked": ["1"]}
+        zeros = _TICK_KEYS[1] in answers
+        if zeros:
+            first.keys["missing_values"] = ["0"]
+        table = "choice_columns" if role == "both" else f"{role}_choice_columns"
+        first.extra.append(f"[questions.{table}]\n" + "".join(
+            f"{_q(c.header)} = {_q(row)}\n" for c, row in run))
+        first.why = [f"{len(run)} columns side by side ({first.header!r} to "
+                     f"{run[-1][0].header!r}), one per choice of {title!r}, holding only "
+                     + ("1 (ticked) or 0 (not ticked)" if zeros else "1 (ticked) or nothing")
+                     + ": read as one multiple-choice question (`ticked` = 1"
+                     + (", 0 a missing value" if zeros else "") + "); rename it"]
+        for c, _ in run[1:]:
             c.kind = "merged"
     d.columns = [c for c in d.columns if c.kind != "merged"]
 
