@@ -966,16 +966,16 @@ def _rounds(rr: RoundResult, events: Sequence[Any], labels: Sequence[str],
             capacity_drop: str, t0: float) -> tuple[RoundResult, GroupDiff]:
     res = rr.matching
     w = _peer_work(res, "rounds", capacity_drop)
-    _run(w, events, labels)
     h = rr.history
-    new_bans = [(str(w.who("a", a)), str(w.who("a", b))) for a, b in w.bans]
     at = {str(x): k for k, x in enumerate(res.problem.ids.tolist())}
+    w.left_a.update(at[x] for x in h.last_left() if x in at)  # left in an earlier repair
+    _run(w, events, labels)
+    new_bans = [(str(w.who("a", a)), str(w.who("a", b))) for a, b in w.bans]
     w.bans += [(at[a], at[b]) for a, b in h.banned_in(list(at))]  # earlier rounds' unmatches
     now, free, free_cap = _peer_now(res.problem, w)
     n = now.n
     ids = [str(x) for x in now.ids.tolist()]
-    before = (RoundsHistory(h.rounds[:-1], h.sat_out[:-1], h.banned) if h.n_rounds
-              else h).ban(new_bans)
+    before = h.drop_last().ban(new_bans)
     pos = {x: k for k, x in enumerate(ids)}
     met = np.zeros((n, n), dtype=bool)
     for r in before.rounds:
@@ -1021,7 +1021,8 @@ def _rounds(rr: RoundResult, events: Sequence[Any], labels: Sequence[str],
     twice = [now.ids[k] for k in np.flatnonzero(deg == 0).tolist()
              if k in sat_before and k not in gone and now.capacity[k] > 0]
     pairs = [(ids[a], ids[b]) for a, b in zip(u.tolist(), v.tolist(), strict=True)]
-    history = before.add(pairs, [str(x) for x in out_ids])
+    left = sorted(set(h.last_left()) | {ids[k] for k in w.left_a})
+    history = before.add(pairs, [str(x) for x in out_ids], left)
     return RoundResult(matching, out_ids, repeats, twice, history), _diff(w, added)
 
 

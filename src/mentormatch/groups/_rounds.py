@@ -58,6 +58,10 @@ class RoundsHistory:
     banned : tuple of (str, str)
         Pairs never to be paired again (an unmatch in a repaired round), kept for every
         later round.
+    left : tuple of tuple of str
+        Who left in each round (a ``Leave`` applied by a repair of that round; empty
+        lists when not given). A later repair of the round keeps them out and refuses a
+        second ``Leave`` of the same person.
 
     Examples
     --------
@@ -66,6 +70,8 @@ class RoundsHistory:
     (1, True, ('c',))
     >>> h.ban([("c", "a")]).banned
     (('a', 'c'),)
+    >>> h.add([("a", "c")], [], left=["b"]).last_left()
+    ('b',)
     """
 
     rounds: tuple[tuple[tuple[str, str], ...], ...] = attrs.field(
@@ -75,11 +81,19 @@ class RoundsHistory:
     banned: tuple[tuple[str, str], ...] = attrs.field(
         default=(), converter=lambda r: tuple(sorted({tuple(sorted((str(a), str(b))))
                                                       for a, b in r})))
+    left: tuple[tuple[str, ...], ...] = attrs.field(
+        default=(), converter=lambda r: tuple(tuple(str(p) for p in x) for x in r))
 
     def __attrs_post_init__(self) -> None:
         if len(self.rounds) != len(self.sat_out):
             msg = (f"a rounds history needs one sat-out list per round; got {len(self.rounds)} "
                    f"rounds and {len(self.sat_out)} lists.")
+            raise StateError(msg)
+        if not self.left and self.rounds:  # nobody left in any round
+            object.__setattr__(self, "left", ((),) * len(self.rounds))
+        if len(self.left) != len(self.rounds):
+            msg = (f"a rounds history needs one list of leavers per round; got "
+                   f"{len(self.rounds)} rounds and {len(self.left)} lists.")
             raise StateError(msg)
 
     @property
@@ -87,14 +101,26 @@ class RoundsHistory:
         """Rounds played."""
         return len(self.rounds)
 
-    def add(self, pairs: Sequence[tuple[Any, Any]], sat_out: Sequence[Any]) -> RoundsHistory:
-        """Return the history with one more round."""
+    def add(self, pairs: Sequence[tuple[Any, Any]], sat_out: Sequence[Any],
+            left: Sequence[Any] = ()) -> RoundsHistory:
+        """Return the history with one more round (``left``: who left during it)."""
         return RoundsHistory((*self.rounds, tuple(pairs)), (*self.sat_out, tuple(sat_out)),
-                             self.banned)
+                             self.banned, (*self.left, tuple(left)))
 
     def ban(self, pairs: Sequence[tuple[Any, Any]]) -> RoundsHistory:
         """Return the history with ``pairs`` never to be paired again."""
-        return RoundsHistory(self.rounds, self.sat_out, (*self.banned, *pairs))
+        return RoundsHistory(self.rounds, self.sat_out, (*self.banned, *pairs), self.left)
+
+    def drop_last(self) -> RoundsHistory:
+        """Return the history without its last round (bans kept), to replace it."""
+        if not self.rounds:
+            return self
+        return RoundsHistory(self.rounds[:-1], self.sat_out[:-1], self.banned,
+                             self.left[:-1])
+
+    def last_left(self) -> tuple[str, ...]:
+        """Who left during the last round (empty before the first)."""
+        return self.left[-1] if self.left else ()
 
     def banned_in(self, ids: Sequence[Any]) -> list[tuple[str, str]]:
         """Return the banned pairs whose two people are both among ``ids``."""
@@ -301,8 +327,10 @@ def save_rounds(history: RoundsHistory, path: str | os.PathLike[str]) -> Path:
     """
     path = Path(path)
     body: dict[str, Any] = {
-        "rounds": [{"pairs": [list(p) for p in r], "sat_out": list(s)}
-                   for r, s in zip(history.rounds, history.sat_out, strict=True)],
+        "rounds": [{"pairs": [list(p) for p in r], "sat_out": list(s),
+                    **({"left": list(g)} if g else {})}  # (absent: nobody left)
+                   for r, s, g in zip(history.rounds, history.sat_out, history.left,
+                                      strict=True)],
     }
     if history.banned:  # (absent from files written before bans were kept)
         body["banned"] = [list(p) for p in history.banned]
@@ -366,7 +394,7 @@ def load_rounds(path: str | os.PathLike[str]) -> RoundsHistory:
             "sha256"):
         msg = f"{path}: the checksum does not match the rounds (edited by hand or cut short)."
         raise StateError(msg)
-    rounds, sat = [], []
+    rounds, sat, left = [], [], []
     for k, r in enumerate(raw.get("rounds") or []):
         where = f"{path}: round {k + 1}"
         if not isinstance(r, Mapping) or not isinstance(r.get("pairs"), list):
@@ -389,12 +417,21 @@ def load_rounds(path: str | os.PathLike[str]) -> RoundsHistory:
         if both:
             msg = f"{where}: {sorted(both)[0]!r} both has a partner and sat out."
             raise StateError(msg)
+        gone = r.get("left", [])
+        if not (isinstance(gone, list) and all(isinstance(x, str) for x in gone)):
+            msg = f"{where}: 'left' must be a list of ids."
+            raise StateError(msg)
+        back = (seen | set(out)) & set(gone)
+        if back:
+            msg = f"{where}: {sorted(back)[0]!r} left but is also in the round."
+            raise StateError(msg)
         rounds.append(pairs)
         sat.append(out)
+        left.append(gone)
     banned = raw.get("banned", [])
     if not (isinstance(banned, list) and all(
             isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)
             and p[0] != p[1] for p in banned)):
         msg = f"{path}: 'banned' must be a list of pairs of two different ids."
         raise StateError(msg)
-    return RoundsHistory(rounds, sat, [tuple(p) for p in banned])
+    return RoundsHistory(rounds, sat, [tuple(p) for p in banned], left)
