@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 from scipy.special import expit
@@ -21,6 +22,58 @@ from mentormatch.tuning._score import Layout, layout_of, matcher_score, score_pa
 __all__ = ["WeightTuner", "ipw_weights"]
 
 _OUTCOMES = ("binary", "count", "rating")
+
+
+def _unusable(values: NDArray) -> NDArray[np.bool_]:
+    """Flag outcomes that are missing (None, NaN, NA) or infinite."""
+    if values.dtype.kind in "fc":
+        return ~np.isfinite(values)
+    if values.dtype.kind != "O":
+        return np.zeros(values.shape, dtype=bool)
+
+    def one(v: Any) -> bool:
+        if v is None or v is pd.NA or v is pd.NaT:
+            return True
+        if isinstance(v, float | np.floating | complex | np.complexfloating):
+            return not np.isfinite(v)
+        return False
+
+    return np.fromiter((one(v) for v in values.tolist()), dtype=bool, count=values.size)
+
+
+def _shown_value(v: Any) -> str:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return "no outcome (missing)"
+    if isinstance(v, float | np.floating) and np.isnan(v):
+        return "no outcome (NaN)"
+    return f"an infinite outcome ({float(v)!r})"
+
+
+def _check_pair_ids(pair_ids: Any, n: int) -> list[Any] | None:
+    """Return ``pair_ids`` as a list after checking it has one entry per pair."""
+    if pair_ids is None:
+        return None
+    ids = list(pair_ids)
+    if len(ids) != n:
+        msg = f"`pair_ids` must have one (mentee_id, mentor_id) per pair ({n}); got {len(ids)}."
+        raise HistoryError(msg)
+    return ids
+
+
+def _pair_name(X: Any, y: Any, ids: list[Any] | None, k: int) -> str:
+    """Name pair ``k`` by its ids (``pair_ids`` or a two-level index), else its position."""
+    if ids is not None:
+        p = ids[k]
+        if isinstance(p, str) or not isinstance(p, Sequence) or len(p) != 2:
+            msg = f"`pair_ids` entry {k} must be (mentee_id, mentor_id); got {p!r}."
+            raise HistoryError(msg)
+        return f"pair (mentee {p[0]!r}, mentor {p[1]!r}) at position {k}"
+    for frame in (y, X):
+        index = getattr(frame, "index", None)
+        if isinstance(index, pd.MultiIndex) and index.nlevels == 2 and k < len(index):
+            a, b = index[k]
+            return f"pair (mentee {a!r}, mentor {b!r}) at position {k}"
+    return f"the pair at position {k}"
 
 
 def ipw_weights(propensity: Any, *, clip: float = 0.01) -> NDArray[np.float64]:
@@ -315,7 +368,8 @@ class WeightTuner(BaseEstimator):
         return [np.asarray(v, dtype=np.intp) for v in order.values()]
 
     def fit(
-        self, X: Any, y: Any, sample_weight: Any = None, propensity: Any = None
+        self, X: Any, y: Any, sample_weight: Any = None, propensity: Any = None,
+        pair_ids: Any = None,
     ) -> WeightTuner:
         """Fit the weights.
 
@@ -331,6 +385,10 @@ class WeightTuner(BaseEstimator):
         propensity : array-like of shape (n_pairs,), optional
             Probability that each past pair was made; multiplies ``sample_weight`` by
             :func:`ipw_weights` (see Notes of the class).
+        pair_ids : sequence of (mentee_id, mentor_id), optional
+            The ids of each pair, only to name pairs in error messages. Without it, a
+            two-level index of ``y`` (or of ``X``) is read as (mentee id, mentor id);
+            otherwise pairs are named by their row.
 
         Returns
         -------
@@ -339,10 +397,21 @@ class WeightTuner(BaseEstimator):
         Raises
         ------
         HistoryError
-            If ``outcome`` is unknown, ``y`` has a single class, counts are negative, an
+            If ``outcome`` is unknown, an outcome is missing (None, NaN) or infinite
+            (naming the pairs), ``y`` has a single class, counts are negative, an
             importance factor is outside [0, 1] or ``groups`` does not fit the columns.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X, y = np.random.default_rng(0).random((4, 2)), [1, 0, np.nan, 1]
+        >>> WeightTuner().fit(X, y, pair_ids=[("a", "X"), ("b", "Y"), ("c", "X"), ("d", "Y")])
+        Traceback (most recent call last):
+        ...
+        mentormatch.exceptions.HistoryError: `y`: 1 pair has no usable outcome: pair ...
         """
         self._check_params()
+        self._check_outcomes_present(X, y, pair_ids)
         X, y = validate_data(
             self, X, y, ensure_all_finite="allow-nan", dtype=np.float64,
             y_numeric=self.outcome != "binary",
@@ -383,6 +452,31 @@ class WeightTuner(BaseEstimator):
         self.weights_ = beta / total if total > 0 else np.full(p, 1.0 / max(p, 1))
         self.criteria_ = np.asarray(layout.names, dtype=object)
         return self
+
+    def _check_outcomes_present(self, X: Any, y: Any, pair_ids: Any) -> None:
+        """Refuse a missing (None, NaN) or infinite outcome, naming its pairs."""
+        if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+            y = y.iloc[:, 0]
+        values = np.asarray(y)
+        if values.ndim != 1 or values.size == 0:
+            return  # the shape is validate_data's to refuse
+        ids = _check_pair_ids(pair_ids, values.shape[0])
+        bad = _unusable(values)
+        if not bad.any():
+            return
+        rows = np.flatnonzero(bad)
+        shown = [f"{_pair_name(X, y, ids, k)} has {_shown_value(values[k])}"
+                 for k in rows[:5].tolist()]
+        more = f" and {rows.size - 5} more" if rows.size > 5 else ""
+        expected = {
+            "binary": "one of two classes (such as 1/0)",
+            "count": "a finite count >= 0",
+            "rating": "a finite number",
+        }[self.outcome]
+        msg = (f"`y`: {rows.size} pair{'s have' if rows.size > 1 else ' has'} no usable "
+               f"outcome: {'; '.join(shown)}{more}. Expected {expected} for every pair "
+               f"(outcome={self.outcome!r}); record the outcome or leave the pair out.")
+        raise HistoryError(msg)
 
     def _encode_target(self, y: NDArray) -> NDArray[np.float64]:
         if self.outcome == "binary":
