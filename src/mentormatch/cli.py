@@ -953,10 +953,19 @@ def _repair_round(survey: Path, pool: Path, state: Path, events: Path, out_path:
                           "unchanged": diff.unchanged},
               "added": diff.added.to_dict("records"), "ended": diff.ended.to_dict("records"),
               "left": list(diff.left), "sat_out": new.sat_out,
-              "repeats": [list(p) for p in new.repeats], "sat_out_twice": new.sat_out_twice}
+              "repeats": [list(p) for p in new.repeats], "sat_out_twice": new.sat_out_twice,
+              "unpaired": new.unpaired.to_dict("records")}
     line = (f"{diff}\nround {new.history.n_rounds} repaired; sits out: "
-            f"{', '.join(map(str, new.sat_out)) or 'nobody'}.")
+            f"{', '.join(map(str, new.sat_out)) or 'nobody'}.{_left_earlier(new)}")
     _group_summary(fmt, record, line, written)
+
+
+def _left_earlier(r: Any) -> str:
+    """Return the line naming the people a round leaves out because they left (text)."""
+    if not r.left:
+        return ""
+    return ("\nnot paired (left the rounds; a new rounds state brings them back): " + ", ".join(
+        f"{pid} (left in round {k})" for pid, k in r.left.items()) + ".")
 
 
 @app.command("rounds")
@@ -975,7 +984,11 @@ def rounds_cmd(
     report: _Report = None,
     fmt: _Format = "text",
 ) -> None:
-    """Pair the pool for the next round: nobody sits out twice, no repeated pair if avoidable."""
+    """Pair the pool for the next round: nobody sits out twice, no repeated pair if avoidable.
+
+    Who left in an earlier round (a Leave repaired with --events) is not paired again
+    even if the pool still lists them: they are listed as unpaired, "left in round N".
+    """
 
     def run() -> None:
         from mentormatch.groups import PeerScores, load_rounds, next_round, save_rounds
@@ -992,10 +1005,11 @@ def rounds_cmd(
                    *_group_report(r, report)]
         _group_summary(fmt, {"round": r.history.n_rounds, "pairs": len(r.pairs),
                              "sat_out": r.sat_out, "repeats": [list(p) for p in r.repeats],
-                             "sat_out_twice": r.sat_out_twice},
+                             "sat_out_twice": r.sat_out_twice,
+                             "unpaired": r.unpaired.to_dict("records")},
                        f"round {r.history.n_rounds}: {len(r.pairs)} pairs; sits out: "
                        f"{', '.join(map(str, r.sat_out)) or 'nobody'}; repeated pairs: "
-                       f"{len(r.repeats)}.", written)
+                       f"{len(r.repeats)}.{_left_earlier(r)}", written)
 
     _guard(run)
 

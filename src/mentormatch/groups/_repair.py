@@ -968,7 +968,12 @@ def _rounds(rr: RoundResult, events: Sequence[Any], labels: Sequence[str],
     w = _peer_work(res, "rounds", capacity_drop)
     h = rr.history
     at = {str(x): k for k, x in enumerate(res.problem.ids.tolist())}
-    w.left_a.update(at[x] for x in h.last_left() if x in at)  # left in an earlier repair
+    # who left in an earlier round stays out (not paired, a second Leave refused), and so
+    # does who left in an earlier repair of this round; a leaver paired in this round by
+    # a state written before leavers were kept out is left as the state has them
+    earlier = h.drop_last().left_in()
+    paired = {x for p in (h.rounds[-1] if h.rounds else ()) for x in p}
+    w.left_a.update(at[x] for x in (*earlier, *h.last_left()) if x in at and x not in paired)
     _run(w, events, labels)
     new_bans = [(str(w.who("a", a)), str(w.who("a", b))) for a, b in w.bans]
     w.bans += [(at[a], at[b]) for a, b in h.banned_in(list(at))]  # earlier rounds' unmatches
@@ -1021,7 +1026,7 @@ def _rounds(rr: RoundResult, events: Sequence[Any], labels: Sequence[str],
     twice = [now.ids[k] for k in np.flatnonzero(deg == 0).tolist()
              if k in sat_before and k not in gone and now.capacity[k] > 0]
     pairs = [(ids[a], ids[b]) for a, b in zip(u.tolist(), v.tolist(), strict=True)]
-    left = sorted(set(h.last_left()) | {ids[k] for k in w.left_a})
+    left = sorted((set(h.last_left()) | {ids[k] for k in w.left_a}) - set(earlier))
     history = before.add(pairs, [str(x) for x in out_ids], left)
     return RoundResult(matching, out_ids, repeats, twice, history), _diff(w, added)
 

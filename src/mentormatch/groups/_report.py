@@ -8,7 +8,7 @@ URIs only when matplotlib is installed (otherwise a notice with the id ``no-plot
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -161,7 +161,7 @@ def _mentors_view(res: MentorsMatching, max_pairs: int | None) -> _View:
 
 def _peers_view(res: PeerMatching, max_pairs: int | None, sat_out: Sequence[Any] = (),
                 twice: Sequence[Any] = (), repeats: Sequence[Any] = (),
-                is_round: bool = False) -> _View:
+                is_round: bool = False, left_in: Mapping[Any, int] | None = None) -> _View:
     v = _View()
     pp = res.problem
     ids = pp.ids
@@ -193,8 +193,13 @@ def _peers_view(res: PeerMatching, max_pairs: int | None, sat_out: Sequence[Any]
                     _n(max(0, int(cap[k] - deg[k])))] for k in range(n)]
     out = {str(x) for x in sat_out}
     twice_s = {str(x) for x in twice}
+    earlier = {str(x): r for x, r in (left_in or {}).items()}  # left in a round (rounds)
     for k in short:
         pid = str(ids[k])
+        if pid in earlier:
+            v.unmatched_rows.append([_t(ids[k]), _t(f"{int(deg[k])} peers"), _t("left"),
+                                     _t(f"left in round {earlier[pid]}; not paired again")])
+            continue
         if pid in left:
             code = "left"
         elif pid in opted:
@@ -219,7 +224,7 @@ def _peers_view(res: PeerMatching, max_pairs: int | None, sat_out: Sequence[Any]
 
 def _rounds_view(rr: RoundResult, max_pairs: int | None) -> _View:
     v = _peers_view(rr.matching, max_pairs, rr.sat_out, rr.sat_out_twice, rr.repeats,
-                    is_round=True)
+                    is_round=True, left_in=rr.left)
     v.words.append(f"This is round {rr.history.n_rounds}: people sitting out: "
                    f"{len(rr.sat_out)} ({len(rr.sat_out_twice)} for a second round in a "
                    "row); "

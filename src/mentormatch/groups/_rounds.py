@@ -60,8 +60,12 @@ class RoundsHistory:
         later round.
     left : tuple of tuple of str
         Who left in each round (a ``Leave`` applied by a repair of that round; empty
-        lists when not given). A later repair of the round keeps them out and refuses a
-        second ``Leave`` of the same person.
+        lists when not given). They are never paired again: a later repair of the round
+        and every later round keep them out (with capacity 0, listed as unpaired with
+        the reason "left in round N" when the pool still lists them), and a second
+        ``Leave`` of the same person is refused. Bringing a leaver back needs a new
+        rounds state (or a new id in the pool, which starts with no history), as a
+        one-to-one :class:`~mentormatch.Join` needs a new id.
 
     Examples
     --------
@@ -72,6 +76,8 @@ class RoundsHistory:
     (('a', 'c'),)
     >>> h.add([("a", "c")], [], left=["b"]).last_left()
     ('b',)
+    >>> h.add([("a", "c")], [], left=["b"]).left_in()
+    {'b': 2}
     """
 
     rounds: tuple[tuple[tuple[str, str], ...], ...] = attrs.field(
@@ -122,6 +128,14 @@ class RoundsHistory:
         """Who left during the last round (empty before the first)."""
         return self.left[-1] if self.left else ()
 
+    def left_in(self) -> dict[str, int]:
+        """Who left in any round, and in which (rounds numbered from 1)."""
+        out: dict[str, int] = {}
+        for k, gone in enumerate(self.left, start=1):
+            for pid in gone:
+                out.setdefault(pid, k)
+        return out
+
     def banned_in(self, ids: Sequence[Any]) -> list[tuple[str, str]]:
         """Return the banned pairs whose two people are both among ``ids``."""
         have = {str(x) for x in ids}
@@ -158,12 +172,21 @@ class RoundResult:
         Ids sitting out two rounds in a row (only when the pool allows nothing else).
     history : RoundsHistory
         The history including this round.
+    left : dict
+        People of the pool who left in this or an earlier round (id to the round they
+        left in); never paired, never counted as sitting out.
+    unpaired : DataFrame
+        Everyone in the pool with no partner this round (``id``, ``reason``).
 
     Examples
     --------
     >>> r = next_round(np.full((4, 4), 0.5), ids=list("abcd"))
     >>> len(r.pairs), r.sat_out, r.history.n_rounds
     (2, [], 1)
+    >>> h = RoundsHistory().add([("c", "d")], [], left=["a", "b"])  # a and b left
+    >>> r2 = next_round(np.full((4, 4), 0.5), h, ids=list("abcd"))
+    >>> r2.left, r2.unpaired["reason"].tolist(), r2.sat_out
+    ({'a': 1, 'b': 1}, ['left in round 1', 'left in round 1'], [])
     """
 
     matching: PeerMatching
@@ -181,6 +204,34 @@ class RoundResult:
                          for a, b in zip(out["id_a"], out["id_b"], strict=True)]
         return out
 
+    @property
+    def left(self) -> dict[Any, int]:
+        """People of the pool who left in this or an earlier round (id -> round)."""
+        gone = self.history.left_in()
+        return {x: gone[str(x)] for x in self.matching.problem.ids.tolist() if str(x) in gone}
+
+    @property
+    def unpaired(self) -> pd.DataFrame:
+        """Everyone in the pool with no partner this round, with the reason.
+
+        ``reason`` is "left in round N", "sits out a second round in a row", "sits out"
+        or "capacity 0".
+        """
+        left = {str(x): k for x, k in self.left.items()}
+        out = {str(x) for x in self.sat_out}
+        twice = {str(x) for x in self.sat_out_twice}
+        pp = self.matching.problem
+        rows = []
+        for k in np.flatnonzero(self.matching.degree == 0).tolist():
+            pid = pp.ids[k]
+            key = str(pid)
+            reason = (f"left in round {left[key]}" if key in left
+                      else "sits out a second round in a row" if key in twice
+                      else "sits out" if key in out or pp.capacity[k] > 0
+                      else "capacity 0")
+            rows.append({"id": pid, "reason": reason})
+        return pd.DataFrame(rows, columns=["id", "reason"])
+
 
 def next_round(scores: Any, history: RoundsHistory | None = None, **problem_args: Any
                ) -> RoundResult:
@@ -192,7 +243,9 @@ def next_round(scores: Any, history: RoundsHistory | None = None, **problem_args
         The pool (see :class:`PeerProblem`; capacity 1 is the usual coffee chat).
     history : RoundsHistory, optional
         Earlier rounds (by id); people no longer in the pool are ignored, newcomers
-        have no history.
+        have no history. People who left in an earlier round (``history.left``) and are
+        still in the pool are not paired: they get capacity 0 and are listed in
+        ``unpaired`` with the reason "left in round N" (not as sitting out).
     **problem_args
         Other :class:`PeerProblem` arguments (``ids``, ``banned``, ``min_score``,
         ``options``, ``time_limit``). The objective is always "most pairs first".
@@ -223,6 +276,10 @@ def next_round(scores: Any, history: RoundsHistory | None = None, **problem_args
         msg = "next_round(problem) takes no other problem arguments; use problem.evolve(...)."
         raise SolverError(msg)
     history = history if history is not None else RoundsHistory()
+    left = history.left_in()
+    gone = np.array([str(x) in left for x in problem.ids.tolist()], dtype=bool)
+    if gone.any():  # who left in an earlier round is not paired again
+        problem = problem.evolve(capacity=np.where(gone, 0, problem.capacity))
     bans = history.banned_in(problem.ids.tolist())
     if bans:  # an unmatched pair of an earlier round stays apart for good
         known = {str(x): x for x in problem.ids.tolist()}
@@ -244,6 +301,7 @@ def next_round(scores: Any, history: RoundsHistory | None = None, **problem_args
     for p in history.last_sat_out():
         if p in pos:
             sit[pos[p]] = 1
+    sit[gone] = 0
     cap = problem.capacity.astype(np.int64)
     k_max = int(cap.sum() // 2)
     w_sit = k_max + 1
@@ -288,7 +346,7 @@ def next_round(scores: Any, history: RoundsHistory | None = None, **problem_args
                           hi=reader.hi, level_max=level_max, time_limit=problem.time_limit)
     matching = _result(problem, res, "exact", t0, reader)
     deg = matching.degree
-    out_ids = [problem.ids[i] for i in np.flatnonzero(deg == 0).tolist()]
+    out_ids = [problem.ids[i] for i in np.flatnonzero((deg == 0) & ~gone).tolist()]
     repeats = [(problem.ids[a], problem.ids[c]) for a, c in
                zip(matching.u.tolist(), matching.v.tolist(), strict=True) if met[a, c]]
     twice = [problem.ids[i] for i in np.flatnonzero((deg == 0) & (sit == 1)).tolist()]
