@@ -15,7 +15,7 @@ from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut, Stratif
 
 from mentormatch.exceptions import HistoryError
 from mentormatch.tuning._score import Layout, layout_of, matcher_score
-from mentormatch.tuning._tuner import WeightTuner, _weights_array
+from mentormatch.tuning._tuner import WeightTuner, _weights_array, check_outcomes_present
 
 __all__ = ["compare_weights", "group_labels", "people_groups"]
 
@@ -324,6 +324,7 @@ def compare_weights(
     sample_weight: Any = None,
     n_boot: int = 1000,
     confidence: float = 0.95,
+    pair_ids: Any = None,
 ) -> pd.DataFrame:
     r"""Compare held-out quality of the current weights with tuned ones, split by group.
 
@@ -368,6 +369,10 @@ def compare_weights(
         Bootstrap draws.
     confidence : float, default=0.95
         Level of the percentile intervals.
+    pair_ids : sequence of (mentee_id, mentor_id), optional
+        The ids of each pair, only to name pairs in error messages (as in
+        :meth:`WeightTuner.fit`). Without it, a two-level index of ``y`` (or of ``X``)
+        is read as (mentee id, mentor id); otherwise pairs are named by their row.
 
     Returns
     -------
@@ -382,9 +387,10 @@ def compare_weights(
     Raises
     ------
     HistoryError
-        If ``groups`` is missing or cannot be split into ``cv`` folds (too few groups,
-        a missing label, or a training part with a single outcome class), or if the
-        weights do not fit ``X``.
+        If an outcome is missing (None, NaN) or infinite (naming the pairs, as
+        :meth:`WeightTuner.fit` does), if ``groups`` is missing or cannot be split into
+        ``cv`` folds (too few groups, a missing label, or a training part with a single
+        outcome class), or if the weights do not fit ``X``.
 
     Notes
     -----
@@ -440,6 +446,7 @@ def compare_weights(
     if ya.shape[0] != n:
         msg = f"`y` must have one outcome per pair ({n}); got {ya.shape[0]}."
         raise HistoryError(msg)
+    check_outcomes_present(X, y, outcome, pair_ids)  # before counting classes: NaN is none
     if outcome == "binary":
         classes, target = np.unique(ya, return_inverse=True)
         if classes.size != 2:

@@ -76,6 +76,51 @@ def _pair_name(X: Any, y: Any, ids: list[Any] | None, k: int) -> str:
     return f"the pair at position {k}"
 
 
+def check_outcomes_present(X: Any, y: Any, outcome: str, pair_ids: Any = None) -> None:
+    """Refuse a missing (None, NaN) or infinite outcome in ``y``, naming its pairs.
+
+    Pairs are named by ``pair_ids`` (one (mentee_id, mentor_id) per pair), else by a
+    two-level index of ``y`` or ``X``, else by position. Shared by
+    :meth:`WeightTuner.fit` and :func:`compare_weights`.
+
+    Raises
+    ------
+    HistoryError
+        If an outcome is unusable, or ``pair_ids`` does not have one entry per pair.
+
+    Examples
+    --------
+    >>> check_outcomes_present(None, [1.0, float("nan")], "binary")
+    Traceback (most recent call last):
+    ...
+    mentormatch.exceptions.HistoryError: `y`: 1 pair has no usable outcome: the pair at ...
+    """
+    if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+        y = y.iloc[:, 0]
+    values = np.asarray(y)
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.ndim != 1 or values.size == 0:
+        return  # the shape is the caller's to refuse
+    ids = _check_pair_ids(pair_ids, values.shape[0])
+    bad = _unusable(values)
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad)
+    shown = [f"{_pair_name(X, y, ids, k)} has {_shown_value(values[k])}"
+             for k in rows[:5].tolist()]
+    more = f" and {rows.size - 5} more" if rows.size > 5 else ""
+    expected = {
+        "binary": "one of two classes (such as 1/0)",
+        "count": "a finite count >= 0",
+        "rating": "a finite number",
+    }[outcome]
+    msg = (f"`y`: {rows.size} pair{'s have' if rows.size > 1 else ' has'} no usable "
+           f"outcome: {'; '.join(shown)}{more}. Expected {expected} for every pair "
+           f"(outcome={outcome!r}); record the outcome or leave the pair out.")
+    raise HistoryError(msg)
+
+
 def ipw_weights(propensity: Any, *, clip: float = 0.01) -> NDArray[np.float64]:
     """Return inverse-propensity weights ``1 / max(propensity, clip)``.
 
@@ -455,28 +500,7 @@ class WeightTuner(BaseEstimator):
 
     def _check_outcomes_present(self, X: Any, y: Any, pair_ids: Any) -> None:
         """Refuse a missing (None, NaN) or infinite outcome, naming its pairs."""
-        if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
-            y = y.iloc[:, 0]
-        values = np.asarray(y)
-        if values.ndim != 1 or values.size == 0:
-            return  # the shape is validate_data's to refuse
-        ids = _check_pair_ids(pair_ids, values.shape[0])
-        bad = _unusable(values)
-        if not bad.any():
-            return
-        rows = np.flatnonzero(bad)
-        shown = [f"{_pair_name(X, y, ids, k)} has {_shown_value(values[k])}"
-                 for k in rows[:5].tolist()]
-        more = f" and {rows.size - 5} more" if rows.size > 5 else ""
-        expected = {
-            "binary": "one of two classes (such as 1/0)",
-            "count": "a finite count >= 0",
-            "rating": "a finite number",
-        }[self.outcome]
-        msg = (f"`y`: {rows.size} pair{'s have' if rows.size > 1 else ' has'} no usable "
-               f"outcome: {'; '.join(shown)}{more}. Expected {expected} for every pair "
-               f"(outcome={self.outcome!r}); record the outcome or leave the pair out.")
-        raise HistoryError(msg)
+        check_outcomes_present(X, y, self.outcome, pair_ids)
 
     def _encode_target(self, y: NDArray) -> NDArray[np.float64]:
         if self.outcome == "binary":
