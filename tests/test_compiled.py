@@ -320,3 +320,72 @@ def test_import_does_not_load_numba() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def _demo_source(seed: int, n: int = 60, m: int = 40) -> CohortScores:
+    survey = Survey.load(demo_paths()["survey"])
+    mentors, mentees = make_cohort(n, m, seed=seed)
+    return CohortScores(survey, load_cohort(mentees, mentors, survey), engine="compiled")
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 50), per_row=st.integers(1, 30))
+def test_weights_per_pattern_equal_weights_per_pair(seed: int, per_row: int) -> None:
+    # mentors' weight terms take a few distinct rows; weights computed once per row of
+    # them must give the very numbers the pair-by-pair path gives
+    from mentormatch.scoring._compiled import best_rows, score_rows
+
+    src = _demo_source(seed)
+    P, plan = src._program, src._plan()
+    assert 0 < plan.VP.shape[0] < 40  # the demo cohort has a few patterns: both paths run
+    per_pair = plan._replace(vpat=np.zeros(0, dtype=np.int64),
+                             VP=np.zeros((0, plan.VP.shape[1])))
+    rows, cols = np.arange(60), np.arange(40)
+    masks = src._masks_for(cols)
+    np.testing.assert_array_equal(score_rows(P, 40, rows, cols, masks, plan),
+                                  score_rows(P, 40, rows, cols, masks, per_pair))
+    a = best_rows(P, 40, rows, cols, per_row, masks, plan)
+    b = best_rows(P, 40, rows, cols, per_row, masks, per_pair)
+    np.testing.assert_array_equal(a[0], b[0])
+    for r in range(60):
+        c = int(a[0][r])
+        np.testing.assert_array_equal(a[1][r, :c], b[1][r, :c])
+        np.testing.assert_array_equal(a[2][r, :c], b[2][r, :c])
+
+
+def test_weight_patterns_refuse_to_merge_distinct_rows() -> None:
+    from mentormatch.scoring._program import _MAX_PATTERNS, weight_patterns
+
+    V = np.array([[1.0, 0.0], [1.0, -0.0], [0.5, 1.0], [1.0, 0.0]])
+    vpat, VP = weight_patterns(V)
+    np.testing.assert_array_equal(VP[vpat], V)
+    assert len(set(vpat.tolist())) == 3  # -0.0 kept apart from 0.0 (bit patterns)
+    many = np.arange(2 * (_MAX_PATTERNS + 1), dtype=float).reshape(-1, 2)
+    vpat, VP = weight_patterns(many)
+    assert vpat.size == 0 and VP.shape == (0, 2)  # too many: weights pair by pair
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 50))
+def test_text_bound_holds_for_every_mentor(seed: int) -> None:
+    # the bounded kernels rule pairs out with a per-mentee bound of the text value:
+    # it must be at least the value against every mentor
+    from mentormatch.scoring._compiled import _vmax
+    from mentormatch.scoring._program import C_TEXT
+
+    src = _demo_source(seed)
+    P, plan = src._program, src._plan()
+    (c,) = np.flatnonzero(P.c_form == C_TEXT)
+    slot = int(P.c_slot[c])
+    for i in range(60):
+        bound = _vmax(P, plan, int(c), i)
+        assert 0.0 <= bound <= 1.0
+        lo, hi = P.EX_ptr[slot, i], P.EX_ptr[slot, i + 1]
+        e = dict(zip(P.EX_idx[lo:hi].tolist(), P.EX_val[lo:hi].tolist(), strict=True))
+        for j in range(40):
+            a, b = P.MX_ptr[slot, j], P.MX_ptr[slot, j + 1]
+            g = sum(e.get(t, 0.0) * v for t, v in
+                    zip(P.MX_idx[a:b].tolist(), P.MX_val[a:b].tolist(), strict=True))
+            assert min(max(g, 0.0), 1.0) <= bound
+        if not e:
+            assert bound == 0.0  # nothing written: no mentor can share a term

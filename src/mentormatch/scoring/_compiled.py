@@ -251,11 +251,22 @@ def _allowed(P: Any, M: Any, i: int, cols: NDArray, colpos: NDArray, keep: NDArr
 
 
 @njit(cache=True)
-def _vmax(P: Any, c: int, i: int) -> float:
+def _vmax(P: Any, plan: Any, c: int, i: int) -> float:
     """Return an upper bound of criterion ``c``'s value over mentee ``i``'s pairs."""
     form, slot = P.c_form[c], P.c_slot[c]
     if form == 4 and P.c_param2[c] > 0:  # no more shared slots than the mentee has
         return min(P.ESZ[i, slot] * P.c_param[c] / P.c_param2[c], 1.0)
+    if form == 5:  # text: each term's product is at most its extreme over the mentors
+        base = P.x_off[slot]
+        if P.EX_ptr[slot, i] == P.EX_ptr[slot, i + 1]:
+            return 0.0  # no term: no mentor shares one
+        g = 0.0
+        for e in range(P.EX_ptr[slot, i], P.EX_ptr[slot, i + 1]):
+            x = P.EX_val[e]
+            t = base + P.EX_idx[e]
+            g += x * (plan.xmax[t] if x >= 0 else plan.xmin[t])
+        # a margin far above the rounding of either sum keeps it a bound
+        return min(max(g + 1e-9 * (abs(g) + 1.0), 0.0), 1.0)
     if form == 6:  # a wish list can exceed 1 only by naming a mentor twice
         top = 1.0
         for e in range(P.P_ptr[slot, i], P.P_ptr[slot, i + 1]):
@@ -267,7 +278,8 @@ def _vmax(P: Any, c: int, i: int) -> float:
 
 @njit(cache=True)
 def _crit_pass(P: Any, c: int, i: int, cols: NDArray, colpos: NDArray, keep: NDArray,
-               surv: NDArray, ns: int, vv: NDArray, wc: NDArray, numr: NDArray,
+               surv: NDArray, ns: int, vv: NDArray, wc: NDArray, wkey: NDArray,
+               numr: NDArray,
                remr: NDArray, vmax: float, buf: NDArray, pref: NDArray,
                shared: NDArray, cache_slot: int) -> None:
     """Evaluate criterion ``c`` on the pairs ``keep[surv[:ns]]``; update the bound parts.
@@ -354,7 +366,7 @@ def _crit_pass(P: Any, c: int, i: int, cols: NDArray, colpos: NDArray, keep: NDA
                 pref[t] = 0.0
     for q in range(ns):
         k = surv[q]
-        w = wc[c, k]
+        w = wc[c, wkey[k]]
         numr[k] += vv[q] * w
         remr[k] -= vmax * w
 
@@ -397,25 +409,34 @@ def _finish(surv: NDArray, ns: int, numr: NDArray, den: NDArray, val: NDArray,
 
 
 @njit(cache=True)
-def _scratch(P: Any, nc: int) -> tuple:
+def _scratch(P: Any, plan: Any, nc: int) -> tuple:
     """Per-task buffers of the row kernels for ``nc`` columns."""
     nw = (nc + 63) // 64
     ncr = max(1, P.c_form.size)
+    npat = plan.VP.shape[0]
     return (np.empty(nc, dtype=np.int64), np.empty(nc), np.empty(nc), np.empty(nc),
             np.empty(nc), np.empty(nc), np.empty(nc), np.empty(nc),
             np.zeros(nc, dtype=np.int8), np.empty(nc, dtype=np.int64), np.empty(nc),
-            np.empty(nc), np.empty((ncr, nc)), np.zeros(P.x_width), np.zeros(nc),
+            np.empty(nc), np.empty((ncr, max(nc, npat))), np.zeros(P.x_width), np.zeros(nc),
             np.empty(nw, dtype=np.uint64), np.empty(nw, dtype=np.uint64),
-            np.empty(ncr, dtype=np.int64), np.empty(ncr))
+            np.empty(ncr, dtype=np.int64), np.empty(ncr),
+            np.empty(nc, dtype=np.int64), np.empty(npat), np.empty(npat))
 
 
 @njit(cache=True)
-def _setup_row(P: Any, i: int, cols: NDArray, keep: NDArray, na: int, den: NDArray, numr: NDArray, remr: NDArray, wc: NDArray, state: NDArray,
-               active: NDArray, vmax: NDArray) -> int:
+def _setup_row(P: Any, plan: Any, i: int, cols: NDArray, keep: NDArray, na: int,
+               den: NDArray, numr: NDArray, remr: NDArray, wc: NDArray, wkey: NDArray,
+               state: NDArray, active: NDArray, vmax: NDArray, pden: NDArray,
+               prem: NDArray) -> int:
     """Weights of the allowed pairs, the bound's parts; returns the active criteria.
 
     ``active[:n]`` lists the criteria with a nonzero mentee weight term, in the
-    survey's order; ``vmax[c]`` their value bounds for this mentee.
+    survey's order; ``vmax[c]`` their value bounds for this mentee. Pair ``k``'s weight
+    of criterion ``c`` is ``wc[c, wkey[k]]``: when the mentors' weight terms take few
+    distinct rows (``plan.VP``, fewer than the allowed pairs) the weights are computed
+    once per row of ``plan.VP`` and ``wkey[k]`` is the mentor's row there; otherwise
+    once per pair and ``wkey[k] = k``. Both sum the very same products in the same
+    order, so the scores do not depend on the path.
     """
     n_act = 0
     for c in range(P.c_form.size):
@@ -427,7 +448,30 @@ def _setup_row(P: Any, i: int, cols: NDArray, keep: NDArray, na: int, den: NDArr
         if on:
             active[n_act] = c
             n_act += 1
-            vmax[c] = _vmax(P, c, i)
+            vmax[c] = _vmax(P, plan, c, i)
+    npat = plan.VP.shape[0]
+    if 0 < npat < na:
+        for p in range(npat):
+            d = 0.0
+            rem = 0.0
+            for a in range(n_act):
+                c = active[a]
+                w = 0.0
+                for t in range(P.c_toff[c], P.c_toff[c] + P.c_tcnt[c]):
+                    w += P.U[i, t] * plan.VP[p, t]
+                wc[c, p] = w
+                d += w
+                rem += vmax[c] * w
+            pden[p] = d
+            prem[p] = rem
+        for k in range(na):
+            p = plan.vpat[cols[keep[k]]]
+            wkey[k] = p
+            den[k] = pden[p]
+            numr[k] = 0.0
+            remr[k] = prem[p]
+            state[k] = 0
+        return n_act
     for k in range(na):
         j = cols[keep[k]]
         d = 0.0
@@ -438,6 +482,7 @@ def _setup_row(P: Any, i: int, cols: NDArray, keep: NDArray, na: int, den: NDArr
             wc[c, k] = w
             d += w
             rem += vmax[c] * w
+        wkey[k] = k
         den[k] = d
         numr[k] = 0.0
         remr[k] = rem
@@ -462,11 +507,12 @@ def _row_best(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray,
     (``-inf`` when none was); ``lo`` / ``hi`` bound the row's allowed scores.
     """
     (keep, shared, den, numr, remr, thr, val, ub, state, surv, part, vv, wc, buf, pref,
-     wmask, acc, active, vmax) = S
+     wmask, acc, active, vmax, wkey, pden, prem) = S
     na = _allowed(P, M, i, cols, colpos, keep, wmask, acc, shared, plan.cache_slot)
     if na == 0:
         return 0, -np.inf, np.inf, -np.inf
-    n_act = _setup_row(P, i, cols, keep, na, den, numr, remr, wc, state, active, vmax)
+    n_act = _setup_row(P, plan, i, cols, keep, na, den, numr, remr, wc, wkey, state,
+                           active, vmax, pden, prem)
     n_crit = plan.order.size
     for k in range(na):
         surv[k] = k
@@ -476,7 +522,7 @@ def _row_best(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray,
         for q in range(n_crit):
             c = plan.order[q]
             if _is_active(active, n_act, c):
-                _crit_pass(P, c, i, cols, colpos, keep, surv, ns, vv, wc, numr, remr,
+                _crit_pass(P, c, i, cols, colpos, keep, surv, ns, vv, wc, wkey, numr, remr,
                            vmax[c], buf, pref, shared, plan.cache_slot)
         _finish(surv, ns, numr, den, val, state)
     else:
@@ -484,7 +530,7 @@ def _row_best(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray,
         for q in range(plan.n_cheap):
             c = plan.order[q]
             if _is_active(active, n_act, c):
-                _crit_pass(P, c, i, cols, colpos, keep, surv, ns, vv, wc, numr, remr,
+                _crit_pass(P, c, i, cols, colpos, keep, surv, ns, vv, wc, wkey, numr, remr,
                            vmax[c], buf, pref, shared, plan.cache_slot)
         # 2. the per_row pairs of greatest bound in full: their per_row-th score is a
         #    score the row's best per_row pairs all reach
@@ -500,7 +546,7 @@ def _row_best(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray,
         for q in range(plan.n_cheap, n_crit):
             c = plan.order[q]
             if _is_active(active, n_act, c):
-                _crit_pass(P, c, i, cols, colpos, keep, surv, n_top, vv, wc, numr, remr,
+                _crit_pass(P, c, i, cols, colpos, keep, surv, n_top, vv, wc, wkey, numr, remr,
                            vmax[c], buf, pref, shared, plan.cache_slot)
         _finish(surv, n_top, numr, den, val, state)
         for q in range(n_top):
@@ -519,7 +565,7 @@ def _row_best(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray,
             if ns == 0:
                 break
             if _is_active(active, n_act, c):
-                _crit_pass(P, c, i, cols, colpos, keep, surv, ns, vv, wc, numr, remr,
+                _crit_pass(P, c, i, cols, colpos, keep, surv, ns, vv, wc, wkey, numr, remr,
                            vmax[c], buf, pref, shared, plan.cache_slot)
                 ns = _prune(surv, ns, numr, remr, den, thr, state, ub)
         _finish(surv, ns, numr, den, val, state)
@@ -578,13 +624,14 @@ def _row_above(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray
     the allowed pairs left out (``-inf`` when none was).
     """
     (keep, shared, den, numr, remr, thr, val, ub, state, surv, _part, vv, wc, buf, pref,
-     wmask, acc, active, vmax) = S
+     wmask, acc, active, vmax, wkey, pden, prem) = S
     for t in range(cols.size):
         out[t] = -np.inf
     na = _allowed(P, M, i, cols, colpos, keep, wmask, acc, shared, plan.cache_slot)
     if na == 0:
         return -np.inf
-    n_act = _setup_row(P, i, cols, keep, na, den, numr, remr, wc, state, active, vmax)
+    n_act = _setup_row(P, plan, i, cols, keep, na, den, numr, remr, wc, wkey, state,
+                           active, vmax, pden, prem)
     left = -np.inf
     ns = 0
     for k in range(na):
@@ -602,13 +649,13 @@ def _row_above(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray
     for q in range(plan.n_cheap):  # the cheap criteria on every wanted pair
         c = plan.order[q]
         if ns and _is_active(active, n_act, c):
-            _crit_pass(P, c, i, cols, colpos, keep, surv, ns, vv, wc, numr, remr,
+            _crit_pass(P, c, i, cols, colpos, keep, surv, ns, vv, wc, wkey, numr, remr,
                        vmax[c], buf, pref, shared, plan.cache_slot)
     ns = _prune(surv, ns, numr, remr, den, thr, state, ub)
     for q in range(plan.n_cheap, plan.order.size):  # costly ones while the bound can reach
         c = plan.order[q]
         if ns and _is_active(active, n_act, c):
-            _crit_pass(P, c, i, cols, colpos, keep, surv, ns, vv, wc, numr, remr,
+            _crit_pass(P, c, i, cols, colpos, keep, surv, ns, vv, wc, wkey, numr, remr,
                        vmax[c], buf, pref, shared, plan.cache_slot)
             ns = _prune(surv, ns, numr, remr, den, thr, state, ub)
     _finish(surv, ns, numr, den, val, state)
@@ -627,19 +674,20 @@ def _row_values(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArra
                 S: tuple, out: NDArray) -> None:
     """Every score of mentee ``i``'s row into ``out`` (``-inf`` where a rule forbids)."""
     (keep, shared, den, numr, remr, _thr, val, _ub, state, surv, _part, vv, wc, buf,
-     pref, wmask, acc, active, vmax) = S
+     pref, wmask, acc, active, vmax, wkey, pden, prem) = S
     for t in range(cols.size):
         out[t] = -np.inf
     na = _allowed(P, M, i, cols, colpos, keep, wmask, acc, shared, plan.cache_slot)
     if na == 0:
         return
-    n_act = _setup_row(P, i, cols, keep, na, den, numr, remr, wc, state, active, vmax)
+    n_act = _setup_row(P, plan, i, cols, keep, na, den, numr, remr, wc, wkey, state,
+                           active, vmax, pden, prem)
     for k in range(na):
         surv[k] = k
     for q in range(plan.order.size):
         c = plan.order[q]
         if _is_active(active, n_act, c):
-            _crit_pass(P, c, i, cols, colpos, keep, surv, na, vv, wc, numr, remr, vmax[c],
+            _crit_pass(P, c, i, cols, colpos, keep, surv, na, vv, wc, wkey, numr, remr, vmax[c],
                        buf, pref, shared, plan.cache_slot)
     _finish(surv, na, numr, den, val, state)
     for k in range(na):
@@ -654,7 +702,7 @@ _CHUNK = 16
 def _best_block(P: Any, M: Any, plan: Any, rows: NDArray, cols: NDArray, colpos: NDArray,
                 per_row: int, out_c: NDArray, out_v: NDArray, counts: NDArray,
                 trunc: NDArray, lo: NDArray, hi: NDArray, r0: int, step: int) -> None:
-    S = _scratch(P, cols.size)
+    S = _scratch(P, plan, cols.size)
     for r in range(r0, rows.size, step):
         kept, tr, rlo, rhi = _row_best(P, M, plan, rows[r], cols, colpos, per_row, S,
                                        out_c[r], out_v[r])
@@ -668,7 +716,7 @@ def _best_block(P: Any, M: Any, plan: Any, rows: NDArray, cols: NDArray, colpos:
 def _above_block(P: Any, M: Any, plan: Any, rows: NDArray, cols: NDArray, colpos: NDArray,
                  row_thr: NDArray, col_thr: NDArray, row_lvl: NDArray, col_lvl: NDArray,
                  out: NDArray, left: NDArray, r0: int, step: int) -> None:
-    S = _scratch(P, cols.size)
+    S = _scratch(P, plan, cols.size)
     for r in range(r0, rows.size, step):
         left[r] = _row_above(P, M, plan, rows[r], cols, colpos, row_thr[r], col_thr,
                              row_lvl[r], col_lvl, S, out[r])
@@ -677,7 +725,7 @@ def _above_block(P: Any, M: Any, plan: Any, rows: NDArray, cols: NDArray, colpos
 @njit(cache=True, nogil=True)
 def _score_block(P: Any, M: Any, plan: Any, rows: NDArray, cols: NDArray,
                  colpos: NDArray, out: NDArray, r0: int, step: int) -> None:
-    S = _scratch(P, cols.size)
+    S = _scratch(P, plan, cols.size)
     for r in range(r0, rows.size, step):
         _row_values(P, M, plan, rows[r], cols, colpos, S, out[r])
 
@@ -691,9 +739,9 @@ def _pairs_block(P: Any, M: Any, plan: Any, rows: NDArray, ptr: NDArray, want: N
     order) on the wanted positions instead of every allowed one, so each pair gets the
     very same number. The positions of a row are distinct and increasing.
     """
-    S = _scratch(P, cols.size)
+    S = _scratch(P, plan, cols.size)
     (keep, shared, den, numr, remr, _thr, val, _ub, state, surv, _part, vv, wc, buf,
-     pref, wmask, acc, active, vmax) = S
+     pref, wmask, acc, active, vmax, wkey, pden, prem) = S
     for r in range(r0, rows.size, step):
         i = rows[r]
         a, b = ptr[r], ptr[r + 1]
@@ -710,13 +758,14 @@ def _pairs_block(P: Any, M: Any, plan: Any, rows: NDArray, ptr: NDArray, want: N
         na = _pair_rules(P, M, i, cols, keep, na, shared, plan.cache_slot)
         if na == 0:
             continue
-        n_act = _setup_row(P, i, cols, keep, na, den, numr, remr, wc, state, active, vmax)
+        n_act = _setup_row(P, plan, i, cols, keep, na, den, numr, remr, wc, wkey, state,
+                           active, vmax, pden, prem)
         for k in range(na):
             surv[k] = k
         for q in range(plan.order.size):
             c = plan.order[q]
             if _is_active(active, n_act, c):
-                _crit_pass(P, c, i, cols, colpos, keep, surv, na, vv, wc, numr, remr,
+                _crit_pass(P, c, i, cols, colpos, keep, surv, na, vv, wc, wkey, numr, remr,
                            vmax[c], buf, pref, shared, plan.cache_slot)
         _finish(surv, na, numr, den, val, state)
         k = 0  # keep[:na] is the allowed part of want[a:b], in order

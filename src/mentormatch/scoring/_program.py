@@ -493,10 +493,14 @@ def column_masks(P: Program, cols: NDArray[np.int64]) -> Masks:
     )
 
 
-Plan = namedtuple("Plan", ["order", "n_cheap", "cache_slot", "prunable"])
+Plan = namedtuple("Plan", ["order", "n_cheap", "cache_slot", "prunable", "vpat", "VP",
+                           "xmax", "xmin"])
 #: Criteria costing at most this (about one memory read per unit) are "cheap": the
 #: bounded kernels evaluate them on every allowed pair before ruling pairs out.
 _CHEAP_COST = 3.0
+#: Most distinct rows of mentor weight terms for which the kernels compute a mentee's
+#: weights once per distinct row instead of once per pair.
+_MAX_PATTERNS = 64
 
 
 def eval_plan(P: Program) -> Plan:
@@ -540,5 +544,51 @@ def eval_plan(P: Program) -> Plan:
     key = np.where(cheap, cost, cost / np.maximum(weight, 1e-12))
     order = np.lexsort((np.arange(cost.size), key, ~cheap)).astype(np.int64)
     prunable = bool((P.U.size == 0 or P.U.min() >= 0) and (P.V.size == 0 or P.V.min() >= 0))
+    vpat, VP = weight_patterns(P.V)
+    xmax, xmin = text_extremes(P)
     return Plan(order=order, n_cheap=int(cheap.sum()), cache_slot=int(cache_slot),
-                prunable=prunable)
+                prunable=prunable, vpat=vpat, VP=VP, xmax=xmax, xmin=xmin)
+
+
+def text_extremes(P: Program) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Return the greatest and least value of each text term over the mentors (0 included).
+
+    Indexed like the kernels' scatter buffer (``x_off[slot] + term``). A mentee's text
+    value against any mentor is at most ``sum_t x_t * (xmax_t if x_t >= 0 else
+    xmin_t)``: the bound the kernels use to rule pairs out before scoring the text.
+    """
+    xmax = np.zeros(P.x_width)
+    xmin = np.zeros(P.x_width)
+    for slot in range(P.MX_ptr.shape[0]):
+        a, b = int(P.MX_ptr[slot, 0]), int(P.MX_ptr[slot, -1])
+        if b > a:
+            t = P.x_off[slot] + P.MX_idx[a:b]
+            np.maximum.at(xmax, t, P.MX_val[a:b])
+            np.minimum.at(xmin, t, P.MX_val[a:b])
+    return xmax, xmin
+
+
+def weight_patterns(V: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Return the distinct rows of mentor weight terms and each mentor's row among them.
+
+    Mentors' weight terms mostly say which questions they answered, so a cohort has a
+    handful of distinct rows. Returns ``(vpat, VP)`` with ``V[j] == VP[vpat[j]]``, or
+    empty arrays when there are more than ``_MAX_PATTERNS`` distinct rows (the kernels
+    then compute weights pair by pair).
+
+    Examples
+    --------
+    >>> vpat, VP = weight_patterns(np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 0.0]]))
+    >>> vpat.tolist(), VP.tolist()
+    ([0, 1, 0], [[1.0, 0.0], [1.0, 1.0]])
+    """
+    V = np.ascontiguousarray(V, dtype=np.float64)
+    if V.shape[0] == 0 or V.shape[1] == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, V.shape[1]))
+    # exact rows (bit patterns, so -0.0 and 0.0 stay apart and products stay identical)
+    raw = np.ascontiguousarray(V).view(np.uint64)
+    keys, inverse = np.unique(raw, axis=0, return_inverse=True)
+    if keys.shape[0] > _MAX_PATTERNS:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, V.shape[1]))
+    VP = np.ascontiguousarray(keys).view(np.float64).reshape(keys.shape[0], V.shape[1])
+    return np.asarray(inverse, dtype=np.int64).reshape(-1), VP.copy()
