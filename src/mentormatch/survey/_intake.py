@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import hashlib
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +241,28 @@ def load_cohort(
                f"(match, the CLI); the third argument must be a Survey; got {got}.")
         raise SurveyError(msg)
     survey = _with_settings(survey, role_column=role_column, keep=keep)
+    with _collector_paused():
+        return _load(survey, mentees, mentors, sheet, allow_empty)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the duration (reference counting goes on).
+
+    Intake makes millions of small objects and no reference cycles; at 100k participants
+    the collector's full passes over them took about a second of a six-second load.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(survey: Survey, mentees: Any, mentors: Any, sheet: str | int | None,
+          allow_empty: bool) -> Cohort:
     col = Collector()
     notes: list[str] = []
     if survey.role_column is not None:
@@ -488,76 +512,139 @@ def _require(q: Question, table: IntakeTable, k: int, column: str, col: Collecto
                         row=table.row_number(k), column=column, value=""))
 
 
+def _distinct(cells: Sequence[Hashable]) -> tuple[NDArray[np.intp], list[Any]]:
+    """Return ``(codes, values)``: the distinct cells in order of first appearance.
+
+    ``values[codes[k]] == cells[k]``: intake columns repeat a few answers over and over,
+    so each distinct cell is read once and its reading is given to every row holding it.
+    """
+    index: dict[Hashable, int] = dict.fromkeys(cells, 0)
+    for u, value in enumerate(index):
+        index[value] = u
+    codes = np.fromiter(map(index.__getitem__, cells), dtype=np.intp, count=len(cells))
+    return codes, list(index)
+
+
+def _flagged(flags: list[bool], codes: NDArray[np.intp]) -> list[int]:
+    """Rows (in order) whose distinct cell has its flag set."""
+    if not any(flags):
+        return []
+    return np.flatnonzero(np.asarray(flags, dtype=bool)[codes]).tolist()
+
+
+class _Hints:
+    """Did-you-mean hints, each worked out once (and only while problems are listed)."""
+
+    def __init__(self, choices: list[str], col: Collector) -> None:
+        self.choices, self.col, self.memo = choices, col, dict[str, str]()
+
+    def __call__(self, word: str) -> str:
+        if self.col.full:
+            return ""
+        if word not in self.memo:
+            self.memo[word] = did_you_mean(word, self.choices)
+        return self.memo[word]
+
+
+@attrs.frozen
+class _ChoiceCell:
+    """One distinct choice cell read: its option keys, and what to report for it."""
+
+    keys: list[str]
+    skipped: bool = False  # a missing value: the question was skipped
+    problems: tuple[tuple[str, str], ...] = ()  # ("blank" | "unknown", answer)
+
+    @property
+    def missing(self) -> bool:
+        return self.skipped or not self.keys
+
+
+def _read_choice(q: Question, vocab: ChoiceVocabulary, text: str, ticked: list[str] | None,
+                 shown: dict[str, set[str]]) -> _ChoiceCell:
+    """Read one choice cell (or the ticked boxes of one row, joined as ``text``)."""
+    if _missing(q, text):
+        return _ChoiceCell([], skipped=True)
+    if ticked is not None:
+        answers = list(ticked)
+    else:
+        answers = vocab.split(text, q.separator) if q.kind == "multi_choice" else [text]
+    answers = [a for a in answers if not _missing(q, a)]
+    out: list[str] = []
+    problems: list[tuple[str, str]] = []
+    for a in answers:
+        hit = vocab.lookup(a)
+        if hit is None:
+            if not answer_key(a):
+                problems.append(("blank", a))
+            elif q.unknown == "error":
+                problems.append(("unknown", a))
+            elif q.unknown == "keep":
+                out.append(answer_key(a))
+                shown.setdefault(answer_key(a), set()).add(normalise(a))
+            continue
+        key = answer_key(hit)
+        if not vocab.known(a):  # an open vocabulary keeps it as written
+            shown.setdefault(key, set()).add(hit)
+        if key not in out:
+            out.append(key)
+    return _ChoiceCell(out, problems=tuple(problems))
+
+
 def _encode_choice(survey, q, tables, ids, col) -> Feature:
     vocab = ChoiceVocabulary(q.options, q.synonyms)
-    parsed: dict[str, list[list[str]] | None] = {}
+    parsed: dict[str, tuple[NDArray[np.intp], list[_ChoiceCell]] | None] = {}
     missing: dict[str, NDArray[np.bool_]] = {}
     shown: dict[str, set[str]] = {}  # key -> spellings of an answer kept as written
+    hints = _Hints([*(q.options or []), *q.synonyms], col)
+    listed = ", ".join(repr(o) for o in (q.options or [])[:8])
+    more = "" if len(q.options or []) <= 8 else ", ..."
     for role in ROLES:
         boxes = q.side_choice_columns(role) if q.kind == "multi_choice" else {}
         ticks = _ticked_boxes(q, tables[role], boxes, col) if boxes else None
-        cells = _cells(q, tables[role], role) if ticks is None else [
-            " | ".join(t) for t in ticks]
-        if cells is None:
-            parsed[role] = None
-            missing[role] = np.ones(len(tables[role]), dtype=bool)
-            continue
         table = tables[role]
+        if ticks is None:
+            cells = _cells(q, table, role)
+            if cells is None:
+                parsed[role] = None
+                missing[role] = np.ones(len(table), dtype=bool)
+                continue
+            codes, texts = _distinct(cells)
+            read = [_read_choice(q, vocab, text, None, shown) for text in texts]
+        else:
+            codes, ticked = _distinct([tuple(t) for t in ticks])
+            texts = [" | ".join(t) for t in ticked]
+            read = [_read_choice(q, vocab, text, list(t), shown)
+                    for text, t in zip(texts, ticked, strict=True)]
         column = q.side_column(role) if ticks is None else _box_span(boxes)
-        rows: list[list[str]] = []
-        miss = np.zeros(len(cells), dtype=bool)
-        for k, text in enumerate(cells):
-            if _missing(q, text):
-                miss[k] = True
-                rows.append([])
+        # problems, row by row (the order of a reading cell by cell)
+        flags = [(c.skipped and q.required) or bool(c.problems) or (q.required and not c.keys)
+                 for c in read]
+        for k in _flagged(flags, codes):
+            cell = read[codes[k]]
+            if cell.skipped:
                 _require(q, table, k, str(column), col)
                 continue
-            if ticks is not None:
-                answers = list(ticks[k])
-            else:
-                answers = (vocab.split(text, q.separator) if q.kind == "multi_choice"
-                           else [text])
-            answers = [a for a in answers if not _missing(q, a)]
-            out: list[str] = []
-            reported = len(col.problems) + col.extra
-            for a in answers:
-                hit = vocab.lookup(a)
-                if hit is None:
-                    if not answer_key(a):
-                        col.add(IntakeIssue(
-                            f"answer {a!r} to question {q.name!r} has no letters or digits; "
-                            "leave the cell empty to skip, or list the answer in "
-                            "`missing_values`.", file=table.name, row=table.row_number(k),
-                            column=column, value=a))
-                    elif q.unknown == "error":
-                        listed = ", ".join(repr(o) for o in (q.options or [])[:8])
-                        more = "" if len(q.options or []) <= 8 else ", ..."
-                        hint = "" if col.full else did_you_mean(a, [*(q.options or []),
-                                                                    *q.synonyms])
-                        col.add(IntakeIssue(
-                            f"unknown answer {a!r} to question {q.name!r}{hint}; expected one "
-                            f"of {listed}{more} (or add a synonym to the survey).",
-                            file=table.name, row=table.row_number(k), column=column,
-                            value=a))
-                    elif q.unknown == "keep":
-                        out.append(answer_key(a))
-                        shown.setdefault(answer_key(a), set()).add(normalise(a))
-                    continue
-                key = answer_key(hit)
-                if not vocab.known(a):  # an open vocabulary keeps it as written
-                    shown.setdefault(key, set()).add(hit)
-                if key not in out:
-                    out.append(key)
-            if not out:
-                miss[k] = True
-                if q.required and len(col.problems) + col.extra == reported:
+            for what, a in cell.problems:
+                if what == "blank":
                     col.add(IntakeIssue(
-                        f"question {q.name!r} is required but the answer {text!r} holds no "
-                        "option.", file=table.name, row=table.row_number(k),
-                        column=column, value=text))
-            rows.append(out)
-        parsed[role] = rows
-        missing[role] = miss
+                        f"answer {a!r} to question {q.name!r} has no letters or digits; "
+                        "leave the cell empty to skip, or list the answer in "
+                        "`missing_values`.", file=table.name, row=table.row_number(k),
+                        column=column, value=a))
+                else:
+                    col.add(IntakeIssue(
+                        f"unknown answer {a!r} to question {q.name!r}{hints(a)}; expected one "
+                        f"of {listed}{more} (or add a synonym to the survey).",
+                        file=table.name, row=table.row_number(k), column=column,
+                        value=a))
+            if not cell.keys and not cell.problems:
+                text = texts[codes[k]]
+                col.add(IntakeIssue(
+                    f"question {q.name!r} is required but the answer {text!r} holds no "
+                    "option.", file=table.name, row=table.row_number(k),
+                    column=column, value=text))
+        parsed[role] = (codes, read)
+        missing[role] = np.asarray([c.missing for c in read], dtype=bool)[codes]
     # the vocabulary: declared options first, then answers kept as written (by key, each
     # shown as its first spelling in sorted order, so no row order decides a name)
     names = {answer_key(o): o for o in q.options or []}
@@ -568,24 +655,37 @@ def _encode_choice(survey, q, tables, ids, col) -> Feature:
     order = list(names) + sorted(extra, key=lambda k: (extra[k], k))
     if q.options is None:
         labels = {**names, **extra}
-        order = sorted({k for role in ROLES for row in parsed[role] or [] for k in row},
-                       key=lambda k: (labels[k], k))
+        order = sorted({k for role in ROLES for c in (parsed[role] or ((), []))[1]
+                        for k in c.keys}, key=lambda k: (labels[k], k))
     index = {k: t for t, k in enumerate(order)}
     label = {**names, **extra}
     mats: dict[str, Any] = {}
     for role in ROLES:
-        role_rows = parsed[role]
-        if role_rows is None:
+        got = parsed[role]
+        if got is None:
             mats[role] = None
             continue
-        rows = role_rows
-        indptr = np.cumsum([0] + [len(r) for r in rows])
-        indices = np.fromiter((index[v] for r in rows for v in r), dtype=np.int64,
-                              count=int(indptr[-1]))
-        data = np.ones(indices.size, dtype=np.float64)
-        mats[role] = sp.csr_matrix((data, indices, indptr), shape=(len(rows), len(order)))
+        codes, read = got
+        mats[role] = _multi_hot(codes, [[index[v] for v in c.keys] for c in read], len(order))
     return Feature(q, mats["mentor"], mats["mentee"], missing["mentor"], missing["mentee"],
                    tuple(label[k] for k in order))
+
+
+def _multi_hot(codes: NDArray[np.intp], columns: list[list[int]], width: int) -> sp.csr_matrix:
+    """Row ``k`` holds a one in each of ``columns[codes[k]]`` (in that order)."""
+    sizes = np.fromiter((len(c) for c in columns), dtype=np.int64, count=len(columns))
+    starts = np.zeros(len(columns), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    flat = np.fromiter((t for c in columns for t in c), dtype=np.int64,
+                       count=int(sizes.sum()))
+    lengths = sizes[codes]
+    indptr = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    # position of each stored one in ``flat``: its row's start there, plus its rank
+    offset = np.repeat(starts[codes] - indptr[:-1], lengths)
+    indices = flat[offset + np.arange(int(indptr[-1]), dtype=np.int64)]
+    data = np.ones(indices.size, dtype=np.float64)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(codes), width))
 
 
 def _box_span(boxes: dict[str, str]) -> str:
@@ -627,38 +727,58 @@ def _encode_ordinal(survey, q, tables, ids, col) -> Feature:
     levels = list(q.levels or [])
     vocab = ChoiceVocabulary(levels, q.synonyms)
     position = {lv: t for t, lv in enumerate(levels)}
+    hints = _Hints([*levels, *q.synonyms], col)
     out: dict[str, Any] = {}
     missing: dict[str, NDArray[np.bool_]] = {}
     for role in ROLES:
         cells = _cells(q, tables[role], role)
         n = len(tables[role])
-        values = np.full(n, np.nan)
         if cells is None:
             out[role], missing[role] = None, np.ones(n, dtype=bool)
             continue
         table, column = tables[role], q.side_column(role)
-        for k, text in enumerate(cells):
-            if _missing(q, text):
+        codes, texts = _distinct(cells)
+        found = np.full(len(texts), np.nan)
+        skipped = [_missing(q, text) for text in texts]
+        hits = [None if s else vocab.lookup(text) for text, s in zip(texts, skipped,
+                                                                       strict=True)]
+        for u, hit in enumerate(hits):
+            if hit is not None:
+                found[u] = position[hit]
+        flags = [(s and q.required) or (not s and hit is None)
+                 for s, hit in zip(skipped, hits, strict=True)]
+        for k in _flagged(flags, codes):
+            u = codes[k]
+            if skipped[u]:
                 _require(q, table, k, str(column), col)
                 continue
-            hit = vocab.lookup(text)
-            if hit is None:
-                hint = "" if col.full else did_you_mean(text, [*levels, *q.synonyms])
-                col.add(IntakeIssue(
-                    f"unknown level {text!r} for question {q.name!r}{hint}; expected one of "
-                    f"{', '.join(repr(v) for v in levels)}.", file=table.name,
-                    row=table.row_number(k), column=column, value=text))
-                continue
-            values[k] = position[hit]
+            text = texts[u]
+            col.add(IntakeIssue(
+                f"unknown level {text!r} for question {q.name!r}{hints(text)}; expected one "
+                f"of {', '.join(repr(v) for v in levels)}.", file=table.name,
+                row=table.row_number(k), column=column, value=text))
+        values = found[codes]
         out[role], missing[role] = values, np.isnan(values)
     return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"],
                    tuple(levels))
+
+
+def _likert_value(labels: dict[str, float], text: str) -> float:
+    """Return the answer on the item's scale (NaN when it is neither a label nor a number)."""
+    v = labels.get(answer_key(text), float("nan"))
+    if v != v:
+        try:
+            v = parse_number(text)
+        except CellError:
+            v = float("nan")
+    return v
 
 
 def _encode_likert(survey, q, tables, ids, col) -> Feature:
     lo, hi = q.scale
     labels = {answer_key(w): float(v) for w, v in q.labels.items()}
     traits = list(dict.fromkeys(item.trait for item in q.items or []))
+    hints = _Hints(list(q.labels), col)
     out: dict[str, Any] = {}
     missing: dict[str, NDArray[np.bool_]] = {}
     for role in ROLES:
@@ -668,30 +788,36 @@ def _encode_likert(survey, q, tables, ids, col) -> Feature:
         counts = np.zeros((n, len(traits)))
         for item in q.items or []:
             t = traits.index(item.trait)
-            for k, text in enumerate(table.frame[item.column].astype(str).tolist()):
-                if _missing(q, text):
+            codes, texts = _distinct(table.frame[item.column].astype(str).tolist())
+            skipped = [_missing(q, text) for text in texts]
+            values = [float("nan") if s else _likert_value(labels, text)
+                      for text, s in zip(texts, skipped, strict=True)]
+            ok = [not s and lo <= v <= hi for s, v in zip(skipped, values, strict=True)]
+            flags = [(s and q.required) or (not s and not good)
+                     for s, good in zip(skipped, ok, strict=True)]
+            for k in _flagged(flags, codes):
+                u = codes[k]
+                if skipped[u]:
                     _require(q, table, k, item.column, col)
                     continue
-                v = labels.get(answer_key(text), float("nan"))
-                if v != v:
-                    try:
-                        v = parse_number(text)
-                    except CellError:
-                        v = float("nan")
-                if not (lo <= v <= hi):
-                    words = ""
-                    if q.labels:
-                        hint = "" if col.full else did_you_mean(text, list(q.labels))
-                        words = (f" or one of {', '.join(repr(w) for w in q.labels)}{hint}")
-                    col.add(IntakeIssue(
-                        f"answer to Likert item of trait {item.trait!r} must be a number "
-                        f"from {lo:g} to {hi:g}{words}; got {text!r}.", file=table.name,
-                        row=table.row_number(k), column=item.column, value=text))
-                    continue
-                if item.reverse:
-                    v = lo + hi - v
-                sums[k, t] += (v - lo) / (hi - lo)
-                counts[k, t] += 1
+                text = texts[u]
+                words = ""
+                if q.labels:
+                    words = (f" or one of {', '.join(repr(w) for w in q.labels)}"
+                             f"{hints(text)}")
+                col.add(IntakeIssue(
+                    f"answer to Likert item of trait {item.trait!r} must be a number "
+                    f"from {lo:g} to {hi:g}{words}; got {text!r}.", file=table.name,
+                    row=table.row_number(k), column=item.column, value=text))
+            share = np.zeros(len(texts))
+            for u, v in enumerate(values):
+                if ok[u]:
+                    if item.reverse:
+                        v = lo + hi - v
+                    share[u] = (v - lo) / (hi - lo)
+            rows = np.flatnonzero(np.asarray(ok, dtype=bool)[codes])
+            sums[rows, t] += share[codes[rows]]
+            counts[rows, t] += 1
         with np.errstate(invalid="ignore", divide="ignore"):
             scores = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
         # a participant with some traits unanswered gets the neutral middle for those
@@ -713,44 +839,53 @@ def _encode_availability(survey, q, tables, ids, col) -> Feature:
         table = tables[role]
         n = len(table)
         cells = _cells(q, table, role)
-        grid = np.zeros((n, n_slots), dtype=bool)
-        miss = np.ones(n, dtype=bool)
         if cells is None:
-            out[role], missing[role] = None, miss
+            out[role], missing[role] = None, np.ones(n, dtype=bool)
             continue
         column = str(q.side_column(role))
         tz_col = q.side_timezone_column(role)
         zones = (
             table.frame[tz_col].astype(str).tolist() if tz_col is not None else [""] * n
         )
-        for k, text in enumerate(cells):
+        # each distinct (answer, timezone) is read once
+        codes, pairs = _distinct(list(zip(cells, zones, strict=True)))
+        grids = np.zeros((len(pairs), n_slots), dtype=bool)
+        read = [False] * len(pairs)
+        # what to report for a pair: None, "skipped", or (message, column, value)
+        problem: list[Any] = [None] * len(pairs)
+        for u, (text, written) in enumerate(pairs):
             if _missing(q, text):
-                _require(q, table, k, column, col)
+                problem[u] = "skipped" if q.required else None
                 continue
-            zone = zones[k] or (q.default_timezone or "")
+            zone = written or (q.default_timezone or "")
             if not zone:
-                col.add(IntakeIssue(
-                    "timezone is missing; availability needs an IANA timezone such as "
-                    "'Europe/Paris'.", file=table.name, row=table.row_number(k),
-                    column=tz_col or column, value=""))
+                problem[u] = ("timezone is missing; availability needs an IANA timezone "
+                              "such as 'Europe/Paris'.", tz_col or column, "")
                 continue
             try:
                 get_zone(zone)
             except CellError as exc:
-                col.add(IntakeIssue(f"{exc}.", file=table.name, row=table.row_number(k),
-                                column=tz_col or column, value=zone))
+                problem[u] = (f"{exc}.", tz_col or column, zone)
                 continue
             try:
-                grid[k] = parse_availability(
+                grids[u] = parse_availability(
                     text, zone, start=start, slot_minutes=survey.slot_minutes,
                     slots=q.slots or None, separator=q.separator if q.slots else None,
                     default_days=q.default_days)
             except CellError as exc:
-                col.add(IntakeIssue(f"{exc}.", file=table.name, row=table.row_number(k),
-                                column=column, value=text))
+                problem[u] = (f"{exc}.", column, text)
                 continue
-            miss[k] = False
-        out[role], missing[role] = grid, miss
+            read[u] = True
+        for k in _flagged([p is not None for p in problem], codes):
+            p = problem[codes[k]]
+            if p == "skipped":
+                _require(q, table, k, column, col)
+                continue
+            message, where, value = p
+            col.add(IntakeIssue(message, file=table.name, row=table.row_number(k),
+                                column=where, value=value))
+        out[role] = grids[codes]
+        missing[role] = ~np.asarray(read, dtype=bool)[codes]
     return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"])
 
 
@@ -819,29 +954,37 @@ def _encode_numeric(survey, q, tables, ids, col) -> Feature:
     for role in ROLES:
         table = tables[role]
         n = len(table)
-        values = np.full(n, np.nan)
         cells = _cells(q, table, role)
         if cells is None:
             out[role], missing[role] = None, np.ones(n, dtype=bool)
             continue
         column = q.side_column(role)
-        for k, text in enumerate(cells):
+        codes, texts = _distinct(cells)
+        found = np.full(len(texts), np.nan)
+        # what to report for a distinct cell: None, "skipped" or the message
+        problem: list[str | None] = [None] * len(texts)
+        for u, text in enumerate(texts):
             if _missing(q, text):
-                _require(q, table, k, str(column), col)
+                problem[u] = "skipped" if q.required else None
                 continue
             try:
                 v = parse_number(text)
             except CellError as exc:
-                col.add(IntakeIssue(f"{exc}.", file=table.name, row=table.row_number(k),
-                                column=column, value=text))
+                problem[u] = f"{exc}."
                 continue
             if (q.min is not None and v < q.min) or (q.max is not None and v > q.max):
-                col.add(IntakeIssue(
-                    f"value must lie in [{q.min if q.min is not None else '-inf'}, "
-                    f"{q.max if q.max is not None else 'inf'}]; got {text!r}.",
-                    file=table.name, row=table.row_number(k), column=column, value=text))
+                problem[u] = (f"value must lie in [{q.min if q.min is not None else '-inf'}, "
+                              f"{q.max if q.max is not None else 'inf'}]; got {text!r}.")
                 continue
-            values[k] = v
+            found[u] = v
+        for k in _flagged([p is not None for p in problem], codes):
+            u = codes[k]
+            if problem[u] == "skipped":
+                _require(q, table, k, str(column), col)
+                continue
+            col.add(IntakeIssue(str(problem[u]), file=table.name, row=table.row_number(k),
+                                column=column, value=texts[u]))
+        values = found[codes]
         out[role], missing[role] = values, np.isnan(values)
     return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"])
 
@@ -887,6 +1030,7 @@ def text_vectors(texts: list[str]) -> sp.csr_matrix:
 
 def _encode_text(survey, q, tables, ids, col) -> Feature:
     texts: dict[str, list[str] | None] = {}
+    codes: dict[str, NDArray[np.intp]] = {}
     missing: dict[str, NDArray[np.bool_]] = {}
     for role in ROLES:
         table = tables[role]
@@ -894,16 +1038,18 @@ def _encode_text(survey, q, tables, ids, col) -> Feature:
         if cells is None:
             texts[role], missing[role] = None, np.ones(len(table), dtype=bool)
             continue
-        miss = np.zeros(len(cells), dtype=bool)
-        for k, text in enumerate(cells):
-            if _missing(q, text):
-                miss[k] = True
+        codes[role], distinct = _distinct(cells)
+        skipped = [_missing(q, text) for text in distinct]
+        miss = np.asarray(skipped, dtype=bool)[codes[role]]
+        if q.required:
+            for k in _flagged(skipped, codes[role]):
                 _require(q, table, k, str(q.side_column(role)), col)
-        texts[role], missing[role] = [t if not m else "" for t, m in zip(cells, miss,
+        texts[role], missing[role] = [t if not m else "" for t, m in zip(distinct, skipped,
                                                                           strict=True)], miss
+    # each distinct answer is represented once (a row's vector depends on its text only)
     mats: dict[str, Any] = {
-        role: text_vectors(texts[role] or []) if texts[role] is not None else None
-        for role in ROLES
+        role: text_vectors(texts[role] or [])[codes[role]] if texts[role] is not None
+        else None for role in ROLES
     }
     # keep only the buckets some answer uses: the same dot products, narrow matrices
     present = [m for m in mats.values() if m is not None]
@@ -947,9 +1093,9 @@ class _IdIndex:
 def _encode_ids(survey, q, tables, ids, col) -> Feature:
     n_mentee, n_mentor = len(ids["mentee"]), len(ids["mentor"])
     index = {role: _IdIndex(ids[role].tolist()) for role in ROLES}
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
+    rows: list[NDArray[np.int64]] = []
+    cols: list[NDArray[np.int64]] = []
+    vals: list[NDArray[np.float64]] = []
     missing: dict[str, NDArray[np.bool_]] = {}
     for role in ROLES:
         table = tables[role]
@@ -959,33 +1105,66 @@ def _encode_ids(survey, q, tables, ids, col) -> Feature:
             continue
         other = "mentee" if role == "mentor" else "mentor"
         column = q.side_column(role)
-        for k, text in enumerate(cells):
-            if _missing(q, text):
-                _require(q, table, k, str(column), col)
+        hints = _Hints(ids[other].tolist(), col) if not survey.hash_ids else None
+        codes, texts = _distinct(cells)
+        skipped = [_missing(q, text) for text in texts]
+        # each distinct cell: the ids it lists, in order, and the position of each (or None)
+        listed: list[list[tuple[int, str, int | None]]] = []
+        for text, skip in zip(texts, skipped, strict=True):
+            if skip:
+                listed.append([])
                 continue
             # a repeated id keeps its first (best) rank
-            wanted = list(dict.fromkeys(a.strip() for a in text.split(q.separator) if a.strip()))
+            wanted = list(dict.fromkeys(a.strip() for a in text.split(q.separator)
+                                        if a.strip()))
             if survey.hash_ids:
                 wanted = list(dict.fromkeys(pseudonym(a) for a in wanted))
-            for rank, pid in enumerate(wanted):
-                j = index[other].get(pid)
-                if j is None:
-                    hint = ""
-                    if not survey.hash_ids and not col.full:
-                        hint = did_you_mean(pid, ids[other].tolist())
-                    shown = (f"entry {rank + 1} (id {pid!r})" if survey.hash_ids
-                             else repr(pid))
-                    col.add(IntakeIssue(
-                        f"{shown} is not the id of any {other}{hint}; question {q.name!r} "
-                        f"lists {other} ids.", file=table.name, row=table.row_number(k),
-                        column=column, value=pid))
+            listed.append([(rank, pid, index[other].get(pid))
+                           for rank, pid in enumerate(wanted)])
+        flags = [(s and q.required) or any(j is None for _, _, j in found)
+                 for s, found in zip(skipped, listed, strict=True)]
+        for k in _flagged(flags, codes):
+            u = codes[k]
+            if skipped[u]:
+                _require(q, table, k, str(column), col)
+                continue
+            for rank, pid, j in listed[u]:
+                if j is not None:
                     continue
-                i_mentee, j_mentor = (k, j) if role == "mentee" else (j, k)
-                rows.append(i_mentee)
-                cols.append(j_mentor)
-                vals.append(float(rank + 1))
-            missing[role][k] = not wanted
-    mat = sp.coo_matrix((vals, (rows, cols)), shape=(n_mentee, n_mentor)).tocsr()
+                hint = hints(pid) if hints is not None else ""
+                shown = (f"entry {rank + 1} (id {pid!r})" if survey.hash_ids
+                         else repr(pid))
+                col.add(IntakeIssue(
+                    f"{shown} is not the id of any {other}{hint}; question {q.name!r} "
+                    f"lists {other} ids.", file=table.name, row=table.row_number(k),
+                    column=column, value=pid))
+        answered = np.asarray([not s and bool(found) for s, found in zip(skipped, listed,
+                                                                          strict=True)],
+                              dtype=bool)
+        missing[role] = ~answered[codes]
+        # the pairs, row by row and in each row's order
+        hits = [[(j, rank) for rank, _, j in found if j is not None] for found in listed]
+        sizes = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+        starts = np.zeros(len(hits), dtype=np.int64)
+        np.cumsum(sizes[:-1], out=starts[1:])
+        flat_j = np.fromiter((j for h in hits for j, _ in h), dtype=np.int64,
+                             count=int(sizes.sum()))
+        flat_rank = np.fromiter((rank for h in hits for _, rank in h), dtype=np.int64,
+                                count=int(sizes.sum()))
+        lengths = sizes[codes]
+        owner = np.repeat(np.arange(len(codes), dtype=np.int64), lengths)
+        first = np.zeros(len(codes), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=first[1:])
+        at = np.repeat(starts[codes] - first, lengths) + np.arange(int(lengths.sum()),
+                                                                   dtype=np.int64)
+        partner = flat_j[at]
+        rows.append(owner if role == "mentee" else partner)
+        cols.append(partner if role == "mentee" else owner)
+        vals.append(flat_rank[at].astype(np.float64) + 1.0)
+    empty = np.zeros(0, dtype=np.int64)
+    mat = sp.coo_matrix((np.concatenate([np.zeros(0), *vals]),
+                         (np.concatenate([empty, *rows]), np.concatenate([empty, *cols]))),
+                        shape=(n_mentee, n_mentor)).tocsr()
     if q.kind == "avoid_ids":
         mat.data[:] = 1.0
     else:

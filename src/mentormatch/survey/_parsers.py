@@ -129,6 +129,8 @@ def number_key(value: str) -> str | None:
     >>> number_key("101.0") == number_key("101"), number_key("E101")
     (True, None)
     """
+    if value.isascii() and not _NUMBER.fullmatch(value.lower().strip().replace(_NUM_MARK, "")):
+        return None  # what answer_key decides for ASCII text, without computing the key
     key = answer_key(value)
     return key if key.startswith(_NUM_MARK) else None
 
@@ -173,6 +175,7 @@ class ChoiceVocabulary:
         self._memo: dict[str, str | None] = {}  # answer -> lookup result
         # spellings that contain a separator are recognised before splitting
         self._spellings = [*self.options, *synonyms, *synonyms.values()]
+        self._longest: dict[str, int] = {}  # separator -> most pieces in one spelling
 
     def lookup(self, answer: str) -> str | None:
         """Return the canonical option for ``answer``, or None when unknown.
@@ -210,8 +213,11 @@ class ChoiceVocabulary:
         ['People management (hiring, 1:1s, feedback)', 'Python']
         """
         pieces = text.split(separator)
-        longest = max((s.count(separator) + 1 for s in self._spellings if separator in s),
-                      default=1)
+        longest = self._longest.get(separator)
+        if longest is None:
+            longest = max((s.count(separator) + 1 for s in self._spellings if separator in s),
+                          default=1)
+            self._longest[separator] = longest
         out: list[str] = []
         i = 0
         while i < len(pieces):
@@ -470,9 +476,24 @@ def _parse_availability(
             offset = _offset_minutes(zone, start, day)
             a = (day * 24 * 60 + t1 - offset) // slot_minutes
             b = (day * 24 * 60 + t2 - offset) // slot_minutes
-            grid[np.arange(a, b) % n_slots] = True
+            _mark(grid, a, b)
     grid.setflags(write=False)
     return grid
+
+
+def _mark(grid: NDArray[np.bool_], a: int, b: int) -> None:
+    """Set slots ``a`` to ``b - 1`` of the weekly ``grid``, wrapping round the week."""
+    n = grid.shape[0]
+    if b - a >= n:
+        grid[:] = True
+        return
+    if b <= a:
+        return
+    lo = a % n
+    hi = lo + (b - a)
+    grid[lo:min(hi, n)] = True
+    if hi > n:
+        grid[:hi - n] = True
 
 
 def _parts(text: str) -> list[str]:

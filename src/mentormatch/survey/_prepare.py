@@ -251,6 +251,8 @@ def read_ids(survey: Survey, table: IntakeTable, col: Collector) -> list[str]:
 def drop_resubmissions(survey: Survey, table: IntakeTable, ids: list[str], col: Collector,
                        notes: list[str]) -> tuple[IntakeTable, list[str]]:
     """Keep one row per id: an error listing the repeats, or the latest / first by time."""
+    if len(set(ids)) == len(ids):  # no id repeated (the usual case), blank ones included
+        return table, ids
     rows: dict[str, list[int]] = {}
     for k, v in enumerate(ids):
         if v:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mentormatch.exceptions import IntakeError, IntakeIssue, MentorMatchWarning
@@ -245,7 +246,70 @@ def rejoin_lists(table: IntakeTable, header: str, separator: str) -> None:
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.astype(object).where(frame.notna(), "")
-    return out.map(lambda v: v if isinstance(v, str) else _fmt(v)).reset_index(drop=True)
+    # a column of strings is text already (kept as it is, untyped until _finish)
+    return map_cells(out, _text, keep_text=True).reset_index(drop=True)
+
+
+def _text(v: Any) -> str:
+    return v if isinstance(v, str) else _fmt(v)
+
+
+def _strip(v: Any) -> Any:
+    return v.strip() if isinstance(v, str) else v
+
+
+#: Column types whose cells :func:`map_cells` reads itself (others keep their own map).
+_PLAIN_TEXT = (np.dtype(object), pd.StringDtype(storage="python", na_value=np.nan))
+
+
+def map_cells(frame: pd.DataFrame, func: Callable[[Any], Any], *,
+              on_text: Callable[[str], Any] | None = None,
+              keep_text: bool = False) -> pd.DataFrame:
+    """Return ``frame.map(func)``, reading columns of plain strings in one pass each.
+
+    A column of strings is mapped cell by cell without :meth:`pandas.DataFrame.map`'s
+    overhead, by ``on_text`` if given (it must equal ``func`` on strings). With
+    ``keep_text``, ``func`` must leave a string as it is: such a column is kept as it
+    is, as objects. Any other column is mapped by pandas.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": [" x", "y ", " x"], "b": [1.0, None, 2.0]})
+    >>> map_cells(frame, repr).equals(frame.map(repr))
+    True
+    """
+    if frame.empty:
+        return frame.map(func)
+    columns: dict[int, Any] = {}
+    for k in range(frame.shape[1]):
+        column = frame.iloc[:, k]
+        values = column.to_numpy(dtype=object)
+        if (column.dtype not in _PLAIN_TEXT
+                or pd.api.types.infer_dtype(values, skipna=False) != "string"):
+            columns[k] = frame.iloc[:, [k]].map(func).iloc[:, 0].reset_index(drop=True)
+        elif keep_text:
+            columns[k] = pd.Series(values, dtype=object)
+        else:
+            mapped = np.fromiter(map(on_text or func, values), dtype=object,
+                                 count=len(values))
+            columns[k] = pd.Series(mapped)  # typed as pandas types a mapped column
+    out = pd.DataFrame(columns)
+    out.columns = frame.columns
+    out.index = frame.index
+    return out
+
+
+def _nonblank(frame: pd.DataFrame) -> pd.Series:
+    """Return ``(frame != "").any(axis=1)``, comparing columns of strings in numpy."""
+    mask = np.zeros(len(frame), dtype=bool)
+    for k in range(frame.shape[1]):
+        column = frame.iloc[:, k]
+        values = column.to_numpy(dtype=object)
+        if (column.dtype not in _PLAIN_TEXT
+                or pd.api.types.infer_dtype(values, skipna=False) != "string"):
+            return (frame != "").any(axis=1)
+        mask |= values != ""
+    return pd.Series(mask, index=frame.index)
 
 
 def _fmt(v: Any) -> str:
@@ -280,8 +344,8 @@ def _finish(frame: pd.DataFrame, name: str, header: list[str],
     keep = [k for k, h in enumerate(header) if h in seen and seen[h] == k]
     out = frame.iloc[:, keep].copy()
     out.columns = [header[k] for k in keep]
-    out = out.map(lambda v: v.strip() if isinstance(v, str) else v)
+    out = map_cells(out, _strip, on_text=str.strip)
     # drop rows that are completely empty (trailing blank lines in spreadsheets)
-    nonblank = (out != "").any(axis=1)
+    nonblank = _nonblank(out)
     out = out.loc[nonblank]
     return IntakeTable(out.reset_index(drop=True), name, out.index.to_numpy())
