@@ -110,7 +110,8 @@ def run_sequential(jobs: dict) -> dict:
 
 def timed_runs(jobs: dict, client, workers: int, repeats: int) -> dict:  # type: ignore[no-untyped-def]
     """Interleaved runs; returns per backend the times, loads and a last result's stats."""
-    out: dict = {b: {"times": [], "loads": [], "cpu": [], "stats": {}} for b in BACKENDS}
+    out: dict = {b: {"times": [], "loads": [], "cpu": [], "client_cpu": [], "stats": {}}
+                 for b in BACKENDS}
     reference = None
     warm = dict(list(jobs.items())[: 2 * workers])
     for _ in range(repeats):
@@ -133,6 +134,7 @@ def timed_runs(jobs: dict, client, workers: int, repeats: int) -> dict:  # type:
                 res = mm.match_many(jobs, n_jobs=workers)
             out[backend]["times"].append(time.perf_counter() - t0)
             out[backend]["cpu"].append(cpu_since(c0))
+            out[backend]["client_cpu"].append(cpu_by_process()[os.getpid()] - c0[os.getpid()])
             if isinstance(res, mm.BatchResult):
                 assert res.failures.empty, res.failures
                 out[backend]["stats"] = dict(res.stats)
@@ -142,7 +144,8 @@ def timed_runs(jobs: dict, client, workers: int, repeats: int) -> dict:  # type:
             assert got == reference, f"{backend}: results differ from the sequential loop"
             del res, got
             print(f"  {backend:28s} {out[backend]['times'][-1]:8.1f} s  "
-                  f"cpu {out[backend]['cpu'][-1]:8.1f} s  "
+                  f"cpu {out[backend]['cpu'][-1]:8.1f} s (this process "
+                  f"{out[backend]['client_cpu'][-1]:6.1f} s)  "
                   f"(load {out[backend]['loads'][-1]:.2f})", flush=True)
     return out
 
@@ -208,12 +211,14 @@ def main() -> None:
         f"load average at the start of each run, on a machine of {os.cpu_count()} cores "
         "shared with other work (a load above the core count means the runs waited for "
         "CPU). CPU: seconds of CPU used by this process and its worker processes (the "
-        "work done, whatever the load).",
+        "work done, whatever the load); of which in this process: the loop itself, or "
+        "for `match_many` the client's share (pickling jobs, rebuilding results, and "
+        "the LocalCluster's scheduler, which runs in this process).",
         f"Command: `{cmd}`; Python {platform.python_version()}, {platform.machine()}.",
         "",
         "| jobs | backend | median (s) | runs (s) | load at start | time / sequential | "
-        "CPU (s) | sent / received per programme |",
-        "|---|---|---:|---|---|---:|---:|---|",
+        "CPU (s) | of which this process (s) | sent / received per programme |",
+        "|---|---|---:|---|---|---:|---:|---:|---|",
     ]
     for kind, res in (("intake tables", intake), ("problems (dense)", dense)):
         base = statistics.median(res["sequential"]["times"])
@@ -228,7 +233,8 @@ def main() -> None:
                 f"| {kind} | {backend} | {med:.2f} | "
                 f"{', '.join(f'{t:.2f}' for t in r['times'])} | "
                 f"{', '.join(f'{x:.1f}' for x in r['loads'])} | {med / base:.2f} | "
-                f"{statistics.median(r['cpu']):.1f} | {traffic} |")
+                f"{statistics.median(r['cpu']):.1f} | "
+                f"{statistics.median(r['client_cpu']):.1f} | {traffic} |")
     ratio = (statistics.median(intake["dask"]["times"])
              / statistics.median(intake["sequential"]["times"]))
     lines += ["", f"Target, Dask on {args.workers} workers under half the time of the "

@@ -285,9 +285,14 @@ def match_many(
         ``options``, ``seed``, ``time_limit``), or a record (a dataclass or named
         tuple, say) with those attributes.
     client : dask.distributed.Client, optional
-        Run the jobs on this Dask cluster (install ``mentormatch-opt[dask]``). The
-        workers need the same versions of mentormatch and of the numerical libraries
-        as this process: they are checked before anything is sent.
+        Run the jobs on this Dask cluster (install ``mentormatch-opt[dask]``): a
+        ``LocalCluster`` on this machine, or a cluster of several machines through its
+        scheduler, ``Client("tcp://scheduler:8786")``. Every worker needs
+        ``pip install "mentormatch-opt[dask]"`` at the version installed here, with the
+        same Python (major.minor) and the same versions of the numerical libraries
+        (numpy, scipy, pandas, scikit-learn, PuLP, HiGHS, OR-Tools): they are checked
+        on every connected worker before anything is sent, and a cluster that differs
+        is refused.
     n_jobs : int, optional
         Without a client: how many local processes run the jobs (joblib). None means
         1 (in this process, nothing pickled) unless a ``joblib.parallel_config``
