@@ -25,7 +25,7 @@ import inspect
 import math
 import pickle
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import MappingProxyType
 from typing import Any
@@ -593,19 +593,36 @@ def _run_parallel(
     seconds: dict[int, float],
     report: Callable[[int], None],
 ) -> None:
-    blobs: dict[int, bytes] = {}
-    for k, (kind, data) in specs.items():
-        try:
-            blobs[k] = _dumps((kind, _pack_problem(data) if kind == _PROBLEM else data))
-        except Exception as exc:
-            failed[k] = (*_describe(exc), "send")
-            report(1)
-    stats["sent_bytes"] = sum(len(b) for b in blobs.values())
-    pending = sorted(blobs)
-    size = chunk_size or max(1, min(_MAX_CHUNK, math.ceil(len(pending) / (4 * workers))))
+    size = chunk_size or max(1, min(_MAX_CHUNK, math.ceil(len(specs) / (4 * workers))))
     stats.update(backend="dask" if client is not None else "joblib", workers=workers,
-                 chunks=math.ceil(len(pending) / size))
+                 chunks=0)
     execute = _dask_executor(client) if client is not None else _joblib_executor(workers)
+    blobs: dict[int, bytes] = {}
+
+    def pickled() -> Iterator[list[tuple[int, bytes]]]:
+        """Yield the chunks of pickled jobs, each as soon as it is full.
+
+        The first tasks start while the client pickles the rest (a thousand intake jobs
+        take a second or two to pickle: the workers would wait for all of them).
+        """
+        chunk: list[tuple[int, bytes]] = []
+        for k in sorted(specs):
+            kind, data = specs[k]
+            try:
+                blobs[k] = _dumps((kind, _pack_problem(data) if kind == _PROBLEM else data))
+            except Exception as exc:
+                failed[k] = (*_describe(exc), "send")
+                report(1)
+                continue
+            stats["sent_bytes"] += len(blobs[k])
+            chunk.append((k, blobs[k]))
+            if len(chunk) == size:
+                stats["chunks"] += 1
+                yield chunk
+                chunk = []
+        if chunk:
+            stats["chunks"] += 1
+            yield chunk
 
     def take(results: list[tuple[int, bool, Any, float]]) -> None:
         for k, ok, payload, sec in results:
@@ -623,7 +640,7 @@ def _run_parallel(
                 failed[k] = (*_describe(exc), "return")
         report(len(results))
 
-    def run(chunks: list[list[tuple[int, bytes]]]) -> list[int]:
+    def run(chunks: Iterable[list[tuple[int, bytes]]]) -> list[int]:
         """Run ``chunks``; return the jobs lost with a worker that died among others."""
         lost: list[int] = []
         for outcome in execute(chunks):
@@ -638,17 +655,17 @@ def _run_parallel(
                 lost.extend(outcome.indices)
         return sorted(lost)
 
-    first = True
+    pending = run(pickled())
+    stats["retried"] += len(pending)
     while pending:
-        lost = run([[(k, blobs[k]) for k in pending[s:s + size]]
-                    for s in range(0, len(pending), size)])
+        # run the lost jobs again, one per task, until they finish or fail alone
+        lost = run([[(k, blobs[k])] for k in pending])
         stats["retried"] += len(lost)
-        if lost and not first and len(lost) == len(pending):
+        if lost and len(lost) == len(pending):
             # no job finished beside the one that kills its worker: run the first alone
             head, lost = lost[0], lost[1:]
             lost = sorted([*lost, *run([[(head, blobs[head])]])])
-        # run the lost jobs again, one per task, until they finish or fail alone
-        pending, size, first = lost, 1, False
+        pending = lost
 
 
 @attrs.frozen
@@ -663,12 +680,14 @@ class _Lost:
     alone: bool = False
 
 
-_Executor = Callable[[list[list[tuple[int, bytes]]]], Iterator[Any]]
+_Executor = Callable[[Iterable[list[tuple[int, bytes]]]], Iterator[Any]]
 
 
 def _joblib_executor(workers: int) -> _Executor:
-    def execute(chunks: list[list[tuple[int, bytes]]]) -> Iterator[Any]:
+    def execute(given: Iterable[list[tuple[int, bytes]]]) -> Iterator[Any]:
         from joblib import Parallel, delayed
+
+        chunks = list(given)  # (joblib may read an iterator from another thread)
 
         done: set[int] = set()
         par = Parallel(n_jobs=workers, return_as="generator_unordered", batch_size=1)
@@ -684,12 +703,17 @@ def _joblib_executor(workers: int) -> _Executor:
 
 
 def _dask_executor(client: Any) -> _Executor:
-    def execute(chunks: list[list[tuple[int, bytes]]]) -> Iterator[Any]:
+    def execute(chunks: Iterable[list[tuple[int, bytes]]]) -> Iterator[Any]:
         from distributed import as_completed
 
-        futures = {client.submit(_run_chunk, c, pure=False): c for c in chunks}
+        futures: dict[Any, list[tuple[int, bytes]]] = {}
+        done = as_completed(loop=client.loop)  # (not the default client's loop)
         try:
-            for fut in as_completed(list(futures)):
+            for c in chunks:  # each task leaves as soon as its chunk is pickled
+                fut = client.submit(_run_chunk, c, pure=False)
+                futures[fut] = c
+                done.add(fut)
+            for fut in done:
                 chunk = futures[fut]
                 try:
                     results = fut.result()
@@ -697,7 +721,7 @@ def _dask_executor(client: Any) -> _Executor:
                     # alone only when it was the one job sent: a worker that dies also
                     # fails the other tasks queued on it
                     yield _Lost(tuple(k for k, _ in chunk), _describe(exc),
-                                alone=len(chunks) == 1 and len(chunk) == 1)
+                                alone=len(futures) == 1 and len(chunk) == 1)
                 else:
                     yield results
                 finally:
