@@ -10,7 +10,7 @@ import hashlib
 import weakref
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import numpy as np
@@ -546,8 +546,7 @@ class _Hints:
         return self.memo[word]
 
 
-@attrs.frozen
-class _ChoiceCell:
+class _ChoiceCell(NamedTuple):
     """One distinct choice cell read: its option keys, and what to report for it."""
 
     keys: list[str]
@@ -556,23 +555,28 @@ class _ChoiceCell:
 
     @property
     def missing(self) -> bool:
+        """Whether the cell counts as unanswered."""
         return self.skipped or not self.keys
+
+
+_SKIPPED = _ChoiceCell([], skipped=True)
 
 
 def _read_choice(q: Question, vocab: ChoiceVocabulary, text: str, ticked: list[str] | None,
                  shown: dict[str, set[str]]) -> _ChoiceCell:
     """Read one choice cell (or the ticked boxes of one row, joined as ``text``)."""
     if _missing(q, text):
-        return _ChoiceCell([], skipped=True)
+        return _SKIPPED
     if ticked is not None:
         answers = list(ticked)
     else:
         answers = vocab.split(text, q.separator) if q.kind == "multi_choice" else [text]
-    answers = [a for a in answers if not _missing(q, a)]
     out: list[str] = []
     problems: list[tuple[str, str]] = []
     for a in answers:
-        hit = vocab.lookup(a)
+        if _missing(q, a):
+            continue
+        hit, known, key = vocab.read(a)
         if hit is None:
             if not answer_key(a):
                 problems.append(("blank", a))
@@ -580,14 +584,21 @@ def _read_choice(q: Question, vocab: ChoiceVocabulary, text: str, ticked: list[s
                 problems.append(("unknown", a))
             elif q.unknown == "keep":
                 out.append(answer_key(a))
-                shown.setdefault(answer_key(a), set()).add(normalise(a))
+                _note(shown, answer_key(a), normalise(a))
             continue
-        key = answer_key(hit)
-        if not vocab.known(a):  # an open vocabulary keeps it as written
-            shown.setdefault(key, set()).add(hit)
+        if not known:  # an open vocabulary keeps it as written
+            _note(shown, str(key), hit)
         if key not in out:
-            out.append(key)
+            out.append(str(key))
     return _ChoiceCell(out, problems=tuple(problems))
+
+
+def _note(shown: dict[str, set[str]], key: str, spelling: str) -> None:
+    spellings = shown.get(key)
+    if spellings is None:
+        shown[key] = {spelling}
+    else:
+        spellings.add(spelling)
 
 
 def _encode_choice(survey, q, tables, ids, col) -> Feature:

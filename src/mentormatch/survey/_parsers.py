@@ -196,6 +196,21 @@ class ChoiceVocabulary:
             self._memo[answer] = hit
         return hit
 
+    def read(self, answer: str) -> tuple[str | None, bool, str | None]:
+        """Return ``(lookup(answer), known(answer), answer_key(lookup(answer)))`` at once.
+
+        Examples
+        --------
+        >>> ChoiceVocabulary(None, {"golang": "go"}).read("Go Lang")
+        ('go lang', False, 'golang')
+        """
+        key = answer_key(answer)
+        hit = self._index.get(key)
+        known = hit is not None
+        if hit is None and self.open and key:
+            hit = normalise(answer)
+        return hit, known, None if hit is None else answer_key(hit)
+
     def known(self, answer: str) -> bool:
         """Whether ``answer`` is a declared option or a synonym (not merely kept)."""
         return answer_key(answer) in self._index

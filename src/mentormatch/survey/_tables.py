@@ -245,9 +245,27 @@ def rejoin_lists(table: IntakeTable, header: str, separator: str) -> None:
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.astype(object).where(frame.notna(), "")
-    # a column of strings is text already (kept as it is, untyped until _finish)
-    return map_cells(out, _text, keep_text=True).reset_index(drop=True)
+    if frame.empty:
+        out = frame.astype(object).where(frame.notna(), "")
+        return out.map(_text).reset_index(drop=True)
+    columns: dict[int, Any] = {}
+    for k in range(frame.shape[1]):
+        column = frame.iloc[:, k]
+        values = column.to_numpy(dtype=object)
+        if column.dtype in _PLAIN_TEXT and _all_strings(values):
+            # text already (kept as it is, untyped until _finish)
+            columns[k] = pd.Series(values, dtype=object, copy=True)
+        else:
+            part = frame.iloc[:, [k]]
+            part = part.astype(object).where(part.notna(), "")
+            columns[k] = part.map(_text).iloc[:, 0].reset_index(drop=True)
+    out = pd.DataFrame(columns)
+    out.columns = frame.columns
+    return out
+
+
+def _all_strings(values: Any) -> bool:
+    return bool(pd.api.types.infer_dtype(values, skipna=False) == "string")
 
 
 def _text(v: Any) -> str:
@@ -263,20 +281,21 @@ _PLAIN_TEXT = (np.dtype(object), pd.StringDtype(storage="python", na_value=np.na
 
 
 def map_cells(frame: pd.DataFrame, func: Callable[[Any], Any], *,
-              on_text: Callable[[str], Any] | None = None,
-              keep_text: bool = False) -> pd.DataFrame:
+              on_text: Callable[[str], Any] | None = None) -> pd.DataFrame:
     """Return ``frame.map(func)``, reading columns of plain strings in one pass each.
 
     A column of strings is mapped cell by cell without :meth:`pandas.DataFrame.map`'s
-    overhead, by ``on_text`` if given (it must equal ``func`` on strings). With
-    ``keep_text``, ``func`` must leave a string as it is: such a column is kept as it
-    is, as objects. Any other column is mapped by pandas.
+    overhead, by ``on_text`` if given (it must equal ``func`` on strings); any other
+    column is mapped by pandas.
 
     Examples
     --------
     >>> frame = pd.DataFrame({"a": [" x", "y ", " x"], "b": [1.0, None, 2.0]})
     >>> map_cells(frame, repr).equals(frame.map(repr))
     True
+    >>> strip = lambda v: v.strip() if isinstance(v, str) else v
+    >>> map_cells(frame, strip, on_text=str.strip)["a"].tolist()
+    ['x', 'y', 'x']
     """
     if frame.empty:
         return frame.map(func)
@@ -284,11 +303,8 @@ def map_cells(frame: pd.DataFrame, func: Callable[[Any], Any], *,
     for k in range(frame.shape[1]):
         column = frame.iloc[:, k]
         values = column.to_numpy(dtype=object)
-        if (column.dtype not in _PLAIN_TEXT
-                or pd.api.types.infer_dtype(values, skipna=False) != "string"):
+        if column.dtype not in _PLAIN_TEXT or not _all_strings(values):
             columns[k] = frame.iloc[:, [k]].map(func).iloc[:, 0].reset_index(drop=True)
-        elif keep_text:
-            columns[k] = pd.Series(values, dtype=object)
         else:
             mapped = np.fromiter(map(on_text or func, values), dtype=object,
                                  count=len(values))
@@ -305,8 +321,7 @@ def _nonblank(frame: pd.DataFrame) -> pd.Series:
     for k in range(frame.shape[1]):
         column = frame.iloc[:, k]
         values = column.to_numpy(dtype=object)
-        if (column.dtype not in _PLAIN_TEXT
-                or pd.api.types.infer_dtype(values, skipna=False) != "string"):
+        if column.dtype not in _PLAIN_TEXT or not _all_strings(values):
             return (frame != "").any(axis=1)
         mask |= values != ""
     return pd.Series(mask, index=frame.index)
