@@ -158,10 +158,17 @@ def test_bounded_flow_matches_scipy(data: st.DataObject, objective: str,
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(CohortScores, "above_pairs", spy)
+        # rows read again: at the prices each round (0), or once deeper into a second
+        # store (a little room: some rows; plenty: every allowed pair of each)
+        max_deep = data.draw(st.sampled_from([0, 40, 8_000_000]), label="max_deep")
         res = flow_assignment(prep, k=1, r=data.draw(st.integers(1, 3)), add_per_row=1,
-                              max_stored=per_row * n)
-    note(f"above_pairs calls: {len(calls)}, rows priced: {res.stats['rows_priced']}")
+                              max_stored=per_row * n, max_deep=max_deep)
+    note(f"above_pairs calls: {len(calls)}, rows priced: {res.stats['rows_priced']}, "
+         f"rows read deeper: {res.stats['deepened_rows']}")
     event(f"bounded pricing used: {bool(calls)}")
+    event(f"rows read deeper: {res.stats['deepened_rows'] > 0}")
+    if max_deep == 0:
+        assert res.stats["deepened_rows"] == 0
     got = res.assignment
     made = got >= 0
     value = float(np.sum(S[np.flatnonzero(made), got[made]]))
@@ -180,9 +187,12 @@ def test_bounded_flow_matches_scipy(data: st.DataObject, objective: str,
     assert res.bound >= want - tol
 
 
+@pytest.mark.parametrize("max_deep", [0, 8_000_000])
 @pytest.mark.parametrize("objective", ["coverage", "total"])
-def test_bounded_pricing_runs_and_certifies_on_the_demo(objective: str) -> None:
-    # a short store on a real cohort: rows are read again through above_pairs
+def test_bounded_pricing_runs_and_certifies_on_the_demo(objective: str,
+                                                        max_deep: int) -> None:
+    # a short store on a real cohort: rows are read again through above_pairs at each
+    # round's prices (max_deep=0), or once with every allowed pair into a second store
     src = _demo_source(7, 300, 60)
     n, m = src.shape
     cap = np.full(m, 2, dtype=np.int64)
@@ -197,8 +207,13 @@ def test_bounded_pricing_runs_and_certifies_on_the_demo(objective: str) -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(CohortScores, "above_pairs", spy)
         res = flow_assignment(Problem(src, cap, objective=objective), k=1, r=2,
-                              max_stored=2 * n)
-    assert calls and sum(res.stats["rows_priced"]) > 0  # the bounded path was taken
+                              max_stored=2 * n, max_deep=max_deep)
+    if max_deep:  # the rows were read deeper once: later rounds price them from memory
+        assert res.stats["deepened_rows"] > 0
+        assert res.stats["rows_priced"][-1] == 0
+    else:
+        assert calls and sum(res.stats["rows_priced"]) > 0  # the bounded path was taken
+        assert res.stats["deepened_rows"] == 0
     want, n_want = oracle(S, cap, objective)
     got = res.assignment
     made = got >= 0
@@ -230,3 +245,34 @@ def test_above_pairs_bounds_hold_with_a_negative_weight(term: int) -> None:
     rest = fin & ~np.isfinite(out)
     for r in range(40):
         assert not rest[r].any() or dense[r, rest[r]].max() <= left[r]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 20), objective=st.sampled_from(["coverage", "total"]),
+       max_deep=st.sampled_from([150, 8_000_000]), data=st.data())
+def test_rows_read_deeper_keep_the_solve_exact(seed: int, objective: str, max_deep: int,
+                                              data: st.DataObject) -> None:
+    # rows that pricing reads a second time go, once, into a second store (every
+    # allowed pair, or as many as max_deep leaves room for): the optimum and its
+    # certificate must not change
+    survey = Survey.load(demo_paths()["survey"])
+    mentors, mentees = make_cohort(150, 30, seed=seed)
+    src = CohortScores(survey, load_cohort(mentees, mentors, survey), engine="compiled")
+    n, m = src.shape
+    S = src.block(np.arange(n))
+    cap = np.asarray(data.draw(st.lists(st.integers(1, 4), min_size=m, max_size=m)),
+                     dtype=np.int64)
+    res = flow_assignment(Problem(src, cap, objective=objective), k=1, r=1, add_per_row=1,
+                          max_stored=n, max_deep=max_deep)
+    event(f"rows read deeper: {res.stats['deepened_rows'] > 0}")
+    want, n_want = oracle(S, cap, objective)
+    got = res.assignment
+    made = got >= 0
+    value = float(np.sum(S[np.flatnonzero(made), got[made]]))
+    assert res.status == "optimal"
+    assert value == pytest.approx(want, abs=1e-9)
+    assert int(made.sum()) == n_want or objective == "total"
+    assert (np.bincount(got[made], minlength=m) <= cap).all()
+    B, L, level = recomputed_bound(S, cap, objective, got, res.stats)
+    assert level == L and B - value <= 1e-8 * (1 + np.abs(S[np.isfinite(S)]).sum())
+    assert res.stats["deepened_rows"] <= n

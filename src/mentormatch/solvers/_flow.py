@@ -31,7 +31,7 @@ from mentormatch.solvers._certificate import (
     rounding_error,
     tolerance,
 )
-from mentormatch.solvers._store import LexPrices, StoreBuilder, price_dense
+from mentormatch.solvers._store import LexPrices, PairStore, StoreBuilder, price_dense
 
 __all__ = ["FlowResult", "flow_assignment"]
 
@@ -100,6 +100,7 @@ def flow_assignment(
     max_rounds: int = 4,
     add_per_row: int | None = None,
     max_stored: int = 200_000_000,
+    max_deep: int = _SMALL_STORE,
 ) -> FlowResult:
     r"""Solve the capacity-constrained assignment exactly on a sparse candidate graph.
 
@@ -134,6 +135,12 @@ def flow_assignment(
         eighth of all pairs (or 8 million). Each mentee keeps at most
         ``max(k, stored // n_mentees)`` of its best ones; a mentee whose left-out pairs
         could still improve the matching is scored again.
+    max_deep : int, default=8_000_000
+        Most pairs kept for the mentees that pricing reads again (a second store, 12
+        bytes per pair). A mentee read again is read once with every allowed pair, or
+        as many as fit, so that later rounds price it from memory; 0 reads such mentees
+        again at every round's prices instead (with a score source that bounds what it
+        skips).
 
     Returns
     -------
@@ -196,8 +203,11 @@ def flow_assignment(
         if int(value) < 1:
             msg = f"`{name}` must be a positive integer; got {value!r}."
             raise SolverError(msg)
+    if int(max_deep) < 0:
+        msg = f"`max_deep` must be a non-negative integer; got {max_deep!r}."
+        raise SolverError(msg)
     return _FlowSolver(prep, int(k), int(r), int(block_cells), int(max_rounds),
-                       int(add_per_row or k), max_stored=int(max_stored),
+                       int(add_per_row or k), max_stored=int(max_stored), max_deep=int(max_deep),
                        progress=progress).run()
 
 
@@ -207,6 +217,7 @@ class _FlowSolver:
     def __init__(
         self, prep: Problem, k: int, r: int, block_cells: int, max_rounds: int,
         add_per_row: int, price_rule: str = "high", max_stored: int = 200_000_000,
+        max_deep: int = _SMALL_STORE,
         progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.prep = prep
@@ -218,6 +229,7 @@ class _FlowSolver:
         self.col_add = max(1, r)  # most pairs added per mentor and round (doubles)
         self.price_rule = price_rule
         self.max_stored = max_stored
+        self.max_deep = max_deep
         self.coverage = prep.objective == "coverage"
         n, m = prep.shape
         self.n, self.m = n, m
@@ -253,12 +265,17 @@ class _FlowSolver:
             "candidate_pairs": 0,
             "pairs_added": [],
             "rows_priced": [],
-            "phase_seconds": {"candidates": 0.0, "flow": 0.0, "prices": 0.0, "pricing": 0.0},
+            "phase_seconds": {"candidates": 0.0, "flow": 0.0, "prices": 0.0, "pricing": 0.0,
+                              "deepen": 0.0},
             "k": k,
             "r": r,
             "block_rows": self._block_rows(),
             "full_flow": False,
+            "deepened_rows": 0,
         }
+        self.side: PairStore | None = None  # rows read deeper (see _deepen)
+        self.deep = np.zeros(self.nf, dtype=bool)
+        self.read_again = np.zeros(self.nf, dtype=bool)  # read at a round's prices
 
     def report(self, phase: str, done: int, total: int) -> None:
         """Tell the progress callback (if any) how far ``phase`` has come."""
@@ -529,12 +546,21 @@ class _FlowSolver:
                        tol=self.sigma * max(PRICE_TOL, 4.0 / self.int_range),
                        t_lvl=t_lvl, t_val=t_val, p0_min=float(p0.min()), eta=self.eta,
                        big=big)
-        row_l, row_a, row_0, out_j, out_v, out_s, rescore = st.price(pr, self.keys, a_add)
+        priced = st.price(pr, self.keys, a_add)
+        if self.side is not None:
+            self._price_deep(priced, pr, a_add)
+        rescore = priced[-1]
+        # a row that comes back for a second reading is read deeper, once
+        back = rescore & self.read_again
+        if self.bounded and back.any() and self._deepen(np.flatnonzero(back)):
+            self._price_deep(priced, pr, a_add)
+        row_l, row_a, row_0, out_j, out_v, out_s, rescore = priced
         ok = out_j >= 0
         new_keys = [np.nonzero(ok)[0].astype(np.int64) * mu + out_j[ok]]
         new_vals = [out_v[ok]]
         new_rank = [out_s[ok]]
         todo = np.flatnonzero(rescore)
+        self.read_again[todo] = True
         blocks = self._bounded_blocks(todo, dp) if self.bounded else (
             (loc, S, None) for loc, S in self._blocks(todo))
         for loc, S, left in blocks:
@@ -568,6 +594,50 @@ class _FlowSolver:
             keep = np.sort(order[pos_in_col < self.col_add])
             keys_all, vals_all = keys_all[keep], vals_all[keep]
         return keys_all, vals_all, bounds, int(todo.size)
+
+    def _price_deep(self, priced: tuple[NDArray, ...], pr: LexPrices, a_add: int) -> None:
+        """Overwrite the pricing of the rows read deeper with their deeper store's."""
+        assert self.side is not None
+        rows = np.flatnonzero(self.deep)
+        for whole, part in zip(priced, self.side.price(pr, self.keys, a_add), strict=True):
+            whole[rows] = part[rows]
+
+    def _deepen(self, todo: NDArray[np.intp]) -> bool:
+        """Read rows that pricing must read again deeper, once, into a second store.
+
+        A truncated row is read again whenever a pair it left out might beat the prices;
+        the same rows come back round after round. Read once more with many more pairs
+        kept (every allowed one when the budget allows), they price from memory in later
+        rounds. A first reading at the prices costs about half as much as a deep one, so
+        only rows that come back a second time are read deeper. The deeper rows keep exact scores and their own bound of what they leave
+        out, like the first pass. Returns whether any row was read.
+        """
+        new = todo[~self.deep[todo]]
+        room = self.max_deep - (self.side.nnz if self.side is not None else 0)
+        if new.size == 0 or room <= 0:
+            return False
+        depth = min(self.mu, room // new.size)
+        if depth < 2 * self.stats["stored_per_row"]:
+            return False  # hardly deeper than the first pass: read them at the prices
+        t0 = time.perf_counter()
+        src = self.prep.source
+        builder = StoreBuilder(self.nf, self.mu, depth, compiled=True,
+                               capacity=depth * int(new.size))
+        step = max(1, _SPARSE_BLOCK // depth)
+        for start in range(0, new.size, step):
+            loc = new[start : start + step]
+            counts, pc, pv, trunc, lo, hi = src.best_pairs(  # type: ignore[attr-defined]
+                self.rows[loc], self.cols, depth)
+            if self.filtered or self.drop_negative is not None:
+                counts, pc, pv = self._filter_kept(loc, counts, pc, pv)
+            builder.add_kept(loc, counts, pc, pv, trunc, lo, hi)
+        # rows are added out of order: restore the row order of the CSR arrays
+        part = builder.finish_rows(new)
+        self.side = part if self.side is None else self.side.merged(part, new)
+        self.deep[new] = True
+        self.stats["deepened_rows"] += int(new.size)
+        self.stats["phase_seconds"]["deepen"] += time.perf_counter() - t0
+        return True
 
     def _all_stored(self) -> None:
         """Make every stored pair a candidate (the store holds every allowed pair)."""
