@@ -37,6 +37,8 @@ __all__ = ["FlowResult", "flow_assignment"]
 
 #: Kept pairs per call to a source's ``best_pairs`` (at least; 48 MB of buffers).
 _SPARSE_BLOCK = 1 << 22
+#: Kept pairs per call when rows are read deeper (12 MB of buffers).
+_DEEP_BLOCK = 1 << 20
 #: Pairs any store may hold, whatever the problem's size (96 MB): problems up to this size
 #: keep every allowed pair, so ties never force rows to be read again.
 _SMALL_STORE = 8_000_000
@@ -273,7 +275,8 @@ class _FlowSolver:
             "full_flow": False,
             "deepened_rows": 0,
         }
-        self.side: PairStore | None = None  # rows read deeper (see _deepen)
+        # rows read deeper (see _deepen): (rows, their store) per reading
+        self.side: list[tuple[NDArray[np.intp], PairStore]] = []
         self.deep = np.zeros(self.nf, dtype=bool)
         self.read_again = np.zeros(self.nf, dtype=bool)  # read at a round's prices
 
@@ -547,7 +550,7 @@ class _FlowSolver:
                        t_lvl=t_lvl, t_val=t_val, p0_min=float(p0.min()), eta=self.eta,
                        big=big)
         priced = st.price(pr, self.keys, a_add)
-        if self.side is not None:
+        if self.side:
             self._price_deep(priced, pr, a_add)
         rescore = priced[-1]
         # a row that comes back for a second reading is read deeper, once
@@ -596,24 +599,32 @@ class _FlowSolver:
         return keys_all, vals_all, bounds, int(todo.size)
 
     def _price_deep(self, priced: tuple[NDArray, ...], pr: LexPrices, a_add: int) -> None:
-        """Overwrite the pricing of the rows read deeper with their deeper store's."""
-        assert self.side is not None
-        rows = np.flatnonzero(self.deep)
-        for whole, part in zip(priced, self.side.price(pr, self.keys, a_add), strict=True):
-            whole[rows] = part[rows]
+        """Overwrite the pricing of the rows read deeper with their deeper stores'."""
+        mu = self.mu
+        kr = self.keys // mu
+        for rows, store in self.side:
+            # each deeper store numbers its rows 0, 1, ...: its prices and candidate keys
+            # follow (pairs tied in score are spread by that numbering there)
+            pos = np.searchsorted(rows, kr).clip(0, rows.size - 1)
+            hit = rows[pos] == kr
+            keys = pos[hit] * mu + self.keys[hit] % mu
+            sub = attrs.evolve(pr, omega=pr.omega[rows], beta=pr.beta[rows], u=pr.u[rows])
+            for whole, part in zip(priced, store.price(sub, keys, a_add), strict=True):
+                whole[rows] = part
 
     def _deepen(self, todo: NDArray[np.intp]) -> bool:
         """Read rows that pricing must read again deeper, once, into a second store.
 
         A truncated row is read again whenever a pair it left out might beat the prices;
         the same rows come back round after round. Read once more with many more pairs
-        kept (every allowed one when the budget allows), they price from memory in later
-        rounds. A first reading at the prices costs about half as much as a deep one, so
-        only rows that come back a second time are read deeper. The deeper rows keep exact scores and their own bound of what they leave
-        out, like the first pass. Returns whether any row was read.
+        kept (every allowed one when ``max_deep`` leaves room), they price from memory
+        in later rounds. A first reading at the prices costs about half as much as a
+        deep one, so only rows that come back a second time are read deeper. The deeper
+        rows keep exact scores and their own bound of what they leave out, like the
+        first pass. Returns whether any row was read.
         """
         new = todo[~self.deep[todo]]
-        room = self.max_deep - (self.side.nnz if self.side is not None else 0)
+        room = self.max_deep - sum(store.nnz for _, store in self.side)
         if new.size == 0 or room <= 0:
             return False
         depth = min(self.mu, room // new.size)
@@ -621,19 +632,18 @@ class _FlowSolver:
             return False  # hardly deeper than the first pass: read them at the prices
         t0 = time.perf_counter()
         src = self.prep.source
-        builder = StoreBuilder(self.nf, self.mu, depth, compiled=True,
+        builder = StoreBuilder(int(new.size), self.mu, depth, compiled=True,
                                capacity=depth * int(new.size))
-        step = max(1, _SPARSE_BLOCK // depth)
+        step = max(1, _DEEP_BLOCK // depth)
         for start in range(0, new.size, step):
             loc = new[start : start + step]
             counts, pc, pv, trunc, lo, hi = src.best_pairs(  # type: ignore[attr-defined]
                 self.rows[loc], self.cols, depth)
             if self.filtered or self.drop_negative is not None:
                 counts, pc, pv = self._filter_kept(loc, counts, pc, pv)
-            builder.add_kept(loc, counts, pc, pv, trunc, lo, hi)
-        # rows are added out of order: restore the row order of the CSR arrays
-        part = builder.finish_rows(new)
-        self.side = part if self.side is None else self.side.merged(part, new)
+            builder.add_kept(np.arange(start, start + loc.size), counts, pc, pv, trunc,
+                             lo, hi)
+        self.side.append((new, builder.finish()))
         self.deep[new] = True
         self.stats["deepened_rows"] += int(new.size)
         self.stats["phase_seconds"]["deepen"] += time.perf_counter() - t0

@@ -258,18 +258,6 @@ class PairStore:
             row_0[fin] = np.maximum(row_0[fin], self.trunc[fin] - pr.p0[jl0])
         return row_l, row_a, row_0, out_j, out_v, out_s, rescore
 
-    def merged(self, other: PairStore, rows: NDArray[np.intp]) -> PairStore:
-        """Return this store with ``other``'s ``rows`` (empty here) added to it."""
-        if np.diff(self.indptr)[rows].any():
-            msg = "merged: the rows added must be empty in this store."
-            raise ValueError(msg)
-        indptr, cols, vals = _kernels().merge_rows(self.indptr, self.cols, self.vals,
-                                                   other.indptr, other.cols, other.vals)
-        trunc = self.trunc.copy()
-        trunc[rows] = other.trunc[rows]
-        return PairStore(indptr, cols, vals, trunc, min(self.lo, other.lo),
-                         max(self.hi, other.hi), self.n_cols, self.compiled)
-
     def lookup(self, rows: NDArray[np.int64], js: NDArray[np.int64]) -> NDArray:
         """Return the stored scores of the pairs ``(rows[t], js[t])`` (all stored)."""
         if self.compiled:
@@ -391,19 +379,6 @@ class StoreBuilder:
             cols, vals, indptr = self._merge_col_keep(cols, vals)
         return PairStore(indptr, cols, vals, self.trunc, self.lo, self.hi, self.n_cols,
                          self.compiled)
-
-    def finish_rows(self, rows: NDArray[np.intp]) -> PairStore:
-        """Return the store of ``rows``, each added once in increasing order; others empty."""
-        rows = np.asarray(rows, dtype=np.int64)
-        if rows.size > 1 and not bool((np.diff(rows) > 0).all()):
-            msg = "finish_rows: rows must be added once each, in increasing order."
-            raise ValueError(msg)
-        ends = self.indptr[rows + 1]
-        counts = np.zeros(self.indptr.size - 1, dtype=np.int64)
-        counts[rows] = np.diff(np.concatenate([[0], ends]))
-        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        return PairStore(indptr, self.cols[: self.filled], self.vals[: self.filled],
-                         self.trunc, self.lo, self.hi, self.n_cols, self.compiled)
 
     def _merge_col_keep(self, cols: NDArray, vals: NDArray) -> tuple[NDArray, NDArray, NDArray]:
         """Insert the kept column pairs that the rows left out (rows stay column-sorted)."""
