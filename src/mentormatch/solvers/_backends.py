@@ -104,7 +104,8 @@ register(Backend(
     summary="scipy's linear_sum_assignment on capacity-expanded columns (dense, exact)"))
 register(Backend(
     "flow", _flow, handles=("priority",),
-    options=("k", "r", "block_cells", "max_rounds", "add_per_row", "max_stored"),
+    options=("k", "r", "block_cells", "max_rounds", "add_per_row", "max_stored",
+             "max_deep"),
     summary="min-cost flow on candidate pairs, priced against dual prices (sparse, exact)"))
 register(Backend(
     "ilp", _ilp, handles=("min_load", "quotas", "group_caps", "fair", "priority", "moves"),

@@ -97,7 +97,8 @@ def solve(
     options : mapping, optional
         Method options, as in :func:`scipy.optimize.minimize`: ``"ilp"``:
         ``backend`` ("auto", "highs", "cbc"); ``"flow"``: ``k``, ``r``,
-        ``block_cells``, ``max_rounds``, ``add_per_row``, ``max_stored``; ``"stable"``:
+        ``block_cells``, ``max_rounds``, ``add_per_row``, ``max_stored``,
+        ``max_deep``; ``"stable"``:
         ``proposing`` ("mentee" or "mentor"), ``mentee_prefs`` / ``mentor_prefs``
         (ranked lists by id: a mapping id -> ids, or one list per participant).
     time_limit : float, optional
