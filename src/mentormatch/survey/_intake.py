@@ -26,11 +26,13 @@ from mentormatch.survey._parsers import (
     CellError,
     ChoiceVocabulary,
     answer_key,
+    availability_spans,
     get_zone,
     normalise,
     number_key,
     parse_availability,
     parse_number,
+    utc_offsets,
 )
 from mentormatch.survey._prepare import (
     Collector,
@@ -663,11 +665,12 @@ def _encode_choice(survey, q, tables, ids, col) -> Feature:
         if q.options is None:
             names.setdefault(answer_key(target), vocab.lookup(target) or target)
     extra = {key: min(spellings) for key, spellings in shown.items() if key not in names}
-    order = list(names) + sorted(extra, key=lambda k: (extra[k], k))
     if q.options is None:
         labels = {**names, **extra}
         order = sorted({k for role in ROLES for c in (parsed[role] or ((), []))[1]
                         for k in c.keys}, key=lambda k: (labels[k], k))
+    else:
+        order = list(names) + sorted(extra, key=lambda k: (extra[k], k))
     index = {k: t for t, k in enumerate(order)}
     label = {**names, **extra}
     mats: dict[str, Any] = {}
@@ -858,6 +861,10 @@ def _encode_availability(survey, q, tables, ids, col) -> Feature:
         zones = (
             table.frame[tz_col].astype(str).tolist() if tz_col is not None else [""] * n
         )
+        if not q.slots:
+            out[role], missing[role] = _plain_availability(
+                q, table, cells, zones, (column, tz_col), start, survey.slot_minutes, col)
+            continue
         # each distinct (answer, timezone) is read once
         codes, pairs = _distinct(list(zip(cells, zones, strict=True)))
         grids = np.zeros((len(pairs), n_slots), dtype=bool)
@@ -898,6 +905,94 @@ def _encode_availability(survey, q, tables, ids, col) -> Feature:
         out[role] = grids[codes]
         missing[role] = ~np.asarray(read, dtype=bool)[codes]
     return Feature(q, out["mentor"], out["mentee"], missing["mentor"], missing["mentee"])
+
+
+def _plain_availability(q: Question, table: IntakeTable, cells: list[str], zones: list[str],
+                        columns: tuple[str, str | None], start: dt.date, slot_minutes: int,
+                        col: Collector) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Availability written as times (no named slots): each answer and each zone read once.
+
+    A row's problem is its skipped answer, else its timezone's, else its answer's (the
+    order of reading it alone). Its grid marks its answer's slots at its zone's offsets.
+    """
+    column, tz_col = columns
+    n_slots = 7 * 24 * 60 // slot_minutes
+    t_codes, texts = _distinct(cells)
+    z_codes, written = _distinct(zones)
+    skipped = np.asarray([_missing(q, text) for text in texts], dtype=bool)
+    offsets = np.zeros((len(written), 7), dtype=np.int64)
+    zone_problem: list[tuple[str, str] | None] = []
+    for z, given in enumerate(written):
+        zone = given or (q.default_timezone or "")
+        if not zone:
+            zone_problem.append(("timezone is missing; availability needs an IANA timezone "
+                                 "such as 'Europe/Paris'.", ""))
+            continue
+        try:
+            get_zone(zone)
+        except CellError as exc:
+            zone_problem.append((f"{exc}.", zone))
+            continue
+        offsets[z] = utc_offsets(zone, start)
+        zone_problem.append(None)
+    spans: list[tuple[tuple[int, int, int], ...]] = []
+    text_problem: list[str | None] = []
+    for text, skip in zip(texts, skipped, strict=True):
+        found: tuple[tuple[int, int, int], ...] = ()
+        problem = None
+        if not skip:
+            try:
+                found = availability_spans(text, slot_minutes=slot_minutes,
+                                           default_days=q.default_days)
+            except CellError as exc:
+                problem = f"{exc}."
+        spans.append(found)
+        text_problem.append(problem)
+    skip_row = skipped[t_codes]
+    zone_bad = np.asarray([p is not None for p in zone_problem], dtype=bool)[z_codes] & ~skip_row
+    text_bad = (np.asarray([p is not None for p in text_problem], dtype=bool)[t_codes]
+                & ~skip_row & ~zone_bad)
+    report = zone_bad | text_bad | (skip_row if q.required else False)
+    for k in np.flatnonzero(report).tolist():
+        if skip_row[k]:
+            _require(q, table, k, column, col)
+        elif zone_bad[k]:
+            message, value = zone_problem[z_codes[k]] or ("", "")
+            col.add(IntakeIssue(message, file=table.name, row=table.row_number(k),
+                                column=tz_col or column, value=value))
+        else:
+            col.add(IntakeIssue(str(text_problem[t_codes[k]]), file=table.name,
+                                row=table.row_number(k), column=column,
+                                value=texts[t_codes[k]]))
+    read = ~(skip_row | zone_bad | text_bad)
+    grid = np.zeros((len(cells), n_slots), dtype=bool)
+    # every slot of every row read: (row, day, start, end), then its span of the grid
+    sizes = np.fromiter((len(s) for s in spans), dtype=np.int64, count=len(spans))
+    flat = np.asarray([x for s in spans for x in s], dtype=np.int64).reshape(-1, 3)
+    starts = np.zeros(len(spans), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    rows = np.flatnonzero(read)
+    lengths = sizes[t_codes[rows]]
+    first = np.zeros(len(rows), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=first[1:])
+    at = np.repeat(starts[t_codes[rows]] - first, lengths) + np.arange(int(lengths.sum()),
+                                                                       dtype=np.int64)
+    owner = np.repeat(rows, lengths)
+    day, t1, t2 = flat[at, 0], flat[at, 1], flat[at, 2]
+    offset = offsets[z_codes[owner], day]
+    a = (day * 24 * 60 + t1 - offset) // slot_minutes
+    b = (day * 24 * 60 + t2 - offset) // slot_minutes
+    width = np.clip(b - a, 0, n_slots)  # a span of a whole week or more marks every slot
+    cells_flat = grid.reshape(-1)
+    done = 0
+    while done < len(a):  # in chunks of about 4M marks
+        end = done + max(1, int(np.searchsorted(np.cumsum(width[done:]), 1 << 22)))
+        w = width[done:end]
+        rank = np.arange(int(w.sum()), dtype=np.int64) - np.repeat(np.cumsum(w) - w, w)
+        slot = (np.repeat(a[done:end], w) + rank) % n_slots
+        cells_flat[np.repeat(owner[done:end], w) * n_slots + slot] = True
+        done = end
+    return grid, ~read
 
 
 def _zone_of(q: Question, table: IntakeTable, k: int, zones: list[str], column: str,

@@ -19,12 +19,14 @@ __all__ = [
     "CellError",
     "ChoiceVocabulary",
     "answer_key",
+    "availability_spans",
     "normalise",
     "number_key",
     "parse_availability",
     "parse_days",
     "parse_number",
     "parse_timestamps",
+    "utc_offsets",
 ]
 
 
@@ -494,6 +496,51 @@ def _parse_availability(
             _mark(grid, a, b)
     grid.setflags(write=False)
     return grid
+
+
+def availability_spans(text: str, *, slot_minutes: int,
+                       default_days: str | None = None) -> tuple[tuple[int, int, int], ...]:
+    """Return ``(day, start, end)`` of each slot of an answer without named slots.
+
+    Local minutes after midnight (``end`` past 1440 for a slot past midnight), one entry
+    per day, in the order written. Raises :class:`CellError` exactly as
+    :func:`parse_availability` does for the answer (in any timezone): the slots read
+    here, placed in a zone by :func:`utc_offsets`, mark the same grid.
+
+    Examples
+    --------
+    >>> availability_spans("Mon, Wed 6-7pm", slot_minutes=60)
+    ((0, 1080, 1140), (2, 1080, 1140))
+    """
+    parts = _parts(text)
+    if not parts:
+        msg = f"expected weekly slots like {_EXAMPLES}; got an empty answer"
+        raise CellError(msg)
+    spans: list[tuple[tuple[int, ...], int, int, str]] = []
+    for part in parts:
+        spans += _read_part(part, default_days)
+    if not spans:
+        msg = f"expected weekly slots like {_EXAMPLES}; got an empty answer"
+        raise CellError(msg)
+    for _, t1, t2, part in spans:
+        if t1 % slot_minutes or t2 % slot_minutes:
+            msg = (f"slot {part!r} is off the {slot_minutes}-minute grid; use times like "
+                   "18:00")
+            raise CellError(msg)
+    return tuple((day, t1, t2) for days, t1, t2, _ in spans for day in days)
+
+
+def utc_offsets(zone: str, start: dt.date) -> tuple[int, ...]:
+    """Return the UTC offset (minutes) of ``zone`` on each weekday of the week from ``start``.
+
+    Monday first; the offset in force at noon (as :func:`parse_availability` places slots).
+
+    Examples
+    --------
+    >>> utc_offsets("Europe/Berlin", dt.date(2026, 1, 12))
+    (60, 60, 60, 60, 60, 60, 60)
+    """
+    return tuple(_offset_minutes(zone, start, day) for day in range(7))
 
 
 def _mark(grid: NDArray[np.bool_], a: int, b: int) -> None:

@@ -324,6 +324,8 @@ def _nonblank(frame: pd.DataFrame) -> pd.Series:
         if column.dtype not in _PLAIN_TEXT or not _all_strings(values):
             return (frame != "").any(axis=1)
         mask |= values != ""
+        if mask.all():  # no further column can change it
+            break
     return pd.Series(mask, index=frame.index)
 
 
