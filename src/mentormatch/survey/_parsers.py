@@ -203,8 +203,9 @@ class ChoiceVocabulary:
 
         Examples
         --------
-        >>> ChoiceVocabulary(None, {"golang": "go"}).read("Go Lang")
-        ('go lang', False, 'golang')
+        >>> v = ChoiceVocabulary(None, {"golang": "go"})
+        >>> v.read("Go Lang"), v.read("Node  JS")
+        (('go', True, 'go'), ('node js', False, 'nodejs'))
         """
         key = answer_key(answer)
         hit = self._index.get(key)
