@@ -476,20 +476,9 @@ def _parse_availability(
                        f"times that can be read: {exc}")
                 raise CellError(msg) from None
     else:
-        parts = _parts(text)
-        if not parts:
-            msg = f"expected weekly slots like {_EXAMPLES}; got an empty answer"
-            raise CellError(msg)
-        for part in parts:
-            spans += _read_part(part, default_days)
-    if not spans:
-        msg = f"expected weekly slots like {_EXAMPLES}; got an empty answer"
-        raise CellError(msg)
-    for days, t1, t2, part in spans:
-        if t1 % slot_minutes or t2 % slot_minutes:
-            msg = (f"slot {part!r} is off the {slot_minutes}-minute grid; use times like "
-                   "18:00")
-            raise CellError(msg)
+        spans = _read_spans(text, default_days)
+    _check_spans(spans, slot_minutes)
+    for days, t1, t2, _part in spans:
         for day in days:
             offset = _offset_minutes(zone, start, day)
             a = (day * 24 * 60 + t1 - offset) // slot_minutes
@@ -513,6 +502,14 @@ def availability_spans(text: str, *, slot_minutes: int,
     >>> availability_spans("Mon, Wed 6-7pm", slot_minutes=60)
     ((0, 1080, 1140), (2, 1080, 1140))
     """
+    spans = _read_spans(text, default_days)
+    _check_spans(spans, slot_minutes)
+    return tuple((day, t1, t2) for days, t1, t2, _ in spans for day in days)
+
+
+def _read_spans(text: str, default_days: str | None
+                ) -> list[tuple[tuple[int, ...], int, int, str]]:
+    """Return the ``(days, start, end, part)`` written in an answer of times."""
     parts = _parts(text)
     if not parts:
         msg = f"expected weekly slots like {_EXAMPLES}; got an empty answer"
@@ -520,6 +517,12 @@ def availability_spans(text: str, *, slot_minutes: int,
     spans: list[tuple[tuple[int, ...], int, int, str]] = []
     for part in parts:
         spans += _read_part(part, default_days)
+    return spans
+
+
+def _check_spans(spans: list[tuple[tuple[int, ...], int, int, str]],
+                 slot_minutes: int) -> None:
+    """Refuse an answer with no slot, or a slot off the grid."""
     if not spans:
         msg = f"expected weekly slots like {_EXAMPLES}; got an empty answer"
         raise CellError(msg)
@@ -528,7 +531,6 @@ def availability_spans(text: str, *, slot_minutes: int,
             msg = (f"slot {part!r} is off the {slot_minutes}-minute grid; use times like "
                    "18:00")
             raise CellError(msg)
-    return tuple((day, t1, t2) for days, t1, t2, _ in spans for day in days)
 
 
 def utc_offsets(zone: str, start: dt.date) -> tuple[int, ...]:
