@@ -70,6 +70,22 @@ def oracle(S: np.ndarray, cap: np.ndarray, objective: str) -> tuple[float, int]:
     return float(np.sum(S[r[real], seats[c[real]]])), int(real.sum())
 
 
+def assert_certified_optimum(S: np.ndarray, cap: np.ndarray, objective: str,
+                             res: object) -> None:
+    """The solve reached scipy's optimum within capacities, with a closing certificate."""
+    want, n_want = oracle(S, cap, objective)
+    got = res.assignment  # type: ignore[attr-defined]
+    stats = res.stats  # type: ignore[attr-defined]
+    made = got >= 0
+    value = float(np.sum(S[np.flatnonzero(made), got[made]]))
+    assert res.status == "optimal"  # type: ignore[attr-defined]
+    assert value == pytest.approx(want, abs=1e-9)
+    assert int(made.sum()) == n_want or objective == "total"
+    assert (np.bincount(got[made], minlength=S.shape[1]) <= cap).all()
+    B, L, level = recomputed_bound(S, cap, objective, got, stats)
+    assert level == L and B - value <= 1e-8 * (1 + np.abs(S[np.isfinite(S)]).sum())
+
+
 # ------------------------------------------------------------------- above_pairs
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
@@ -214,15 +230,7 @@ def test_bounded_pricing_runs_and_certifies_on_the_demo(objective: str,
     else:
         assert calls and sum(res.stats["rows_priced"]) > 0  # the bounded path was taken
         assert res.stats["deepened_rows"] == 0
-    want, n_want = oracle(S, cap, objective)
-    got = res.assignment
-    made = got >= 0
-    value = float(np.sum(S[np.flatnonzero(made), got[made]]))
-    assert res.status == "optimal"
-    assert value == pytest.approx(want, abs=1e-9)
-    assert int(made.sum()) == n_want or objective == "total"
-    B, L, level = recomputed_bound(S, cap, objective, got, res.stats)
-    assert level == L and B - value <= 1e-8 * (1 + np.abs(S[np.isfinite(S)]).sum())
+    assert_certified_optimum(S, cap, objective, res)
 
 
 @pytest.mark.parametrize("term", range(8))
@@ -265,14 +273,5 @@ def test_rows_read_deeper_keep_the_solve_exact(seed: int, objective: str, max_de
     res = flow_assignment(Problem(src, cap, objective=objective), k=1, r=1, add_per_row=1,
                           max_stored=n, max_deep=max_deep)
     event(f"rows read deeper: {res.stats['deepened_rows'] > 0}")
-    want, n_want = oracle(S, cap, objective)
-    got = res.assignment
-    made = got >= 0
-    value = float(np.sum(S[np.flatnonzero(made), got[made]]))
-    assert res.status == "optimal"
-    assert value == pytest.approx(want, abs=1e-9)
-    assert int(made.sum()) == n_want or objective == "total"
-    assert (np.bincount(got[made], minlength=m) <= cap).all()
-    B, L, level = recomputed_bound(S, cap, objective, got, res.stats)
-    assert level == L and B - value <= 1e-8 * (1 + np.abs(S[np.isfinite(S)]).sum())
+    assert_certified_optimum(S, cap, objective, res)
     assert res.stats["deepened_rows"] <= n
