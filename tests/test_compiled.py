@@ -389,3 +389,19 @@ def test_text_bound_holds_for_every_mentor(seed: int) -> None:
             assert min(max(g, 0.0), 1.0) <= bound
         if not e:
             assert bound == 0.0  # nothing written: no mentor can share a term
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 50))
+def test_small_numpy_blocks_on_one_blas_thread_give_the_same_scores(seed: int) -> None:
+    # small numpy-engine blocks run their products on one BLAS thread (a second one only
+    # spins on a busy machine); the scores must not depend on it
+    import mentormatch.scoring._scorer as scorer
+
+    survey = Survey.load(demo_paths()["survey"])
+    mentors, mentees = make_cohort(60, 20, seed=seed)
+    src = CohortScores(survey, load_cohort(mentees, mentors, survey), engine="numpy")
+    one_thread = src.block(np.arange(60))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(scorer, "_SMALL_BLOCK", 0)  # every block on BLAS's own threads
+        np.testing.assert_array_equal(src.block(np.arange(60)), one_thread)
