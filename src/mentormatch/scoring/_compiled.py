@@ -670,26 +670,38 @@ def _row_above(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray
 
 
 @njit(cache=True)
-def _row_values(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray,
-                S: tuple, out: NDArray) -> None:
-    """Every score of mentee ``i``'s row into ``out`` (``-inf`` where a rule forbids)."""
+def _score_allowed(P: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray, S: tuple,
+                   na: int) -> None:
+    """Score the allowed pairs ``keep[:na]`` of mentee ``i`` in full into ``val``.
+
+    Every active criterion, in the plan's order, with no bound: the very numbers the
+    bounded kernels give the pairs they score in full.
+    """
     (keep, shared, den, numr, remr, _thr, val, _ub, state, surv, _part, vv, wc, buf,
-     pref, wmask, acc, active, vmax, wkey, pden, prem) = S
-    for t in range(cols.size):
-        out[t] = -np.inf
-    na = _allowed(P, M, i, cols, colpos, keep, wmask, acc, shared, plan.cache_slot)
-    if na == 0:
-        return
+     pref, _wmask, _acc, active, vmax, wkey, pden, prem) = S
     n_act = _setup_row(P, plan, i, cols, keep, na, den, numr, remr, wc, wkey, state,
-                           active, vmax, pden, prem)
+                       active, vmax, pden, prem)
     for k in range(na):
         surv[k] = k
     for q in range(plan.order.size):
         c = plan.order[q]
         if _is_active(active, n_act, c):
-            _crit_pass(P, c, i, cols, colpos, keep, surv, na, vv, wc, wkey, numr, remr, vmax[c],
-                       buf, pref, shared, plan.cache_slot)
+            _crit_pass(P, c, i, cols, colpos, keep, surv, na, vv, wc, wkey, numr, remr,
+                       vmax[c], buf, pref, shared, plan.cache_slot)
     _finish(surv, na, numr, den, val, state)
+
+
+@njit(cache=True)
+def _row_values(P: Any, M: Any, plan: Any, i: int, cols: NDArray, colpos: NDArray,
+                S: tuple, out: NDArray) -> None:
+    """Every score of mentee ``i``'s row into ``out`` (``-inf`` where a rule forbids)."""
+    keep, shared, val, wmask, acc = S[0], S[1], S[6], S[15], S[16]
+    for t in range(cols.size):
+        out[t] = -np.inf
+    na = _allowed(P, M, i, cols, colpos, keep, wmask, acc, shared, plan.cache_slot)
+    if na == 0:
+        return
+    _score_allowed(P, plan, i, cols, colpos, S, na)
     for k in range(na):
         out[keep[k]] = val[k]
 
@@ -740,8 +752,7 @@ def _pairs_block(P: Any, M: Any, plan: Any, rows: NDArray, ptr: NDArray, want: N
     very same number. The positions of a row are distinct and increasing.
     """
     S = _scratch(P, plan, cols.size)
-    (keep, shared, den, numr, remr, _thr, val, _ub, state, surv, _part, vv, wc, buf,
-     pref, wmask, acc, active, vmax, wkey, pden, prem) = S
+    keep, shared, val, wmask, acc = S[0], S[1], S[6], S[15], S[16]
     for r in range(r0, rows.size, step):
         i = rows[r]
         a, b = ptr[r], ptr[r + 1]
@@ -758,16 +769,7 @@ def _pairs_block(P: Any, M: Any, plan: Any, rows: NDArray, ptr: NDArray, want: N
         na = _pair_rules(P, M, i, cols, keep, na, shared, plan.cache_slot)
         if na == 0:
             continue
-        n_act = _setup_row(P, plan, i, cols, keep, na, den, numr, remr, wc, wkey, state,
-                           active, vmax, pden, prem)
-        for k in range(na):
-            surv[k] = k
-        for q in range(plan.order.size):
-            c = plan.order[q]
-            if _is_active(active, n_act, c):
-                _crit_pass(P, c, i, cols, colpos, keep, surv, na, vv, wc, wkey, numr, remr,
-                           vmax[c], buf, pref, shared, plan.cache_slot)
-        _finish(surv, na, numr, den, val, state)
+        _score_allowed(P, plan, i, cols, colpos, S, na)
         k = 0  # keep[:na] is the allowed part of want[a:b], in order
         for e in range(a, b):
             if k < na and want[e] == keep[k]:
