@@ -526,13 +526,18 @@ def test_tune_files_outcome_errors_count_blank_lines(tmp_path):
         tune_files(tmp_path / "s.toml", tmp_path / "people.csv", tmp_path / "hist.csv")
 
 
-def test_events_may_name_people_by_email_under_hash_ids(tmp_path):
+def _match_by_email(tmp_path, mentee_rows: str) -> mm.Matching:
+    """Match mentees (``Email,level`` rows) with cy@example.org under ``hash_ids``."""
     survey = tmp_path / "s.toml"
     survey.write_text('[survey]\nname = "t"\nid_column = "Email"\nhash_ids = true\n\n'
                       + TUNE_SURVEY.split("\n", 5)[5])
-    (tmp_path / "mentees.csv").write_text("Email,level\nada@example.org,1\nbo@example.org,2\n")
+    (tmp_path / "mentees.csv").write_text("Email,level\n" + mentee_rows)
     (tmp_path / "mentors.csv").write_text("Email,level\ncy@example.org,3\n")
-    m = mm.match(tmp_path / "mentees.csv", tmp_path / "mentors.csv", mm.Survey.load(survey))
+    return mm.match(tmp_path / "mentees.csv", tmp_path / "mentors.csv", mm.Survey.load(survey))
+
+
+def test_events_may_name_people_by_email_under_hash_ids(tmp_path):
+    m = _match_by_email(tmp_path, "ada@example.org,1\nbo@example.org,2\n")
     ada, cy = mm.survey.pseudonym("ada@example.org"), mm.survey.pseudonym("cy@example.org")
     assert m.mentor_of(ada) == cy
     path = tmp_path / "events.csv"
@@ -587,12 +592,7 @@ def test_cli_weights_toml_with_a_bom_is_read(tmp_path, capsys):
 
 
 def test_matching_lookups_by_email_under_hash_ids(tmp_path):
-    survey = tmp_path / "s.toml"
-    survey.write_text('[survey]\nname = "t"\nid_column = "Email"\nhash_ids = true\n\n'
-                      + TUNE_SURVEY.split("\n", 5)[5])
-    (tmp_path / "mentees.csv").write_text("Email,level\nada@example.org,1\n")
-    (tmp_path / "mentors.csv").write_text("Email,level\ncy@example.org,3\n")
-    m = mm.match(tmp_path / "mentees.csv", tmp_path / "mentors.csv", mm.Survey.load(survey))
+    m = _match_by_email(tmp_path, "ada@example.org,1\n")
     assert m.mentor_of("Ada@example.org") == mm.survey.pseudonym("cy@example.org")
     assert m.mentor_index("cy@example.org") == 0
     with pytest.raises(mm.UnknownIdError) as info:

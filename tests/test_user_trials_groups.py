@@ -90,7 +90,12 @@ def test_joiners_missing_a_question_column_are_refused(tmp_path):
         read_joiners(path, m)
 
 
-def test_an_unticked_mark_points_to_missing_values_not_ticked():
+def _language_boxes(prefix: str, ticked: bool) -> tuple[dict, list, list]:
+    """The demo survey with languages as one box column per option (``prefix`` + option).
+
+    Returns the survey as a dict, the options, and ``[mentees, mentors]`` tables of a
+    small cohort with every box ticked (the option's name) or every box blank.
+    """
     from mentormatch.datasets import demo_paths, make_cohort
 
     base = mm.Survey.load(demo_paths()["survey"])
@@ -99,15 +104,20 @@ def test_an_unticked_mark_points_to_missing_values_not_ticked():
     for q in data["questions"]:
         if q["name"] == "languages":
             q.pop("column", None)
-            q["choice_columns"] = {f"L {c}": c for c in langs}
-    survey = mm.Survey.from_dict(data)
+            q["choice_columns"] = {f"{prefix}{c}": c for c in langs}
     mentors, mentees = make_cohort(6, 4, seed=1)
     tables = []
     for t in (mentees, mentors):
         t = t.drop(columns=["languages"]).copy()
         for c in langs:
-            t[f"L {c}"] = c
+            t[f"{prefix}{c}"] = c if ticked else ""
         tables.append(t)
+    return data, langs, tables
+
+
+def test_an_unticked_mark_points_to_missing_values_not_ticked():
+    data, langs, tables = _language_boxes("L ", ticked=True)
+    survey = mm.Survey.from_dict(data)
     tables[0].loc[1, f"L {langs[0]}"] = "False"
     with pytest.raises(IntakeError) as info:
         mm.load_cohort(*tables, survey)
@@ -280,23 +290,8 @@ def test_an_event_id_written_as_a_float_names_the_whole_number_id(tmp_path, caps
 
 def test_a_missing_column_is_never_hinted_to_a_column_the_survey_already_reads():
     # 'Lang: Hindi' is missing: the closest header 'Lang: Spanish' is Spanish's box
-    from mentormatch.datasets import demo_paths, make_cohort
-
-    base = mm.Survey.load(demo_paths()["survey"])
-    data = base.model_dump(mode="json", exclude_unset=True)
-    langs = next(q for q in base.questions if q.name == "languages").options
-    for q in data["questions"]:
-        if q["name"] == "languages":
-            q.pop("column", None)
-            q["choice_columns"] = {f"Lang: {c}": c for c in langs}
+    data, _langs, tables = _language_boxes("Lang: ", ticked=False)
     survey = mm.Survey.from_dict(data)
-    mentors, mentees = make_cohort(6, 4, seed=1)
-    tables = []
-    for t in (mentees, mentors):
-        t = t.drop(columns=["languages"]).copy()
-        for c in langs:
-            t[f"Lang: {c}"] = ""
-        tables.append(t)
     tables[1] = tables[1].drop(columns=["Lang: Hindi"])
     with pytest.raises(IntakeError) as info:
         mm.load_cohort(*tables, survey)
